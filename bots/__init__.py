@@ -1,0 +1,1 @@
+"""Process entry points and wiring: the `dropcast` CLI and what each process runs."""

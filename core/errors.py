@@ -1,0 +1,25 @@
+"""Errors whose message is safe and useful to show to the person who caused them."""
+
+
+class DropcastError(Exception):
+    """Base of every error the core raises on purpose; `str(err)` is the user-facing message."""
+
+
+class InvalidInput(DropcastError):
+    """The arguments themselves are wrong (a price, a date, a stock figure)."""
+
+
+class NotFound(DropcastError):
+    """The drop, tier, hold or fan named does not exist."""
+
+
+class InvalidState(DropcastError):
+    """The request is well-formed but not allowed in the thing's current state."""
+
+
+class SoldOut(InvalidState):
+    """No unit of the tier is free right now."""
+
+
+class LimitReached(InvalidState):
+    """The fan already holds or bought as many units as the tier allows."""

@@ -1,0 +1,96 @@
+"""Domain events: facts the core publishes after they are committed.
+
+Adapters subscribe to the ones they render (announcements, DMs); events carry our ids and
+plain values, never ORM rows, so a subscriber cannot change state by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DropScheduled(DomainEvent):
+    drop_id: int
+    title: str
+    opens_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DropOpened(DomainEvent):
+    drop_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class DropSoldOut(DomainEvent):
+    drop_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class DropReopened(DomainEvent):
+    """A lapsed hold returned a unit that nobody on the waitlist took."""
+
+    drop_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class DropClosed(DomainEvent):
+    drop_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class DropCancelled(DomainEvent):
+    drop_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class HoldPlaced(DomainEvent):
+    hold_id: int
+    drop_id: int
+    tier_id: int
+    fan_id: int
+    expires_at: datetime
+    price: Money
+    from_waitlist: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HoldExpired(DomainEvent):
+    hold_id: int
+    drop_id: int
+    tier_id: int
+    fan_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPaid(DomainEvent):
+    order_id: int
+    hold_id: int
+    drop_id: int
+    tier_id: int
+    fan_id: int
+    amount: Money
+    payment_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRefunded(DomainEvent):
+    """A payment that could not become an order was given back (no unit left, wrong amount)."""
+
+    payment_id: str
+    fan_id: int
+    amount: Money
+    reason: str

@@ -1,0 +1,92 @@
+"""Typed outbound messages: what the core wants said, for each platform adapter to render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class TierLine:
+    tier_id: int
+    name: str
+    price: Money
+    available: int
+
+
+@dataclass(frozen=True, slots=True)
+class DropAnnouncement:
+    """A drop's public post; `status` tells the adapter which state to show (and edit to)."""
+
+    drop_id: int
+    title: str
+    status: str
+    opens_at: datetime | None
+    tiers: tuple[TierLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PayLinkOffer:
+    """A hold is waiting for the fan's payment at `url` until `expires_at`."""
+
+    hold_id: int
+    title: str
+    tier_name: str
+    price: Money
+    url: str
+    expires_at: datetime
+    from_waitlist: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HoldLapsed:
+    hold_id: int
+    title: str
+    tier_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentReturned:
+    title: str
+    amount: Money
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderConfirmed:
+    order_id: int
+    title: str
+    tier_name: str
+    amount: Money
+
+
+FanMessage = PayLinkOffer | HoldLapsed | PaymentReturned | OrderConfirmed
+
+
+@dataclass(frozen=True, slots=True)
+class PayLink:
+    url: str
+    provider_ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class HoldForPayment:
+    """What a payment provider needs to take money for one hold."""
+
+    hold_id: int
+    fan_id: int
+    title: str
+    tier_name: str
+    kind: str
+    price: Money
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Perk:
+    """A platform-side reward: a Discord role or a Telegram perk chat, named by our ids."""
+
+    community_id: int
+    ref: str

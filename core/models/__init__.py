@@ -1,0 +1,34 @@
+"""The tortoise models of the `models` app; every module here is one part of the schema."""
+
+from core.models.communities import Community
+from core.models.drops import (
+    Drop,
+    DropStatus,
+    DropTier,
+    HoldStatus,
+    Reservation,
+    TierKind,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from core.models.fans import Fan, FanTier, Platform, PlatformAccount
+from core.models.orders import LedgerEntry, Order, OrderStatus
+
+__all__ = [
+    "Community",
+    "Drop",
+    "DropStatus",
+    "DropTier",
+    "Fan",
+    "FanTier",
+    "HoldStatus",
+    "LedgerEntry",
+    "Order",
+    "OrderStatus",
+    "Platform",
+    "PlatformAccount",
+    "Reservation",
+    "TierKind",
+    "WaitlistEntry",
+    "WaitlistStatus",
+]

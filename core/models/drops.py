@@ -1,0 +1,122 @@
+"""Drops, their tiers, the holds on units, and the waitlist."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from core.models.fans import Fan, FanTier
+
+
+class DropStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    SOLD_OUT = "sold_out"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class TierKind(StrEnum):
+    DIGITAL = "digital"
+    PHYSICAL = "physical"
+    BUNDLE = "bundle"
+
+
+class HoldStatus(StrEnum):
+    HELD = "held"
+    PAID = "paid"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+
+
+class Drop(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=16, unique=True)
+    title = fields.CharField(max_length=120)
+    description = fields.TextField(default="")
+    status = fields.CharEnumField(DropStatus, default=DropStatus.DRAFT, max_length=16)
+    opens_at = fields.DatetimeField(null=True)
+    closes_at = fields.DatetimeField(null=True)
+    early_access_tier = fields.CharEnumField(FanTier, null=True, max_length=16)
+    early_access_minutes = fields.IntField(default=0)
+    hold_minutes = fields.IntField(default=10)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    opened_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)
+
+    tiers: fields.ReverseRelation[DropTier]
+
+    class Meta:
+        table = "drop"
+
+
+class DropTier(Model):
+    """`available` is the only stock counter that moves, and only by conditional updates."""
+
+    id = fields.IntField(primary_key=True)
+    drop: fields.ForeignKeyRelation[Drop] = fields.ForeignKeyField(
+        "models.Drop", related_name="tiers", on_delete=fields.CASCADE
+    )
+    position = fields.IntField(default=0)
+    name = fields.CharField(max_length=80)
+    kind = fields.CharEnumField(TierKind, max_length=16)
+    price_minor = fields.BigIntField()
+    currency = fields.CharField(max_length=3)
+    stock = fields.IntField()
+    available = fields.IntField()
+    per_fan_limit = fields.IntField(default=1)
+
+    class Meta:
+        table = "drop_tier"
+
+
+class Reservation(Model):
+    """A hold on one unit for one fan. `slot` (1..per-fan limit) is set while the hold is
+    held or paid; the unique (tier, fan, slot) makes the per-fan limit race-proof."""
+
+    id = fields.IntField(primary_key=True)
+    tier: fields.ForeignKeyRelation[DropTier] = fields.ForeignKeyField(
+        "models.DropTier", related_name="holds", on_delete=fields.CASCADE
+    )
+    fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
+        "models.Fan", related_name="holds", on_delete=fields.CASCADE
+    )
+    status = fields.CharEnumField(HoldStatus, default=HoldStatus.HELD, max_length=16)
+    slot = fields.IntField(null=True)
+    from_waitlist = fields.BooleanField(default=False)
+    expires_at = fields.DatetimeField()
+    created_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+    pay_ref = fields.CharField(max_length=255, null=True)
+
+    class Meta:
+        table = "reservation"
+        unique_together = (("tier", "fan", "slot"),)
+        indexes = (("status", "expires_at"),)
+
+
+class WaitlistEntry(Model):
+    id = fields.IntField(primary_key=True)
+    tier: fields.ForeignKeyRelation[DropTier] = fields.ForeignKeyField(
+        "models.DropTier", related_name="waitlist", on_delete=fields.CASCADE
+    )
+    fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
+        "models.Fan", related_name="waitlist_entries", on_delete=fields.CASCADE
+    )
+    status = fields.CharEnumField(WaitlistStatus, default=WaitlistStatus.WAITING, max_length=16)
+    hold: fields.ForeignKeyNullableRelation[Reservation] = fields.ForeignKeyField(
+        "models.Reservation", null=True, related_name=None, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "waitlist_entry"
+        unique_together = (("tier", "fan"),)

@@ -1,0 +1,56 @@
+"""A fan is one person, whatever platforms they reach us on."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class FanTier(StrEnum):
+    """Recognition tiers, lowest first; the order is what early access compares."""
+
+    FAN = "fan"
+    SUPPORTER = "supporter"
+    INSIDER = "insider"
+    INNER_CIRCLE = "inner_circle"
+
+    @property
+    def rank(self) -> int:
+        return list(FanTier).index(self)
+
+
+class Platform(StrEnum):
+    DISCORD = "discord"
+    TELEGRAM = "telegram"
+    SANDBOX = "sandbox"
+
+
+class Fan(Model):
+    id = fields.IntField(primary_key=True)
+    display_name = fields.CharField(max_length=100)
+    email = fields.CharField(max_length=254, null=True)
+    tier = fields.CharEnumField(FanTier, default=FanTier.FAN, max_length=16)
+    dm_opt_in = fields.BooleanField(default=False)
+    timezone = fields.CharField(max_length=64, default="UTC")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "fan"
+
+
+class PlatformAccount(Model):
+    id = fields.IntField(primary_key=True)
+    fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
+        "models.Fan", related_name="accounts", on_delete=fields.CASCADE
+    )
+    platform = fields.CharEnumField(Platform, max_length=16)
+    platform_user_id = fields.CharField(max_length=64)
+    username = fields.CharField(max_length=100, null=True)
+    dm_reachable = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "platform_account"
+        unique_together = (("platform", "platform_user_id"),)

@@ -1,0 +1,56 @@
+"""Orders (one per paid payment) and the append-only points ledger."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from core.models.drops import DropTier, Reservation
+from core.models.fans import Fan
+
+
+class OrderStatus(StrEnum):
+    PAID = "paid"
+    REFUNDED = "refunded"
+    DISPUTED = "disputed"
+
+
+class Order(Model):
+    id = fields.IntField(primary_key=True)
+    payment_id = fields.CharField(max_length=255, unique=True)
+    provider = fields.CharField(max_length=32)
+    hold: fields.OneToOneRelation[Reservation] = fields.OneToOneField(
+        "models.Reservation", related_name="order", on_delete=fields.RESTRICT
+    )
+    tier: fields.ForeignKeyRelation[DropTier] = fields.ForeignKeyField(
+        "models.DropTier", related_name="orders", on_delete=fields.RESTRICT
+    )
+    fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
+        "models.Fan", related_name="orders", on_delete=fields.RESTRICT
+    )
+    amount_minor = fields.BigIntField()
+    currency = fields.CharField(max_length=3)
+    status = fields.CharEnumField(OrderStatus, default=OrderStatus.PAID, max_length=16)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "order"
+
+
+class LedgerEntry(Model):
+    """Points never change in place: a reversal is a new, negative entry."""
+
+    id = fields.IntField(primary_key=True)
+    fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
+        "models.Fan", related_name="ledger", on_delete=fields.CASCADE
+    )
+    amount = fields.IntField()
+    reason = fields.CharField(max_length=32)
+    source_id = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "ledger_entry"
+        unique_together = (("fan", "reason", "source_id"),)

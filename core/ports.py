@@ -1,0 +1,49 @@
+"""What the core needs from the outside world, one Protocol per need.
+
+Adapters implement these for a platform; `adapters/memory` implements all of them in
+process for tests and the offline sandbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from core.messages import DropAnnouncement, FanMessage, HoldForPayment, PayLink, Perk
+from core.money import Money
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class Announcer(Protocol):
+    async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
+        """Post the announcement, or edit the earlier post of the same drop in place."""
+        ...
+
+
+class FanMessenger(Protocol):
+    async def send(self, fan_id: int, message: FanMessage) -> bool:
+        """Deliver a direct message; False when the fan cannot be reached."""
+        ...
+
+
+class PayLinks(Protocol):
+    async def create(self, hold: HoldForPayment) -> PayLink: ...
+
+    async def cancel(self, provider_ref: str) -> None:
+        """The hold lapsed: make the link stop taking money."""
+        ...
+
+
+class Refunds(Protocol):
+    async def refund(self, payment_id: str, amount: Money, reason: str) -> None: ...
+
+
+class Perks(Protocol):
+    async def grant(self, fan_id: int, perk: Perk) -> None: ...
+
+    async def revoke(self, fan_id: int, perk: Perk) -> None: ...
