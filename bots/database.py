@@ -22,7 +22,10 @@ POSTGRES_POOL_SIZE = 20
 def tortoise_config(database_url: str, *, pool_size: int = POSTGRES_POOL_SIZE) -> dict[str, Any]:
     connection = expand_db_url(database_url)
     credentials = connection["credentials"]
-    if connection["engine"] == "tortoise.backends.sqlite":
+    sqlite = connection["engine"] == "tortoise.backends.sqlite"
+    # tortoise caches built SQL per connection name: one name per dialect keeps them apart
+    name = "sqlite" if sqlite else "postgres"
+    if sqlite:
         path = Path(credentials["file_path"])
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,12 +36,12 @@ def tortoise_config(database_url: str, *, pool_size: int = POSTGRES_POOL_SIZE) -
         credentials.setdefault("minsize", 1)
         credentials.setdefault("maxsize", pool_size)
     return {
-        "connections": {"default": connection},
+        "connections": {name: connection},
         "apps": {
             "models": {
                 "models": ["core.models"],
                 "migrations": "core.migrations",
-                "default_connection": "default",
+                "default_connection": name,
             }
         },
         "use_tz": True,

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
 
 from core.events import DomainEvent
 
-E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[Any], Awaitable[None]]
 
 log = structlog.get_logger(__name__)
@@ -24,7 +23,7 @@ class EventBus:
     def __init__(self) -> None:
         self._handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
 
-    def subscribe(self, event_type: type[E], handler: Callable[[E], Awaitable[None]]) -> None:
+    def subscribe(self, event_type: type[DomainEvent], handler: Callable[[Any], Awaitable[None]]) -> None:
         self._handlers[event_type].append(handler)
 
     async def publish(self, *events: DomainEvent) -> None:

@@ -78,7 +78,6 @@ class HoldExpired(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class OrderPaid(DomainEvent):
     order_id: int
-    hold_id: int
     drop_id: int
     tier_id: int
     fan_id: int
@@ -92,5 +91,6 @@ class PaymentRefunded(DomainEvent):
 
     payment_id: str
     fan_id: int
+    tier_id: int
     amount: Money
     reason: str

@@ -14,7 +14,7 @@ class Community(Model):
     platform_ref = fields.CharField(max_length=64)
     name = fields.CharField(max_length=100)
     announce_channel_ref = fields.CharField(max_length=64, null=True)
-    tier_perks: dict[str, str] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    tier_perks: dict[str, str] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -65,6 +65,7 @@ class DropTier(Model):
     drop: fields.ForeignKeyRelation[Drop] = fields.ForeignKeyField(
         "models.Drop", related_name="tiers", on_delete=fields.CASCADE
     )
+    drop_id: int
     position = fields.IntField(default=0)
     name = fields.CharField(max_length=80)
     kind = fields.CharEnumField(TierKind, max_length=16)
@@ -86,9 +87,11 @@ class Reservation(Model):
     tier: fields.ForeignKeyRelation[DropTier] = fields.ForeignKeyField(
         "models.DropTier", related_name="holds", on_delete=fields.CASCADE
     )
+    tier_id: int
     fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
         "models.Fan", related_name="holds", on_delete=fields.CASCADE
     )
+    fan_id: int
     status = fields.CharEnumField(HoldStatus, default=HoldStatus.HELD, max_length=16)
     slot = fields.IntField(null=True)
     from_waitlist = fields.BooleanField(default=False)
@@ -111,6 +114,7 @@ class WaitlistEntry(Model):
     fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
         "models.Fan", related_name="waitlist_entries", on_delete=fields.CASCADE
     )
+    fan_id: int
     status = fields.CharEnumField(WaitlistStatus, default=WaitlistStatus.WAITING, max_length=16)
     hold: fields.ForeignKeyNullableRelation[Reservation] = fields.ForeignKeyField(
         "models.Reservation", null=True, related_name=None, on_delete=fields.SET_NULL

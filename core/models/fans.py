@@ -45,6 +45,7 @@ class PlatformAccount(Model):
     fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
         "models.Fan", related_name="accounts", on_delete=fields.CASCADE
     )
+    fan_id: int
     platform = fields.CharEnumField(Platform, max_length=16)
     platform_user_id = fields.CharField(max_length=64)
     username = fields.CharField(max_length=100, null=True)

@@ -1,4 +1,4 @@
-"""Orders (one per paid payment) and the append-only points ledger."""
+"""Orders (one per paid payment, refunded ones included) and the append-only points ledger."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from core.models.fans import Fan
 
 class OrderStatus(StrEnum):
     PAID = "paid"
+    REFUND_PENDING = "refund_pending"
     REFUNDED = "refunded"
     DISPUTED = "disputed"
 
@@ -21,18 +22,22 @@ class Order(Model):
     id = fields.IntField(primary_key=True)
     payment_id = fields.CharField(max_length=255, unique=True)
     provider = fields.CharField(max_length=32)
-    hold: fields.OneToOneRelation[Reservation] = fields.OneToOneField(
-        "models.Reservation", related_name="order", on_delete=fields.RESTRICT
+    hold: fields.OneToOneNullableRelation[Reservation] = fields.OneToOneField(
+        "models.Reservation", related_name="order", null=True, on_delete=fields.RESTRICT
     )
+    hold_id: int | None
     tier: fields.ForeignKeyRelation[DropTier] = fields.ForeignKeyField(
         "models.DropTier", related_name="orders", on_delete=fields.RESTRICT
     )
+    tier_id: int
     fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
         "models.Fan", related_name="orders", on_delete=fields.RESTRICT
     )
+    fan_id: int
     amount_minor = fields.BigIntField()
     currency = fields.CharField(max_length=3)
     status = fields.CharEnumField(OrderStatus, default=OrderStatus.PAID, max_length=16)
+    refund_reason = fields.CharField(max_length=120, null=True)
     created_at = fields.DatetimeField()
 
     class Meta:

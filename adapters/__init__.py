@@ -1,0 +1,1 @@
+"""Platform adapters: each implements core ports for one outside service."""

@@ -1,0 +1,113 @@
+"""Dropcast's settings, by the names in DESIGN.md §5.
+
+Precedence: environment variables, then `.env`, then `config/dropcast.toml` (or the file
+named by `DROPCAST_CONFIG`). A wrong value becomes one `SettingsError` line naming the
+setting; secrets are `SecretStr`, so neither errors nor logs can print them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_TOML = Path("config/dropcast.toml")
+DATABASE_SCHEMES = ("sqlite://", "postgres://", "postgresql://")
+
+IdList = Annotated[list[int], NoDecode]
+
+
+class SettingsError(Exception):
+    """One line for the operator: which setting, what is wrong with it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = "sqlite://data/dropcast.sqlite3"
+    public_base_url: AnyHttpUrl | None = None
+    port: int = Field(default=8080, ge=1, le=65535)
+    timezone: str = "UTC"
+
+    discord_token: SecretStr | None = None
+    discord_api_base_url: AnyHttpUrl | None = None
+    discord_gateway_url: str | None = None
+    telegram_token: SecretStr | None = None
+    telegram_api_base_url: AnyHttpUrl | None = None
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: AnyHttpUrl | None = None
+
+    admin_telegram_ids: IdList = Field(default_factory=list)
+    admin_discord_role_ids: IdList = Field(default_factory=list)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(DATABASE_SCHEMES):
+            raise ValueError("must start with sqlite:// or postgres://")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not an IANA time zone such as Europe/Berlin") from None
+        return value
+
+    @field_validator("admin_telegram_ids", "admin_discord_role_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("must be numeric ids separated by commas")
+            return [int(part) for part in parts]
+        return value
+
+    @property
+    def platforms(self) -> list[str]:
+        """The platforms whose token is set; the others are simply not started."""
+        configured = {"discord": self.discord_token, "telegram": self.telegram_token}
+        return [name for name, token in configured.items() if token is not None]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("DROPCAST_CONFIG", DEFAULT_TOML))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_file)
+        return (init_settings, env_settings, dotenv_settings, toml)
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"setting {name} {_reason(first['msg'])}") from None
+    except ValueError as err:  # a TOML file that does not parse
+        raise SettingsError(f"config file: {err}") from None
+
+
+def _reason(message: str) -> str:
+    return message.removeprefix("Value error, ")

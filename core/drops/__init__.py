@@ -1,0 +1,1 @@
+"""Drops: the lifecycle a creator drives, the holds fans place, the payments that settle them."""

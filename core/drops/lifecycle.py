@@ -1,0 +1,157 @@
+"""A drop's life as the creator drives it: draft → scheduled → open → sold out | closed,
+or cancelled. Every transition is one conditional update, so a replayed timer or a second
+worker finds nothing left to change."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from core.bus import EventBus
+from core.drops.specs import (
+    EarlyAccess,
+    TierSpec,
+    check_hold_minutes,
+    check_tiers,
+    check_title,
+    check_window,
+)
+from core.drops.views import DropView, drop_view
+from core.errors import InvalidState, NotFound
+from core.events import DropCancelled, DropClosed, DropOpened, DropScheduled
+from core.models import Drop, DropStatus, DropTier, HoldStatus, Order, Reservation
+from core.ports import Clock
+
+CLOSABLE = (DropStatus.SCHEDULED, DropStatus.OPEN, DropStatus.SOLD_OUT)
+CANCELLABLE = (DropStatus.DRAFT, *CLOSABLE)
+
+
+class DropLifecycle:
+    def __init__(self, clock: Clock, bus: EventBus) -> None:
+        self.clock = clock
+        self.bus = bus
+
+    async def create(
+        self, title: str, tiers: list[TierSpec], *, description: str = "", hold_minutes: int = 10
+    ) -> DropView:
+        title = check_title(title)
+        checked = check_tiers(tiers)
+        hold_minutes = check_hold_minutes(hold_minutes)
+        async with in_transaction():
+            drop = await Drop.create(
+                code=secrets.token_urlsafe(6),
+                title=title,
+                description=description,
+                hold_minutes=hold_minutes,
+            )
+            await DropTier.bulk_create(
+                [
+                    DropTier(
+                        drop_id=drop.id,
+                        position=position,
+                        name=spec.name,
+                        kind=spec.kind,
+                        price_minor=spec.price.minor,
+                        currency=spec.price.currency,
+                        stock=spec.stock,
+                        available=spec.stock,
+                        per_fan_limit=spec.per_fan_limit,
+                    )
+                    for position, spec in enumerate(checked)
+                ]
+            )
+        return await drop_view(drop.id)
+
+    async def schedule(
+        self,
+        drop_id: int,
+        opens_at: datetime,
+        closes_at: datetime | None = None,
+        early_access: EarlyAccess | None = None,
+    ) -> DropView:
+        drop = await _get(drop_id)
+        check_window(self.clock.now(), opens_at, closes_at)
+        early = early_access.checked() if early_access else None
+        changed = await Drop.filter(
+            id=drop_id, status__in=(DropStatus.DRAFT, DropStatus.SCHEDULED)
+        ).update(
+            status=DropStatus.SCHEDULED,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            early_access_tier=early.tier if early else None,
+            early_access_minutes=early.minutes if early else 0,
+        )
+        if not changed:
+            raise InvalidState(f"drop #{drop_id} is {drop.status}; only a draft can be scheduled")
+        await self.bus.publish(DropScheduled(self.clock.now(), drop_id, drop.title, opens_at))
+        return await drop_view(drop_id)
+
+    async def open(self, drop_id: int) -> DropView:
+        drop = await _get(drop_id)
+        if not await self._open(drop, (DropStatus.DRAFT, DropStatus.SCHEDULED)):
+            raise InvalidState(f"drop #{drop_id} is already {drop.status}; it cannot open again")
+        return await drop_view(drop_id)
+
+    async def close(self, drop_id: int) -> DropView:
+        drop = await _get(drop_id)
+        if not await self._close(drop):
+            raise InvalidState(f"drop #{drop_id} is {drop.status}; only a selling drop can close")
+        return await drop_view(drop_id)
+
+    async def cancel(self, drop_id: int) -> DropView:
+        """Call a drop off before anyone paid; its holds end and their units return."""
+        drop = await _get(drop_id)
+        if await Order.filter(tier__drop_id=drop_id).exists():
+            raise InvalidState(
+                f"drop #{drop_id} already has paid orders; refund them first or close it instead"
+            )
+        now = self.clock.now()
+        changed = await Drop.filter(id=drop_id, status__in=CANCELLABLE).update(
+            status=DropStatus.CANCELLED, ended_at=now
+        )
+        if not changed:
+            raise InvalidState(f"drop #{drop_id} is {drop.status}; it cannot be cancelled")
+        async with in_transaction():
+            await Reservation.filter(tier__drop_id=drop_id, status=HoldStatus.HELD).update(
+                status=HoldStatus.CANCELLED, slot=None, ended_at=now
+            )
+            await DropTier.filter(drop_id=drop_id).update(available=F("stock"))
+        await self.bus.publish(DropCancelled(now, drop_id, drop.title))
+        return await drop_view(drop_id)
+
+    async def open_due(self) -> int:
+        """Open every scheduled drop whose time has come; safe to run from any number of clocks."""
+        due = await Drop.filter(status=DropStatus.SCHEDULED, opens_at__lte=self.clock.now())
+        return sum([await self._open(drop, (DropStatus.SCHEDULED,)) for drop in due])
+
+    async def close_due(self) -> int:
+        due = await Drop.filter(status__in=CLOSABLE, closes_at__lte=self.clock.now())
+        return sum([await self._close(drop) for drop in due])
+
+    async def _open(self, drop: Drop, from_statuses: tuple[DropStatus, ...]) -> bool:
+        now = self.clock.now()
+        changed = await Drop.filter(id=drop.id, status__in=from_statuses).update(
+            status=DropStatus.OPEN, opened_at=now
+        )
+        if changed:
+            await self.bus.publish(DropOpened(now, drop.id, drop.title))
+        return changed == 1
+
+    async def _close(self, drop: Drop) -> bool:
+        now = self.clock.now()
+        changed = await Drop.filter(id=drop.id, status__in=CLOSABLE).update(
+            status=DropStatus.CLOSED, ended_at=now
+        )
+        if changed:
+            await self.bus.publish(DropClosed(now, drop.id, drop.title))
+        return changed == 1
+
+
+async def _get(drop_id: int) -> Drop:
+    drop = await Drop.get_or_none(id=drop_id)
+    if drop is None:
+        raise NotFound(f"there is no drop #{drop_id}")
+    return drop

@@ -1,0 +1,160 @@
+"""Settling holds with payments: exactly one order per payment id, whatever arrives when.
+
+A payment for a hold that is still held pays it. A payment for a hold that lapsed (or was
+already paid by another payment) takes a fresh unit if one is free; otherwise, and when
+the amount is not the price, the money goes back and the fan is told (invariant 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core.bus import EventBus
+from core.drops import stock
+from core.errors import NotFound
+from core.events import DomainEvent, OrderPaid, PaymentRefunded
+from core.models import DropTier, HoldStatus, Order, OrderStatus, Reservation
+from core.money import Money
+from core.ports import Clock, Refunds
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentReceived:
+    payment_id: str
+    provider: str
+    hold_id: int
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    id: int
+    payment_id: str
+    hold_id: int | None
+    fan_id: int
+    tier_id: int
+    amount: Money
+    status: str
+
+
+class Payments:
+    def __init__(self, clock: Clock, bus: EventBus, refunds: Refunds) -> None:
+        self.clock = clock
+        self.bus = bus
+        self.refunds = refunds
+
+    async def settle(self, payment: PaymentReceived) -> OrderView:
+        """Record a paid payment; calling it again with the same payment id changes nothing."""
+        existing = await Order.get_or_none(payment_id=payment.payment_id)
+        if existing is not None:
+            if existing.status == OrderStatus.REFUND_PENDING:
+                await self._refund(existing)
+            return _view(existing)
+        hold = await Reservation.get_or_none(id=payment.hold_id).select_related("tier__drop")
+        if hold is None:
+            raise NotFound(
+                f"payment {payment.payment_id} names no hold we know (#{payment.hold_id})"
+            )
+        now = self.clock.now()
+        try:
+            order = await self._record(payment, hold, now)
+        except IntegrityError:  # the same payment id was recorded concurrently
+            return _view(await Order.get(payment_id=payment.payment_id))
+        if order.status == OrderStatus.REFUND_PENDING:
+            await self._refund(order)
+        else:
+            event = OrderPaid(
+                now,
+                order.id,
+                hold.tier.drop.id,
+                hold.tier.id,
+                order.fan_id,
+                payment.amount,
+                payment.payment_id,
+            )
+            await self.bus.publish(event)
+        return _view(order)
+
+    async def _record(self, payment: PaymentReceived, hold: Reservation, now: datetime) -> Order:
+        tier = hold.tier
+        price = Money(tier.price_minor, tier.currency)
+        async with in_transaction():
+            if payment.amount != price:
+                return await _order(payment, hold, None, now, refund="the amount paid differs")
+            if await stock.end_hold(hold.id, HoldStatus.PAID, now):
+                return await _order(payment, hold, hold, now)
+            if await stock.take_unit(tier.id):
+                fresh = await stock.new_hold(
+                    tier,
+                    hold.fan_id,
+                    None,
+                    now,
+                    0,
+                    status=HoldStatus.PAID,
+                )
+                return await _order(payment, hold, fresh, now)
+            return await _order(payment, hold, None, now, refund="the item sold out first")
+
+    async def retry_refunds(self) -> int:
+        """Finish refunds whose provider call failed earlier (the order says refund_pending)."""
+        pending = await Order.filter(status=OrderStatus.REFUND_PENDING)
+        for order in pending:
+            await self._refund(order)
+        return len(pending)
+
+    async def _refund(self, order: Order) -> None:
+        amount = Money(order.amount_minor, order.currency)
+        reason = order.refund_reason or "refunded"
+        await self.refunds.refund(order.payment_id, amount, reason)
+        await Order.filter(id=order.id, status=OrderStatus.REFUND_PENDING).update(
+            status=OrderStatus.REFUNDED
+        )
+        order.status = OrderStatus.REFUNDED
+        event: DomainEvent = PaymentRefunded(
+            self.clock.now(),
+            order.payment_id,
+            order.fan_id,
+            order.tier_id,
+            amount,
+            reason,
+        )
+        await self.bus.publish(event)
+
+
+async def _order(
+    payment: PaymentReceived,
+    hold: Reservation,
+    paid_hold: Reservation | None,
+    now: datetime,
+    *,
+    refund: str | None = None,
+) -> Order:
+    tier: DropTier = hold.tier
+    return await Order.create(
+        payment_id=payment.payment_id,
+        provider=payment.provider,
+        hold_id=paid_hold.id if paid_hold else None,
+        tier_id=tier.id,
+        fan_id=hold.fan_id,
+        amount_minor=payment.amount.minor,
+        currency=payment.amount.currency,
+        status=OrderStatus.REFUND_PENDING if refund else OrderStatus.PAID,
+        refund_reason=refund,
+        created_at=now,
+    )
+
+
+def _view(order: Order) -> OrderView:
+    return OrderView(
+        order.id,
+        order.payment_id,
+        order.hold_id,
+        order.fan_id,
+        order.tier_id,
+        Money(order.amount_minor, order.currency),
+        str(order.status),
+    )

@@ -1,0 +1,94 @@
+"""What a creator asks for when making or scheduling a drop, checked before anything is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.errors import InvalidInput
+from core.models import FanTier, TierKind
+from core.money import Money
+
+MAX_STOCK = 1_000_000
+MAX_TIERS = 20
+MAX_HOLD_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class TierSpec:
+    name: str
+    kind: TierKind | str
+    price: Money
+    stock: int
+    per_fan_limit: int = 1
+
+    def checked(self) -> TierSpec:
+        name = self.name.strip() if isinstance(self.name, str) else ""
+        if not 1 <= len(name) <= 80:
+            raise InvalidInput("a tier needs a name of 1 to 80 characters")
+        try:
+            kind = TierKind(self.kind)
+        except ValueError:
+            choices = ", ".join(k.value for k in TierKind)
+            raise InvalidInput(f"tier kind {self.kind!r} is not one of {choices}") from None
+        if not isinstance(self.price, Money):
+            raise InvalidInput(f"tier {name!r}: the price must be Money, not {self.price!r}")
+        _whole(self.stock, f"tier {name!r}: stock", 1, MAX_STOCK)
+        _whole(self.per_fan_limit, f"tier {name!r}: per-fan limit", 1, self.stock)
+        return TierSpec(name, kind, self.price, self.stock, self.per_fan_limit)
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyAccess:
+    """Fans at `tier` or above may reserve `minutes` before the public opening."""
+
+    tier: FanTier | str
+    minutes: int
+
+    def checked(self) -> EarlyAccess:
+        try:
+            tier = FanTier(self.tier)
+        except ValueError:
+            choices = ", ".join(t.value for t in FanTier)
+            raise InvalidInput(f"fan tier {self.tier!r} is not one of {choices}") from None
+        _whole(self.minutes, "early access minutes", 1, 7 * 24 * 60)
+        return EarlyAccess(tier, self.minutes)
+
+
+def check_title(title: str) -> str:
+    cleaned = title.strip() if isinstance(title, str) else ""
+    if not 1 <= len(cleaned) <= 120:
+        raise InvalidInput("a drop needs a title of 1 to 120 characters")
+    return cleaned
+
+
+def check_tiers(tiers: list[TierSpec]) -> list[TierSpec]:
+    if not 1 <= len(tiers) <= MAX_TIERS:
+        raise InvalidInput(f"a drop needs 1 to {MAX_TIERS} tiers")
+    checked = [tier.checked() for tier in tiers]
+    names = [tier.name.casefold() for tier in checked]
+    if len(set(names)) != len(names):
+        raise InvalidInput("two tiers have the same name; give each tier its own")
+    return checked
+
+
+def check_window(now: datetime, opens_at: datetime, closes_at: datetime | None) -> None:
+    for label, moment in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInput(f"{label} needs a time zone (e.g. 2026-12-01T18:00+01:00)")
+    if opens_at <= now:
+        raise InvalidInput(f"opens_at {opens_at.isoformat()} is in the past")
+    if closes_at is not None and closes_at <= opens_at:
+        raise InvalidInput("closes_at must be after opens_at")
+
+
+def check_hold_minutes(minutes: int) -> int:
+    return _whole(minutes, "hold minutes", 1, MAX_HOLD_MINUTES)
+
+
+def _whole(value: object, label: str, low: int, high: int) -> int:
+    if type(value) is not int:
+        raise InvalidInput(f"{label} must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise InvalidInput(f"{label} must be between {low} and {high}, got {value}")
+    return value

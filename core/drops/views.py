@@ -1,0 +1,113 @@
+"""Read models of drops for creators and adapters: plain values, never ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.functions import Count
+
+from core.errors import NotFound
+from core.messages import DropAnnouncement, TierLine
+from core.models import Drop, DropTier, HoldStatus, Reservation
+from core.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class TierView:
+    id: int
+    name: str
+    kind: str
+    price: Money
+    stock: int
+    available: int
+    held: int
+    sold: int
+    per_fan_limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class DropView:
+    id: int
+    code: str
+    title: str
+    status: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    early_access: str | None
+    hold_minutes: int
+    tiers: tuple[TierView, ...]
+
+    def announcement(self) -> DropAnnouncement:
+        lines = tuple(TierLine(t.id, t.name, t.price, t.available) for t in self.tiers)
+        return DropAnnouncement(self.id, self.title, self.status, self.opens_at, lines)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldView:
+    id: int
+    drop_id: int
+    tier_id: int
+    fan_id: int
+    status: str
+    price: Money
+    expires_at: datetime
+
+
+async def drop_view(drop_id: int) -> DropView:
+    drop = await Drop.get_or_none(id=drop_id)
+    if drop is None:
+        raise NotFound(f"there is no drop #{drop_id}")
+    return (await _views([drop]))[0]
+
+
+async def list_drops(statuses: tuple[str, ...] = ()) -> list[DropView]:
+    query = Drop.all().order_by("id")
+    if statuses:
+        query = query.filter(status__in=statuses)
+    return await _views(await query)
+
+
+async def _views(drops: list[Drop]) -> list[DropView]:
+    ids = [drop.id for drop in drops]
+    tiers = await DropTier.filter(drop_id__in=ids).order_by("position", "id")
+    counts = await (
+        Reservation.filter(tier__drop_id__in=ids, status__in=(HoldStatus.HELD, HoldStatus.PAID))
+        .group_by("tier_id", "status")
+        .annotate(n=Count("id"))
+        .values_list("tier_id", "status", "n")
+    )
+    tally = {(tier_id, str(status)): n for tier_id, status, n in counts}
+    by_drop: dict[int, list[TierView]] = {drop_id: [] for drop_id in ids}
+    for tier in tiers:
+        by_drop[tier.drop_id].append(
+            TierView(
+                id=tier.id,
+                name=tier.name,
+                kind=str(tier.kind),
+                price=Money(tier.price_minor, tier.currency),
+                stock=tier.stock,
+                available=tier.available,
+                held=tally.get((tier.id, HoldStatus.HELD.value), 0),
+                sold=tally.get((tier.id, HoldStatus.PAID.value), 0),
+                per_fan_limit=tier.per_fan_limit,
+            )
+        )
+    return [
+        DropView(
+            id=drop.id,
+            code=drop.code,
+            title=drop.title,
+            status=str(drop.status),
+            opens_at=drop.opens_at,
+            closes_at=drop.closes_at,
+            early_access=(
+                f"{drop.early_access_tier} {drop.early_access_minutes} min early"
+                if drop.early_access_tier
+                else None
+            ),
+            hold_minutes=drop.hold_minutes,
+            tiers=tuple(by_drop[drop.id]),
+        )
+        for drop in drops
+    ]

@@ -1,0 +1,85 @@
+"""Turns committed domain events into what fans and communities are told, through the ports."""
+
+from __future__ import annotations
+
+from core.bus import EventBus
+from core.drops.holds import Holds
+from core.drops.views import drop_view
+from core.events import (
+    DropCancelled,
+    DropClosed,
+    DropOpened,
+    DropReopened,
+    DropScheduled,
+    DropSoldOut,
+    HoldExpired,
+    HoldPlaced,
+    OrderPaid,
+    PaymentRefunded,
+)
+from core.messages import HoldLapsed, OrderConfirmed, PayLinkOffer, PaymentReturned
+from core.models import Community, DropTier, Reservation
+from core.ports import Announcer, FanMessenger, PayLinks
+
+DropChange = DropScheduled | DropOpened | DropSoldOut | DropReopened | DropClosed | DropCancelled
+
+
+class Notifier:
+    def __init__(
+        self, announcer: Announcer, messenger: FanMessenger, pay_links: PayLinks, holds: Holds
+    ) -> None:
+        self.announcer = announcer
+        self.messenger = messenger
+        self.pay_links = pay_links
+        self.holds = holds
+
+    def subscribe(self, bus: EventBus) -> None:
+        for change in (
+            DropScheduled,
+            DropOpened,
+            DropSoldOut,
+            DropReopened,
+            DropClosed,
+            DropCancelled,
+        ):
+            bus.subscribe(change, self.announce)
+        bus.subscribe(HoldPlaced, self.offer_waitlist_hold)
+        bus.subscribe(HoldExpired, self.hold_lapsed)
+        bus.subscribe(OrderPaid, self.order_confirmed)
+        bus.subscribe(PaymentRefunded, self.payment_returned)
+
+    async def announce(self, event: DropChange) -> None:
+        announcement = (await drop_view(event.drop_id)).announcement()
+        for community_id in await Community.all().values_list("id", flat=True):
+            await self.announcer.announce(community_id, announcement)  # type: ignore[arg-type]
+
+    async def offer_waitlist_hold(self, event: HoldPlaced) -> None:
+        """A fan who waited gets the freed unit with their own pay link; others asked for it."""
+        if not event.from_waitlist:
+            return
+        tier = await DropTier.get(id=event.tier_id).select_related("drop")
+        link = await self.holds.pay_link(event.hold_id, event.fan_id)
+        offer = PayLinkOffer(
+            event.hold_id, tier.drop.title, tier.name, event.price, link.url, event.expires_at, True
+        )
+        await self.messenger.send(event.fan_id, offer)
+
+    async def hold_lapsed(self, event: HoldExpired) -> None:
+        hold = await Reservation.get(id=event.hold_id).select_related("tier__drop")
+        if hold.pay_ref:
+            await self.pay_links.cancel(hold.pay_ref)
+        await self.messenger.send(
+            event.fan_id, HoldLapsed(hold.id, hold.tier.drop.title, hold.tier.name)
+        )
+
+    async def order_confirmed(self, event: OrderPaid) -> None:
+        tier = await DropTier.get(id=event.tier_id).select_related("drop")
+        await self.messenger.send(
+            event.fan_id, OrderConfirmed(event.order_id, tier.drop.title, tier.name, event.amount)
+        )
+
+    async def payment_returned(self, event: PaymentRefunded) -> None:
+        tier = await DropTier.get(id=event.tier_id).select_related("drop")
+        await self.messenger.send(
+            event.fan_id, PaymentReturned(tier.drop.title, event.amount, event.reason)
+        )
