@@ -62,3 +62,12 @@ async def database(database_url: str, **options: Any) -> AsyncIterator[None]:
         yield
     finally:
         await connections.close_all()
+
+
+def describe(database_url: str) -> str:
+    """The database for humans: engine and place, never the password."""
+    connection = expand_db_url(database_url)
+    credentials = connection["credentials"]
+    if "file_path" in credentials:
+        return f"SQLite at {credentials['file_path']}"
+    return f"PostgreSQL {credentials.get('host')}:{credentials.get('port')}/{credentials.get('database')}"

@@ -23,7 +23,9 @@ class EventBus:
     def __init__(self) -> None:
         self._handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
 
-    def subscribe(self, event_type: type[DomainEvent], handler: Callable[[Any], Awaitable[None]]) -> None:
+    def subscribe(
+        self, event_type: type[DomainEvent], handler: Callable[[Any], Awaitable[None]]
+    ) -> None:
         self._handlers[event_type].append(handler)
 
     async def publish(self, *events: DomainEvent) -> None:

@@ -1,0 +1,66 @@
+"""The `dropcast` command: one entry point for every process and every creator command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from bots import database as db
+from bots.logs import configure_logging
+from config import Settings, SettingsError, load_settings
+from core.errors import DropcastError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Dropcast: live sessions, countdown drops and pay links for your community.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+
+def settings() -> Settings:
+    """Load settings or end the process with one line naming what is wrong (exit 2)."""
+    try:
+        loaded = load_settings()
+    except SettingsError as error:
+        err.print(f"dropcast: {error}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    configure_logging(loaded)
+    return loaded
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine; a refusal from the core is one line and exit 1."""
+    try:
+        return asyncio.run(coro)
+    except DropcastError as error:
+        err.print(f"dropcast: {error}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (safe to run on every deploy)."""
+    config = settings()
+    run_async(db.migrate(config.database_url))
+    err.print(f"database migrated: {db.describe(config.database_url)}", highlight=False)
+
+
+def main() -> None:
+    from bots import drop_cli, processes, sandbox_cli
+
+    app.add_typer(drop_cli.app, name="drop")
+    processes.register(app)
+    sandbox_cli.register(app)
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

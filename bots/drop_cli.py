@@ -1,0 +1,190 @@
+"""`dropcast drop …`: the creator's drop commands (run on the server, so always an admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bots.bootstrap import bootstrap
+from bots.cli import run_async, settings
+from bots.database import database, migrate
+from config import Settings
+from core.app import Core
+from core.drops.specs import EarlyAccess, TierSpec
+from core.drops.views import DropView, drop_view, list_drops
+from core.errors import InvalidInput
+from core.money import parse_price
+from core.times import parse_when
+
+app = typer.Typer(help="Create and run drops.", no_args_is_help=True)
+out = Console()
+
+TIER_HELP = (
+    'One tier, as "name=Signed print, price=25.00 EUR, stock=50[, kind=physical][, limit=2]"; '
+    "repeat for more tiers. kind: digital (default), physical or bundle; limit: units per fan "
+    "(default 1)."
+)
+
+
+def parse_tier(text: str) -> TierSpec:
+    fields: dict[str, str] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InvalidInput(f"tier {text!r}: {part.strip()!r} is not key=value")
+        fields[key.strip().lower()] = value.strip()
+    unknown = set(fields) - {"name", "price", "stock", "kind", "limit"}
+    if unknown:
+        raise InvalidInput(f"tier {text!r}: unknown field(s) {', '.join(sorted(unknown))}")
+    missing = [key for key in ("name", "price", "stock") if key not in fields]
+    if missing:
+        raise InvalidInput(f"tier {text!r} needs {', '.join(missing)}")
+    return TierSpec(
+        name=fields["name"],
+        kind=fields.get("kind", "digital"),
+        price=parse_price(fields["price"]),
+        stock=_whole(fields["stock"], "stock"),
+        per_fan_limit=_whole(fields.get("limit", "1"), "limit"),
+    )
+
+
+def _whole(text: str, label: str) -> int:
+    if not text.lstrip("-").isdigit():
+        raise InvalidInput(f"{label} must be a whole number, got {text!r}")
+    return int(text)
+
+
+async def _with_core(config: Settings, action: object) -> DropView:
+    async with database(config.database_url):
+        core = bootstrap(config).core
+        return await action(core)  # type: ignore[operator,no-any-return]
+
+
+def _do(action: object) -> None:
+    config = settings()
+    run_async(migrate(config.database_url))
+    show(run_async(_with_core(config, action)))
+
+
+@app.command()
+def create(
+    title: Annotated[str, typer.Argument(help="What fans see, e.g. 'Winter drop'.")],
+    tier: Annotated[list[str], typer.Option("--tier", "-t", help=TIER_HELP)],
+    hold_minutes: Annotated[int, typer.Option(help="How long a fan's hold lasts.")] = 10,
+    description: Annotated[str, typer.Option(help="A line or two about the drop.")] = "",
+) -> None:
+    """Create a draft drop with its tiers."""
+
+    async def action(core: Core) -> DropView:
+        tiers = [parse_tier(text) for text in tier]
+        return await core.drops.create(
+            title, tiers, description=description, hold_minutes=hold_minutes
+        )
+
+    _do(action)
+
+
+@app.command()
+def schedule(
+    drop_id: int,
+    opens_at: Annotated[str, typer.Option(help="ISO 8601 (2026-12-01T18:00+01:00) or +30m.")],
+    closes_at: Annotated[str | None, typer.Option(help="Optional end, same formats.")] = None,
+    early_access: Annotated[
+        str | None, typer.Option(help='Fan tier and minutes, e.g. "insider:30".')
+    ] = None,
+) -> None:
+    """Set when a drop opens (and closes); fans see the countdown."""
+
+    async def action(core: Core) -> DropView:
+        now, zone = core.clock.now(), settings().timezone
+        opens = parse_when(opens_at, now=now, zone=zone)
+        closes = parse_when(closes_at, now=now, zone=zone) if closes_at else None
+        return await core.drops.schedule(drop_id, opens, closes, _early(early_access))
+
+    _do(action)
+
+
+def _early(text: str | None) -> EarlyAccess | None:
+    if text is None:
+        return None
+    tier, sep, minutes = text.partition(":")
+    if not sep:
+        raise InvalidInput(f'early access {text!r} is not "tier:minutes", e.g. "insider:30"')
+    return EarlyAccess(tier.strip(), _whole(minutes.strip(), "early access minutes"))
+
+
+@app.command(name="open")
+def open_(drop_id: int) -> None:
+    """Open a drop now."""
+    _do(lambda core: core.drops.open(drop_id))
+
+
+@app.command()
+def close(drop_id: int) -> None:
+    """Stop selling; holds already placed may still be paid until they lapse."""
+    _do(lambda core: core.drops.close(drop_id))
+
+
+@app.command()
+def cancel(drop_id: int) -> None:
+    """Call a drop off before anyone paid; holds end and fans are told."""
+    _do(lambda core: core.drops.cancel(drop_id))
+
+
+@app.command(name="show")
+def show_(drop_id: int) -> None:
+    """A drop's state and stock, tier by tier."""
+    _do(lambda core: drop_view(drop_id))
+
+
+@app.command(name="list")
+def list_() -> None:
+    """Every drop, newest last."""
+    config = settings()
+    run_async(migrate(config.database_url))
+
+    async def load() -> list[DropView]:
+        async with database(config.database_url):
+            return await list_drops()
+
+    drops = run_async(load())
+    table = Table("id", "title", "status", "opens", "sold", "held", "available", "stock")
+    for drop in drops:
+        table.add_row(
+            str(drop.id),
+            drop.title,
+            drop.status,
+            drop.opens_at.isoformat(timespec="minutes") if drop.opens_at else "-",
+            *(
+                str(sum(getattr(t, key) for t in drop.tiers))
+                for key in ("sold", "held", "available", "stock")
+            ),
+        )
+    out.print(table if drops else "No drops yet: dropcast drop create --help")
+
+
+def show(drop: DropView) -> None:
+    out.print(f"[bold]#{drop.id} {drop.title}[/]  {drop.status}  code {drop.code}")
+    when = [
+        f"opens {drop.opens_at.isoformat(timespec='minutes')}" if drop.opens_at else None,
+        f"closes {drop.closes_at.isoformat(timespec='minutes')}" if drop.closes_at else None,
+        drop.early_access,
+        f"holds last {drop.hold_minutes} min",
+    ]
+    out.print("  ".join(part for part in when if part))
+    table = Table("tier", "kind", "price", "stock", "available", "held", "sold", "per fan")
+    for t in drop.tiers:
+        table.add_row(
+            t.name,
+            t.kind,
+            str(t.price),
+            str(t.stock),
+            str(t.available),
+            str(t.held),
+            str(t.sold),
+            str(t.per_fan_limit),
+        )
+    out.print(table)

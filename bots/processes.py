@@ -1,0 +1,131 @@
+"""The long-running processes: `run` (everything in one), `clock`, `web`, `discord`, `telegram`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import structlog
+import typer
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from rich.console import Console
+from tortoise import connections
+
+from bots.bootstrap import App, bootstrap
+from bots.cli import err, run_async, settings
+from bots.database import database, describe, migrate
+from bots.sandbox import SandboxOptions
+from bots.sandbox_cli import play
+from config import Settings
+
+log = structlog.get_logger(__name__)
+out = Console(highlight=False)
+TICK_SECONDS = 1.0
+
+NO_PLATFORM = (
+    "No platform connected: set DISCORD_TOKEN and/or TELEGRAM_TOKEN to run the real bots "
+    "(README: Connect Discord / Connect Telegram). Running the offline sandbox instead."
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(run)
+    app.command()(clock)
+    app.command(name="web")(web_)
+    app.command()(discord)
+    app.command()(telegram)
+
+
+def run(
+    seed: Annotated[int, typer.Option(help="Sandbox seed, when no platform is set.")] = 7,
+) -> None:
+    """Start every configured platform in one process, or the sandbox when none is set."""
+    config = settings()
+    if not config.platforms:
+        out.print(NO_PLATFORM)
+        play(config, SandboxOptions(seed=seed))
+        return
+    run_async(migrate(config.database_url))
+    for platform in config.platforms:
+        err.print(f"{platform}: token set, but this version has no {platform} adapter yet")
+    run_async(serve_clock(config))
+
+
+def clock() -> None:
+    """The one process that runs timed work: openings, closings, lapsing holds."""
+    config = settings()
+    run_async(migrate(config.database_url))
+    run_async(serve_clock(config))
+
+
+async def serve_clock(config: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Tick the core every second until stopped; every tick is derived from the database,
+    so a restart or a second clock loses or doubles nothing."""
+    stop = stop or asyncio.Event()
+    async with database(config.database_url):
+        app = bootstrap(config)
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            _tick, "interval", seconds=TICK_SECONDS, args=[app], max_instances=1, coalesce=True
+        )
+        scheduler.start()
+        log.info("clock_started", database=describe(config.database_url))
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+
+
+async def _tick(app: App) -> None:
+    try:
+        await app.core.tick()
+    except Exception:
+        log.exception("tick_failed")
+
+
+def web_() -> None:
+    """HTTP: /healthz now; webhooks, short links and metrics arrive with payments."""
+    config = settings()
+    run_async(migrate(config.database_url))
+    web.run_app(health_app(config), port=config.port, print=None)
+
+
+def health_app(config: Settings) -> web.Application:
+    async def healthz(_: web.Request) -> web.Response:
+        try:
+            await connections.get(_connection_name(config)).execute_query("SELECT 1")
+        except Exception as error:
+            return web.json_response({"ok": False, "database": type(error).__name__}, status=503)
+        return web.json_response({"ok": True})
+
+    async def lifespan(_: web.Application):  # type: ignore[no-untyped-def]
+        async with database(config.database_url):
+            yield
+
+    application = web.Application()
+    application.router.add_get("/healthz", healthz)
+    application.cleanup_ctx.append(lifespan)
+    return application
+
+
+def _connection_name(config: Settings) -> str:
+    return "sqlite" if config.database_url.startswith("sqlite") else "postgres"
+
+
+def discord() -> None:
+    """The Discord bot (needs DISCORD_TOKEN)."""
+    _platform(settings(), "discord")
+
+
+def telegram() -> None:
+    """The Telegram bot (needs TELEGRAM_TOKEN)."""
+    _platform(settings(), "telegram")
+
+
+def _platform(config: Settings, name: str) -> None:
+    if name not in config.platforms:
+        err.print(f"dropcast: setting {name.upper()}_TOKEN is not set; nothing to start")
+        raise typer.Exit(2)
+    err.print(f"dropcast: this version has no {name} adapter yet; `dropcast run` runs the rest")
+    raise typer.Exit(1)

@@ -1,0 +1,29 @@
+"""Reading the times creators type: ISO 8601, or relative like "+30m" / "in 2h"."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from core.errors import InvalidInput
+
+_RELATIVE = re.compile(r"^\s*(?:\+|in\s+)(?P<n>\d+)\s*(?P<unit>[smhd])\s*$", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_when(text: str, *, now: datetime, zone: str = "UTC") -> datetime:
+    """An aware UTC datetime; a time without an offset is read in the creator's `zone`."""
+    relative = _RELATIVE.match(text)
+    if relative:
+        unit = _UNITS[relative["unit"].lower()]
+        return now + timedelta(**{unit: int(relative["n"])})
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{text!r} is not a time: use ISO 8601 (2026-12-01T18:00+01:00) or +30m / in 2h"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment.astimezone(ZoneInfo("UTC"))
