@@ -70,4 +70,5 @@ def describe(database_url: str) -> str:
     credentials = connection["credentials"]
     if "file_path" in credentials:
         return f"SQLite at {credentials['file_path']}"
-    return f"PostgreSQL {credentials.get('host')}:{credentials.get('port')}/{credentials.get('database')}"
+    host, port, name = (credentials.get(key) for key in ("host", "port", "database"))
+    return f"PostgreSQL {host}:{port}/{name}"
