@@ -1,0 +1,152 @@
+"""The `dropcast` command as a creator uses it: real process, real SQLite file, exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DROPCAST = str(Path(sys.executable).parent / "dropcast")
+SECRET = "123456:telegram-secret-token-value"
+
+
+def dropcast(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_KEY", "_SECRET"))}
+    clean |= {"DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}", "COLUMNS": "200"} | env
+    return subprocess.run(
+        [DROPCAST, *args], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_wrong_setting_is_one_line_exit_2_and_never_shows_a_secret(tmp_path):
+    result = dropcast(tmp_path, "migrate", PORT="eighty", TELEGRAM_TOKEN=SECRET)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "dropcast: setting PORT Input should be a valid integer, unable to parse string as an "
+        "integer"
+    ]
+    assert SECRET not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_database_scheme_is_named(tmp_path):
+    result = dropcast(tmp_path, "migrate", DATABASE_URL="mysql://localhost/x")
+    assert result.returncode == 2
+    assert "DATABASE_URL must start with sqlite:// or postgres://" in result.stderr
+
+
+def test_the_toml_file_is_read_and_the_environment_wins(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "dropcast.toml").write_text('timezone = "Mars/Olympus"\n')
+    result = dropcast(tmp_path, "migrate")
+    assert result.returncode == 2
+    assert "TIMEZONE is not an IANA time zone" in result.stderr
+    assert dropcast(tmp_path, "migrate", TIMEZONE="Europe/Berlin").returncode == 0
+
+
+def test_a_creator_creates_schedules_opens_and_closes_a_drop(tmp_path):
+    created = dropcast(
+        tmp_path,
+        "drop",
+        "create",
+        "Winter drop",
+        "--tier",
+        "name=Signed print, price=25.00 EUR, stock=50, kind=physical, limit=2",
+        "--tier",
+        "name=Digital, price=900 JPY, stock=100",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "#1 Winter drop" in created.stdout
+    assert "25.00 EUR" in created.stdout
+    assert "900 JPY" in created.stdout
+    scheduled = dropcast(
+        tmp_path, "drop", "schedule", "1", "--opens-at", "+1h", "--early-access", "insider:30"
+    )
+    assert scheduled.returncode == 0, scheduled.stderr
+    assert "scheduled" in scheduled.stdout
+    assert "insider 30 min early" in scheduled.stdout
+    assert dropcast(tmp_path, "drop", "open", "1").returncode == 0
+    again = dropcast(tmp_path, "drop", "open", "1")
+    assert again.returncode == 1
+    assert "already open" in again.stderr
+    listed = dropcast(tmp_path, "drop", "list")
+    assert "open" in listed.stdout
+    assert "150" in listed.stdout
+    closed = dropcast(tmp_path, "drop", "close", "1")
+    assert "closed" in closed.stdout
+
+
+@pytest.mark.parametrize(
+    ("tier", "message"),
+    [
+        ("name=Print, price=9.99, stock=5", 'is not "AMOUNT CURRENCY"'),
+        ("name=Print, price=-5.00 EUR, stock=5", 'is not "AMOUNT CURRENCY"'),
+        ("name=Print, price=9.999 EUR, stock=5", "it would have to be rounded"),
+        ("name=Print, price=9.99 ABC, stock=5", "unknown currency"),
+        ("name=Print, price=9.99 EUR, stock=0", "stock must be between 1 and"),
+        ("name=Print, price=9.99 EUR, stock=-3", "stock must be between 1 and"),
+        ("name=Print, price=9.99 EUR, stock=2.5", "stock must be a whole number"),
+        ("name=Print, price=9.99 EUR", "needs stock"),
+        ("name=Print, price=9.99 EUR, stock=5, colour=red", "unknown field(s) colour"),
+    ],
+)
+def test_bad_tier_arguments_are_refused_clearly_and_create_nothing(tmp_path, tier, message):
+    result = dropcast(tmp_path, "drop", "create", "Bad", "--tier", tier)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "No drops yet" in dropcast(tmp_path, "drop", "list").stdout
+
+
+def test_schedule_in_the_past_or_backwards_is_refused(tmp_path):
+    dropcast(tmp_path, "drop", "create", "D", "--tier", "name=A, price=1.00 EUR, stock=1")
+    past = dropcast(tmp_path, "drop", "schedule", "1", "--opens-at", "2020-01-01T10:00")
+    assert past.returncode == 1
+    assert "is in the past" in past.stderr
+    backwards = dropcast(
+        tmp_path, "drop", "schedule", "1", "--opens-at", "+2h", "--closes-at", "+1h"
+    )
+    assert "closes_at must be after opens_at" in backwards.stderr
+    nonsense = dropcast(tmp_path, "drop", "schedule", "1", "--opens-at", "tomorrowish")
+    assert "is not a time" in nonsense.stderr
+    assert "draft" in dropcast(tmp_path, "drop", "show", "1").stdout
+
+
+def test_unknown_drop_is_named(tmp_path):
+    result = dropcast(tmp_path, "drop", "show", "42")
+    assert result.returncode == 1
+    assert "there is no drop #42" in result.stderr
+
+
+def test_run_without_tokens_says_so_first_and_rehearses_a_drop(tmp_path):
+    result = dropcast(tmp_path, "run")
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("No platform connected: set DISCORD_TOKEN and/or TELEGRAM_TOKEN")
+    assert "Sandbox summary" in result.stdout
+    assert "oversold" in result.stdout
+
+
+def summary_rows(output: str) -> dict[str, str]:
+    rows = {}
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.split("│")[1:-1]]
+        if len(cells) == 2:
+            rows[cells[0]] = cells[1]
+    return rows
+
+
+def test_sandbox_sells_without_overselling_and_the_same_seed_replays(tmp_path):
+    args = ("sandbox", "--fans", "80", "--units", "20", "--seconds", "0", "--seed", "3")
+    result = dropcast(tmp_path, *args)
+    assert result.returncode == 0, result.stderr
+    rows = summary_rows(result.stdout)
+    assert rows["oversold"] == "0"
+    sold, _, stock = rows["sold"].partition(" of ")
+    assert 15 <= int(sold) <= int(stock) == 20
+    assert "is open" in result.stdout
+    assert "sold out" in result.stdout
+    assert summary_rows(dropcast(tmp_path, *args).stdout) == rows
