@@ -18,6 +18,7 @@ from bots.database import database, describe, migrate
 from bots.sandbox import SandboxOptions
 from bots.sandbox_cli import play
 from config import Settings
+from core.ports import Clock
 
 log = structlog.get_logger(__name__)
 out = Console(highlight=False)
@@ -59,15 +60,21 @@ def clock() -> None:
     run_async(serve_clock(config))
 
 
-async def serve_clock(config: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """Tick the core every second until stopped; every tick is derived from the database,
-    so a restart or a second clock loses or doubles nothing."""
+async def serve_clock(
+    config: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    clock: Clock | None = None,
+    every: float = TICK_SECONDS,
+) -> None:
+    """Tick the core until stopped; every tick is derived from the database, so a restart
+    or a second clock loses or doubles nothing."""
     stop = stop or asyncio.Event()
     async with database(config.database_url):
-        app = bootstrap(config)
+        app = bootstrap(config, clock=clock)
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
-            _tick, "interval", seconds=TICK_SECONDS, args=[app], max_instances=1, coalesce=True
+            _tick, "interval", seconds=every, args=[app], max_instances=1, coalesce=True
         )
         scheduler.start()
         log.info("clock_started", database=describe(config.database_url))
