@@ -29,7 +29,8 @@ async def test_the_clock_process_opens_a_scheduled_drop_when_its_time_comes(worl
     )
     try:
         async with asyncio.timeout(10):
-            while (await drop_view(drop.id)).status != "open":
+            # another process's change is visible only in the database: poll it
+            while (await drop_view(drop.id)).status != "open":  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
     finally:
         stop.set()

@@ -94,7 +94,8 @@ async def test_a_lapsed_hold_goes_to_the_first_fan_waiting_with_a_pay_link(world
     world.clock.advance(minutes=10)
     await world.core.holds.expire_due()
     [offer] = world.messenger.to(first)
-    assert isinstance(offer, PayLinkOffer) and offer.from_waitlist
+    assert isinstance(offer, PayLinkOffer)
+    assert offer.from_waitlist
     assert offer.url.startswith("sandbox://pay/")
     assert world.messenger.to(second) == []
     view = await drop_view(drop.id)
