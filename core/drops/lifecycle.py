@@ -132,21 +132,26 @@ class DropLifecycle:
         return sum([await self._close(drop) for drop in due])
 
     async def _open(self, drop: Drop, from_statuses: tuple[DropStatus, ...]) -> bool:
-        now = self.clock.now()
-        changed = await Drop.filter(id=drop.id, status__in=from_statuses).update(
-            status=DropStatus.OPEN, opened_at=now
-        )
-        if changed:
-            await self.bus.publish(DropOpened(now, drop.id, drop.title))
-        return changed == 1
+        return await self._transition(drop, from_statuses, DropStatus.OPEN, DropOpened)
 
     async def _close(self, drop: Drop) -> bool:
+        return await self._transition(drop, CLOSABLE, DropStatus.CLOSED, DropClosed)
+
+    async def _transition(
+        self,
+        drop: Drop,
+        from_statuses: tuple[DropStatus, ...],
+        to: DropStatus,
+        event: type[DropOpened | DropClosed],
+    ) -> bool:
+        """Move the drop only if it is still in one of `from_statuses`, then say so once."""
         now = self.clock.now()
-        changed = await Drop.filter(id=drop.id, status__in=CLOSABLE).update(
-            status=DropStatus.CLOSED, ended_at=now
+        stamp = "opened_at" if to == DropStatus.OPEN else "ended_at"
+        changed = await Drop.filter(id=drop.id, status__in=from_statuses).update(
+            status=to, **{stamp: now}
         )
         if changed:
-            await self.bus.publish(DropClosed(now, drop.id, drop.title))
+            await self.bus.publish(event(now, drop.id, drop.title))
         return changed == 1
 
 
