@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from core.bus import EventBus
 from core.drops import stock
+from core.drops.stock import TierState
 from core.drops.views import HoldView
 from core.errors import InvalidState, LimitReached, NotFound, SoldOut
 from core.events import DomainEvent, DropReopened, DropSoldOut, HoldExpired, HoldPlaced
@@ -20,7 +21,6 @@ from core.messages import HoldForPayment, PayLink
 from core.models import (
     Drop,
     DropStatus,
-    DropTier,
     Fan,
     FanTier,
     HoldStatus,
@@ -28,7 +28,6 @@ from core.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from core.money import Money
 from core.ports import Clock, PayLinks
 
 
@@ -41,7 +40,7 @@ class Holds:
     async def reserve(self, tier_id: int, fan_id: int) -> HoldView:
         now = self.clock.now()
         tier = await _tier(tier_id)
-        await self._check_can_buy(tier.drop, fan_id, now)
+        await _check_can_buy(tier, fan_id, now)
         if tier.available < 1:
             raise SoldOut(f"{tier.name} is sold out; join the waitlist to get the next free unit")
         slot = await stock.free_slot(tier, fan_id)
@@ -49,46 +48,51 @@ class Holds:
             raise LimitReached(_limit_message(tier))
         try:
             async with in_transaction():
-                if not await stock.take_unit(tier.id):
+                left = await stock.take_unit(tier.tier_id)
+                if left is None:
                     raise SoldOut(f"{tier.name} just sold out; join the waitlist for the next unit")
-                hold = await stock.new_hold(tier, fan_id, slot, now, tier.drop.hold_minutes)
+                hold = await stock.new_hold(tier.tier_id, fan_id, slot, now, tier.hold_minutes)
         except IntegrityError:
             raise LimitReached(_limit_message(tier)) from None
         events: list[DomainEvent] = [_placed(hold, tier, now)]
-        if await stock.all_taken(tier.drop.id):
-            events += await _mark_sold_out(tier.drop, now)
+        if left == 0 and await stock.all_taken(tier.drop_id):
+            events += await _mark_sold_out(tier, now)
         await self.bus.publish(*events)
-        return _view(hold, tier)
+        return HoldView(
+            hold.id, tier.drop_id, tier.tier_id, fan_id, str(hold.status), tier.price,
+            hold.expires_at,
+        )  # fmt: skip
 
     async def join_waitlist(self, tier_id: int, fan_id: int) -> int:
-        """Queue the fan for the next unit of this tier that a lapsed hold returns."""
+        """Queue the fan for the next unit of this tier that a lapsed hold returns; returns
+        their place in the queue."""
         tier = await _tier(tier_id)
-        await self._check_can_buy(tier.drop, fan_id, self.clock.now())
+        await _check_can_buy(tier, fan_id, self.clock.now())
         if await stock.free_slot(tier, fan_id) is None:
             raise LimitReached(_limit_message(tier))
         entry, _ = await WaitlistEntry.get_or_create(
-            tier_id=tier.id, fan_id=fan_id, defaults={"created_at": self.clock.now()}
+            tier_id=tier_id, fan_id=fan_id, defaults={"created_at": self.clock.now()}
         )
         return await WaitlistEntry.filter(
-            tier_id=tier.id, status=WaitlistStatus.WAITING, id__lte=entry.id
+            tier_id=tier_id, status=WaitlistStatus.WAITING, id__lte=entry.id
         ).count()
 
     async def pay_link(self, hold_id: int, fan_id: int) -> PayLink:
-        """The fan's link to pay for their own hold (made once, then reused)."""
-        hold = await Reservation.get_or_none(id=hold_id, fan_id=fan_id).select_related("tier__drop")
+        """The fan's link to pay for their own hold."""
+        hold = await Reservation.get_or_none(id=hold_id, fan_id=fan_id)
         if hold is None:
             raise NotFound(f"you have no hold #{hold_id}")
         if hold.status != HoldStatus.HELD:
             raise InvalidState(f"hold #{hold_id} is {hold.status}; it can no longer be paid")
-        tier = hold.tier
+        tier = await _tier(hold.tier_id)
         link = await self.pay_links.create(
             HoldForPayment(
                 hold_id=hold.id,
                 fan_id=fan_id,
-                title=tier.drop.title,
+                title=tier.title,
                 tier_name=tier.name,
                 kind=str(tier.kind),
-                price=Money(tier.price_minor, tier.currency),
+                price=tier.price,
                 expires_at=hold.expires_at,
             )
         )
@@ -114,49 +118,56 @@ class Holds:
         async with in_transaction():
             if not await stock.end_hold(hold_id, HoldStatus.EXPIRED, now):
                 return []
-            hold = await Reservation.get(id=hold_id).select_related("tier__drop")
-            tier, drop = hold.tier, hold.tier.drop
-            events.append(HoldExpired(now, hold.id, drop.id, tier.id, hold.fan_id))
-            offered = await _offer_to_waitlist(tier, now) if drop.status in stock.SELLABLE else None
+            hold = await Reservation.get(id=hold_id)
+            tier = await _tier(hold.tier_id)
+            events.append(HoldExpired(now, hold.id, tier.drop_id, tier.tier_id, hold.fan_id))
+            offered = await _offer_to_waitlist(tier, now) if tier.status in stock.SELLABLE else None
             if offered is not None:
                 events.append(_placed(offered, tier, now))
             else:
-                await stock.return_unit(tier.id)
-                reopened = await Drop.filter(id=drop.id, status=DropStatus.SOLD_OUT).update(
+                await stock.return_unit(tier.tier_id)
+                reopened = await Drop.filter(id=tier.drop_id, status=DropStatus.SOLD_OUT).update(
                     status=DropStatus.OPEN
                 )
                 if reopened:
-                    events.append(DropReopened(now, drop.id, drop.title))
+                    events.append(DropReopened(now, tier.drop_id, tier.title))
         return events
 
-    async def _check_can_buy(self, drop: Drop, fan_id: int, now: datetime) -> None:
-        if drop.closes_at is not None and drop.closes_at <= now:
-            raise InvalidState(f"{drop.title} has closed")
-        if drop.status in (DropStatus.OPEN, DropStatus.SOLD_OUT):
+
+async def _check_can_buy(tier: TierState, fan_id: int, now: datetime) -> None:
+    if tier.closes_at is not None and tier.closes_at <= now:
+        raise InvalidState(f"{tier.title} has closed")
+    if tier.status in (DropStatus.OPEN, DropStatus.SOLD_OUT):
+        return
+    if tier.status == DropStatus.SCHEDULED and tier.opens_at is not None:
+        if await _in_early_access(tier, fan_id, now):
             return
-        if drop.status == DropStatus.SCHEDULED and drop.opens_at is not None:
-            if await _in_early_access(drop, fan_id, now):
-                return
-            raise InvalidState(f"{drop.title} opens at {drop.opens_at.isoformat()}")
-        raise InvalidState(f"{drop.title} is {drop.status}, not open")
+        raise InvalidState(f"{tier.title} opens at {tier.opens_at.isoformat()}")
+    raise InvalidState(f"{tier.title} is {tier.status}, not open")
 
 
-async def _offer_to_waitlist(tier: DropTier, now: datetime) -> Reservation | None:
+async def _in_early_access(tier: TierState, fan_id: int, now: datetime) -> bool:
+    if tier.early_access_tier is None or tier.opens_at is None:
+        return False
+    if now < tier.opens_at - timedelta(minutes=tier.early_access_minutes):
+        return False
+    fan = await Fan.get_or_none(id=fan_id)
+    if fan is None:
+        raise NotFound(f"there is no fan #{fan_id}")
+    return FanTier(fan.tier).rank >= tier.early_access_tier.rank
+
+
+async def _offer_to_waitlist(tier: TierState, now: datetime) -> Reservation | None:
     """Inside the expiry transaction: hand the returned unit straight to the next fan waiting."""
-    waiting = await WaitlistEntry.filter(tier_id=tier.id, status=WaitlistStatus.WAITING).order_by(
-        "id"
-    )
+    waiting = await WaitlistEntry.filter(
+        tier_id=tier.tier_id, status=WaitlistStatus.WAITING
+    ).order_by("id")
     for entry in waiting:
         slot = await stock.free_slot(tier, entry.fan_id)
         if slot is None:
             continue
         hold = await stock.new_hold(
-            tier,
-            entry.fan_id,
-            slot,
-            now,
-            tier.drop.hold_minutes,
-            from_waitlist=True,
+            tier.tier_id, entry.fan_id, slot, now, tier.hold_minutes, from_waitlist=True
         )
         await WaitlistEntry.filter(id=entry.id, status=WaitlistStatus.WAITING).update(
             status=WaitlistStatus.OFFERED, hold_id=hold.id
@@ -165,55 +176,32 @@ async def _offer_to_waitlist(tier: DropTier, now: datetime) -> Reservation | Non
     return None
 
 
-async def _in_early_access(drop: Drop, fan_id: int, now: datetime) -> bool:
-    if drop.early_access_tier is None or drop.opens_at is None:
-        return False
-    if now < drop.opens_at - timedelta(minutes=drop.early_access_minutes):
-        return False
-    fan = await Fan.get_or_none(id=fan_id)
-    if fan is None:
-        raise NotFound(f"there is no fan #{fan_id}")
-    return FanTier(fan.tier).rank >= FanTier(drop.early_access_tier).rank
-
-
-async def _mark_sold_out(drop: Drop, now: datetime) -> list[DomainEvent]:
-    changed = await Drop.filter(id=drop.id, status=DropStatus.OPEN).update(
+async def _mark_sold_out(tier: TierState, now: datetime) -> list[DomainEvent]:
+    changed = await Drop.filter(id=tier.drop_id, status=DropStatus.OPEN).update(
         status=DropStatus.SOLD_OUT
     )
-    return [DropSoldOut(now, drop.id, drop.title)] if changed else []
+    return [DropSoldOut(now, tier.drop_id, tier.title)] if changed else []
 
 
-async def _tier(tier_id: int) -> DropTier:
-    tier = await DropTier.get_or_none(id=tier_id).select_related("drop")
+async def _tier(tier_id: int) -> TierState:
+    tier = await stock.tier_state(tier_id)
     if tier is None:
         raise NotFound(f"there is no tier #{tier_id}")
     return tier
 
 
-def _placed(hold: Reservation, tier: DropTier, now: datetime) -> HoldPlaced:
+def _placed(hold: Reservation, tier: TierState, now: datetime) -> HoldPlaced:
     return HoldPlaced(
         now,
         hold.id,
-        tier.drop.id,
-        tier.id,
+        tier.drop_id,
+        tier.tier_id,
         hold.fan_id,
         hold.expires_at,
-        Money(tier.price_minor, tier.currency),
+        tier.price,
         hold.from_waitlist,
     )
 
 
-def _view(hold: Reservation, tier: DropTier) -> HoldView:
-    return HoldView(
-        hold.id,
-        tier.drop.id,
-        tier.id,
-        hold.fan_id,
-        str(hold.status),
-        Money(tier.price_minor, tier.currency),
-        hold.expires_at,
-    )
-
-
-def _limit_message(tier: DropTier) -> str:
+def _limit_message(tier: TierState) -> str:
     return f"you already hold or bought {tier.per_fan_limit} of {tier.name}, the most one fan can"

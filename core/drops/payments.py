@@ -87,9 +87,9 @@ class Payments:
                 return await _order(payment, hold, None, now, refund="the amount paid differs")
             if await stock.end_hold(hold.id, HoldStatus.PAID, now):
                 return await _order(payment, hold, hold, now)
-            if await stock.take_unit(tier.id):
+            if await stock.take_unit(tier.id) is not None:
                 fresh = await stock.new_hold(
-                    tier,
+                    tier.id,
                     hold.fan_id,
                     None,
                     now,

@@ -1,28 +1,106 @@
 """The only code that moves stock: conditional updates, never read-then-write.
 
-Each function must run inside a transaction whose first statement is the write, so SQLite
+Each write must run inside a transaction whose first statement is the write, so SQLite
 takes its write lock up front (busy timeout applies) and PostgreSQL locks the tier row.
+The statements of a Buy tap are written by hand: in a burst every fan runs them, and the
+ORM's query building costs about ten times the statement itself (bench/drop_burst.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from tortoise.expressions import F, Subquery
+from tortoise.expressions import F
 
-from core.models import Drop, DropStatus, DropTier, HoldStatus, Reservation
+from core.models import Drop, DropStatus, DropTier, FanTier, HoldStatus, Reservation, TierKind
+from core.money import Money
 
 SELLABLE = (DropStatus.SCHEDULED, DropStatus.OPEN, DropStatus.SOLD_OUT)
 ACTIVE_HOLDS = (HoldStatus.HELD, HoldStatus.PAID)
 
+_TIER_STATE = (
+    "SELECT t.id AS tier_id, t.name, t.kind, t.available, t.per_fan_limit, t.price_minor, "
+    "t.currency, d.id AS drop_id, d.title, d.status, d.opens_at, d.closes_at, "
+    "d.early_access_tier, d.early_access_minutes, d.hold_minutes "
+    'FROM "drop_tier" t JOIN "drop" d ON d.id = t.drop_id WHERE t.id = {0}'
+)
+_TAKE_UNIT = (
+    'UPDATE "drop_tier" SET "available" = "available" - 1 WHERE "id" = {0} AND "available" >= 1 '
+    'AND "drop_id" IN (SELECT "id" FROM "drop" WHERE "status" IN ({1}, {2}, {3})) '
+    'RETURNING "available"'
+)
+_ACTIVE_SLOTS = (
+    'SELECT "slot" FROM "reservation" WHERE "tier_id" = {0} AND "fan_id" = {1} '
+    'AND "status" IN ({2}, {3})'
+)
 
-async def take_unit(tier_id: int) -> bool:
-    """Decrement `available` by one if a unit is free and the drop still sells."""
-    sellable_drops = Subquery(Drop.filter(status__in=SELLABLE).values("id"))
-    taken = await DropTier.filter(id=tier_id, available__gte=1, drop_id__in=sellable_drops).update(
-        available=F("available") - 1
+
+@dataclass(frozen=True, slots=True)
+class TierState:
+    """A tier and its drop as a Buy tap needs them, read in one statement."""
+
+    tier_id: int
+    name: str
+    kind: TierKind
+    available: int
+    per_fan_limit: int
+    price: Money
+    drop_id: int
+    title: str
+    status: DropStatus
+    opens_at: datetime | None
+    closes_at: datetime | None
+    early_access_tier: FanTier | None
+    early_access_minutes: int
+    hold_minutes: int
+
+
+async def _rows(statement: str, *values: object) -> list[dict[str, Any]]:
+    """Run a hand-written statement on the current connection (or transaction), with the
+    dialect's placeholders in place of {0}, {1}, …"""
+    db = DropTier._meta.db
+    sqlite = db.capabilities.dialect == "sqlite"
+    marks = ["?" if sqlite else f"${n}" for n in range(1, len(values) + 1)]
+    rows: list[dict[str, Any]] = await db.execute_query_dict(statement.format(*marks), [*values])
+    return rows
+
+
+async def tier_state(tier_id: int) -> TierState | None:
+    rows = await _rows(_TIER_STATE, tier_id)
+    if not rows:
+        return None
+    row = rows[0]
+    return TierState(
+        tier_id=row["tier_id"],
+        name=row["name"],
+        kind=TierKind(row["kind"]),
+        available=row["available"],
+        per_fan_limit=row["per_fan_limit"],
+        price=Money(row["price_minor"], row["currency"]),
+        drop_id=row["drop_id"],
+        title=row["title"],
+        status=DropStatus(row["status"]),
+        opens_at=_moment(row, "opens_at"),
+        closes_at=_moment(row, "closes_at"),
+        early_access_tier=FanTier(row["early_access_tier"]) if row["early_access_tier"] else None,
+        early_access_minutes=row["early_access_minutes"],
+        hold_minutes=row["hold_minutes"],
     )
-    return taken == 1
+
+
+def _moment(row: dict[str, Any], column: str) -> datetime | None:
+    """The driver's raw value as the aware datetime the ORM would have made."""
+    value: datetime | None = Drop._meta.fields_map[column].to_python_value(row[column])
+    return value
+
+
+async def take_unit(tier_id: int) -> int | None:
+    """Decrement `available` by one if a unit is free and the drop still sells; returns the
+    units left after it, or None when there was none to take."""
+    rows = await _rows(_TAKE_UNIT, tier_id, *(status.value for status in SELLABLE))
+    return int(rows[0]["available"]) if rows else None
 
 
 async def return_unit(tier_id: int) -> None:
@@ -38,20 +116,18 @@ async def end_hold(hold_id: int, status: HoldStatus, now: datetime) -> bool:
     return ended == 1
 
 
-async def free_slot(tier: DropTier, fan_id: int) -> int | None:
+async def free_slot(tier: TierState, fan_id: int) -> int | None:
     """The lowest per-fan slot this fan has not used on this tier, or None at the limit."""
-    used = await Reservation.filter(
-        tier_id=tier.id, fan_id=fan_id, status__in=ACTIVE_HOLDS
-    ).values_list("slot", flat=True)
-    active = len(used)
+    rows = await _rows(_ACTIVE_SLOTS, tier.tier_id, fan_id, *(s.value for s in ACTIVE_HOLDS))
+    used = [row["slot"] for row in rows]
     taken = {slot for slot in used if slot is not None}
-    if active >= tier.per_fan_limit:
+    if len(used) >= tier.per_fan_limit:
         return None
     return min(set(range(1, tier.per_fan_limit + 1)) - taken)
 
 
 async def new_hold(
-    tier: DropTier,
+    tier_id: int,
     fan_id: int,
     slot: int | None,
     now: datetime,
@@ -61,7 +137,7 @@ async def new_hold(
     from_waitlist: bool = False,
 ) -> Reservation:
     return await Reservation.create(
-        tier_id=tier.id,
+        tier_id=tier_id,
         fan_id=fan_id,
         slot=slot,
         status=status,

@@ -1,0 +1,125 @@
+"""A burst of reservation attempts by distinct fans on one drop, against bare conditional
+UPDATEs through the same driver in the same run. Prints one JSON object.
+
+    python bench/drop_burst.py --db sqlite|postgres [--attempts 5000] [--units 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+from tortoise import connections
+
+from bots.bootstrap import bootstrap
+from bots.database import database, migrate
+from config import load_settings
+from core.drops.specs import TierSpec
+from core.errors import SoldOut
+from core.models import Fan, HoldStatus, Reservation
+from core.money import parse_price
+
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
+BENCH_DB = "dropcast_bench"
+RAW_UPDATE = 'UPDATE "drop_tier" SET "available" = "available" - 1 WHERE "id" = {id} AND "available" >= 1'
+
+
+async def timed_burst(
+    calls: list[Callable[[], Awaitable[object]]], concurrency: int
+) -> tuple[float, list[float]]:
+    """Run every call with at most `concurrency` in flight: (calls per second, latencies ms)."""
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+
+    async def one(call: Callable[[], Awaitable[object]]) -> None:
+        async with gate:
+            began = time.perf_counter()
+            await call()
+            latencies.append((time.perf_counter() - began) * 1000)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one(call) for call in calls))
+    return len(calls) / (time.perf_counter() - began), latencies
+
+
+async def measure(url: str, db: str, attempts: int, units: int, concurrency: int) -> dict[str, object]:
+    await migrate(url)
+    async with database(url):
+        core = bootstrap(load_settings(database_url=url)).core
+        tier = TierSpec("Burst", "digital", parse_price("5.00 EUR"), units, 1)
+        drop = await core.drops.open((await core.drops.create("Burst", [tier])).id)
+        raw = await core.drops.create("Raw", [tier])
+        await Fan.bulk_create([Fan(display_name=f"Fan {n}") for n in range(attempts)])
+        fan_ids = list(await Fan.all().order_by("id").values_list("id", flat=True))
+        tier_id, raw_tier_id = drop.tiers[0].id, raw.tiers[0].id
+
+        def reserve(fan_id: int) -> Callable[[], Awaitable[object]]:
+            async def attempt() -> None:
+                try:
+                    await core.holds.reserve(tier_id, fan_id)
+                except SoldOut:
+                    pass
+
+            return attempt
+
+        connection = connections.get("sqlite" if db == "sqlite" else "postgres")
+        statement = RAW_UPDATE.format(id=raw_tier_id)
+        reserve_per_s, latencies = await timed_burst([reserve(f) for f in fan_ids], concurrency)
+        raw_per_s, _ = await timed_burst(
+            [lambda: connection.execute_query(statement) for _ in range(attempts)], concurrency
+        )
+        taken = await Reservation.filter(
+            tier_id=tier_id, status__in=(HoldStatus.HELD, HoldStatus.PAID)
+        ).count()
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "db": db,
+        "attempts": attempts,
+        "units": units,
+        "sold": taken,
+        "oversold": max(0, taken - units),
+        "reserve_per_s": round(reserve_per_s),
+        "p50_ms": round(cuts[49], 2),
+        "p99_ms": round(cuts[98], 2),
+        "raw_update_per_s": round(raw_per_s),
+        "ratio": round(reserve_per_s / raw_per_s, 2),
+        "concurrency": concurrency,
+    }
+
+
+async def _postgres(sql: str) -> None:
+    conn = await asyncpg.connect(f"{POSTGRES_SERVER}/postgres")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def main(args: argparse.Namespace) -> dict[str, object]:
+    if args.db == "sqlite":
+        with tempfile.TemporaryDirectory() as scratch:
+            url = f"sqlite://{Path(scratch) / 'bench.sqlite3'}"
+            return await measure(url, "sqlite", args.attempts, args.units, args.concurrency)
+    await _postgres(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    await _postgres(f'CREATE DATABASE "{BENCH_DB}"')
+    try:
+        url = f"{POSTGRES_SERVER}/{BENCH_DB}"
+        return await measure(url, "postgres", args.attempts, args.units, args.concurrency)
+    finally:
+        await _postgres(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--attempts", type=int, default=5000)
+    parser.add_argument("--units", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=64)
+    print(json.dumps(asyncio.run(main(parser.parse_args()))))
