@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from core.bus import EventBus
 from core.drops import stock
-from core.drops.stock import TierState
+from core.drops.stock import NewHold, TierState
 from core.drops.views import HoldView
 from core.errors import InvalidState, LimitReached, NotFound, SoldOut
 from core.events import DomainEvent, DropReopened, DropSoldOut, HoldExpired, HoldPlaced
@@ -157,7 +157,7 @@ async def _in_early_access(tier: TierState, fan_id: int, now: datetime) -> bool:
     return FanTier(fan.tier).rank >= tier.early_access_tier.rank
 
 
-async def _offer_to_waitlist(tier: TierState, now: datetime) -> Reservation | None:
+async def _offer_to_waitlist(tier: TierState, now: datetime) -> NewHold | None:
     """Inside the expiry transaction: hand the returned unit straight to the next fan waiting."""
     waiting = await WaitlistEntry.filter(
         tier_id=tier.tier_id, status=WaitlistStatus.WAITING
@@ -190,7 +190,7 @@ async def _tier(tier_id: int) -> TierState:
     return tier
 
 
-def _placed(hold: Reservation, tier: TierState, now: datetime) -> HoldPlaced:
+def _placed(hold: NewHold, tier: TierState, now: datetime) -> HoldPlaced:
     return HoldPlaced(
         now,
         hold.id,

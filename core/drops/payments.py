@@ -86,7 +86,7 @@ class Payments:
             if payment.amount != price:
                 return await _order(payment, hold, None, now, refund="the amount paid differs")
             if await stock.end_hold(hold.id, HoldStatus.PAID, now):
-                return await _order(payment, hold, hold, now)
+                return await _order(payment, hold, hold.id, now)
             if await stock.take_unit(tier.id) is not None:
                 fresh = await stock.new_hold(
                     tier.id,
@@ -96,7 +96,7 @@ class Payments:
                     0,
                     status=HoldStatus.PAID,
                 )
-                return await _order(payment, hold, fresh, now)
+                return await _order(payment, hold, fresh.id, now)
             return await _order(payment, hold, None, now, refund="the item sold out first")
 
     async def retry_refunds(self) -> int:
@@ -128,7 +128,7 @@ class Payments:
 async def _order(
     payment: PaymentReceived,
     hold: Reservation,
-    paid_hold: Reservation | None,
+    paid_hold_id: int | None,
     now: datetime,
     *,
     refund: str | None = None,
@@ -137,7 +137,7 @@ async def _order(
     return await Order.create(
         payment_id=payment.payment_id,
         provider=payment.provider,
-        hold_id=paid_hold.id if paid_hold else None,
+        hold_id=paid_hold_id,
         tier_id=tier.id,
         fan_id=hold.fan_id,
         amount_minor=payment.amount.minor,

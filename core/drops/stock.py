@@ -31,6 +31,11 @@ _TAKE_UNIT = (
     'AND "drop_id" IN (SELECT "id" FROM "drop" WHERE "status" IN ({1}, {2}, {3})) '
     'RETURNING "available"'
 )
+_NEW_HOLD = (
+    'INSERT INTO "reservation" ("tier_id", "fan_id", "status", "slot", "from_waitlist", '
+    '"expires_at", "created_at", "ended_at") VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}) '
+    'RETURNING "id"'
+)
 _ACTIVE_SLOTS = (
     'SELECT "slot" FROM "reservation" WHERE "tier_id" = {0} AND "fan_id" = {1} '
     'AND "status" IN ({2}, {3})'
@@ -126,6 +131,15 @@ async def free_slot(tier: TierState, fan_id: int) -> int | None:
     return min(set(range(1, tier.per_fan_limit + 1)) - taken)
 
 
+@dataclass(frozen=True, slots=True)
+class NewHold:
+    id: int
+    fan_id: int
+    status: HoldStatus
+    from_waitlist: bool
+    expires_at: datetime
+
+
 async def new_hold(
     tier_id: int,
     fan_id: int,
@@ -135,17 +149,12 @@ async def new_hold(
     *,
     status: HoldStatus = HoldStatus.HELD,
     from_waitlist: bool = False,
-) -> Reservation:
-    return await Reservation.create(
-        tier_id=tier_id,
-        fan_id=fan_id,
-        slot=slot,
-        status=status,
-        from_waitlist=from_waitlist,
-        created_at=now,
-        expires_at=now + timedelta(minutes=hold_minutes),
-        ended_at=now if status == HoldStatus.PAID else None,
-    )
+) -> NewHold:
+    expires_at = now + timedelta(minutes=hold_minutes)
+    ended_at = now if status == HoldStatus.PAID else None
+    values = (tier_id, fan_id, status.value, slot, from_waitlist, expires_at, now, ended_at)
+    [row] = await _rows(_NEW_HOLD, *values)
+    return NewHold(int(row["id"]), fan_id, status, from_waitlist, expires_at)
 
 
 async def all_taken(drop_id: int) -> bool:
