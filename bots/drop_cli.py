@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bots.bootstrap import bootstrap
+from bots.bootstrap import App, bootstrap
 from bots.cli import run_async, settings
 from bots.database import database, migrate
 from config import Settings
-from core.app import Core
 from core.drops.specs import EarlyAccess, TierSpec
 from core.drops.views import DropView, drop_view, list_drops
 from core.errors import InvalidInput
@@ -57,16 +57,15 @@ def _whole(text: str, label: str) -> int:
     return int(text)
 
 
-async def _with_core(config: Settings, action: object) -> DropView:
+async def _with_app(config: Settings, action: Callable[[App], Awaitable[DropView]]) -> DropView:
     async with database(config.database_url):
-        core = bootstrap(config).core
-        return await action(core)  # type: ignore[operator,no-any-return]
+        return await action(bootstrap(config))
 
 
-def _do(action: object) -> None:
+def _do(action: Callable[[App], Awaitable[DropView]]) -> None:
     config = settings()
     run_async(migrate(config.database_url))
-    show(run_async(_with_core(config, action)))
+    show(run_async(_with_app(config, action)))
 
 
 @app.command()
@@ -78,9 +77,9 @@ def create(
 ) -> None:
     """Create a draft drop with its tiers."""
 
-    async def action(core: Core) -> DropView:
+    async def action(app: App) -> DropView:
         tiers = [parse_tier(text) for text in tier]
-        return await core.drops.create(
+        return await app.core.drops.create(
             title, tiers, description=description, hold_minutes=hold_minutes
         )
 
@@ -98,11 +97,11 @@ def schedule(
 ) -> None:
     """Set when a drop opens (and closes); fans see the countdown."""
 
-    async def action(core: Core) -> DropView:
-        now, zone = core.clock.now(), settings().timezone
+    async def action(app: App) -> DropView:
+        now, zone = app.core.clock.now(), app.settings.creator_timezone
         opens = parse_when(opens_at, now=now, zone=zone)
         closes = parse_when(closes_at, now=now, zone=zone) if closes_at else None
-        return await core.drops.schedule(drop_id, opens, closes, _early(early_access))
+        return await app.core.drops.schedule(drop_id, opens, closes, _early(early_access))
 
     _do(action)
 
@@ -119,25 +118,25 @@ def _early(text: str | None) -> EarlyAccess | None:
 @app.command(name="open")
 def open_(drop_id: int) -> None:
     """Open a drop now."""
-    _do(lambda core: core.drops.open(drop_id))
+    _do(lambda app: app.core.drops.open(drop_id))
 
 
 @app.command()
 def close(drop_id: int) -> None:
     """Stop selling; holds already placed may still be paid until they lapse."""
-    _do(lambda core: core.drops.close(drop_id))
+    _do(lambda app: app.core.drops.close(drop_id))
 
 
 @app.command()
 def cancel(drop_id: int) -> None:
     """Call a drop off before anyone paid; holds end and fans are told."""
-    _do(lambda core: core.drops.cancel(drop_id))
+    _do(lambda app: app.core.drops.cancel(drop_id))
 
 
 @app.command(name="show")
 def show_(drop_id: int) -> None:
     """A drop's state and stock, tier by tier."""
-    _do(lambda core: drop_view(drop_id))
+    _do(lambda _: drop_view(drop_id))
 
 
 @app.command(name="list")

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite://data/dropcast.sqlite3"
     public_base_url: AnyHttpUrl | None = None
     port: int = Field(default=8080, ge=1, le=65535)
-    timezone: str = "UTC"
+    creator_timezone: str = "UTC"
 
     discord_token: SecretStr | None = None
     discord_api_base_url: AnyHttpUrl | None = None
@@ -57,7 +57,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgres://")
         return value
 
-    @field_validator("timezone")
+    @field_validator("creator_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

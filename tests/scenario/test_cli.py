@@ -14,7 +14,9 @@ SECRET = "123456:telegram-secret-token-value"
 
 
 def dropcast(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_KEY", "_SECRET"))}
+    # only what a creator's shell would have: no tokens, nothing tortoise put in os.environ
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH")
+    clean = {k: v for k, v in os.environ.items() if k in keep}
     clean |= {"DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}", "COLUMNS": "200"} | env
     return subprocess.run(
         [DROPCAST, *args], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=120
@@ -40,11 +42,11 @@ def test_an_unknown_database_scheme_is_named(tmp_path):
 
 def test_the_toml_file_is_read_and_the_environment_wins(tmp_path):
     (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "dropcast.toml").write_text('timezone = "Mars/Olympus"\n')
+    (tmp_path / "config" / "dropcast.toml").write_text('creator_timezone = "Mars/Olympus"\n')
     result = dropcast(tmp_path, "migrate")
     assert result.returncode == 2
-    assert "TIMEZONE is not an IANA time zone" in result.stderr
-    assert dropcast(tmp_path, "migrate", TIMEZONE="Europe/Berlin").returncode == 0
+    assert "CREATOR_TIMEZONE is not an IANA time zone" in result.stderr
+    assert dropcast(tmp_path, "migrate", CREATOR_TIMEZONE="Europe/Berlin").returncode == 0
 
 
 def test_a_creator_creates_schedules_opens_and_closes_a_drop(tmp_path):
