@@ -8,6 +8,7 @@ from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from tortoise.migrations.constraints import CheckConstraint
 
 class Migration(migrations.Migration):
     initial = True
@@ -152,5 +153,10 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'waitlist_entry', 'app': 'models', 'unique_together': (('tier', 'fan'),), 'pk_attr': 'id'},
             bases=['Model'],
+        ),
+        # CreateModel does not apply check constraints; this operation does (SQLite rebuilds the table)
+        ops.AddConstraint(
+            model_name='DropTier',
+            constraint=CheckConstraint(check='available >= 0 AND available <= stock', name='drop_tier_stock_bounds'),
         ),
     ]

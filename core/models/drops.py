@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from core.models.fans import Fan, FanTier
@@ -77,6 +78,12 @@ class DropTier(Model):
 
     class Meta:
         table = "drop_tier"
+        # the database's own last word on invariant 1, behind the conditional updates
+        constraints = (
+            CheckConstraint(
+                check="available >= 0 AND available <= stock", name="drop_tier_stock_bounds"
+            ),
+        )
 
 
 class Reservation(Model):

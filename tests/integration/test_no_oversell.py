@@ -7,8 +7,11 @@ import asyncio
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
+import pytest
+from tortoise.exceptions import IntegrityError
+
 from core.drops.views import drop_view
-from core.models import Fan, HoldStatus, Reservation
+from core.models import DropTier, Fan, HoldStatus, Reservation
 from tests.builders import open_drop, tier
 from tests.integration.reservers import race, race_in_process
 
@@ -56,3 +59,11 @@ async def test_500_fans_in_4_processes_get_exactly_50_units(world):
     assert sum(placed for placed, _ in outcomes) == UNITS
     assert sum(refused for _, refused in outcomes) == FANS - UNITS
     await assert_sold_exactly_stock(drop.id)
+
+
+async def test_the_database_itself_refuses_stock_below_zero_or_above_stock(world):
+    drop = await open_drop(world.core, tier(stock=2))
+    for impossible in (-1, 3):
+        with pytest.raises(IntegrityError):
+            await DropTier.filter(id=drop.tiers[0].id).update(available=impossible)
+    assert (await drop_view(drop.id)).tiers[0].available == 2
