@@ -58,9 +58,9 @@ def describe(event: DomainEvent | str) -> str | None:
         case events.DropOpened():
             return f"🟢 [bold green]{event.title} is open[/]: the rush begins"
         case events.HoldPlaced(from_waitlist=True):
-            return f"🎟  fan #{event.fan_id} from the waitlist gets a freed unit and a pay link"
+            return f"🎟  fan #{event.fan_id} from the waitlist gets a freed {event.tier_name}"
         case events.HoldPlaced():
-            return f"✋ fan #{event.fan_id} holds a unit ({event.price})"
+            return f"✋ fan #{event.fan_id} holds {event.tier_name} ({event.price})"
         case events.OrderPaid():
             return f"💶 fan #{event.fan_id} paid {event.amount}"
         case events.HoldExpired():

@@ -61,6 +61,8 @@ class HoldPlaced(DomainEvent):
     hold_id: int
     drop_id: int
     tier_id: int
+    title: str
+    tier_name: str
     fan_id: int
     expires_at: datetime
     price: Money

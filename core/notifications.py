@@ -57,10 +57,15 @@ class Notifier:
         """A fan who waited gets the freed unit with their own pay link; others asked for it."""
         if not event.from_waitlist:
             return
-        tier = await DropTier.get(id=event.tier_id).select_related("drop")
         link = await self.holds.pay_link(event.hold_id, event.fan_id)
         offer = PayLinkOffer(
-            event.hold_id, tier.drop.title, tier.name, event.price, link.url, event.expires_at, True
+            event.hold_id,
+            event.title,
+            event.tier_name,
+            event.price,
+            link.url,
+            event.expires_at,
+            True,
         )
         await self.messenger.send(event.fan_id, offer)
 

@@ -196,6 +196,8 @@ def _placed(hold: NewHold, tier: TierState, now: datetime) -> HoldPlaced:
         hold.id,
         tier.drop_id,
         tier.tier_id,
+        tier.title,
+        tier.name,
         hold.fan_id,
         hold.expires_at,
         tier.price,
