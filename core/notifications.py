@@ -65,7 +65,7 @@ class Notifier:
             event.price,
             link.url,
             event.expires_at,
-            True,
+            from_waitlist=True,
         )
         await self.messenger.send(event.fan_id, offer)
 
