@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
 import structlog
 import typer
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from rich.console import Console
-from tortoise import connections
 
+from adapters.stripe.webhooks import StripeWebhooks
+from adapters.web.app import web_app
 from bots.bootstrap import App, bootstrap
 from bots.cli import err, run_async, settings
 from bots.database import database, describe, migrate
@@ -92,32 +94,25 @@ async def _tick(app: App) -> None:
 
 
 def web_() -> None:
-    """HTTP: /healthz now; webhooks, short links and metrics arrive with payments."""
+    """HTTP on $PORT: Stripe webhooks and /healthz."""
     config = settings()
     run_async(migrate(config.database_url))
-    web.run_app(health_app(config), port=config.port, print=None)
+    web.run_app(web_application(config), port=config.port, print=None)
 
 
-def health_app(config: Settings) -> web.Application:
-    async def healthz(_: web.Request) -> web.Response:
-        try:
-            await connections.get(_connection_name(config)).execute_query("SELECT 1")
-        except Exception as error:
-            return web.json_response({"ok": False, "database": type(error).__name__}, status=503)
-        return web.json_response({"ok": True})
+def web_application(config: Settings, **overrides: Any) -> web.Application:
+    """The web app wired to the core, its database open for as long as it serves."""
+    app = bootstrap(config, **overrides)
+    secret = config.stripe_webhook_secret
+    hooks = StripeWebhooks(app.core, secret.get_secret_value()) if secret else None
+    application = web_app(hooks)
 
-    async def lifespan(_: web.Application):  # type: ignore[no-untyped-def]
+    async def lifespan(_: web.Application) -> AsyncIterator[None]:
         async with database(config.database_url):
             yield
 
-    application = web.Application()
-    application.router.add_get("/healthz", healthz)
     application.cleanup_ctx.append(lifespan)
     return application
-
-
-def _connection_name(config: Settings) -> str:
-    return "sqlite" if config.database_url.startswith("sqlite") else "postgres"
 
 
 def discord() -> None:

@@ -11,17 +11,6 @@ import pytest
 
 POSTGRES_SERVER = os.environ.get("DROPCAST_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 POSTGRES_DB = f"dropcast_test_{os.getpid()}"
-TABLES = (
-    "order",
-    "ledger_entry",
-    "waitlist_entry",
-    "reservation",
-    "drop_tier",
-    "drop",
-    "platform_account",
-    "community",
-    "fan",
-)
 
 
 def postgres_required() -> bool:
@@ -67,7 +56,11 @@ def drop_postgres() -> None:
 async def truncate_postgres(url: str) -> None:
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
-        tables = ", ".join(f'"{table}"' for table in TABLES)
+        names = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'tortoise_migrations'"
+        )
+        tables = ", ".join(f'"{row["tablename"]}"' for row in names)
         await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     finally:
         await conn.close()

@@ -12,6 +12,7 @@ from core.models.drops import (
     WaitlistStatus,
 )
 from core.models.fans import Fan, FanTier, Platform, PlatformAccount
+from core.models.inbox import ProviderEvent
 from core.models.orders import LedgerEntry, Order, OrderStatus
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "OrderStatus",
     "Platform",
     "PlatformAccount",
+    "ProviderEvent",
     "Reservation",
     "TierKind",
     "WaitlistEntry",

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-
-from aiohttp.test_utils import TestClient, TestServer
-
-from bots.processes import health_app
 from config import load_settings
-
-
-async def probe(database_url: str) -> tuple[int, dict]:
-    async def get() -> tuple[int, dict]:
-        app = health_app(load_settings(database_url=database_url))
-        async with TestClient(TestServer(app)) as client:
-            response = await client.get("/healthz")
-            return response.status, await response.json()
-
-    # the web process owns its database context, as it does in its own process
-    return await asyncio.create_task(get(), context=contextvars.Context())
+from tests.scenario.web_client import exchange
 
 
 async def test_healthz_says_ok_when_the_database_answers(database_url):
-    assert await probe(database_url) == (200, {"ok": True})
+    config = load_settings(database_url=database_url)
+    assert await exchange(config, ["/healthz"]) == [(200, {"ok": True})]
 
 
 async def test_healthz_says_503_when_the_database_does_not_answer():
-    status, body = await probe("postgres://postgres@127.0.0.1:1/nothing_listens_here")
+    config = load_settings(database_url="postgres://postgres@127.0.0.1:1/nothing_listens_here")
+    [(status, body)] = await exchange(config, ["/healthz"])
     assert status == 503
     assert body["ok"] is False

@@ -1,0 +1,2 @@
+"""Stripe: Checkout for pay links, webhooks for what happened to them. Every SDK call lives
+in this package."""

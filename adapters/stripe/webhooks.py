@@ -1,0 +1,90 @@
+"""`POST /webhooks/stripe`: verify with Stripe's own code, record each event once, and turn
+the ones we act on into core calls.
+
+Bad signatures, stale replays and garbage bodies get a 400 and change nothing; event types
+we do not act on get a 200 so Stripe stops redelivering them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+import structlog
+
+from core.app import Core
+from core.drops.payments import PaymentReceived
+from core.errors import DropcastError, InvalidInput
+from core.inbox import handle_once
+from core.money import Money
+
+log = structlog.get_logger(__name__)
+
+SETTLING = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+TOLERANCE_SECONDS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookReply:
+    status: int
+    body: dict[str, str]
+
+
+class StripeWebhooks:
+    def __init__(self, core: Core, secret: str) -> None:
+        self.core = core
+        self.secret = secret
+
+    async def receive(self, body: bytes, signature: str | None) -> WebhookReply:
+        try:
+            event = stripe.Webhook.construct_event(
+                body, signature, self.secret, tolerance=TOLERANCE_SECONDS
+            ).to_dict()
+        except stripe.SignatureVerificationError:
+            return WebhookReply(400, {"error": "signature does not verify (or is too old)"})
+        except ValueError:
+            return WebhookReply(400, {"error": "body is not a Stripe event"})
+        kind = str(event.get("type", ""))
+        obj = (event.get("data") or {}).get("object")
+        if not event.get("id") or not kind or not isinstance(obj, dict):
+            return WebhookReply(400, {"error": "event has no id, type or object"})
+
+        async def act() -> str:
+            return await self._act(kind, obj)
+
+        outcome = await handle_once(self.core.clock, "stripe", event["id"], kind, act)
+        log.info("stripe_webhook", event_id=event["id"], kind=kind, outcome=outcome)
+        return WebhookReply(200, {"outcome": outcome})
+
+    async def _act(self, kind: str, obj: Mapping[str, Any]) -> str:
+        if kind not in SETTLING:
+            return "ignored"
+        try:
+            payment = payment_from_session(obj)
+            if payment is None:
+                return "awaiting payment"
+            order = await self.core.payments.settle(payment)
+        except DropcastError as error:  # no hold of ours, bad reference: say so, don't retry
+            log.error("stripe_payment_unmatched", session=obj.get("id"), reason=str(error))
+            return f"unmatched: {error}"
+        return f"order {order.id} {order.status}"
+
+
+def payment_from_session(session: Mapping[str, Any]) -> PaymentReceived | None:
+    """A paid Checkout Session as the core's payment; None while it awaits payment."""
+    if session.get("payment_status") != "paid":
+        return None
+    reference = str(session.get("client_reference_id") or "")
+    if not reference.isdigit():
+        raise InvalidInput(f"client_reference_id {reference!r} names no hold")
+    amount, currency = session.get("amount_total"), session.get("currency")
+    if not isinstance(amount, int) or not isinstance(currency, str):
+        raise InvalidInput("the session has no amount_total and currency")
+    return PaymentReceived(
+        payment_id=str(session.get("payment_intent") or session["id"]),
+        provider="stripe",
+        hold_id=int(reference),
+        amount=Money(amount, currency.upper()),
+    )

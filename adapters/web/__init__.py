@@ -1,0 +1,1 @@
+"""HTTP for fans, providers and operators (aiohttp): webhooks, health, and later links."""

@@ -1,0 +1,27 @@
+"""The aiohttp application the `web` process serves; `bots` wires its lifetime."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from adapters.stripe.webhooks import StripeWebhooks
+from core.health import database_answers
+
+
+def web_app(stripe_webhooks: StripeWebhooks | None) -> web.Application:
+    async def healthz(_: web.Request) -> web.Response:
+        if await database_answers():
+            return web.json_response({"ok": True})
+        return web.json_response({"ok": False, "database": "not answering"}, status=503)
+
+    async def stripe_webhook(request: web.Request) -> web.Response:
+        if stripe_webhooks is None:
+            return web.json_response({"error": "STRIPE_WEBHOOK_SECRET is not set"}, status=503)
+        body = await request.read()
+        reply = await stripe_webhooks.receive(body, request.headers.get("Stripe-Signature"))
+        return web.json_response(reply.body, status=reply.status)
+
+    app = web.Application(client_max_size=256 * 1024)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/webhooks/stripe", stripe_webhook)
+    return app

@@ -1,0 +1,128 @@
+"""Stripe webhooks through the real `stripe` library's verification: a paid Checkout Session
+becomes exactly one order; bad, stale and replayed deliveries change nothing."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import stripe
+
+from config import load_settings
+from core.messages import OrderConfirmed
+from core.models import Order, ProviderEvent
+from core.money import Money
+from tests.builders import fans, open_drop, tier
+from tests.scenario.web_client import Post, exchange
+
+SECRET = "whsec_test_dropcast"
+
+
+def event(kind: str, session: dict, event_id: str = "evt_1") -> bytes:
+    body = {"id": event_id, "object": "event", "type": kind, "data": {"object": session}}
+    return json.dumps(body).encode()
+
+
+def session(hold_id: int, *, paid: bool = True, amount: int = 2500) -> dict:
+    return {
+        "id": f"cs_test_{hold_id}",
+        "object": "checkout.session",
+        "client_reference_id": str(hold_id),
+        "payment_intent": f"pi_{hold_id}",
+        "payment_status": "paid" if paid else "unpaid",
+        "amount_total": amount,
+        "currency": "eur",
+    }
+
+
+def signed(body: bytes, *, secret: str = SECRET, at: int | None = None) -> Post:
+    header = stripe.WebhookSignature.generate_signature_header(body.decode(), secret, at)
+    return Post("/webhooks/stripe", body, {"Stripe-Signature": header})
+
+
+async def deliver(world, *posts: Post) -> list[tuple[int, dict]]:
+    config = load_settings(
+        database_url=world.app.settings.database_url, stripe_webhook_secret=SECRET
+    )
+    return await exchange(
+        config, list(posts), clock=world.clock, messenger=world.messenger, refunds=world.refunds
+    )
+
+
+async def held(world) -> tuple[int, int]:
+    drop = await open_drop(world.core, tier(stock=3))
+    [fan] = await fans(1)
+    hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+    return hold.id, fan
+
+
+async def test_a_paid_checkout_becomes_one_order_and_the_fan_is_told(world):
+    hold_id, fan = await held(world)
+    [(status, body)] = await deliver(
+        world, signed(event("checkout.session.completed", session(hold_id)))
+    )
+    assert status == 200
+    assert body["outcome"].endswith("paid")
+    order = await Order.get(payment_id=f"pi_{hold_id}")
+    assert (order.hold_id, order.amount_minor, order.currency) == (hold_id, 2500, "EUR")
+    assert world.messenger.to(fan) == [
+        OrderConfirmed(order.id, "Winter drop", "Signed print", Money(2500, "EUR"))
+    ]
+
+
+async def test_each_event_delivered_three_times_makes_one_order(world):
+    hold_id, fan = await held(world)
+    post = signed(event("checkout.session.completed", session(hold_id)))
+    replies = await deliver(world, post, post, post)
+    assert [status for status, _ in replies] == [200, 200, 200]
+    assert [body["outcome"] for _, body in replies][1:] == ["duplicate", "duplicate"]
+    assert await Order.all().count() == 1
+    assert len(world.messenger.to(fan)) == 1
+
+
+async def test_an_async_payment_settles_when_it_succeeds_not_before(world):
+    hold_id, _ = await held(world)
+    replies = await deliver(
+        world,
+        signed(event("checkout.session.completed", session(hold_id, paid=False), "evt_a")),
+        signed(event("checkout.session.async_payment_succeeded", session(hold_id), "evt_b")),
+    )
+    (_, unpaid), (_, succeeded) = replies
+    assert unpaid["outcome"] == "awaiting payment"
+    assert succeeded["outcome"].endswith("paid")
+    assert await Order.all().count() == 1
+
+
+async def test_bad_signature_stale_replay_and_garbage_get_400_and_change_nothing(world):
+    hold_id, _ = await held(world)
+    body = event("checkout.session.completed", session(hold_id))
+    replies = await deliver(
+        world,
+        signed(body, secret="whsec_someone_else"),
+        signed(body, at=int(time.time()) - 3600),
+        Post("/webhooks/stripe", body, {}),
+        signed(b"{not json"),
+        signed(b'{"id": "evt_2", "type": "checkout.session.completed"}'),
+    )
+    assert [status for status, _ in replies] == [400, 400, 400, 400, 400]
+    assert await Order.all().count() == 0
+    assert await ProviderEvent.all().count() == 0
+
+
+async def test_events_we_do_not_act_on_are_acknowledged(world):
+    [(status, body)] = await deliver(world, signed(event("customer.created", {"id": "cus_1"})))
+    assert (status, body) == (200, {"outcome": "ignored"})
+
+
+async def test_a_session_naming_no_hold_of_ours_is_acknowledged_and_logged(world):
+    stray = session(0) | {"client_reference_id": "not-ours"}
+    [(status, body)] = await deliver(world, signed(event("checkout.session.completed", stray)))
+    assert status == 200
+    assert body["outcome"].startswith("unmatched:")
+    assert await Order.all().count() == 0
+
+
+async def test_without_a_webhook_secret_the_endpoint_says_so(world):
+    config = load_settings(database_url=world.app.settings.database_url)
+    post = signed(event("checkout.session.completed", session(1)))
+    assert await exchange(config, [post]) == [(503, {"error": "STRIPE_WEBHOOK_SECRET is not set"})]

@@ -1,0 +1,41 @@
+"""Talking HTTP to the `web` process's application, wired as `dropcast web` wires it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from dataclasses import dataclass
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bots.processes import web_application
+from config import Settings
+
+
+@dataclass(frozen=True)
+class Post:
+    path: str
+    body: bytes
+    headers: dict[str, str]
+
+
+async def exchange(
+    config: Settings, requests: list[Post | str], **overrides: object
+) -> list[tuple[int, dict]]:
+    """Serve the app for these requests (a path means GET); its own database context, as
+    in its own process."""
+
+    async def serve() -> list[tuple[int, dict]]:
+        replies = []
+        async with TestClient(TestServer(web_application(config, **overrides))) as client:
+            for request in requests:
+                if isinstance(request, str):
+                    response = await client.get(request)
+                else:
+                    response = await client.post(
+                        request.path, data=request.body, headers=request.headers
+                    )
+                replies.append((response.status, await response.json()))
+        return replies
+
+    return await asyncio.create_task(serve(), context=contextvars.Context())
