@@ -6,9 +6,11 @@ platform's adapter is configured, that is the in-process one from `adapters.memo
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from adapters.memory import MemoryAnnouncer, MemoryMessenger, MemoryPayLinks, MemoryRefunds
+from adapters.stripe.checkout import StripeApi, StripeCheckout
 from config import Settings
 from core.app import Core, build_core
 from core.clock import SystemClock
@@ -23,6 +25,12 @@ class App:
     messenger: FanMessenger
     pay_links: PayLinks
     refunds: Refunds
+    closers: tuple[Callable[[], Awaitable[None]], ...] = ()
+
+    async def close(self) -> None:
+        """Release the HTTP sessions the adapters opened."""
+        for close in self.closers:
+            await close()
 
 
 def bootstrap(
@@ -34,15 +42,33 @@ def bootstrap(
     pay_links: PayLinks | None = None,
     refunds: Refunds | None = None,
 ) -> App:
+    clock = clock or SystemClock()
     announcer = announcer or MemoryAnnouncer()
     messenger = messenger or MemoryMessenger()
-    pay_links = pay_links or MemoryPayLinks()
+    stripe_api = _stripe_api(settings)
+    if pay_links is None:
+        pay_links = _pay_links(settings, clock, stripe_api)
     refunds = refunds or MemoryRefunds()
     core = build_core(
-        clock=clock or SystemClock(),
+        clock=clock,
         announcer=announcer,
         messenger=messenger,
         pay_links=pay_links,
         refunds=refunds,
     )
-    return App(settings, core, announcer, messenger, pay_links, refunds)
+    closers = (stripe_api.close,) if stripe_api else ()
+    return App(settings, core, announcer, messenger, pay_links, refunds, closers)
+
+
+def _stripe_api(settings: Settings) -> StripeApi | None:
+    if settings.stripe_secret_key is None:
+        return None
+    api_base = str(settings.stripe_api_base) if settings.stripe_api_base else None
+    return StripeApi(settings.stripe_secret_key.get_secret_value(), api_base)
+
+
+def _pay_links(settings: Settings, clock: Clock, api: StripeApi | None) -> PayLinks:
+    """Stripe Checkout when a Stripe key is set; the sandbox's in-process links otherwise."""
+    if api is None or settings.public_base_url is None:
+        return MemoryPayLinks()
+    return StripeCheckout(api, clock, str(settings.public_base_url), settings.shipping_countries)

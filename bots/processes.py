@@ -84,6 +84,7 @@ async def serve_clock(
             await stop.wait()
         finally:
             scheduler.shutdown(wait=False)
+            await app.close()
 
 
 async def _tick(app: App) -> None:
@@ -110,6 +111,7 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
         async with database(config.database_url):
             yield
+        await app.close()
 
     application.cleanup_ctx.append(lifespan)
     return application

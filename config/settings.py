@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -24,6 +24,30 @@ DEFAULT_TOML = Path("config/dropcast.toml")
 DATABASE_SCHEMES = ("sqlite://", "postgres://", "postgresql://")
 
 IdList = Annotated[list[int], NoDecode]
+CodeList = Annotated[list[str], NoDecode]
+SHIPPING_COUNTRIES = (
+    "US",
+    "CA",
+    "GB",
+    "IE",
+    "DE",
+    "FR",
+    "NL",
+    "BE",
+    "AT",
+    "CH",
+    "IT",
+    "ES",
+    "PT",
+    "SE",
+    "DK",
+    "NO",
+    "FI",
+    "PL",
+    "AU",
+    "NZ",
+    "JP",
+)
 
 
 class SettingsError(Exception):
@@ -46,6 +70,8 @@ class Settings(BaseSettings):
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_base: AnyHttpUrl | None = None
+
+    shipping_countries: CodeList = Field(default_factory=lambda: list(SHIPPING_COUNTRIES))
 
     admin_telegram_ids: IdList = Field(default_factory=list)
     admin_discord_role_ids: IdList = Field(default_factory=list)
@@ -78,6 +104,24 @@ class Settings(BaseSettings):
             return [int(part) for part in parts]
         return value
 
+    @field_validator("shipping_countries", mode="before")
+    @classmethod
+    def _country_codes(cls, value: object) -> object:
+        if isinstance(value, str):
+            codes = [part.strip().upper() for part in value.split(",") if part.strip()]
+            if not codes or not all(len(code) == 2 and code.isalpha() for code in codes):
+                raise ValueError("must be two-letter country codes separated by commas")
+            return codes
+        return value
+
+    @model_validator(mode="after")
+    def _stripe_needs_a_public_address(self) -> Settings:
+        if self.stripe_secret_key is not None and self.public_base_url is None:
+            raise ValueError(
+                "PUBLIC_BASE_URL is needed with STRIPE_SECRET_KEY (Checkout returns there)"
+            )
+        return self
+
     @property
     def platforms(self) -> list[str]:
         """The platforms whose token is set; the others are simply not started."""
@@ -103,8 +147,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
         first = err.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise SettingsError(f"setting {name} {_reason(first['msg'])}") from None
+        name = f"{str(first['loc'][0]).upper()} " if first["loc"] else ""  # model checks name it
+        raise SettingsError(f"setting {name}{_reason(first['msg'])}") from None
     except ValueError as err:  # a TOML file that does not parse
         raise SettingsError(f"config file: {err}") from None
 
