@@ -96,3 +96,16 @@ class PaymentRefunded(DomainEvent):
     tier_id: int
     amount: Money
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderReversed(DomainEvent):
+    """A paid order was refunded or disputed at the provider; what it granted is taken back."""
+
+    order_id: int
+    drop_id: int
+    tier_id: int
+    fan_id: int
+    amount: Money
+    payment_id: str
+    reason: str  # "refunded" or "disputed"

@@ -15,6 +15,7 @@ from core.events import (
     HoldExpired,
     HoldPlaced,
     OrderPaid,
+    OrderReversed,
     PaymentRefunded,
 )
 from core.messages import HoldLapsed, OrderConfirmed, PayLinkOffer, PaymentReturned
@@ -47,6 +48,7 @@ class Notifier:
         bus.subscribe(HoldExpired, self.hold_lapsed)
         bus.subscribe(OrderPaid, self.order_confirmed)
         bus.subscribe(PaymentRefunded, self.payment_returned)
+        bus.subscribe(OrderReversed, self.order_reversed)
 
     async def announce(self, event: DropChange) -> None:
         announcement = (await drop_view(event.drop_id)).announcement()
@@ -87,4 +89,13 @@ class Notifier:
         tier = await DropTier.get(id=event.tier_id).select_related("drop")
         await self.messenger.send(
             event.fan_id, PaymentReturned(tier.drop.title, event.amount, event.reason)
+        )
+
+    async def order_reversed(self, event: OrderReversed) -> None:
+        """A fan hears about a refund; a dispute is between them and their bank."""
+        if event.reason != "refunded":
+            return
+        tier = await DropTier.get(id=event.tier_id).select_related("drop")
+        await self.messenger.send(
+            event.fan_id, PaymentReturned(tier.drop.title, event.amount, "refunded by the creator")
         )

@@ -18,11 +18,16 @@ from core.app import Core
 from core.drops.payments import PaymentReceived
 from core.errors import DropcastError, InvalidInput
 from core.inbox import handle_once
+from core.models import OrderStatus
 from core.money import Money
 
 log = structlog.get_logger(__name__)
 
 SETTLING = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+REVERSING = {
+    "charge.refunded": OrderStatus.REFUNDED,
+    "charge.dispute.created": OrderStatus.DISPUTED,
+}
 TOLERANCE_SECONDS = 300
 
 
@@ -59,6 +64,8 @@ class StripeWebhooks:
         return WebhookReply(200, {"outcome": outcome})
 
     async def _act(self, kind: str, obj: Mapping[str, Any]) -> str:
+        if kind in REVERSING:
+            return await self._reverse(kind, obj)
         if kind not in SETTLING:
             return "ignored"
         try:
@@ -70,6 +77,14 @@ class StripeWebhooks:
             log.error("stripe_payment_unmatched", session=obj.get("id"), reason=str(error))
             return f"unmatched: {error}"
         return f"order {order.id} {order.status}"
+
+    async def _reverse(self, kind: str, obj: Mapping[str, Any]) -> str:
+        """A refund or dispute made in Stripe's dashboard takes back what the order granted."""
+        if kind == "charge.refunded" and obj.get("amount_refunded") != obj.get("amount"):
+            return "partial refund: order kept"  # the creator gave part of the money back
+        payment_id = str(obj.get("payment_intent") or "")
+        order = await self.core.payments.reverse(payment_id, REVERSING[kind])
+        return f"order {order.id} {order.status}" if order else "no order for this payment"
 
 
 def payment_from_session(session: Mapping[str, Any]) -> PaymentReceived | None:

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from core.bus import EventBus
 from core.drops import stock
 from core.errors import NotFound
-from core.events import DomainEvent, OrderPaid, PaymentRefunded
+from core.events import DomainEvent, OrderPaid, OrderReversed, PaymentRefunded
 from core.models import DropTier, HoldStatus, Order, OrderStatus, Reservation
 from core.money import Money
 from core.ports import Clock, Refunds
@@ -98,6 +98,30 @@ class Payments:
                 )
                 return await _order(payment, hold, fresh.id, now)
             return await _order(payment, hold, None, now, refund="the item sold out first")
+
+    async def reverse(self, payment_id: str, status: OrderStatus) -> OrderView | None:
+        """A refund or dispute made at the provider: the paid order becomes `status` once;
+        the unit is not put back on sale (the creator decides that). None if no order."""
+        if status not in (OrderStatus.REFUNDED, OrderStatus.DISPUTED):
+            raise ValueError(f"an order is reversed as refunded or disputed, not {status}")
+        order = await Order.get_or_none(payment_id=payment_id).select_related("tier")
+        if order is None:
+            return None
+        changed = await Order.filter(id=order.id, status=OrderStatus.PAID).update(status=status)
+        if changed:
+            order.status = status
+            event = OrderReversed(
+                self.clock.now(),
+                order.id,
+                order.tier.drop_id,
+                order.tier_id,
+                order.fan_id,
+                Money(order.amount_minor, order.currency),
+                payment_id,
+                status.value,
+            )
+            await self.bus.publish(event)
+        return _view(order)
 
     async def retry_refunds(self) -> int:
         """Finish refunds whose provider call failed earlier (the order says refund_pending)."""

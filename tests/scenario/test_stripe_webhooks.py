@@ -9,7 +9,7 @@ import time
 import stripe
 
 from config import load_settings
-from core.messages import OrderConfirmed
+from core.messages import OrderConfirmed, PaymentReturned
 from core.models import Order, ProviderEvent
 from core.money import Money
 from tests.builders import fans, open_drop, tier
@@ -126,3 +126,56 @@ async def test_without_a_webhook_secret_the_endpoint_says_so(world):
     config = load_settings(database_url=world.app.settings.database_url)
     post = signed(event("checkout.session.completed", session(1)))
     assert await exchange(config, [post]) == [(503, {"error": "STRIPE_WEBHOOK_SECRET is not set"})]
+
+
+def charge(payment_id: str, *, refunded: int = 2500) -> dict:
+    return {
+        "id": "ch_1",
+        "object": "charge",
+        "payment_intent": payment_id,
+        "amount": 2500,
+        "amount_refunded": refunded,
+        "refunded": refunded == 2500,
+    }
+
+
+async def test_a_refund_from_the_dashboard_reverses_the_order_once_and_tells_the_fan(world):
+    hold_id, fan = await held(world)
+    replies = await deliver(
+        world,
+        signed(event("checkout.session.completed", session(hold_id), "evt_paid")),
+        signed(event("charge.refunded", charge(f"pi_{hold_id}"), "evt_refund")),
+        signed(event("charge.refunded", charge(f"pi_{hold_id}"), "evt_refund_again")),
+    )
+    assert [status for status, _ in replies] == [200, 200, 200]
+    order = await Order.get(payment_id=f"pi_{hold_id}")
+    assert order.status == "refunded"
+    told = [m for m in world.messenger.to(fan) if isinstance(m, PaymentReturned)]
+    assert told == [PaymentReturned("Winter drop", Money(2500, "EUR"), "refunded by the creator")]
+
+
+async def test_a_partial_refund_keeps_the_order(world):
+    hold_id, _ = await held(world)
+    await deliver(
+        world,
+        signed(event("checkout.session.completed", session(hold_id), "evt_paid")),
+        signed(event("charge.refunded", charge(f"pi_{hold_id}", refunded=500), "evt_part")),
+    )
+    assert (await Order.get(payment_id=f"pi_{hold_id}")).status == "paid"
+
+
+async def test_a_dispute_marks_the_order_disputed_without_messaging_the_fan(world):
+    hold_id, fan = await held(world)
+    dispute = {"id": "dp_1", "object": "dispute", "payment_intent": f"pi_{hold_id}"}
+    await deliver(
+        world,
+        signed(event("checkout.session.completed", session(hold_id), "evt_paid")),
+        signed(event("charge.dispute.created", dispute, "evt_dispute")),
+    )
+    assert (await Order.get(payment_id=f"pi_{hold_id}")).status == "disputed"
+    assert not [m for m in world.messenger.to(fan) if isinstance(m, PaymentReturned)]
+
+
+async def test_a_refund_for_a_payment_we_never_saw_changes_nothing(world):
+    [(status, body)] = await deliver(world, signed(event("charge.refunded", charge("pi_other"))))
+    assert (status, body) == (200, {"outcome": "no order for this payment"})
