@@ -55,6 +55,7 @@ def bootstrap(
         messenger=messenger,
         pay_links=pay_links,
         refunds=refunds,
+        links_base_url=str(settings.public_base_url or f"http://localhost:{settings.port}"),
     )
     closers = (stripe_api.close,) if stripe_api else ()
     return App(settings, core, announcer, messenger, pay_links, refunds, closers)

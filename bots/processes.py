@@ -106,7 +106,7 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
     app = bootstrap(config, **overrides)
     secret = config.stripe_webhook_secret
     hooks = StripeWebhooks(app.core, secret.get_secret_value()) if secret else None
-    application = web_app(hooks)
+    application = web_app(app.core.links, hooks)
 
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
         async with database(config.database_url):

@@ -8,6 +8,7 @@ from core.bus import EventBus
 from core.drops.holds import Holds
 from core.drops.lifecycle import DropLifecycle
 from core.drops.payments import Payments
+from core.links import Links
 from core.notifications import Notifier
 from core.ports import Announcer, Clock, FanMessenger, PayLinks, Refunds
 
@@ -19,6 +20,7 @@ class Core:
     drops: DropLifecycle
     holds: Holds
     payments: Payments
+    links: Links
 
     async def tick(self) -> None:
         """Everything timed, derived from the database: opening, closing, lapsing holds."""
@@ -35,9 +37,11 @@ def build_core(
     messenger: FanMessenger,
     pay_links: PayLinks,
     refunds: Refunds,
+    links_base_url: str,
 ) -> Core:
     bus = EventBus()
-    holds = Holds(clock, bus, pay_links)
+    links = Links(clock, links_base_url)
+    holds = Holds(clock, bus, pay_links, links)
     Notifier(announcer, messenger, pay_links, holds).subscribe(bus)
     return Core(
         clock=clock,
@@ -45,4 +49,5 @@ def build_core(
         drops=DropLifecycle(clock, bus),
         holds=holds,
         payments=Payments(clock, bus, refunds),
+        links=links,
     )

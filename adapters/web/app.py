@@ -6,9 +6,12 @@ from aiohttp import web
 
 from adapters.stripe.webhooks import StripeWebhooks
 from core.health import database_answers
+from core.links import Links
+
+NO_SUCH_LINK = "<!doctype html><title>Link not found</title><p>This link does not exist.</p>"
 
 
-def web_app(stripe_webhooks: StripeWebhooks | None) -> web.Application:
+def web_app(links: Links, stripe_webhooks: StripeWebhooks | None) -> web.Application:
     async def healthz(_: web.Request) -> web.Response:
         if await database_answers():
             return web.json_response({"ok": True})
@@ -21,7 +24,14 @@ def web_app(stripe_webhooks: StripeWebhooks | None) -> web.Application:
         reply = await stripe_webhooks.receive(body, request.headers.get("Stripe-Signature"))
         return web.json_response(reply.body, status=reply.status)
 
+    async def short_link(request: web.Request) -> web.Response:
+        target = await links.follow(request.match_info["code"])
+        if target is None:
+            return web.Response(text=NO_SUCH_LINK, status=404, content_type="text/html")
+        raise web.HTTPFound(target)
+
     app = web.Application(client_max_size=256 * 1024)
+    app.router.add_get("/l/{code}", short_link)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/webhooks/stripe", stripe_webhook)
     return app

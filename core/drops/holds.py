@@ -17,6 +17,7 @@ from core.drops.stock import NewHold, TierState
 from core.drops.views import HoldView
 from core.errors import InvalidState, LimitReached, NotFound, SoldOut
 from core.events import DomainEvent, DropReopened, DropSoldOut, HoldExpired, HoldPlaced
+from core.links import Links
 from core.messages import HoldForPayment, PayLink
 from core.models import (
     Drop,
@@ -32,10 +33,11 @@ from core.ports import Clock, PayLinks
 
 
 class Holds:
-    def __init__(self, clock: Clock, bus: EventBus, pay_links: PayLinks) -> None:
+    def __init__(self, clock: Clock, bus: EventBus, pay_links: PayLinks, links: Links) -> None:
         self.clock = clock
         self.bus = bus
         self.pay_links = pay_links
+        self.links = links
 
     async def reserve(self, tier_id: int, fan_id: int) -> HoldView:
         now = self.clock.now()
@@ -78,7 +80,7 @@ class Holds:
         ).count()
 
     async def pay_link(self, hold_id: int, fan_id: int) -> PayLink:
-        """The fan's link to pay for their own hold."""
+        """The fan's link to pay for their own hold: our tracked short link to the provider's."""
         hold = await Reservation.get_or_none(id=hold_id, fan_id=fan_id)
         if hold is None:
             raise NotFound(f"you have no hold #{hold_id}")
@@ -97,7 +99,8 @@ class Holds:
             )
         )
         await Reservation.filter(id=hold.id, pay_ref__isnull=True).update(pay_ref=link.provider_ref)
-        return link
+        short = await self.links.shorten(link.url, purpose="pay", ref=str(hold.id))
+        return PayLink(url=short, provider_ref=link.provider_ref)
 
     async def expire_due(self) -> int:
         """Lapse every hold past its time; each is a conditional update, so reruns are no-ops."""

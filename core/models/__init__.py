@@ -13,6 +13,7 @@ from core.models.drops import (
 )
 from core.models.fans import Fan, FanTier, Platform, PlatformAccount
 from core.models.inbox import ProviderEvent
+from core.models.links import Link
 from core.models.orders import LedgerEntry, Order, OrderStatus
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "FanTier",
     "HoldStatus",
     "LedgerEntry",
+    "Link",
     "Order",
     "OrderStatus",
     "Platform",

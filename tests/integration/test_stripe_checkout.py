@@ -15,7 +15,7 @@ from bots.bootstrap import bootstrap
 from config import load_settings
 from core.app import Core
 from core.messages import OrderConfirmed
-from core.models import Order
+from core.models import Link, Order
 from tests.builders import fans, open_drop, tier
 from tests.peers.stripe_checkout import StripeCheckoutPeer
 from tests.scenario.web_client import Post, exchange
@@ -61,7 +61,8 @@ async def test_a_hold_gets_a_checkout_session_for_exactly_its_price(core, peer, 
     hold_id, fan = await a_hold(core)
     link = await core.holds.pay_link(hold_id, fan)
     [session] = checkout.sessions.values()
-    assert link.url == session["url"]
+    assert link.url.startswith("https://drops.example.com/l/")
+    assert link.provider_ref == session["id"]
     assert (session["amount_total"], session["currency"]) == (2500, "eur")
     assert session["client_reference_id"] == str(hold_id)
     assert session["metadata"] == {"hold_id": str(hold_id), "fan_id": str(fan)}
@@ -100,17 +101,23 @@ async def test_a_lapsed_hold_expires_its_checkout_session(core, peer, world):
     assert session["status"] == "expired"
 
 
-async def test_a_fan_buys_from_pay_link_to_order(core, peer, world):
+async def test_a_fan_taps_the_pay_link_pays_and_gets_one_order(core, peer, world):
     checkout, api_base = peer
     hold_id, fan = await a_hold(core)
-    await core.holds.pay_link(hold_id, fan)
+    link = await core.holds.pay_link(hold_id, fan)
     [session_id] = checkout.sessions
+    tap = link.url.removeprefix("https://drops.example.com")
     body = json.dumps(checkout.complete(session_id))
     header = stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
     post = Post("/webhooks/stripe", body.encode(), {"Stripe-Signature": header})
-    [(status, reply)] = await exchange(
-        stripe_settings(world, api_base), [post], clock=world.clock, messenger=world.messenger
+    (tapped, redirect), (status, reply) = await exchange(
+        stripe_settings(world, api_base),
+        [tap, post],
+        clock=world.clock,
+        messenger=world.messenger,
     )
+    assert (tapped, redirect["location"]) == (302, checkout.sessions[session_id]["url"])
+    assert (await Link.get(ref=str(hold_id))).clicks == 1
     assert status == 200
     assert reply["outcome"].endswith("paid")
     order = await Order.get(hold_id=hold_id)

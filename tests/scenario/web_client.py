@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 from dataclasses import dataclass
 
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
 from bots.processes import web_application
@@ -30,12 +31,19 @@ async def exchange(
         async with TestClient(TestServer(web_application(config, **overrides))) as client:
             for request in requests:
                 if isinstance(request, str):
-                    response = await client.get(request)
+                    response = await client.get(request, allow_redirects=False)
                 else:
                     response = await client.post(
                         request.path, data=request.body, headers=request.headers
                     )
-                replies.append((response.status, await response.json()))
+                replies.append((response.status, await _body(response)))
         return replies
 
     return await asyncio.create_task(serve(), context=contextvars.Context())
+
+
+async def _body(response: ClientResponse) -> dict:
+    """JSON as sent; a redirect or a page as its location and text."""
+    if response.content_type == "application/json":
+        return await response.json()
+    return {"location": response.headers.get("Location"), "text": await response.text()}

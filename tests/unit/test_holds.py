@@ -96,7 +96,8 @@ async def test_a_lapsed_hold_goes_to_the_first_fan_waiting_with_a_pay_link(world
     [offer] = world.messenger.to(first)
     assert isinstance(offer, PayLinkOffer)
     assert offer.from_waitlist
-    assert offer.url.startswith("sandbox://pay/")
+    code = offer.url.removeprefix("http://localhost:8080/l/")
+    assert await world.core.links.follow(code) == f"sandbox://pay/{offer.hold_id}"
     assert world.messenger.to(second) == []
     view = await drop_view(drop.id)
     assert (view.status, view.tiers[0].available, view.tiers[0].held) == ("sold_out", 0, 1)

@@ -1,0 +1,47 @@
+"""Tracked short links: `base/l/{code}` redirects to the target and counts the tap.
+
+Discord link buttons give no click signal, so every pay link a fan sees goes through here.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from core.models.links import Link
+from core.ports import Clock
+
+
+class Links:
+    def __init__(self, clock: Clock, base_url: str) -> None:
+        self.clock = clock
+        self.base_url = base_url.rstrip("/")
+
+    async def shorten(self, target: str, *, purpose: str, ref: str) -> str:
+        """The short URL for this purpose and ref, made on first request."""
+        existing = await Link.get_or_none(purpose=purpose, ref=ref)
+        if existing is None:
+            try:
+                existing = await Link.create(
+                    code=secrets.token_urlsafe(6),
+                    target=target,
+                    purpose=purpose,
+                    ref=ref,
+                    created_at=self.clock.now(),
+                )
+            except IntegrityError:  # made concurrently for the same purpose and ref
+                existing = await Link.get(purpose=purpose, ref=ref)
+        return f"{self.base_url}/l/{existing.code}"
+
+    async def follow(self, code: str) -> str | None:
+        """Count a tap and return where it goes; None for a code we never made."""
+        if not code.replace("-", "").replace("_", "").isalnum() or len(code) > 16:
+            return None
+        counted = await Link.filter(code=code).update(
+            clicks=F("clicks") + 1, last_clicked_at=self.clock.now()
+        )
+        if not counted:
+            return None
+        return (await Link.get(code=code)).target
