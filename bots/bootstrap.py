@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from adapters.memory import MemoryAnnouncer, MemoryMessenger, MemoryPayLinks, MemoryRefunds
 from adapters.stripe.checkout import StripeApi, StripeCheckout
+from adapters.stripe.refunds import StripeRefunds
 from config import Settings
 from core.app import Core, build_core
 from core.clock import SystemClock
@@ -48,7 +49,7 @@ def bootstrap(
     stripe_api = _stripe_api(settings)
     if pay_links is None:
         pay_links = _pay_links(settings, clock, stripe_api)
-    refunds = refunds or MemoryRefunds()
+    refunds = refunds or (StripeRefunds(stripe_api) if stripe_api else MemoryRefunds())
     core = build_core(
         clock=clock,
         announcer=announcer,

@@ -4,28 +4,38 @@ what we ask Stripe for, once per hold, expired when the hold lapses, and a whole
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 import pytest
 import stripe
+from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
 from bots.bootstrap import bootstrap
 from config import load_settings
 from core.app import Core
-from core.messages import OrderConfirmed
+from core.drops.payments import PaymentReceived
+from core.messages import OrderConfirmed, PaymentReturned
 from core.models import Link, Order
+from core.money import Money
 from tests.builders import fans, open_drop, tier
+from tests.peers.localstripe import localstripe
 from tests.peers.stripe_checkout import StripeCheckoutPeer
 from tests.scenario.web_client import Post, exchange
 
 WEBHOOK_SECRET = "whsec_checkout_test"
 
 
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[str]:
+    with localstripe() as url:
+        yield url
+
+
 @pytest.fixture
-async def peer(clock) -> AsyncIterator[tuple[StripeCheckoutPeer, str]]:
-    checkout = StripeCheckoutPeer(clock)
+async def peer(clock, upstream) -> AsyncIterator[tuple[StripeCheckoutPeer, str]]:
+    checkout = StripeCheckoutPeer(clock, upstream)
     server = TestServer(checkout.app, host="127.0.0.1")
     await server.start_server()
     yield checkout, str(server.make_url("")).rstrip("/")
@@ -107,7 +117,7 @@ async def test_a_fan_taps_the_pay_link_pays_and_gets_one_order(core, peer, world
     link = await core.holds.pay_link(hold_id, fan)
     [session_id] = checkout.sessions
     tap = link.url.removeprefix("https://drops.example.com")
-    body = json.dumps(checkout.complete(session_id))
+    body = json.dumps(await checkout.complete(session_id))
     header = stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
     post = Post("/webhooks/stripe", body.encode(), {"Stripe-Signature": header})
     (tapped, redirect), (status, reply) = await exchange(
@@ -123,3 +133,38 @@ async def test_a_fan_taps_the_pay_link_pays_and_gets_one_order(core, peer, world
     order = await Order.get(hold_id=hold_id)
     assert order.payment_id == checkout.sessions[session_id]["payment_intent"]
     assert any(isinstance(m, OrderConfirmed) for m in world.messenger.to(fan))
+
+
+async def test_a_payment_that_arrives_after_the_unit_went_to_another_fan_is_refunded(
+    core, peer, world
+):
+    checkout, api_base = peer
+    drop = await open_drop(core, tier(stock=1))
+    late, quick = await fans(2)
+    hold = await core.holds.reserve(drop.tiers[0].id, late)
+    await core.holds.pay_link(hold.id, late)
+    [session_id] = checkout.sessions
+    paid_event = await checkout.complete(session_id)  # paid on Stripe's page, webhook delayed
+    world.clock.advance(minutes=11)
+    await core.tick()  # our hold lapses; the session can no longer be expired
+    taken = await core.holds.reserve(drop.tiers[0].id, quick)
+    await core.payments.settle(PaymentReceived("pi_quick", "stripe", taken.id, taken.price))
+    body = json.dumps(paid_event)
+    header = stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
+    post = Post("/webhooks/stripe", body.encode(), {"Stripe-Signature": header})
+    [(status, reply)] = await exchange(
+        stripe_settings(world, api_base), [post], clock=world.clock, messenger=world.messenger
+    )
+    assert (status, reply["outcome"].endswith("refunded")) == (200, True)
+    payment_id = checkout.sessions[session_id]["payment_intent"]
+    async with (
+        ClientSession() as http,
+        http.get(
+            f"{api_base}/v1/refunds", headers={"Authorization": "Bearer sk_test_dropcast"}
+        ) as listing,
+    ):
+        refunds = (await listing.json())["data"]
+    assert [r["amount"] for r in refunds if r["payment_intent"] == payment_id] == [2500]
+    assert world.messenger.to(late)[-1] == PaymentReturned(
+        "Winter drop", Money(2500, "EUR"), "the item sold out first"
+    )

@@ -5,6 +5,10 @@ answers in Stripe's JSON shape and error shape, honours `Idempotency-Key`, enfor
 30-minute to 24-hour `expires_at` window, and records every request so tests can assert on
 what our code sent. `complete()` pays a session the way a fan would on Stripe's page and
 returns the `checkout.session.completed` event Stripe would send.
+
+Every other `/v1/…` request goes on to `upstream` (localstripe), so one `STRIPE_API_BASE`
+serves the whole Stripe API our code uses; completed sessions pay a real payment intent there,
+which later refunds find.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 from core.ports import Clock
 
@@ -42,13 +46,18 @@ def _lists(node: Any) -> Any:
     return converted
 
 
+def _form(params: dict[str, object]) -> dict[str, str]:
+    return {key: str(value) for key, value in params.items()}
+
+
 def _error(status: int, message: str, kind: str = "invalid_request_error") -> web.Response:
     return web.json_response({"error": {"type": kind, "message": message}}, status=status)
 
 
 class StripeCheckoutPeer:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, upstream: str | None = None) -> None:
         self.clock = clock
+        self.upstream = upstream
         self.sessions: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
         self._idempotent: dict[str, dict[str, Any]] = {}
@@ -56,6 +65,28 @@ class StripeCheckoutPeer:
         self.app.router.add_post("/v1/checkout/sessions", self._create)
         self.app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
         self.app.router.add_post("/v1/checkout/sessions/{id}/expire", self._expire)
+        self.app.router.add_route("*", "/v1/{rest:.*}", self._forward)
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        if self.upstream is None:
+            return _error(404, f"Unrecognized request URL ({request.method}: {request.path})")
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k in ("Authorization", "Content-Type", "Idempotency-Key", "Stripe-Version")
+        }
+        async with (
+            ClientSession() as session,
+            session.request(
+                request.method,
+                f"{self.upstream}{request.path_qs}",
+                data=await request.read(),
+                headers=headers,
+            ) as reply,
+        ):
+            return web.Response(
+                body=await reply.read(), status=reply.status, content_type="application/json"
+            )
 
     async def _authorised(self, request: web.Request) -> dict[str, Any] | web.Response:
         if not request.headers.get("Authorization", "").startswith("Bearer sk_test_"):
@@ -142,13 +173,13 @@ class StripeCheckoutPeer:
         session["status"] = "expired"
         return web.json_response(session)
 
-    def complete(self, session_id: str) -> dict[str, Any]:
+    async def complete(self, session_id: str) -> dict[str, Any]:
         """The fan pays on Stripe's page; returns the webhook event Stripe would send."""
         session = self.sessions[session_id]
         session |= {
             "status": "complete",
             "payment_status": "paid",
-            "payment_intent": f"pi_{secrets.token_hex(8)}",
+            "payment_intent": await self._pay(session),
         }
         return {
             "id": f"evt_{secrets.token_hex(8)}",
@@ -156,3 +187,24 @@ class StripeCheckoutPeer:
             "type": "checkout.session.completed",
             "data": {"object": dict(session)},
         }
+
+    async def _pay(self, session: dict[str, Any]) -> str:
+        """A succeeded payment intent for the session: in localstripe when there is one."""
+        if self.upstream is None:
+            return f"pi_{secrets.token_hex(8)}"
+        params = {
+            "amount": session["amount_total"],
+            "currency": session["currency"],
+            "payment_method": "pm_card_visa",
+            "confirm": "true",
+        }
+        async with (
+            ClientSession() as http,
+            http.post(
+                f"{self.upstream}/v1/payment_intents",
+                data=_form(params),
+                headers={"Authorization": "Bearer sk_test_peer"},
+            ) as reply,
+        ):
+            intent = await reply.json()
+        return str(intent["id"])
