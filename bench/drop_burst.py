@@ -74,7 +74,7 @@ async def measure(
 async def burst_round(
     core: Core, connection: BaseDBAsyncClient, fan_ids: list[int], units: int, concurrency: int
 ) -> dict[str, object]:
-    tier = TierSpec("Burst", "digital", parse_price("5.00 EUR"), units, 1)
+    tier = TierSpec("Burst", "digital", parse_price("5.00 EUR"), units, 1, "BURST-CODE")
     drop = await core.drops.open((await core.drops.create("Burst", [tier])).id)
     raw = await core.drops.create("Raw", [tier])
     tier_id = drop.tiers[0].id

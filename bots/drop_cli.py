@@ -23,9 +23,10 @@ app = typer.Typer(help="Create and run drops.", no_args_is_help=True)
 out = Console()
 
 TIER_HELP = (
-    'One tier, as "name=Signed print, price=25.00 EUR, stock=50[, kind=physical][, limit=2]"; '
-    "repeat for more tiers. kind: digital (default), physical or bundle; limit: units per fan "
-    "(default 1)."
+    'One tier, as "name=Album, price=9.00 EUR, stock=50, content=https://…" or "name=Print, '
+    'price=25.00 EUR, stock=20, kind=physical, limit=2"; repeat for more tiers. kind: digital '
+    "(default), physical or bundle; content: the link or code a digital buyer receives; limit: "
+    "units per fan (default 1)."
 )
 
 
@@ -36,7 +37,7 @@ def parse_tier(text: str) -> TierSpec:
         if not sep or not key.strip() or not value.strip():
             raise InvalidInput(f"tier {text!r}: {part.strip()!r} is not key=value")
         fields[key.strip().lower()] = value.strip()
-    unknown = set(fields) - {"name", "price", "stock", "kind", "limit"}
+    unknown = set(fields) - {"name", "price", "stock", "kind", "limit", "content"}
     if unknown:
         raise InvalidInput(f"tier {text!r}: unknown field(s) {', '.join(sorted(unknown))}")
     missing = [key for key in ("name", "price", "stock") if key not in fields]
@@ -48,6 +49,7 @@ def parse_tier(text: str) -> TierSpec:
         price=parse_price(fields["price"]),
         stock=_whole(fields["stock"], "stock"),
         per_fan_limit=_whole(fields.get("limit", "1"), "limit"),
+        content=fields.get("content", ""),
     )
 
 

@@ -142,6 +142,7 @@ class Rehearsal:
                     parse_price("9.00 EUR"),
                     self.options.units - vinyl,
                     1,
+                    "https://files.example/sandbox-digital-edition.zip",
                 )
             ]
             if self.options.units > vinyl

@@ -17,8 +17,11 @@ def tier(
     limit: int = 1,
     price: str = "25.00 EUR",
     kind: str = "physical",
+    content: str | None = None,
 ) -> TierSpec:
-    return TierSpec(name, kind, parse_price(price), stock, limit)
+    if content is None:
+        content = "" if kind == "physical" else f"https://files.example/{name}.zip"
+    return TierSpec(name, kind, parse_price(price), stock, limit, content)
 
 
 async def open_drop(core: Core, *tiers: TierSpec, hold_minutes: int = 10) -> DropView:

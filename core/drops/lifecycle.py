@@ -59,6 +59,7 @@ class DropLifecycle:
                         stock=spec.stock,
                         available=spec.stock,
                         per_fan_limit=spec.per_fan_limit,
+                        content=spec.content.strip(),
                     )
                     for position, spec in enumerate(checked)
                 ]

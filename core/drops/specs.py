@@ -21,6 +21,7 @@ class TierSpec:
     price: Money
     stock: int
     per_fan_limit: int = 1
+    content: str = ""
 
     def checked(self) -> TierSpec:
         name = self.name.strip() if isinstance(self.name, str) else ""
@@ -35,7 +36,13 @@ class TierSpec:
             raise InvalidInput(f"tier {name!r}: the price must be Money, not {self.price!r}")
         _whole(self.stock, f"tier {name!r}: stock", 1, MAX_STOCK)
         _whole(self.per_fan_limit, f"tier {name!r}: per-fan limit", 1, self.stock)
-        return TierSpec(name, kind, self.price, self.stock, self.per_fan_limit)
+        if not isinstance(self.content, str) or len(self.content) > 2000:
+            raise InvalidInput(f"tier {name!r}: content is text of at most 2000 characters")
+        if kind != TierKind.PHYSICAL and not self.content.strip():
+            raise InvalidInput(
+                f"tier {name!r} is {kind}: give its content (the link or code buyers receive)"
+            )
+        return TierSpec(name, kind, self.price, self.stock, self.per_fan_limit, self.content)
 
 
 @dataclass(frozen=True, slots=True)

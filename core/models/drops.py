@@ -75,6 +75,7 @@ class DropTier(Model):
     stock = fields.IntField()
     available = fields.IntField()
     per_fan_limit = fields.IntField(default=1)
+    content = fields.TextField(default="")  # what a digital buyer receives: a link or a code
 
     class Meta:
         table = "drop_tier"

@@ -38,6 +38,9 @@ class Order(Model):
     currency = fields.CharField(max_length=3)
     status = fields.CharEnumField(OrderStatus, default=OrderStatus.PAID, max_length=16)
     refund_reason = fields.CharField(max_length=120, null=True)
+    shipping_address: dict[str, str] | None = fields.JSONField(null=True)
+    delivered_at = fields.DatetimeField(null=True)
+    shipped_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -58,7 +58,7 @@ def test_a_creator_creates_schedules_opens_and_closes_a_drop(tmp_path):
         "--tier",
         "name=Signed print, price=25.00 EUR, stock=50, kind=physical, limit=2",
         "--tier",
-        "name=Digital, price=900 JPY, stock=100",
+        "name=Digital, price=900 JPY, stock=100, content=https://files.example/album.zip",
     )
     assert created.returncode == 0, created.stderr
     assert "#1 Winter drop" in created.stdout
@@ -92,6 +92,7 @@ def test_a_creator_creates_schedules_opens_and_closes_a_drop(tmp_path):
         ("name=Print, price=9.99 EUR, stock=-3", "stock must be between 1 and"),
         ("name=Print, price=9.99 EUR, stock=2.5", "stock must be a whole number"),
         ("name=Print, price=9.99 EUR", "needs stock"),
+        ("name=Album, price=9.99 EUR, stock=5", "give its content"),
         ("name=Print, price=9.99 EUR, stock=5, colour=red", "unknown field(s) colour"),
     ],
 )
@@ -104,7 +105,9 @@ def test_bad_tier_arguments_are_refused_clearly_and_create_nothing(tmp_path, tie
 
 
 def test_schedule_in_the_past_or_backwards_is_refused(tmp_path):
-    dropcast(tmp_path, "drop", "create", "D", "--tier", "name=A, price=1.00 EUR, stock=1")
+    dropcast(
+        tmp_path, "drop", "create", "D", "--tier", "name=A, price=1.00 EUR, stock=1, kind=physical"
+    )
     past = dropcast(tmp_path, "drop", "schedule", "1", "--opens-at", "2020-01-01T10:00")
     assert past.returncode == 1
     assert "is in the past" in past.stderr

@@ -29,9 +29,11 @@ EUR = Money(1000, "EUR")
         ([TierSpec("A", "digital", EUR, 5, 0)], "per-fan limit must be between 1 and 5"),
         ([TierSpec("A", "vinyl", EUR, 5)], "tier kind 'vinyl' is not one of"),
         ([TierSpec(" ", "digital", EUR, 5)], "tier needs a name"),
+        ([TierSpec("Album", "digital", EUR, 5)], "give its content"),
+        ([TierSpec("Album", "bundle", EUR, 5, 1, "  ")], "give its content"),
         ([TierSpec("A", "digital", 999, 5)], "price must be Money"),  # type: ignore[arg-type]
         (
-            [TierSpec("Print", "digital", EUR, 5), TierSpec("print", "physical", EUR, 1)],
+            [TierSpec("Print", "physical", EUR, 5), TierSpec("print", "physical", EUR, 1)],
             "same name",
         ),
     ],

@@ -12,6 +12,13 @@ TOKEN = "987654:telegram-bot-token-abcdef"
 STRIPE = "sk_test_51HsecretSTRIPEkey"
 
 
+@pytest.fixture(autouse=True)
+def _default_logging():
+    """These tests point structlog at pytest's captured stderr; put it back afterwards."""
+    yield
+    structlog.reset_defaults()
+
+
 def test_configured_secrets_are_masked_in_every_log_field(capsys):
     configure_logging(
         load_settings(
