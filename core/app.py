@@ -10,6 +10,7 @@ from core.drops.lifecycle import DropLifecycle
 from core.drops.payments import Payments
 from core.links import Links
 from core.notifications import Notifier
+from core.orders import Orders
 from core.ports import Announcer, Clock, FanMessenger, PayLinks, Refunds
 
 
@@ -21,6 +22,7 @@ class Core:
     holds: Holds
     payments: Payments
     links: Links
+    orders: Orders
 
     async def tick(self) -> None:
         """Everything timed, derived from the database: opening, closing, lapsing holds."""
@@ -43,11 +45,13 @@ def build_core(
     links = Links(clock, links_base_url)
     holds = Holds(clock, bus, pay_links, links)
     Notifier(announcer, messenger, pay_links, holds).subscribe(bus)
+    payments = Payments(clock, bus, refunds)
     return Core(
         clock=clock,
         bus=bus,
         drops=DropLifecycle(clock, bus),
         holds=holds,
-        payments=Payments(clock, bus, refunds),
+        payments=payments,
         links=links,
+        orders=Orders(clock, bus, refunds, payments),
     )

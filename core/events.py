@@ -109,3 +109,11 @@ class OrderReversed(DomainEvent):
     amount: Money
     payment_id: str
     reason: str  # "refunded" or "disputed"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderShipped(DomainEvent):
+    order_id: int
+    fan_id: int
+    title: str
+    tier_name: str

@@ -56,13 +56,24 @@ class PaymentReturned:
 
 @dataclass(frozen=True, slots=True)
 class OrderConfirmed:
+    """`delivery` is what a digital buyer receives (a link or a code); None for goods
+    that are shipped."""
+
     order_id: int
     title: str
     tier_name: str
     amount: Money
+    delivery: str | None = None
 
 
-FanMessage = PayLinkOffer | HoldLapsed | PaymentReturned | OrderConfirmed
+@dataclass(frozen=True, slots=True)
+class OrderShipped:
+    order_id: int
+    title: str
+    tier_name: str
+
+
+FanMessage = PayLinkOffer | HoldLapsed | PaymentReturned | OrderConfirmed | OrderShipped
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core import messages
 from core.bus import EventBus
 from core.drops.holds import Holds
 from core.drops.views import drop_view
@@ -16,10 +17,11 @@ from core.events import (
     HoldPlaced,
     OrderPaid,
     OrderReversed,
+    OrderShipped,
     PaymentRefunded,
 )
 from core.messages import HoldLapsed, OrderConfirmed, PayLinkOffer, PaymentReturned
-from core.models import Community, DropTier, Reservation
+from core.models import Community, DropTier, Order, Reservation, TierKind
 from core.ports import Announcer, FanMessenger, PayLinks
 
 DropChange = DropScheduled | DropOpened | DropSoldOut | DropReopened | DropClosed | DropCancelled
@@ -49,6 +51,7 @@ class Notifier:
         bus.subscribe(OrderPaid, self.order_confirmed)
         bus.subscribe(PaymentRefunded, self.payment_returned)
         bus.subscribe(OrderReversed, self.order_reversed)
+        bus.subscribe(OrderShipped, self.order_shipped)
 
     async def announce(self, event: DropChange) -> None:
         announcement = (await drop_view(event.drop_id)).announcement()
@@ -80,10 +83,16 @@ class Notifier:
         )
 
     async def order_confirmed(self, event: OrderPaid) -> None:
+        """The receipt; for a digital tier it carries the goods, and delivery is recorded."""
         tier = await DropTier.get(id=event.tier_id).select_related("drop")
-        await self.messenger.send(
-            event.fan_id, OrderConfirmed(event.order_id, tier.drop.title, tier.name, event.amount)
+        delivery = tier.content if tier.kind != TierKind.PHYSICAL else None
+        confirmed = OrderConfirmed(
+            event.order_id, tier.drop.title, tier.name, event.amount, delivery
         )
+        if await self.messenger.send(event.fan_id, confirmed) and delivery:
+            await Order.filter(id=event.order_id, delivered_at__isnull=True).update(
+                delivered_at=event.at
+            )
 
     async def payment_returned(self, event: PaymentRefunded) -> None:
         tier = await DropTier.get(id=event.tier_id).select_related("drop")
@@ -99,3 +108,7 @@ class Notifier:
         await self.messenger.send(
             event.fan_id, PaymentReturned(tier.drop.title, event.amount, "refunded by the creator")
         )
+
+    async def order_shipped(self, event: OrderShipped) -> None:
+        message = messages.OrderShipped(event.order_id, event.title, event.tier_name)
+        await self.messenger.send(event.fan_id, message)

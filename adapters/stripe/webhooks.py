@@ -102,4 +102,17 @@ def payment_from_session(session: Mapping[str, Any]) -> PaymentReceived | None:
         provider="stripe",
         hold_id=int(reference),
         amount=Money(amount, currency.upper()),
+        shipping_address=shipping_address(session),
     )
+
+
+def shipping_address(session: Mapping[str, Any]) -> dict[str, str] | None:
+    """Where a physical order goes: `collected_information.shipping_details` in current API
+    versions, `shipping_details` in older ones."""
+    collected = session.get("collected_information") or {}
+    details = collected.get("shipping_details") or session.get("shipping_details")
+    if not isinstance(details, Mapping):
+        return None
+    address = details.get("address")
+    flat = {"name": details.get("name"), **(address if isinstance(address, Mapping) else {})}
+    return {key: str(value) for key, value in flat.items() if value} or None

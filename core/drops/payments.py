@@ -28,6 +28,7 @@ class PaymentReceived:
     provider: str
     hold_id: int
     amount: Money
+    shipping_address: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +169,7 @@ async def _order(
         currency=payment.amount.currency,
         status=OrderStatus.REFUND_PENDING if refund else OrderStatus.PAID,
         refund_reason=refund,
+        shipping_address=payment.shipping_address,
         created_at=now,
     )
 

@@ -155,3 +155,14 @@ def test_sandbox_sells_without_overselling_and_the_same_seed_replays(tmp_path):
     assert "is open" in result.stdout
     assert "sold out" in result.stdout
     assert summary_rows(dropcast(tmp_path, *args).stdout) == rows
+
+
+def test_order_commands_answer_clearly_when_there_is_nothing(tmp_path):
+    listed = dropcast(tmp_path, "order", "list", "--to-ship")
+    assert listed.returncode == 0, listed.stderr
+    assert "No orders to show." in listed.stdout
+    missing = dropcast(tmp_path, "order", "ship", "7")
+    assert missing.returncode == 1
+    assert "there is no order #7" in missing.stderr
+    refund = dropcast(tmp_path, "order", "refund", "7", "--restock")
+    assert "there is no order #7" in refund.stderr

@@ -179,3 +179,21 @@ async def test_a_dispute_marks_the_order_disputed_without_messaging_the_fan(worl
 async def test_a_refund_for_a_payment_we_never_saw_changes_nothing(world):
     [(status, body)] = await deliver(world, signed(event("charge.refunded", charge("pi_other"))))
     assert (status, body) == (200, {"outcome": "no order for this payment"})
+
+
+async def test_the_shipping_address_collected_by_checkout_is_kept_on_the_order(world):
+    hold_id, _ = await held(world)
+    details = {
+        "name": "Ada Fan",
+        "address": {"line1": "1 Main St", "city": "Lyon", "postal_code": "69001", "country": "FR"},
+    }
+    paid = session(hold_id) | {"collected_information": {"shipping_details": details}}
+    await deliver(world, signed(event("checkout.session.completed", paid)))
+    order = await Order.get(payment_id=f"pi_{hold_id}")
+    assert order.shipping_address == {
+        "name": "Ada Fan",
+        "line1": "1 Main St",
+        "city": "Lyon",
+        "postal_code": "69001",
+        "country": "FR",
+    }

@@ -1,0 +1,76 @@
+"""`dropcast order …`: what was sold, what to ship, refunds (run on the server: the creator)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bots.bootstrap import App, bootstrap
+from bots.cli import run_async, settings
+from bots.database import database, migrate
+from core.orders import OrderLine
+
+T = TypeVar("T")
+app = typer.Typer(help="See orders, mark them shipped, refund them.", no_args_is_help=True)
+out = Console()
+
+
+def _with_app(action: Callable[[App], Awaitable[T]]) -> T:
+    config = settings()
+    run_async(migrate(config.database_url))
+
+    async def run() -> T:
+        async with database(config.database_url):
+            wired = bootstrap(config)
+            try:
+                return await action(wired)
+            finally:
+                await wired.close()
+
+    return run_async(run())
+
+
+@app.command(name="list")
+def list_(
+    to_ship: Annotated[
+        bool, typer.Option(help="Only paid physical orders not yet shipped.")
+    ] = False,
+) -> None:
+    """Orders, oldest first, with where physical ones ship to."""
+    lines = _with_app(lambda wired: wired.core.orders.list(to_ship=to_ship))
+    table = Table("id", "when", "drop", "tier", "fan", "amount", "status", "ships to", "sent")
+    for line in lines:
+        sent = line.shipped_at or line.delivered_at
+        table.add_row(
+            str(line.id), f"{line.created_at:%Y-%m-%d %H:%M}", line.title, line.tier_name,
+            line.fan, str(line.amount), line.status, line.ships_to or "-",
+            f"{sent:%Y-%m-%d}" if sent else "-",
+        )  # fmt: skip
+    out.print(table if lines else "No orders to show.")
+
+
+@app.command()
+def ship(order_id: int) -> None:
+    """Mark a physical order shipped; the fan is told it is on its way."""
+    show(_with_app(lambda wired: wired.core.orders.ship(order_id)))
+
+
+@app.command()
+def refund(
+    order_id: int,
+    reason: Annotated[str, typer.Option(help="What the fan is told.")] = "refunded by the creator",
+    restock: Annotated[bool, typer.Option(help="Put the unit back on sale.")] = False,
+) -> None:
+    """Refund a paid order through its payment provider."""
+    show(_with_app(lambda wired: wired.core.orders.refund(order_id, reason, restock=restock)))
+
+
+def show(line: OrderLine) -> None:
+    out.print(
+        f"order #{line.id}: {line.title} / {line.tier_name}, {line.amount}, {line.status}"
+        + (f", shipped {line.shipped_at:%Y-%m-%d}" if line.shipped_at else "")
+    )
