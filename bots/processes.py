@@ -14,6 +14,7 @@ from rich.console import Console
 
 from adapters.stripe.webhooks import StripeWebhooks
 from adapters.web.app import web_app
+from adapters.web.metrics import Metrics
 from bots.bootstrap import App, bootstrap
 from bots.cli import err, run_async, settings
 from bots.database import database, describe, migrate
@@ -106,7 +107,9 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
     app = bootstrap(config, **overrides)
     secret = config.stripe_webhook_secret
     hooks = StripeWebhooks(app.core, secret.get_secret_value()) if secret else None
-    application = web_app(app.core.links, hooks)
+    metrics = Metrics()
+    metrics.subscribe(app.core.bus)
+    application = web_app(app.core.links, hooks, metrics)
 
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
         async with database(config.database_url):

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
 from adapters.stripe.webhooks import StripeWebhooks
+from adapters.web.metrics import Metrics
 from core.health import database_answers
 from core.links import Links
 
 NO_SUCH_LINK = "<!doctype html><title>Link not found</title><p>This link does not exist.</p>"
 
 
-def web_app(links: Links, stripe_webhooks: StripeWebhooks | None) -> web.Application:
+def web_app(
+    links: Links, stripe_webhooks: StripeWebhooks | None, metrics: Metrics
+) -> web.Application:
     async def healthz(_: web.Request) -> web.Response:
         if await database_answers():
             return web.json_response({"ok": True})
@@ -20,9 +25,15 @@ def web_app(links: Links, stripe_webhooks: StripeWebhooks | None) -> web.Applica
     async def stripe_webhook(request: web.Request) -> web.Response:
         if stripe_webhooks is None:
             return web.json_response({"error": "STRIPE_WEBHOOK_SECRET is not set"}, status=503)
+        began = time.perf_counter()
         body = await request.read()
         reply = await stripe_webhooks.receive(body, request.headers.get("Stripe-Signature"))
+        outcome = reply.body.get("outcome", "")
+        metrics.webhook("stripe", reply.status, outcome, time.perf_counter() - began)
         return web.json_response(reply.body, status=reply.status)
+
+    async def prometheus(_: web.Request) -> web.Response:
+        return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
 
     async def short_link(request: web.Request) -> web.Response:
         target = await links.follow(request.match_info["code"])
@@ -33,5 +44,6 @@ def web_app(links: Links, stripe_webhooks: StripeWebhooks | None) -> web.Applica
     app = web.Application(client_max_size=256 * 1024)
     app.router.add_get("/l/{code}", short_link)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", prometheus)
     app.router.add_post("/webhooks/stripe", stripe_webhook)
     return app

@@ -197,3 +197,18 @@ async def test_the_shipping_address_collected_by_checkout_is_kept_on_the_order(w
         "postal_code": "69001",
         "country": "FR",
     }
+
+
+async def test_metrics_count_orders_revenue_and_webhook_results(world):
+    hold_id, _ = await held(world)
+    post = signed(event("checkout.session.completed", session(hold_id)))
+    *_, (status, page) = await deliver(world, post, post, signed(b"junk"), "/metrics")
+    assert status == 200
+    text = page["text"]
+    assert 'dropcast_orders_paid_total{currency="EUR"} 1.0' in text
+    assert 'dropcast_revenue_minor_total{currency="EUR"} 2500.0' in text
+    for result, count in (("processed", 1), ("duplicate", 1), ("rejected", 1)):
+        assert (
+            f'dropcast_webhook_events_total{{provider="stripe",result="{result}"}} {count}.0'
+            in text
+        )
