@@ -117,3 +117,14 @@ class OrderShipped(DomainEvent):
     fan_id: int
     title: str
     tier_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFailed(DomainEvent):
+    """A delayed payment (bank debit, transfer) did not go through; the hold runs its course."""
+
+    hold_id: int
+    fan_id: int
+    title: str
+    tier_name: str
+    still_held: bool

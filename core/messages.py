@@ -73,7 +73,24 @@ class OrderShipped:
     tier_name: str
 
 
-FanMessage = PayLinkOffer | HoldLapsed | PaymentReturned | OrderConfirmed | OrderShipped
+@dataclass(frozen=True, slots=True)
+class PaymentNotCompleted:
+    """The fan's payment failed; `still_held` says whether they can try again in time."""
+
+    hold_id: int
+    title: str
+    tier_name: str
+    still_held: bool
+
+
+FanMessage = (
+    PayLinkOffer
+    | HoldLapsed
+    | PaymentReturned
+    | OrderConfirmed
+    | OrderShipped
+    | PaymentNotCompleted
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from core.events import (
     OrderPaid,
     OrderReversed,
     OrderShipped,
+    PaymentFailed,
     PaymentRefunded,
 )
 from core.messages import HoldLapsed, OrderConfirmed, PayLinkOffer, PaymentReturned
@@ -52,6 +53,7 @@ class Notifier:
         bus.subscribe(PaymentRefunded, self.payment_returned)
         bus.subscribe(OrderReversed, self.order_reversed)
         bus.subscribe(OrderShipped, self.order_shipped)
+        bus.subscribe(PaymentFailed, self.payment_failed)
 
     async def announce(self, event: DropChange) -> None:
         announcement = (await drop_view(event.drop_id)).announcement()
@@ -111,4 +113,10 @@ class Notifier:
 
     async def order_shipped(self, event: OrderShipped) -> None:
         message = messages.OrderShipped(event.order_id, event.title, event.tier_name)
+        await self.messenger.send(event.fan_id, message)
+
+    async def payment_failed(self, event: PaymentFailed) -> None:
+        message = messages.PaymentNotCompleted(
+            event.hold_id, event.title, event.tier_name, event.still_held
+        )
         await self.messenger.send(event.fan_id, message)

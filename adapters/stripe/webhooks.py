@@ -66,6 +66,8 @@ class StripeWebhooks:
     async def _act(self, kind: str, obj: Mapping[str, Any]) -> str:
         if kind in REVERSING:
             return await self._reverse(kind, obj)
+        if kind == "checkout.session.async_payment_failed":
+            return await self._failed(obj)
         if kind not in SETTLING:
             return "ignored"
         try:
@@ -77,6 +79,16 @@ class StripeWebhooks:
             log.error("stripe_payment_unmatched", session=obj.get("id"), reason=str(error))
             return f"unmatched: {error}"
         return f"order {order.id} {order.status}"
+
+    async def _failed(self, session: Mapping[str, Any]) -> str:
+        reference = str(session.get("client_reference_id") or "")
+        if not reference.isdigit():
+            return "unmatched: no hold named"
+        try:
+            await self.core.holds.payment_failed(int(reference))
+        except DropcastError as error:
+            return f"unmatched: {error}"
+        return "fan told the payment failed"
 
     async def _reverse(self, kind: str, obj: Mapping[str, Any]) -> str:
         """A refund or dispute made in Stripe's dashboard takes back what the order granted."""

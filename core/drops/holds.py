@@ -16,7 +16,14 @@ from core.drops import stock
 from core.drops.stock import NewHold, TierState
 from core.drops.views import HoldView
 from core.errors import InvalidState, LimitReached, NotFound, SoldOut
-from core.events import DomainEvent, DropReopened, DropSoldOut, HoldExpired, HoldPlaced
+from core.events import (
+    DomainEvent,
+    DropReopened,
+    DropSoldOut,
+    HoldExpired,
+    HoldPlaced,
+    PaymentFailed,
+)
 from core.links import Links
 from core.messages import HoldForPayment, PayLink
 from core.models import (
@@ -101,6 +108,17 @@ class Holds:
         await Reservation.filter(id=hold.id, pay_ref__isnull=True).update(pay_ref=link.provider_ref)
         short = await self.links.shorten(link.url, purpose="pay", ref=str(hold.id))
         return PayLink(url=short, provider_ref=link.provider_ref)
+
+    async def payment_failed(self, hold_id: int) -> None:
+        """The provider says the fan's payment failed: tell them, change nothing."""
+        hold = await Reservation.get_or_none(id=hold_id)
+        if hold is None:
+            raise NotFound(f"there is no hold #{hold_id}")
+        tier = await _tier(hold.tier_id)
+        still_held = hold.status == HoldStatus.HELD
+        await self.bus.publish(
+            PaymentFailed(self.clock.now(), hold.id, hold.fan_id, tier.title, tier.name, still_held)
+        )
 
     async def expire_due(self) -> int:
         """Lapse every hold past its time; each is a conditional update, so reruns are no-ops."""

@@ -9,7 +9,7 @@ import time
 import stripe
 
 from config import load_settings
-from core.messages import OrderConfirmed, PaymentReturned
+from core.messages import OrderConfirmed, PaymentNotCompleted, PaymentReturned
 from core.models import Order, ProviderEvent
 from core.money import Money
 from tests.builders import fans, open_drop, tier
@@ -212,3 +212,16 @@ async def test_metrics_count_orders_revenue_and_webhook_results(world):
             f'dropcast_webhook_events_total{{provider="stripe",result="{result}"}} {count}.0'
             in text
         )
+
+
+async def test_a_failed_bank_payment_tells_the_fan_and_changes_nothing(world):
+    hold_id, fan = await held(world)
+    failed = session(hold_id, paid=False)
+    [(status, body)] = await deliver(
+        world, signed(event("checkout.session.async_payment_failed", failed))
+    )
+    assert (status, body) == (200, {"outcome": "fan told the payment failed"})
+    assert world.messenger.to(fan) == [
+        PaymentNotCompleted(hold_id, "Winter drop", "Signed print", still_held=True)
+    ]
+    assert await Order.all().count() == 0
