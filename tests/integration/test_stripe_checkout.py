@@ -132,7 +132,8 @@ async def test_a_fan_taps_the_pay_link_pays_and_gets_one_order(core, peer, world
     assert reply["outcome"].endswith("paid")
     order = await Order.get(hold_id=hold_id)
     assert order.payment_id == checkout.sessions[session_id]["payment_intent"]
-    assert any(isinstance(m, OrderConfirmed) for m in world.messenger.to(fan))
+    [receipt] = [m for m in world.messenger.to(fan) if isinstance(m, OrderConfirmed)]
+    assert receipt.delivery == "https://files.example/Signed print.zip"  # the goods, by DM
 
 
 async def test_a_payment_that_arrives_after_the_unit_went_to_another_fan_is_refunded(

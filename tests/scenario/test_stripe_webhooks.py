@@ -4,6 +4,7 @@ becomes exactly one order; bad, stale and replayed deliveries change nothing."""
 from __future__ import annotations
 
 import json
+import random
 import time
 
 import stripe
@@ -225,3 +226,28 @@ async def test_a_failed_bank_payment_tells_the_fan_and_changes_nothing(world):
         PaymentNotCompleted(hold_id, "Winter drop", "Signed print", still_held=True)
     ]
     assert await Order.all().count() == 0
+
+
+async def test_a_shuffled_stream_with_every_event_twice_makes_one_order_per_payment(world):
+    drop = await open_drop(world.core, tier(stock=6))
+    buyers = await fans(6)
+    holds = [await world.core.holds.reserve(drop.tiers[0].id, fan) for fan in buyers]
+    posts = [
+        signed(event("checkout.session.completed", session(h.id), f"evt_{h.id}")) for h in holds
+    ] * 2
+    random.Random(3).shuffle(posts)
+    replies = await deliver(world, *posts)
+    assert {status for status, _ in replies} == {200}
+    assert await Order.all().count() == 6
+    assert sorted(o.hold_id for o in await Order.all()) == sorted(h.id for h in holds)
+
+
+async def test_an_expiry_that_arrives_after_the_payment_undoes_nothing(world):
+    hold_id, _ = await held(world)
+    closed = session(hold_id) | {"status": "expired"}
+    await deliver(
+        world,
+        signed(event("checkout.session.completed", session(hold_id), "evt_paid")),
+        signed(event("checkout.session.expired", closed, "evt_expired")),
+    )
+    assert (await Order.get(payment_id=f"pi_{hold_id}")).status == "paid"
