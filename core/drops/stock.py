@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise.expressions import F
 
+from core import sql
 from core.models import Drop, DropStatus, DropTier, FanTier, HoldStatus, Reservation, TierKind
 from core.money import Money
 
@@ -62,18 +63,8 @@ class TierState:
     hold_minutes: int
 
 
-async def _rows(statement: str, *values: object) -> list[dict[str, Any]]:
-    """Run a hand-written statement on the current connection (or transaction), with the
-    dialect's placeholders in place of {0}, {1}, …"""
-    db = DropTier._meta.db
-    sqlite = db.capabilities.dialect == "sqlite"
-    marks = ["?" if sqlite else f"${n}" for n in range(1, len(values) + 1)]
-    rows: list[dict[str, Any]] = await db.execute_query_dict(statement.format(*marks), [*values])
-    return rows
-
-
 async def tier_state(tier_id: int) -> TierState | None:
-    rows = await _rows(_TIER_STATE, tier_id)
+    rows = await sql.rows(_TIER_STATE, tier_id)
     if not rows:
         return None
     row = rows[0]
@@ -104,7 +95,7 @@ def _moment(row: dict[str, Any], column: str) -> datetime | None:
 async def take_unit(tier_id: int) -> int | None:
     """Decrement `available` by one if a unit is free and the drop still sells; returns the
     units left after it, or None when there was none to take."""
-    rows = await _rows(_TAKE_UNIT, tier_id, *(status.value for status in SELLABLE))
+    rows = await sql.rows(_TAKE_UNIT, tier_id, *(status.value for status in SELLABLE))
     return int(rows[0]["available"]) if rows else None
 
 
@@ -123,7 +114,7 @@ async def end_hold(hold_id: int, status: HoldStatus, now: datetime) -> bool:
 
 async def free_slot(tier: TierState, fan_id: int) -> int | None:
     """The lowest per-fan slot this fan has not used on this tier, or None at the limit."""
-    rows = await _rows(_ACTIVE_SLOTS, tier.tier_id, fan_id, *(s.value for s in ACTIVE_HOLDS))
+    rows = await sql.rows(_ACTIVE_SLOTS, tier.tier_id, fan_id, *(s.value for s in ACTIVE_HOLDS))
     used = [row["slot"] for row in rows]
     taken = {slot for slot in used if slot is not None}
     if len(used) >= tier.per_fan_limit:
@@ -153,7 +144,7 @@ async def new_hold(
     expires_at = now + timedelta(minutes=hold_minutes)
     ended_at = now if status == HoldStatus.PAID else None
     values = (tier_id, fan_id, status.value, slot, from_waitlist, expires_at, now, ended_at)
-    [row] = await _rows(_NEW_HOLD, *values)
+    [row] = await sql.rows(_NEW_HOLD, *values)
     return NewHold(int(row["id"]), fan_id, status, from_waitlist, expires_at)
 
 
