@@ -79,12 +79,17 @@ class HoldExpired(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class OrderPaid(DomainEvent):
+    """`delivery` is what a digital buyer receives; None for goods that ship."""
+
     order_id: int
     drop_id: int
     tier_id: int
     fan_id: int
     amount: Money
     payment_id: str
+    title: str
+    tier_name: str
+    delivery: str | None
 
 
 @dataclass(frozen=True, slots=True)

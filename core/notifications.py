@@ -22,7 +22,7 @@ from core.events import (
     PaymentRefunded,
 )
 from core.messages import HoldLapsed, OrderConfirmed, PayLinkOffer, PaymentReturned
-from core.models import Community, DropTier, Order, Reservation, TierKind
+from core.models import Community, DropTier, Order, Reservation
 from core.ports import Announcer, FanMessenger, PayLinks
 
 DropChange = DropScheduled | DropOpened | DropSoldOut | DropReopened | DropClosed | DropCancelled
@@ -86,12 +86,10 @@ class Notifier:
 
     async def order_confirmed(self, event: OrderPaid) -> None:
         """The receipt; for a digital tier it carries the goods, and delivery is recorded."""
-        tier = await DropTier.get(id=event.tier_id).select_related("drop")
-        delivery = tier.content if tier.kind != TierKind.PHYSICAL else None
         confirmed = OrderConfirmed(
-            event.order_id, tier.drop.title, tier.name, event.amount, delivery
+            event.order_id, event.title, event.tier_name, event.amount, event.delivery
         )
-        if await self.messenger.send(event.fan_id, confirmed) and delivery:
+        if await self.messenger.send(event.fan_id, confirmed) and event.delivery:
             await Order.filter(id=event.order_id, delivered_at__isnull=True).update(
                 delivered_at=event.at
             )

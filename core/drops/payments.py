@@ -17,7 +17,7 @@ from core.bus import EventBus
 from core.drops import stock
 from core.errors import NotFound
 from core.events import DomainEvent, OrderPaid, OrderReversed, PaymentRefunded
-from core.models import DropTier, HoldStatus, Order, OrderStatus, Reservation
+from core.models import DropTier, HoldStatus, Order, OrderStatus, Reservation, TierKind
 from core.money import Money
 from core.ports import Clock, Refunds
 
@@ -68,14 +68,18 @@ class Payments:
         if order.status == OrderStatus.REFUND_PENDING:
             await self._refund(order)
         else:
+            tier = hold.tier
             event = OrderPaid(
                 now,
                 order.id,
-                hold.tier.drop.id,
-                hold.tier.id,
+                tier.drop.id,
+                tier.id,
                 order.fan_id,
                 payment.amount,
                 payment.payment_id,
+                tier.drop.title,
+                tier.name,
+                tier.content if tier.kind != TierKind.PHYSICAL else None,
             )
             await self.bus.publish(event)
         return _view(order)
