@@ -15,7 +15,7 @@ from typing import Any
 from tortoise.expressions import F
 
 from core import sql
-from core.models import Drop, DropStatus, DropTier, FanTier, HoldStatus, Reservation, TierKind
+from core.models import Drop, DropStatus, DropTier, FanTier, HoldStatus, TierKind
 from core.money import Money
 
 SELLABLE = (DropStatus.SCHEDULED, DropStatus.OPEN, DropStatus.SOLD_OUT)
@@ -31,6 +31,14 @@ _TAKE_UNIT = (
     'UPDATE "drop_tier" SET "available" = "available" - 1 WHERE "id" = {0} AND "available" >= 1 '
     'AND "drop_id" IN (SELECT "id" FROM "drop" WHERE "status" IN ({1}, {2}, {3})) '
     'RETURNING "available"'
+)
+_PAY_HOLD = (
+    'UPDATE "reservation" SET "status" = {0}, "ended_at" = {1} '
+    'WHERE "id" = {2} AND "status" = {3} RETURNING "id"'
+)
+_END_HOLD = (
+    'UPDATE "reservation" SET "status" = {0}, "ended_at" = {1}, "slot" = NULL '
+    'WHERE "id" = {2} AND "status" = {3} RETURNING "id"'
 )
 _NEW_HOLD = (
     'INSERT INTO "reservation" ("tier_id", "fan_id", "status", "slot", "from_waitlist", '
@@ -105,11 +113,10 @@ async def return_unit(tier_id: int) -> None:
 
 async def end_hold(hold_id: int, status: HoldStatus, now: datetime) -> bool:
     """Move a held hold to a final state; False if it was no longer held."""
-    changes: dict[str, object] = {"status": status, "ended_at": now}
-    if status != HoldStatus.PAID:
-        changes["slot"] = None  # frees the fan's per-fan slot for a later hold
-    ended = await Reservation.filter(id=hold_id, status=HoldStatus.HELD).update(**changes)
-    return ended == 1
+    # a paid hold keeps its per-fan slot; any other end frees it for a later hold
+    statement = _PAY_HOLD if status == HoldStatus.PAID else _END_HOLD
+    ended = await sql.rows(statement, status.value, now, hold_id, HoldStatus.HELD.value)
+    return bool(ended)
 
 
 async def free_slot(tier: TierState, fan_id: int) -> int | None:
