@@ -12,12 +12,10 @@ import asyncio
 import contextlib
 import json
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
-import asyncpg
+from scratch import scratch_database  # bench/scratch.py, beside this script
 from tortoise import BaseDBAsyncClient, connections
 
 from bots.bootstrap import bootstrap
@@ -29,8 +27,6 @@ from core.errors import SoldOut
 from core.models import Fan, HoldStatus, Reservation
 from core.money import parse_price
 
-POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
-BENCH_DB = "dropcast_bench"
 RAW_UPDATE = (
     'UPDATE "drop_tier" SET "available" = "available" - 1 WHERE "id" = {id} AND "available" >= 1'
 )
@@ -106,27 +102,10 @@ async def burst_round(
     }
 
 
-async def _postgres(sql: str) -> None:
-    conn = await asyncpg.connect(f"{POSTGRES_SERVER}/postgres")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def main(args: argparse.Namespace) -> dict[str, object]:
     figures = (args.attempts, args.units, args.concurrency, args.rounds)
-    if args.db == "sqlite":
-        with tempfile.TemporaryDirectory() as scratch:
-            url = f"sqlite://{Path(scratch) / 'bench.sqlite3'}"
-            return await measure(url, "sqlite", *figures)
-    await _postgres(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    await _postgres(f'CREATE DATABASE "{BENCH_DB}"')
-    try:
-        url = f"{POSTGRES_SERVER}/{BENCH_DB}"
-        return await measure(url, "postgres", *figures)
-    finally:
-        await _postgres(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    async with scratch_database(args.db, "dropcast_bench") as url:
+        return await measure(url, args.db, *figures)
 
 
 if __name__ == "__main__":

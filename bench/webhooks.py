@@ -16,13 +16,12 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import asyncpg
 import stripe
 from aiohttp import ClientSession, web
+from scratch import scratch_database  # bench/scratch.py, beside this script
 
 from bots.bootstrap import bootstrap
 from bots.database import database, migrate
@@ -32,8 +31,6 @@ from core.models import Fan, Order, OrderStatus
 from core.money import parse_price
 
 SECRET = "whsec_bench"
-POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
-BENCH_DB = "dropcast_bench_webhooks"
 
 
 def free_port() -> int:
@@ -172,26 +169,9 @@ def serve_baseline(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None)
 
 
-async def _postgres(sql: str) -> None:
-    conn = await asyncpg.connect(f"{POSTGRES_SERVER}/postgres")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def main(args: argparse.Namespace) -> dict[str, object]:
-    if args.db == "sqlite":
-        with tempfile.TemporaryDirectory() as scratch:
-            url = f"sqlite://{Path(scratch) / 'webhooks.sqlite3'}"
-            return await measure(url, "sqlite", args.payments, args.concurrency)
-    await _postgres(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    await _postgres(f'CREATE DATABASE "{BENCH_DB}"')
-    try:
-        url = f"{POSTGRES_SERVER}/{BENCH_DB}"
-        return await measure(url, "postgres", args.payments, args.concurrency)
-    finally:
-        await _postgres(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    async with scratch_database(args.db, "dropcast_bench_webhooks") as url:
+        return await measure(url, args.db, args.payments, args.concurrency)
 
 
 if __name__ == "__main__":

@@ -152,22 +152,24 @@ class StripeCheckoutPeer:
             "payment_intent": None,
         }
 
-    async def _retrieve(self, request: web.Request) -> web.Response:
+    async def _named_session(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """The session in the URL, or the 401/404 Stripe would answer instead."""
         params = await self._authorised(request)
         if isinstance(params, web.Response):
             return params
         session = self.sessions.get(request.match_info["id"])
         if session is None:
             return _error(404, f"No such checkout.session: '{request.match_info['id']}'")
-        return web.json_response(session)
+        return session
+
+    async def _retrieve(self, request: web.Request) -> web.Response:
+        session = await self._named_session(request)
+        return session if isinstance(session, web.Response) else web.json_response(session)
 
     async def _expire(self, request: web.Request) -> web.Response:
-        params = await self._authorised(request)
-        if isinstance(params, web.Response):
-            return params
-        session = self.sessions.get(request.match_info["id"])
-        if session is None:
-            return _error(404, f"No such checkout.session: '{request.match_info['id']}'")
+        session = await self._named_session(request)
+        if isinstance(session, web.Response):
+            return session
         if session["status"] != "open":
             return _error(400, "Only Checkout Sessions with a status of open can be expired.")
         session["status"] = "expired"
