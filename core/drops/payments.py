@@ -13,11 +13,13 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import sql
 from core.bus import EventBus
 from core.drops import stock
+from core.drops.stock import TierState
 from core.errors import NotFound
 from core.events import DomainEvent, OrderPaid, OrderReversed, PaymentRefunded
-from core.models import DropTier, HoldStatus, Order, OrderStatus, Reservation, TierKind
+from core.models import HoldStatus, Order, OrderStatus, TierKind
 from core.money import Money
 from core.ports import Clock, Refunds
 
@@ -42,6 +44,10 @@ class OrderView:
     status: str
 
 
+_ORDER_EXISTS = 'SELECT "id" FROM "order" WHERE "payment_id" = {0}'
+_HOLD_OWNER = 'SELECT "fan_id", "tier_id" FROM "reservation" WHERE "id" = {0}'
+
+
 class Payments:
     def __init__(self, clock: Clock, bus: EventBus, refunds: Refunds) -> None:
         self.clock = clock
@@ -50,59 +56,56 @@ class Payments:
 
     async def settle(self, payment: PaymentReceived) -> OrderView:
         """Record a paid payment; calling it again with the same payment id changes nothing."""
-        existing = await Order.get_or_none(payment_id=payment.payment_id)
-        if existing is not None:
+        if await sql.rows(_ORDER_EXISTS, payment.payment_id):
+            existing = await Order.get(payment_id=payment.payment_id)
             if existing.status == OrderStatus.REFUND_PENDING:
                 await self._refund(existing)
             return _view(existing)
-        hold = await Reservation.get_or_none(id=payment.hold_id).select_related("tier__drop")
-        if hold is None:
+        holds = await sql.rows(_HOLD_OWNER, payment.hold_id)
+        tier = await stock.tier_state(holds[0]["tier_id"]) if holds else None
+        if tier is None:
             raise NotFound(
                 f"payment {payment.payment_id} names no hold we know (#{payment.hold_id})"
             )
+        fan_id = int(holds[0]["fan_id"])
         now = self.clock.now()
         try:
-            order = await self._record(payment, hold, now)
+            order = await self._record(payment, fan_id, tier, now)
         except IntegrityError:  # the same payment id was recorded concurrently
             return _view(await Order.get(payment_id=payment.payment_id))
         if order.status == OrderStatus.REFUND_PENDING:
             await self._refund(order)
         else:
-            tier = hold.tier
             event = OrderPaid(
                 now,
                 order.id,
-                tier.drop.id,
-                tier.id,
-                order.fan_id,
+                tier.drop_id,
+                tier.tier_id,
+                fan_id,
                 payment.amount,
                 payment.payment_id,
-                tier.drop.title,
+                tier.title,
                 tier.name,
                 tier.content if tier.kind != TierKind.PHYSICAL else None,
             )
             await self.bus.publish(event)
         return _view(order)
 
-    async def _record(self, payment: PaymentReceived, hold: Reservation, now: datetime) -> Order:
-        tier = hold.tier
-        price = Money(tier.price_minor, tier.currency)
+    async def _record(
+        self, payment: PaymentReceived, fan_id: int, tier: TierState, now: datetime
+    ) -> Order:
+        paid = (payment, fan_id, tier.tier_id, now)
         async with in_transaction():
-            if payment.amount != price:
-                return await _order(payment, hold, None, now, refund="the amount paid differs")
-            if await stock.end_hold(hold.id, HoldStatus.PAID, now):
-                return await _order(payment, hold, hold.id, now)
-            if await stock.take_unit(tier.id) is not None:
+            if payment.amount != tier.price:
+                return await _order(*paid, None, refund="the amount paid differs")
+            if await stock.end_hold(payment.hold_id, HoldStatus.PAID, now):
+                return await _order(*paid, payment.hold_id)
+            if await stock.take_unit(tier.tier_id) is not None:
                 fresh = await stock.new_hold(
-                    tier.id,
-                    hold.fan_id,
-                    None,
-                    now,
-                    0,
-                    status=HoldStatus.PAID,
+                    tier.tier_id, fan_id, None, now, 0, status=HoldStatus.PAID
                 )
-                return await _order(payment, hold, fresh.id, now)
-            return await _order(payment, hold, None, now, refund="the item sold out first")
+                return await _order(*paid, fresh.id)
+            return await _order(*paid, None, refund="the item sold out first")
 
     async def reverse(self, payment_id: str, status: OrderStatus) -> OrderView | None:
         """A refund or dispute made at the provider: the paid order becomes `status` once;
@@ -156,19 +159,19 @@ class Payments:
 
 async def _order(
     payment: PaymentReceived,
-    hold: Reservation,
-    paid_hold_id: int | None,
+    fan_id: int,
+    tier_id: int,
     now: datetime,
+    paid_hold_id: int | None,
     *,
     refund: str | None = None,
 ) -> Order:
-    tier: DropTier = hold.tier
     return await Order.create(
         payment_id=payment.payment_id,
         provider=payment.provider,
         hold_id=paid_hold_id,
-        tier_id=tier.id,
-        fan_id=hold.fan_id,
+        tier_id=tier_id,
+        fan_id=fan_id,
         amount_minor=payment.amount.minor,
         currency=payment.amount.currency,
         status=OrderStatus.REFUND_PENDING if refund else OrderStatus.PAID,

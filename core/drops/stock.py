@@ -23,7 +23,7 @@ ACTIVE_HOLDS = (HoldStatus.HELD, HoldStatus.PAID)
 
 _TIER_STATE = (
     "SELECT t.id AS tier_id, t.name, t.kind, t.available, t.per_fan_limit, t.price_minor, "
-    "t.currency, d.id AS drop_id, d.title, d.status, d.opens_at, d.closes_at, "
+    "t.currency, t.content, d.id AS drop_id, d.title, d.status, d.opens_at, d.closes_at, "
     "d.early_access_tier, d.early_access_minutes, d.hold_minutes "
     'FROM "drop_tier" t JOIN "drop" d ON d.id = t.drop_id WHERE t.id = {0}'
 )
@@ -58,6 +58,7 @@ class TierState:
     tier_id: int
     name: str
     kind: TierKind
+    content: str
     available: int
     per_fan_limit: int
     price: Money
@@ -80,6 +81,7 @@ async def tier_state(tier_id: int) -> TierState | None:
         tier_id=row["tier_id"],
         name=row["name"],
         kind=TierKind(row["kind"]),
+        content=row["content"],
         available=row["available"],
         per_fan_limit=row["per_fan_limit"],
         price=Money(row["price_minor"], row["currency"]),
