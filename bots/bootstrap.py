@@ -6,7 +6,7 @@ platform's adapter is configured, that is the in-process one from `adapters.memo
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from adapters.memory import MemoryAnnouncer, MemoryMessenger, MemoryPayLinks, MemoryRefunds
@@ -15,6 +15,7 @@ from adapters.stripe.refunds import StripeRefunds
 from config import Settings
 from core.app import Core, build_core
 from core.clock import SystemClock
+from core.models import PaymentProvider
 from core.ports import Announcer, Clock, FanMessenger, PayLinks, Refunds
 
 
@@ -25,7 +26,7 @@ class App:
     announcer: Announcer
     messenger: FanMessenger
     pay_links: PayLinks
-    refunds: Refunds
+    refunds: Mapping[str, Refunds]
     closers: tuple[Callable[[], Awaitable[None]], ...] = ()
 
     async def close(self) -> None:
@@ -49,17 +50,17 @@ def bootstrap(
     stripe_api = _stripe_api(settings)
     if pay_links is None:
         pay_links = _pay_links(settings, clock, stripe_api)
-    refunds = refunds or (StripeRefunds(stripe_api) if stripe_api else MemoryRefunds())
+    refunds_by_provider = _refunds(stripe_api, refunds)
     core = build_core(
         clock=clock,
         announcer=announcer,
         messenger=messenger,
         pay_links=pay_links,
-        refunds=refunds,
+        refunds=refunds_by_provider,
         links_base_url=str(settings.public_base_url or f"http://localhost:{settings.port}"),
     )
     closers = (stripe_api.close,) if stripe_api else ()
-    return App(settings, core, announcer, messenger, pay_links, refunds, closers)
+    return App(settings, core, announcer, messenger, pay_links, refunds_by_provider, closers)
 
 
 def _stripe_api(settings: Settings) -> StripeApi | None:
@@ -67,6 +68,14 @@ def _stripe_api(settings: Settings) -> StripeApi | None:
         return None
     api_base = str(settings.stripe_api_base) if settings.stripe_api_base else None
     return StripeApi(settings.stripe_secret_key.get_secret_value(), api_base)
+
+
+def _refunds(stripe_api: StripeApi | None, override: Refunds | None) -> dict[str, Refunds]:
+    """Each provider's refunds; a test's override stands in for Stripe's and the sandbox's."""
+    if override is not None:
+        return dict.fromkeys((PaymentProvider.STRIPE, PaymentProvider.SANDBOX), override)
+    stripe_refunds = StripeRefunds(stripe_api) if stripe_api else MemoryRefunds()
+    return {PaymentProvider.STRIPE: stripe_refunds, PaymentProvider.SANDBOX: MemoryRefunds()}
 
 
 def _pay_links(settings: Settings, clock: Clock, api: StripeApi | None) -> PayLinks:

@@ -51,6 +51,12 @@ def list_(
             f"{sent:%Y-%m-%d}" if sent else "-",
         )  # fmt: skip
     out.print(table if lines else "No orders to show.")
+    flagged = [str(line.id) for line in lines if line.status == "flagged"]
+    if flagged:
+        out.print(
+            f"[yellow]Flagged (paid an amount that is not the price, not fulfilled): "
+            f"{', '.join(flagged)}.[/] Refund each with `dropcast order refund ID`."
+        )
 
 
 @app.command()
@@ -65,7 +71,7 @@ def refund(
     reason: Annotated[str, typer.Option(help="What the fan is told.")] = "refunded by the creator",
     restock: Annotated[bool, typer.Option(help="Put the unit back on sale.")] = False,
 ) -> None:
-    """Refund a paid order through its payment provider."""
+    """Refund a paid or flagged order through its payment provider."""
     show(_with_app(lambda wired: wired.core.orders.refund(order_id, reason, restock=restock)))
 
 

@@ -33,7 +33,16 @@ from core.errors import DropcastError, SoldOut
 from core.events import DomainEvent
 from core.fans import fan_for
 from core.messages import FanMessage, PayLinkOffer
-from core.models import Community, Drop, HoldStatus, Order, OrderStatus, Platform, Reservation
+from core.models import (
+    Community,
+    Drop,
+    HoldStatus,
+    Order,
+    OrderStatus,
+    PaymentProvider,
+    Platform,
+    Reservation,
+)
 from core.money import Money, parse_price
 
 COUNTDOWN_SECONDS = 60
@@ -187,7 +196,9 @@ class Rehearsal:
             return
 
         async def pay() -> None:
-            payment = PaymentReceived(f"sandbox-pay-{hold_id}", "sandbox", hold_id, price)
+            payment = PaymentReceived(
+                f"sandbox-pay-{hold_id}", PaymentProvider.SANDBOX, hold_id, price
+            )
             order = await self.core.payments.settle(payment)
             if order.status == OrderStatus.REFUNDED:
                 self.summary.late_payments_refunded += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from core.bus import EventBus
@@ -38,9 +39,10 @@ def build_core(
     announcer: Announcer,
     messenger: FanMessenger,
     pay_links: PayLinks,
-    refunds: Refunds,
+    refunds: Mapping[str, Refunds],
     links_base_url: str,
 ) -> Core:
+    """`refunds` names each payment provider's refunds (see `PaymentProvider`)."""
     bus = EventBus()
     links = Links(clock, links_base_url)
     holds = Holds(clock, bus, pay_links, links)
@@ -53,5 +55,5 @@ def build_core(
         holds=holds,
         payments=payments,
         links=links,
-        orders=Orders(clock, bus, refunds, payments),
+        orders=Orders(clock, bus, payments),
     )

@@ -1,6 +1,10 @@
 """Errors whose message is safe and useful to show to the person who caused them."""
 
 
+class ProviderUnreachable(ConnectionError):
+    """A payment provider cannot be reached or is not configured; the work waits for a retry."""
+
+
 class DropcastError(Exception):
     """Base of every error the core raises on purpose; `str(err)` is the user-facing message."""
 

@@ -78,6 +78,16 @@ class HoldExpired(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class HoldCancelled(DomainEvent):
+    """The creator called the drop off while this fan held a unit."""
+
+    hold_id: int
+    drop_id: int
+    tier_id: int
+    fan_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class OrderPaid(DomainEvent):
     """`delivery` is what a digital buyer receives; None for goods that ship."""
 
@@ -105,15 +115,27 @@ class PaymentRefunded(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class OrderReversed(DomainEvent):
-    """A paid order was refunded or disputed at the provider; what it granted is taken back."""
+    """A paid order was refunded or disputed; what it granted is taken back (invariant 3)."""
 
     order_id: int
-    drop_id: int
     tier_id: int
     fan_id: int
     amount: Money
     payment_id: str
-    reason: str  # "refunded" or "disputed"
+    status: str  # "refunded" or "disputed"
+    reason: str  # why, in words the fan is shown
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFlagged(DomainEvent):
+    """A payment whose amount is not the hold's price: kept aside for the creator to settle."""
+
+    order_id: int
+    payment_id: str
+    fan_id: int
+    tier_id: int
+    amount: Money
+    price: Money
 
 
 @dataclass(frozen=True, slots=True)

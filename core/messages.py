@@ -48,6 +48,24 @@ class HoldLapsed:
 
 
 @dataclass(frozen=True, slots=True)
+class HoldCalledOff:
+    """The creator cancelled the drop while the fan held a unit; nothing was charged."""
+
+    hold_id: int
+    title: str
+    tier_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentUnderReview:
+    """The fan paid `amount` where the price is `price`: the creator settles it by hand."""
+
+    title: str
+    amount: Money
+    price: Money
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentReturned:
     title: str
     amount: Money
@@ -86,6 +104,8 @@ class PaymentNotCompleted:
 FanMessage = (
     PayLinkOffer
     | HoldLapsed
+    | HoldCalledOff
+    | PaymentUnderReview
     | PaymentReturned
     | OrderConfirmed
     | OrderShipped

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import structlog
+
 from core import messages
 from core.bus import EventBus
 from core.drops.holds import Holds
@@ -13,17 +15,28 @@ from core.events import (
     DropReopened,
     DropScheduled,
     DropSoldOut,
+    HoldCancelled,
     HoldExpired,
     HoldPlaced,
     OrderPaid,
     OrderReversed,
     OrderShipped,
     PaymentFailed,
+    PaymentFlagged,
     PaymentRefunded,
 )
-from core.messages import HoldLapsed, OrderConfirmed, PayLinkOffer, PaymentReturned
+from core.messages import (
+    HoldCalledOff,
+    HoldLapsed,
+    OrderConfirmed,
+    PayLinkOffer,
+    PaymentReturned,
+    PaymentUnderReview,
+)
 from core.models import Community, DropTier, Order, Reservation
 from core.ports import Announcer, FanMessenger, PayLinks
+
+log = structlog.get_logger(__name__)
 
 DropChange = DropScheduled | DropOpened | DropSoldOut | DropReopened | DropClosed | DropCancelled
 
@@ -48,7 +61,9 @@ class Notifier:
         ):
             bus.subscribe(change, self.announce)
         bus.subscribe(HoldPlaced, self.offer_waitlist_hold)
-        bus.subscribe(HoldExpired, self.hold_lapsed)
+        bus.subscribe(HoldExpired, self.hold_ended)
+        bus.subscribe(HoldCancelled, self.hold_ended)
+        bus.subscribe(PaymentFlagged, self.payment_flagged)
         bus.subscribe(OrderPaid, self.order_confirmed)
         bus.subscribe(PaymentRefunded, self.payment_returned)
         bus.subscribe(OrderReversed, self.order_reversed)
@@ -76,12 +91,14 @@ class Notifier:
         )
         await self.messenger.send(event.fan_id, offer)
 
-    async def hold_lapsed(self, event: HoldExpired) -> None:
+    async def hold_ended(self, event: HoldExpired | HoldCancelled) -> None:
+        """The hold's pay link stops taking money, and its holder hears why."""
         hold = await Reservation.get(id=event.hold_id).select_related("tier__drop")
         if hold.pay_ref:
             await self.pay_links.cancel(hold.pay_ref)
+        ended = HoldLapsed if isinstance(event, HoldExpired) else HoldCalledOff
         await self.messenger.send(
-            event.fan_id, HoldLapsed(hold.id, hold.tier.drop.title, hold.tier.name)
+            event.fan_id, ended(hold.id, hold.tier.drop.title, hold.tier.name)
         )
 
     async def order_confirmed(self, event: OrderPaid) -> None:
@@ -102,12 +119,23 @@ class Notifier:
 
     async def order_reversed(self, event: OrderReversed) -> None:
         """A fan hears about a refund; a dispute is between them and their bank."""
-        if event.reason != "refunded":
+        if event.status != "refunded":
             return
         tier = await DropTier.get(id=event.tier_id).select_related("drop")
         await self.messenger.send(
-            event.fan_id, PaymentReturned(tier.drop.title, event.amount, "refunded by the creator")
+            event.fan_id, PaymentReturned(tier.drop.title, event.amount, event.reason)
         )
+
+    async def payment_flagged(self, event: PaymentFlagged) -> None:
+        tier = await DropTier.get(id=event.tier_id).select_related("drop")
+        log.warning(
+            "payment flagged: amount is not the price",
+            order_id=event.order_id,
+            amount=str(event.amount),
+            price=str(event.price),
+        )
+        message = PaymentUnderReview(tier.drop.title, event.amount, event.price)
+        await self.messenger.send(event.fan_id, message)
 
     async def order_shipped(self, event: OrderShipped) -> None:
         message = messages.OrderShipped(event.order_id, event.title, event.tier_name)

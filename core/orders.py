@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.bus import EventBus
-from core.drops import stock
 from core.drops.payments import Payments
 from core.errors import InvalidState, NotFound
 from core.events import OrderShipped
 from core.models import Order, OrderStatus, TierKind
 from core.money import Money
-from core.ports import Clock, Refunds
+from core.ports import Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +30,9 @@ class OrderLine:
 
 
 class Orders:
-    def __init__(self, clock: Clock, bus: EventBus, refunds: Refunds, payments: Payments) -> None:
+    def __init__(self, clock: Clock, bus: EventBus, payments: Payments) -> None:
         self.clock = clock
         self.bus = bus
-        self.refunds = refunds
         self.payments = payments
 
     async def list(self, *, to_ship: bool = False) -> list[OrderLine]:
@@ -64,15 +62,12 @@ class Orders:
         return _line(await _order(order_id))
 
     async def refund(self, order_id: int, reason: str, *, restock: bool = False) -> OrderLine:
-        """Give a paid order's money back; its unit goes back on sale only if asked."""
+        """Give a paid (or flagged) order's money back; its unit goes back on sale only if
+        asked."""
         order = await _order(order_id)
-        if order.status != OrderStatus.PAID:
+        if order.status not in (OrderStatus.PAID, OrderStatus.FLAGGED):
             raise InvalidState(f"order #{order_id} is {order.status}; only paid orders refund")
-        amount = Money(order.amount_minor, order.currency)
-        await self.refunds.refund(order.payment_id, amount, reason or "refunded by the creator")
-        reversed_ = await self.payments.reverse(order.payment_id, OrderStatus.REFUNDED)
-        if restock and reversed_ is not None:
-            await stock.return_unit(order.tier_id)
+        await self.payments.refund(order.id, reason or "refunded by the creator", restock=restock)
         return _line(await _order(order_id))
 
 

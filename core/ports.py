@@ -40,6 +40,9 @@ class PayLinks(Protocol):
 
 
 class Refunds(Protocol):
+    """One payment provider's refunds. Calling it twice for one payment refunds once (the
+    provider is given an idempotency key, or answers that it was refunded already)."""
+
     async def refund(self, payment_id: str, amount: Money, reason: str) -> None: ...
 
 

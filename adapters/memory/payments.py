@@ -24,10 +24,13 @@ class MemoryPayLinks:
 
 @dataclass
 class MemoryRefunds:
+    """Refunds each payment at most once, as a provider does given our idempotency keys."""
+
     refunded: list[tuple[str, Money, str]] = field(default_factory=list)
     failing: bool = False
 
     async def refund(self, payment_id: str, amount: Money, reason: str) -> None:
         if self.failing:
             raise ConnectionError("refund provider unreachable")
-        self.refunded.append((payment_id, amount, reason))
+        if all(payment_id != done for done, _, _ in self.refunded):
+            self.refunded.append((payment_id, amount, reason))

@@ -18,7 +18,7 @@ from core.app import Core
 from core.drops.payments import PaymentReceived
 from core.errors import DropcastError, InvalidInput
 from core.inbox import handle_once
-from core.models import OrderStatus
+from core.models import OrderStatus, PaymentProvider
 from core.money import Money
 
 log = structlog.get_logger(__name__)
@@ -111,7 +111,7 @@ def payment_from_session(session: Mapping[str, Any]) -> PaymentReceived | None:
         raise InvalidInput("the session has no amount_total and currency")
     return PaymentReceived(
         payment_id=str(session.get("payment_intent") or session["id"]),
-        provider="stripe",
+        provider=PaymentProvider.STRIPE,
         hold_id=int(reference),
         amount=Money(amount, currency.upper()),
         shipping_address=shipping_address(session),

@@ -62,7 +62,7 @@ class Metrics:
         self.refunds.labels("could not fulfil").inc()
 
     async def _order_reversed(self, event: OrderReversed) -> None:
-        self.refunds.labels(event.reason).inc()
+        self.refunds.labels(event.status).inc()
 
 
 def _result(status: int, outcome: str) -> str:

@@ -18,8 +18,6 @@ from core.drops.views import HoldView
 from core.errors import InvalidState, LimitReached, NotFound, SoldOut
 from core.events import (
     DomainEvent,
-    DropReopened,
-    DropSoldOut,
     HoldExpired,
     HoldPlaced,
     PaymentFailed,
@@ -27,7 +25,6 @@ from core.events import (
 from core.links import Links
 from core.messages import HoldForPayment, PayLink
 from core.models import (
-    Drop,
     DropStatus,
     Fan,
     FanTier,
@@ -64,8 +61,8 @@ class Holds:
         except IntegrityError:
             raise LimitReached(_limit_message(tier)) from None
         events: list[DomainEvent] = [_placed(hold, tier, now)]
-        if left == 0 and await stock.all_taken(tier.drop_id):
-            events += await _mark_sold_out(tier, now)
+        if left == 0:
+            events += await stock.sell_out(tier.drop_id, tier.title, now)
         await self.bus.publish(*events)
         return HoldView(
             hold.id, tier.drop_id, tier.tier_id, fan_id, str(hold.status), tier.price,
@@ -79,6 +76,10 @@ class Holds:
         await _check_can_buy(tier, fan_id, self.clock.now())
         if await stock.free_slot(tier, fan_id) is None:
             raise LimitReached(_limit_message(tier))
+        # a fan whose earlier offer ended queues again, at the back
+        await WaitlistEntry.filter(
+            tier_id=tier_id, fan_id=fan_id, status=WaitlistStatus.OFFERED
+        ).delete()
         entry, _ = await WaitlistEntry.get_or_create(
             tier_id=tier_id, fan_id=fan_id, defaults={"created_at": self.clock.now()}
         )
@@ -146,12 +147,7 @@ class Holds:
             if offered is not None:
                 events.append(_placed(offered, tier, now))
             else:
-                await stock.return_unit(tier.tier_id)
-                reopened = await Drop.filter(id=tier.drop_id, status=DropStatus.SOLD_OUT).update(
-                    status=DropStatus.OPEN
-                )
-                if reopened:
-                    events.append(DropReopened(now, tier.drop_id, tier.title))
+                events += await stock.give_back(tier, now)
         return events
 
 
@@ -195,13 +191,6 @@ async def _offer_to_waitlist(tier: TierState, now: datetime) -> NewHold | None:
         )
         return hold
     return None
-
-
-async def _mark_sold_out(tier: TierState, now: datetime) -> list[DomainEvent]:
-    changed = await Drop.filter(id=tier.drop_id, status=DropStatus.OPEN).update(
-        status=DropStatus.SOLD_OUT
-    )
-    return [DropSoldOut(now, tier.drop_id, tier.title)] if changed else []
 
 
 async def _tier(tier_id: int) -> TierState:

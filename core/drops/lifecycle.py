@@ -7,10 +7,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.bus import EventBus
+from core.drops import stock
 from core.drops.specs import (
     EarlyAccess,
     TierSpec,
@@ -21,12 +21,21 @@ from core.drops.specs import (
 )
 from core.drops.views import DropView, drop_view
 from core.errors import InvalidState, NotFound
-from core.events import DropCancelled, DropClosed, DropOpened, DropScheduled
-from core.models import Drop, DropStatus, DropTier, HoldStatus, Order, Reservation
+from core.events import (
+    DomainEvent,
+    DropCancelled,
+    DropClosed,
+    DropOpened,
+    DropScheduled,
+    HoldCancelled,
+)
+from core.models import Drop, DropStatus, DropTier, HoldStatus, Order, OrderStatus, Reservation
 from core.ports import Clock
 
 CLOSABLE = (DropStatus.SCHEDULED, DropStatus.OPEN, DropStatus.SOLD_OUT)
 CANCELLABLE = (DropStatus.DRAFT, *CLOSABLE)
+# orders that hold the fan's money: a drop with any of these cannot simply be called off
+UNSETTLED = (OrderStatus.PAID, OrderStatus.FLAGGED, OrderStatus.DISPUTED)
 
 
 class DropLifecycle:
@@ -103,11 +112,17 @@ class DropLifecycle:
         return await drop_view(drop_id)
 
     async def cancel(self, drop_id: int) -> DropView:
-        """Call a drop off before anyone paid; its holds end and their units return."""
+        """Call a drop off before anyone paid; its holds end, their units return and their
+        holders are told (their pay links stop taking money)."""
         drop = await _get(drop_id)
-        if await Order.filter(tier__drop_id=drop_id).exists():
+        paid = await Order.filter(tier__drop_id=drop_id, status__in=UNSETTLED).values_list(
+            "id", flat=True
+        )
+        if paid:
+            numbers = ", ".join(f"#{order_id}" for order_id in paid)
             raise InvalidState(
-                f"drop #{drop_id} already has paid orders; refund them first or close it instead"
+                f"drop #{drop_id} has paid orders ({numbers}); "
+                "refund them first or close it instead"
             )
         now = self.clock.now()
         changed = await Drop.filter(id=drop_id, status__in=CANCELLABLE).update(
@@ -115,12 +130,14 @@ class DropLifecycle:
         )
         if not changed:
             raise InvalidState(f"drop #{drop_id} is {drop.status}; it cannot be cancelled")
-        async with in_transaction():
-            await Reservation.filter(tier__drop_id=drop_id, status=HoldStatus.HELD).update(
-                status=HoldStatus.CANCELLED, slot=None, ended_at=now
-            )
-            await DropTier.filter(drop_id=drop_id).update(available=F("stock"))
-        await self.bus.publish(DropCancelled(now, drop_id, drop.title))
+        events: list[DomainEvent] = [DropCancelled(now, drop_id, drop.title)]
+        held = await Reservation.filter(tier__drop_id=drop_id, status=HoldStatus.HELD)
+        for hold in held:
+            async with in_transaction():
+                if await stock.end_hold(hold.id, HoldStatus.CANCELLED, now):
+                    await stock.return_unit(hold.tier_id)
+                    events.append(HoldCancelled(now, hold.id, drop_id, hold.tier_id, hold.fan_id))
+        await self.bus.publish(*events)
         return await drop_view(drop_id)
 
     async def open_due(self) -> int:
@@ -133,7 +150,11 @@ class DropLifecycle:
         return sum([await self._close(drop) for drop in due])
 
     async def _open(self, drop: Drop, from_statuses: tuple[DropStatus, ...]) -> bool:
-        return await self._transition(drop, from_statuses, DropStatus.OPEN, DropOpened)
+        """Open the drop; if early access already took every unit, it is sold out at once."""
+        opened = await self._transition(drop, from_statuses, DropStatus.OPEN, DropOpened)
+        if opened:
+            await self.bus.publish(*await stock.sell_out(drop.id, drop.title, self.clock.now()))
+        return opened
 
     async def _close(self, drop: Drop) -> bool:
         return await self._transition(drop, CLOSABLE, DropStatus.CLOSED, DropClosed)

@@ -1,12 +1,14 @@
 """Settling holds with payments: exactly one order per payment id, whatever arrives when.
 
 A payment for a hold that is still held pays it. A payment for a hold that lapsed (or was
-already paid by another payment) takes a fresh unit if one is free; otherwise, and when
-the amount is not the price, the money goes back and the fan is told (invariant 2).
+already paid by another payment) takes a fresh unit if one is free and the fan is within
+their limit; otherwise the money goes back and the fan is told why (invariant 2). A payment
+of the wrong amount is flagged for the creator and not fulfilled.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,9 +19,9 @@ from core import sql
 from core.bus import EventBus
 from core.drops import stock
 from core.drops.stock import TierState
-from core.errors import NotFound
-from core.events import DomainEvent, OrderPaid, OrderReversed, PaymentRefunded
-from core.models import HoldStatus, Order, OrderStatus, TierKind
+from core.errors import InvalidState, NotFound, ProviderUnreachable
+from core.events import DomainEvent, OrderPaid, OrderReversed, PaymentFlagged, PaymentRefunded
+from core.models import DropStatus, HoldStatus, Order, OrderStatus, TierKind
 from core.money import Money
 from core.ports import Clock, Refunds
 
@@ -49,7 +51,7 @@ _HOLD_OWNER = 'SELECT "fan_id", "tier_id" FROM "reservation" WHERE "id" = {0}'
 
 
 class Payments:
-    def __init__(self, clock: Clock, bus: EventBus, refunds: Refunds) -> None:
+    def __init__(self, clock: Clock, bus: EventBus, refunds: Mapping[str, Refunds]) -> None:
         self.clock = clock
         self.bus = bus
         self.refunds = refunds
@@ -70,66 +72,87 @@ class Payments:
         fan_id = int(holds[0]["fan_id"])
         now = self.clock.now()
         try:
-            order = await self._record(payment, fan_id, tier, now)
-        except IntegrityError:  # the same payment id was recorded concurrently
-            return _view(await Order.get(payment_id=payment.payment_id))
+            order, events = await self._record(payment, fan_id, tier, now)
+        except IntegrityError:
+            # the same payment recorded concurrently, or the fan's free slot taken meanwhile
+            if (same := await Order.get_or_none(payment_id=payment.payment_id)) is not None:
+                return _view(same)
+            order, events = await self._record(payment, fan_id, tier, now)
+        if order.status == OrderStatus.PAID:
+            delivery = tier.content if tier.kind != TierKind.PHYSICAL else None
+            events.insert(0, _paid(order, tier, delivery, now))
+        elif order.status == OrderStatus.FLAGGED:
+            events.insert(0, _flagged(order, tier.price, now))
+        await self.bus.publish(*events)
         if order.status == OrderStatus.REFUND_PENDING:
             await self._refund(order)
-        else:
-            event = OrderPaid(
-                now,
-                order.id,
-                tier.drop_id,
-                tier.tier_id,
-                fan_id,
-                payment.amount,
-                payment.payment_id,
-                tier.title,
-                tier.name,
-                tier.content if tier.kind != TierKind.PHYSICAL else None,
-            )
-            await self.bus.publish(event)
         return _view(order)
 
     async def _record(
         self, payment: PaymentReceived, fan_id: int, tier: TierState, now: datetime
-    ) -> Order:
+    ) -> tuple[Order, list[DomainEvent]]:
+        """The order for this payment, in one transaction with the unit it takes."""
         paid = (payment, fan_id, tier.tier_id, now)
         async with in_transaction():
             if payment.amount != tier.price:
-                return await _order(*paid, None, refund="the amount paid differs")
+                return await _order(*paid, None, status=OrderStatus.FLAGGED), []
             if await stock.end_hold(payment.hold_id, HoldStatus.PAID, now):
-                return await _order(*paid, payment.hold_id)
-            if await stock.take_unit(tier.tier_id) is not None:
-                fresh = await stock.new_hold(
-                    tier.tier_id, fan_id, None, now, 0, status=HoldStatus.PAID
-                )
-                return await _order(*paid, fresh.id)
-            return await _order(*paid, None, refund="the item sold out first")
+                return await _order(*paid, payment.hold_id), []
+            # the hold lapsed or was paid already: this payment needs a unit of its own
+            slot = await stock.free_slot(tier, fan_id)
+            if slot is None:
+                return await _refunded(*paid, "you already have the most one fan can buy"), []
+            left = await stock.take_unit(tier.tier_id)
+            if left is None:
+                return await _refunded(*paid, await _why_no_unit(tier.tier_id)), []
+            fresh = await stock.new_hold(tier.tier_id, fan_id, slot, now, 0, status=HoldStatus.PAID)
+            order = await _order(*paid, fresh.id)
+        return order, await stock.sell_out(tier.drop_id, tier.title, now) if left == 0 else []
+
+    async def refund(self, order_id: int, reason: str, *, restock: bool = False) -> None:
+        """Give a paid or flagged order's money back at the creator's request, once. The unit
+        leaves the fan at once and goes back on sale only with `restock`."""
+        order = await Order.get(id=order_id).select_related("tier__drop")
+        now = self.clock.now()
+        events: list[DomainEvent] = []
+        async with in_transaction():
+            claimed = await Order.filter(
+                id=order.id, status__in=(OrderStatus.PAID, OrderStatus.FLAGGED)
+            ).update(status=OrderStatus.REFUND_PENDING, refund_reason=reason[:120])
+            if not claimed:
+                raise InvalidState(f"order #{order_id} is no longer paid; nothing to refund")
+            ended = order.hold_id is not None and await _end_paid_hold(order.hold_id, now)
+            if ended and restock:
+                tier = await stock.tier_state(order.tier_id)
+                events += await stock.give_back(tier, now) if tier else []
+        order.status, order.refund_reason = OrderStatus.REFUND_PENDING, reason[:120]
+        await self.bus.publish(*events)
+        await self._refund(order)
 
     async def reverse(self, payment_id: str, status: OrderStatus) -> OrderView | None:
-        """A refund or dispute made at the provider: the paid order becomes `status` once;
-        the unit is not put back on sale (the creator decides that). None if no order."""
+        """A refund or dispute made at the provider: the order becomes `status` once; a unit
+        the refund takes back is not put back on sale (the creator decides that). None if
+        there is no order for the payment."""
         if status not in (OrderStatus.REFUNDED, OrderStatus.DISPUTED):
             raise ValueError(f"an order is reversed as refunded or disputed, not {status}")
-        order = await Order.get_or_none(payment_id=payment_id).select_related("tier")
+        order = await Order.get_or_none(payment_id=payment_id)
         if order is None:
             return None
-        changed = await Order.filter(id=order.id, status=OrderStatus.PAID).update(status=status)
-        if changed:
-            order.status = status
-            event = OrderReversed(
-                self.clock.now(),
-                order.id,
-                order.tier.drop_id,
-                order.tier_id,
-                order.fan_id,
-                Money(order.amount_minor, order.currency),
-                payment_id,
-                status.value,
-            )
-            await self.bus.publish(event)
+        if status == OrderStatus.REFUNDED and order.status == OrderStatus.REFUND_PENDING:
+            await self._mark_refunded(order)  # our own refund, reported back by the provider
+        elif order.status in (OrderStatus.PAID, OrderStatus.FLAGGED):
+            await self._reverse(order, status)
         return _view(order)
+
+    async def _reverse(self, order: Order, status: OrderStatus) -> None:
+        was, now = order.status, self.clock.now()
+        async with in_transaction():
+            if not await Order.filter(id=order.id, status=was).update(status=status):
+                return
+            if status == OrderStatus.REFUNDED and order.hold_id is not None:
+                await _end_paid_hold(order.hold_id, now)
+        order.status = status
+        await self.bus.publish(*_given_back(order, now))
 
     async def retry_refunds(self) -> int:
         """Finish refunds whose provider call failed earlier (the order says refund_pending)."""
@@ -139,22 +162,84 @@ class Payments:
         return len(pending)
 
     async def _refund(self, order: Order) -> None:
+        """Return the money through the provider (idempotent there), then say so once."""
+        provider = self.refunds.get(order.provider)
+        if provider is None:
+            raise ProviderUnreachable(f"no {order.provider} refunds are set up; the refund waits")
         amount = Money(order.amount_minor, order.currency)
-        reason = order.refund_reason or "refunded"
-        await self.refunds.refund(order.payment_id, amount, reason)
-        await Order.filter(id=order.id, status=OrderStatus.REFUND_PENDING).update(
+        await provider.refund(order.payment_id, amount, order.refund_reason or "refunded")
+        await self._mark_refunded(order)
+
+    async def _mark_refunded(self, order: Order) -> None:
+        changed = await Order.filter(id=order.id, status=OrderStatus.REFUND_PENDING).update(
             status=OrderStatus.REFUNDED
         )
         order.status = OrderStatus.REFUNDED
-        event: DomainEvent = PaymentRefunded(
-            self.clock.now(),
-            order.payment_id,
-            order.fan_id,
-            order.tier_id,
-            amount,
-            reason,
+        if changed:
+            await self.bus.publish(*_given_back(order, self.clock.now()))
+
+
+def _given_back(order: Order, now: datetime) -> list[DomainEvent]:
+    """What a refund or dispute means: an order that had a unit is reversed (what it granted
+    is taken back); a payment that never became one was simply returned."""
+    amount = Money(order.amount_minor, order.currency)
+    if order.hold_id is not None:
+        reason = order.refund_reason or (
+            "disputed" if order.status == OrderStatus.DISPUTED else "refunded by the creator"
         )
-        await self.bus.publish(event)
+        return [
+            OrderReversed(
+                now,
+                order.id,
+                order.tier_id,
+                order.fan_id,
+                amount,
+                order.payment_id,
+                str(order.status),
+                reason,
+            )
+        ]
+    if order.status == OrderStatus.REFUNDED:
+        reason = order.refund_reason or "refunded by the creator"
+        return [PaymentRefunded(now, order.payment_id, order.fan_id, order.tier_id, amount, reason)]
+    return []
+
+
+async def _end_paid_hold(hold_id: int, now: datetime) -> bool:
+    """The refunded fan no longer has the unit, and their per-fan slot is free again."""
+    return await stock.end_hold(hold_id, HoldStatus.REFUNDED, now, was=HoldStatus.PAID)
+
+
+async def _why_no_unit(tier_id: int) -> str:
+    tier = await stock.tier_state(tier_id)
+    if tier is not None and tier.status == DropStatus.CANCELLED:
+        return f"{tier.title} was cancelled"
+    if tier is not None and tier.status == DropStatus.CLOSED:
+        return f"{tier.title} had closed"
+    return "the item sold out first"
+
+
+def _paid(order: Order, tier: TierState, delivery: str | None, now: datetime) -> OrderPaid:
+    amount = Money(order.amount_minor, order.currency)
+    return OrderPaid(
+        now,
+        order.id,
+        tier.drop_id,
+        tier.tier_id,
+        order.fan_id,
+        amount,
+        order.payment_id,
+        tier.title,
+        tier.name,
+        delivery,
+    )
+
+
+def _flagged(order: Order, price: Money, now: datetime) -> PaymentFlagged:
+    amount = Money(order.amount_minor, order.currency)
+    return PaymentFlagged(
+        now, order.id, order.payment_id, order.fan_id, order.tier_id, amount, price
+    )
 
 
 async def _order(
@@ -164,7 +249,8 @@ async def _order(
     now: datetime,
     paid_hold_id: int | None,
     *,
-    refund: str | None = None,
+    status: OrderStatus = OrderStatus.PAID,
+    refund_reason: str | None = None,
 ) -> Order:
     return await Order.create(
         payment_id=payment.payment_id,
@@ -174,10 +260,25 @@ async def _order(
         fan_id=fan_id,
         amount_minor=payment.amount.minor,
         currency=payment.amount.currency,
-        status=OrderStatus.REFUND_PENDING if refund else OrderStatus.PAID,
-        refund_reason=refund,
+        status=status,
+        refund_reason=refund_reason,
         shipping_address=payment.shipping_address,
         created_at=now,
+    )
+
+
+async def _refunded(
+    payment: PaymentReceived, fan_id: int, tier_id: int, now: datetime, reason: str
+) -> Order:
+    """A payment that gets no unit: recorded, and its money goes straight back."""
+    return await _order(
+        payment,
+        fan_id,
+        tier_id,
+        now,
+        None,
+        status=OrderStatus.REFUND_PENDING,
+        refund_reason=reason,
     )
 
 

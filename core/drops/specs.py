@@ -12,6 +12,8 @@ from core.money import Money
 MAX_STOCK = 1_000_000
 MAX_TIERS = 20
 MAX_HOLD_MINUTES = 24 * 60
+# the most Stripe Checkout takes in one payment (999,999.99 in a two-decimal currency)
+MAX_PRICE_MINOR = 99_999_999
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,10 @@ class TierSpec:
             raise InvalidInput(f"tier kind {self.kind!r} is not one of {choices}") from None
         if not isinstance(self.price, Money):
             raise InvalidInput(f"tier {name!r}: the price must be Money, not {self.price!r}")
+        if self.price.minor > MAX_PRICE_MINOR:
+            raise InvalidInput(
+                f"tier {name!r}: the price {self.price} is more than one payment can take"
+            )
         _whole(self.stock, f"tier {name!r}: stock", 1, MAX_STOCK)
         _whole(self.per_fan_limit, f"tier {name!r}: per-fan limit", 1, self.stock)
         if not isinstance(self.content, str) or len(self.content) > 2000:

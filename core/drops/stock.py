@@ -15,6 +15,7 @@ from typing import Any
 from tortoise.expressions import F
 
 from core import sql
+from core.events import DomainEvent, DropReopened, DropSoldOut
 from core.models import Drop, DropStatus, DropTier, FanTier, HoldStatus, TierKind
 from core.money import Money
 
@@ -113,12 +114,33 @@ async def return_unit(tier_id: int) -> None:
     await DropTier.filter(id=tier_id).update(available=F("available") + 1)
 
 
-async def end_hold(hold_id: int, status: HoldStatus, now: datetime) -> bool:
-    """Move a held hold to a final state; False if it was no longer held."""
+async def end_hold(
+    hold_id: int, status: HoldStatus, now: datetime, *, was: HoldStatus = HoldStatus.HELD
+) -> bool:
+    """Move a hold from `was` to `status`; False if it was no longer `was`."""
     # a paid hold keeps its per-fan slot; any other end frees it for a later hold
     statement = _PAY_HOLD if status == HoldStatus.PAID else _END_HOLD
-    ended = await sql.rows(statement, status.value, now, hold_id, HoldStatus.HELD.value)
+    ended = await sql.rows(statement, status.value, now, hold_id, was.value)
     return bool(ended)
+
+
+async def sell_out(drop_id: int, title: str, now: datetime) -> list[DomainEvent]:
+    """Once the last unit of every tier is taken, an open drop is sold out (said once)."""
+    if not await all_taken(drop_id):
+        return []
+    changed = await Drop.filter(id=drop_id, status=DropStatus.OPEN).update(
+        status=DropStatus.SOLD_OUT
+    )
+    return [DropSoldOut(now, drop_id, title)] if changed else []
+
+
+async def give_back(tier: TierState, now: datetime) -> list[DomainEvent]:
+    """Put one unit back on sale; a sold-out drop opens again (said once)."""
+    await return_unit(tier.tier_id)
+    reopened = await Drop.filter(id=tier.drop_id, status=DropStatus.SOLD_OUT).update(
+        status=DropStatus.OPEN
+    )
+    return [DropReopened(now, tier.drop_id, tier.title)] if reopened else []
 
 
 async def free_slot(tier: TierState, fan_id: int) -> int | None:

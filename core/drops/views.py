@@ -25,6 +25,11 @@ class TierView:
     sold: int
     per_fan_limit: int
 
+    @property
+    def off_sale(self) -> int:
+        """Units refunded without being put back on sale: the creator kept them back."""
+        return self.stock - self.available - self.held - self.sold
+
 
 @dataclass(frozen=True, slots=True)
 class DropView:

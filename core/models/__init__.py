@@ -14,7 +14,7 @@ from core.models.drops import (
 from core.models.fans import Fan, FanTier, Platform, PlatformAccount
 from core.models.inbox import ProviderEvent
 from core.models.links import Link
-from core.models.orders import LedgerEntry, Order, OrderStatus
+from core.models.orders import LedgerEntry, Order, OrderStatus, PaymentProvider
 
 __all__ = [
     "Community",
@@ -28,6 +28,7 @@ __all__ = [
     "Link",
     "Order",
     "OrderStatus",
+    "PaymentProvider",
     "Platform",
     "PlatformAccount",
     "ProviderEvent",

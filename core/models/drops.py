@@ -31,6 +31,7 @@ class HoldStatus(StrEnum):
     PAID = "paid"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    REFUNDED = "refunded"  # was paid; the money went back
 
 
 class WaitlistStatus(StrEnum):

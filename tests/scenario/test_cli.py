@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from core.drops.payments import PaymentReceived
+from core.money import Money
+from tests.builders import fans, open_drop, tier
 
 DROPCAST = str(Path(sys.executable).parent / "dropcast")
 SECRET = "123456:telegram-secret-token-value"
@@ -166,3 +171,18 @@ def test_order_commands_answer_clearly_when_there_is_nothing(tmp_path):
     assert "there is no order #7" in missing.stderr
     refund = dropcast(tmp_path, "order", "refund", "7", "--restock")
     assert "there is no order #7" in refund.stderr
+
+
+async def test_a_flagged_payment_is_listed_for_the_creator_to_refund(world, tmp_path):
+    drop = await open_drop(world.core, tier(stock=2))
+    [fan] = await fans(1)
+    hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+    await world.core.payments.settle(PaymentReceived("pi_odd", "stripe", hold.id, Money(1, "EUR")))
+    url = world.app.settings.database_url
+    listed = await asyncio.to_thread(dropcast, tmp_path, "order", "list", DATABASE_URL=url)
+    assert listed.returncode == 0, listed.stderr
+    assert "flagged" in listed.stdout
+    assert "Flagged (paid an amount that is not the price, not fulfilled): 1." in listed.stdout
+    refund = await asyncio.to_thread(dropcast, tmp_path, "order", "refund", "1", DATABASE_URL=url)
+    assert refund.returncode == 0, refund.stderr
+    assert "order #1: Winter drop / Signed print, 0.01 EUR, refunded" in refund.stdout

@@ -10,7 +10,12 @@ import time
 import stripe
 
 from config import load_settings
-from core.messages import OrderConfirmed, PaymentNotCompleted, PaymentReturned
+from core.messages import (
+    OrderConfirmed,
+    PaymentNotCompleted,
+    PaymentReturned,
+    PaymentUnderReview,
+)
 from core.models import Order, ProviderEvent
 from core.money import Money
 from tests.builders import fans, open_drop, tier
@@ -251,3 +256,17 @@ async def test_an_expiry_that_arrives_after_the_payment_undoes_nothing(world):
         signed(event("checkout.session.expired", closed, "evt_expired")),
     )
     assert (await Order.get(payment_id=f"pi_{hold_id}")).status == "paid"
+
+
+async def test_a_checkout_paid_at_another_amount_is_flagged_not_fulfilled(world):
+    hold_id, fan = await held(world)
+    [(status, body)] = await deliver(
+        world, signed(event("checkout.session.completed", session(hold_id, amount=100)))
+    )
+    assert (status, body["outcome"]) == (200, "order 1 flagged")
+    order = await Order.get(payment_id=f"pi_{hold_id}")
+    assert (order.status, order.hold_id, order.delivered_at) == ("flagged", None, None)
+    assert world.messenger.to(fan) == [
+        PaymentUnderReview("Winter drop", Money(100, "EUR"), Money(2500, "EUR"))
+    ]
+    assert world.refunds.refunded == []

@@ -60,15 +60,16 @@ async def test_digital_orders_and_unknown_orders_cannot_ship(world):
         await world.core.orders.ship(99)
 
 
-async def test_a_refund_gives_the_money_back_once_and_keeps_the_unit_sold(world):
+async def test_a_refund_gives_the_money_back_once_and_keeps_the_unit_off_sale(world):
     drop, fan, order = await bought(world)
     line = await world.core.orders.refund(order.id, "damaged in transit")
     assert line.status == "refunded"
     assert world.refunds.refunded == [(order.payment_id, order.amount, "damaged in transit")]
     assert world.messenger.to(fan)[-1] == PaymentReturned(
-        "Winter drop", order.amount, "refunded by the creator"
+        "Winter drop", order.amount, "damaged in transit"
     )
-    assert (await drop_view(drop.id)).tiers[0].available == 2
+    [tier_line] = (await drop_view(drop.id)).tiers
+    assert (tier_line.available, tier_line.sold, tier_line.off_sale) == (2, 0, 1)
     with pytest.raises(InvalidState, match="only paid orders refund"):
         await world.core.orders.refund(order.id, "again")
     assert len(world.refunds.refunded) == 1
