@@ -23,7 +23,9 @@ import stripe
 from aiohttp import ClientSession, web
 from scratch import scratch_database  # bench/scratch.py, beside this script
 
+from adapters.stripe.webhooks import verified_event
 from bots.bootstrap import bootstrap
+from bots.cli import new_event_loop
 from bots.database import database, migrate
 from config import load_settings
 from core.drops.specs import TierSpec
@@ -153,11 +155,11 @@ async def measure(url: str, db: str, payments: int, concurrency: int) -> dict[st
 
 
 def serve_baseline(port: int) -> None:
-    """The yardstick: verify the signature, answer 200, nothing else."""
+    """The yardstick: verify the signature as `dropcast web` does, answer 200, nothing else."""
 
     async def verify(request: web.Request) -> web.Response:
         body = await request.read()
-        stripe.Webhook.construct_event(body, request.headers.get("Stripe-Signature"), SECRET)
+        verified_event(body, request.headers.get("Stripe-Signature"), SECRET)
         return web.json_response({"outcome": "verified"})
 
     async def healthz(_: web.Request) -> web.Response:
@@ -166,7 +168,7 @@ def serve_baseline(port: int) -> None:
     app = web.Application()
     app.router.add_post("/webhooks/stripe", verify)
     app.router.add_get("/healthz", healthz)
-    web.run_app(app, host="127.0.0.1", port=port, print=None)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, loop=new_event_loop())
 
 
 async def main(args: argparse.Namespace) -> dict[str, object]:

@@ -8,6 +8,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import typer
+import uvloop
 from rich.console import Console
 
 from bots import database as db
@@ -37,10 +38,17 @@ def settings() -> Settings:
     return loaded
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop: its network and thread hand-offs (every database call) cost less than
+    asyncio's own, about 10% more webhooks per second (bench/webhooks.py)."""
+    return uvloop.new_event_loop()
+
+
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine; a refusal from the core is one line and exit 1."""
     try:
-        return asyncio.run(coro)
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            return runner.run(coro)
     except DropcastError as error:
         err.print(f"dropcast: {error}", markup=False, highlight=False)
         raise typer.Exit(1) from None

@@ -16,7 +16,7 @@ from adapters.stripe.webhooks import StripeWebhooks
 from adapters.web.app import web_app
 from adapters.web.metrics import Metrics
 from bots.bootstrap import App, bootstrap
-from bots.cli import err, run_async, settings
+from bots.cli import err, new_event_loop, run_async, settings
 from bots.database import database, describe, migrate
 from bots.sandbox import SandboxOptions
 from bots.sandbox_cli import play
@@ -99,7 +99,8 @@ def web_() -> None:
     """HTTP on $PORT: Stripe webhooks and /healthz."""
     config = settings()
     run_async(migrate(config.database_url))
-    web.run_app(web_application(config), port=config.port, print=None)
+    loop = new_event_loop()
+    web.run_app(web_application(config), port=config.port, print=None, loop=loop)
 
 
 def web_application(config: Settings, **overrides: Any) -> web.Application:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import structlog
 
-from core import messages
+from core import messages, sql
 from core.bus import EventBus
 from core.drops.holds import Holds
 from core.drops.views import drop_view
@@ -33,10 +33,12 @@ from core.messages import (
     PaymentReturned,
     PaymentUnderReview,
 )
-from core.models import Community, DropTier, Order, Reservation
+from core.models import Community, DropTier, Reservation
 from core.ports import Announcer, FanMessenger, PayLinks
 
 log = structlog.get_logger(__name__)
+
+_DELIVERED = 'UPDATE "order" SET "delivered_at" = {0} WHERE "id" = {1} AND "delivered_at" IS NULL'
 
 DropChange = DropScheduled | DropOpened | DropSoldOut | DropReopened | DropClosed | DropCancelled
 
@@ -107,9 +109,7 @@ class Notifier:
             event.order_id, event.title, event.tier_name, event.amount, event.delivery
         )
         if await self.messenger.send(event.fan_id, confirmed) and event.delivery:
-            await Order.filter(id=event.order_id, delivered_at__isnull=True).update(
-                delivered_at=event.at
-            )
+            await sql.rows(_DELIVERED, event.at, event.order_id)
 
     async def payment_returned(self, event: PaymentRefunded) -> None:
         tier = await DropTier.get(id=event.tier_id).select_related("drop")

@@ -8,6 +8,7 @@ of the wrong amount is flagged for the creator and not fulfilled.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,8 +47,17 @@ class OrderView:
     status: str
 
 
-_ORDER_EXISTS = 'SELECT "id" FROM "order" WHERE "payment_id" = {0}'
-_HOLD_OWNER = 'SELECT "fan_id", "tier_id" FROM "reservation" WHERE "id" = {0}'
+# in one statement: whose hold the payment names, its tier, and any order for the payment
+_SETTLING = (
+    f'SELECT r.fan_id, o.id AS order_id, {stock.TIER_COLUMNS} FROM "reservation" r '
+    'JOIN "drop_tier" t ON t.id = r.tier_id JOIN "drop" d ON d.id = t.drop_id '
+    'LEFT JOIN "order" o ON o.payment_id = {0} WHERE r.id = {1}'
+)
+_INSERT_ORDER = (
+    'INSERT INTO "order" ("payment_id", "provider", "hold_id", "tier_id", "fan_id", '
+    '"amount_minor", "currency", "status", "refund_reason", "shipping_address", "created_at") '
+    "VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}) RETURNING id"
+)
 
 
 class Payments:
@@ -58,18 +68,17 @@ class Payments:
 
     async def settle(self, payment: PaymentReceived) -> OrderView:
         """Record a paid payment; calling it again with the same payment id changes nothing."""
-        if await sql.rows(_ORDER_EXISTS, payment.payment_id):
-            existing = await Order.get(payment_id=payment.payment_id)
-            if existing.status == OrderStatus.REFUND_PENDING:
-                await self._refund(existing)
-            return _view(existing)
-        holds = await sql.rows(_HOLD_OWNER, payment.hold_id)
-        tier = await stock.tier_state(holds[0]["tier_id"]) if holds else None
-        if tier is None:
+        found = await sql.rows(_SETTLING, payment.payment_id, payment.hold_id)
+        if not found:
             raise NotFound(
                 f"payment {payment.payment_id} names no hold we know (#{payment.hold_id})"
             )
-        fan_id = int(holds[0]["fan_id"])
+        if found[0]["order_id"] is not None:
+            existing = await Order.get(id=found[0]["order_id"])
+            if existing.status == OrderStatus.REFUND_PENDING:
+                await self._refund(existing)
+            return _view(existing)
+        fan_id, tier = int(found[0]["fan_id"]), stock.tier_from_row(found[0])
         now = self.clock.now()
         try:
             order, events = await self._record(payment, fan_id, tier, now)
@@ -252,19 +261,23 @@ async def _order(
     status: OrderStatus = OrderStatus.PAID,
     refund_reason: str | None = None,
 ) -> Order:
-    return await Order.create(
-        payment_id=payment.payment_id,
-        provider=payment.provider,
-        hold_id=paid_hold_id,
-        tier_id=tier_id,
-        fan_id=fan_id,
-        amount_minor=payment.amount.minor,
-        currency=payment.amount.currency,
-        status=status,
-        refund_reason=refund_reason,
-        shipping_address=payment.shipping_address,
-        created_at=now,
-    )
+    fields = {
+        "payment_id": payment.payment_id,
+        "provider": payment.provider,
+        "hold_id": paid_hold_id,
+        "tier_id": tier_id,
+        "fan_id": fan_id,
+        "amount_minor": payment.amount.minor,
+        "currency": payment.amount.currency,
+        "status": status,
+        "refund_reason": refund_reason,
+        "shipping_address": payment.shipping_address,
+        "created_at": now,
+    }
+    address = json.dumps(payment.shipping_address) if payment.shipping_address else None
+    stored = {**fields, "status": status.value, "shipping_address": address}
+    [row] = await sql.rows(_INSERT_ORDER, *stored.values())  # in the INSERT's column order
+    return Order(id=row["id"], **fields)
 
 
 async def _refunded(

@@ -22,11 +22,14 @@ from core.money import Money
 SELLABLE = (DropStatus.SCHEDULED, DropStatus.OPEN, DropStatus.SOLD_OUT)
 ACTIVE_HOLDS = (HoldStatus.HELD, HoldStatus.PAID)
 
-_TIER_STATE = (
-    "SELECT t.id AS tier_id, t.name, t.kind, t.available, t.per_fan_limit, t.price_minor, "
+# what TierState reads, from a tier `t` joined to its drop `d`
+TIER_COLUMNS = (
+    "t.id AS tier_id, t.name, t.kind, t.available, t.per_fan_limit, t.price_minor, "
     "t.currency, t.content, d.id AS drop_id, d.title, d.status, d.opens_at, d.closes_at, "
-    "d.early_access_tier, d.early_access_minutes, d.hold_minutes "
-    'FROM "drop_tier" t JOIN "drop" d ON d.id = t.drop_id WHERE t.id = {0}'
+    "d.early_access_tier, d.early_access_minutes, d.hold_minutes"
+)
+_TIER_STATE = (
+    f'SELECT {TIER_COLUMNS} FROM "drop_tier" t JOIN "drop" d ON d.id = t.drop_id WHERE t.id = {{0}}'
 )
 _TAKE_UNIT = (
     'UPDATE "drop_tier" SET "available" = "available" - 1 WHERE "id" = {0} AND "available" >= 1 '
@@ -75,9 +78,11 @@ class TierState:
 
 async def tier_state(tier_id: int) -> TierState | None:
     rows = await sql.rows(_TIER_STATE, tier_id)
-    if not rows:
-        return None
-    row = rows[0]
+    return tier_from_row(rows[0]) if rows else None
+
+
+def tier_from_row(row: dict[str, Any]) -> TierState:
+    """A TierState from a row that selected TIER_COLUMNS."""
     return TierState(
         tier_id=row["tier_id"],
         name=row["name"],
