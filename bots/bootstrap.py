@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import ExtBot
 
 from adapters.memory import MemoryAnnouncer, MemoryMessenger, MemoryPayLinks, MemoryRefunds
 from adapters.stripe.checkout import StripeApi, StripeCheckout
 from adapters.stripe.refunds import StripeRefunds
+from adapters.telegram.bot import telegram_bot
+from adapters.telegram.delivery import StarsRefunds, TelegramAnnouncer, TelegramMessenger
 from config import Settings
 from core.app import Core, build_core
 from core.clock import SystemClock
@@ -27,6 +32,7 @@ class App:
     messenger: FanMessenger
     pay_links: PayLinks
     refunds: Mapping[str, Refunds]
+    telegram: ExtBot[Any] | None = None
     closers: tuple[Callable[[], Awaitable[None]], ...] = ()
 
     async def close(self) -> None:
@@ -45,12 +51,15 @@ def bootstrap(
     refunds: Refunds | None = None,
 ) -> App:
     clock = clock or SystemClock()
-    announcer = announcer or MemoryAnnouncer()
-    messenger = messenger or MemoryMessenger()
+    bot = telegram_bot(settings) if settings.telegram_token else None
+    announcer = announcer or (TelegramAnnouncer(bot, clock) if bot else MemoryAnnouncer())
+    messenger = messenger or (TelegramMessenger(bot) if bot else MemoryMessenger())
     stripe_api = _stripe_api(settings)
     if pay_links is None:
         pay_links = _pay_links(settings, clock, stripe_api)
     refunds_by_provider = _refunds(stripe_api, refunds)
+    if bot:
+        refunds_by_provider[PaymentProvider.TELEGRAM_STARS] = StarsRefunds(bot)
     core = build_core(
         clock=clock,
         announcer=announcer,
@@ -59,8 +68,8 @@ def bootstrap(
         refunds=refunds_by_provider,
         links_base_url=str(settings.public_base_url or f"http://localhost:{settings.port}"),
     )
-    closers = (stripe_api.close,) if stripe_api else ()
-    return App(settings, core, announcer, messenger, pay_links, refunds_by_provider, closers)
+    closers = ((stripe_api.close,) if stripe_api else ()) + ((bot.shutdown,) if bot else ())
+    return App(settings, core, announcer, messenger, pay_links, refunds_by_provider, bot, closers)
 
 
 def _stripe_api(settings: Settings) -> StripeApi | None:

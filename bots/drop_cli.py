@@ -13,50 +13,13 @@ from bots.bootstrap import App, bootstrap
 from bots.cli import run_async, settings
 from bots.database import database, migrate
 from config import Settings
-from core.drops.specs import EarlyAccess, TierSpec
+from core.drops.specs import TIER_HELP, EarlyAccess, parse_tier, whole_number
 from core.drops.views import DropView, drop_view, list_drops
 from core.errors import InvalidInput
-from core.money import parse_price
 from core.times import parse_when
 
 app = typer.Typer(help="Create and run drops.", no_args_is_help=True)
 out = Console()
-
-TIER_HELP = (
-    'One tier, as "name=Album, price=9.00 EUR, stock=50, content=https://…" or "name=Print, '
-    'price=25.00 EUR, stock=20, kind=physical, limit=2"; repeat for more tiers. kind: digital '
-    "(default), physical or bundle; content: the link or code a digital buyer receives; limit: "
-    "units per fan (default 1)."
-)
-
-
-def parse_tier(text: str) -> TierSpec:
-    fields: dict[str, str] = {}
-    for part in text.split(","):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise InvalidInput(f"tier {text!r}: {part.strip()!r} is not key=value")
-        fields[key.strip().lower()] = value.strip()
-    unknown = set(fields) - {"name", "price", "stock", "kind", "limit", "content"}
-    if unknown:
-        raise InvalidInput(f"tier {text!r}: unknown field(s) {', '.join(sorted(unknown))}")
-    missing = [key for key in ("name", "price", "stock") if key not in fields]
-    if missing:
-        raise InvalidInput(f"tier {text!r} needs {', '.join(missing)}")
-    return TierSpec(
-        name=fields["name"],
-        kind=fields.get("kind", "digital"),
-        price=parse_price(fields["price"]),
-        stock=_whole(fields["stock"], "stock"),
-        per_fan_limit=_whole(fields.get("limit", "1"), "limit"),
-        content=fields.get("content", ""),
-    )
-
-
-def _whole(text: str, label: str) -> int:
-    if not text.lstrip("-").isdigit():
-        raise InvalidInput(f"{label} must be a whole number, got {text!r}")
-    return int(text)
 
 
 async def _with_app(config: Settings, action: Callable[[App], Awaitable[DropView]]) -> DropView:
@@ -114,7 +77,7 @@ def _early(text: str | None) -> EarlyAccess | None:
     tier, sep, minutes = text.partition(":")
     if not sep:
         raise InvalidInput(f'early access {text!r} is not "tier:minutes", e.g. "insider:30"')
-    return EarlyAccess(tier.strip(), _whole(minutes.strip(), "early access minutes"))
+    return EarlyAccess(tier.strip(), whole_number(minutes.strip(), "early access minutes"))
 
 
 @app.command(name="open")

@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from rich.console import Console
 
 from adapters.stripe.webhooks import StripeWebhooks
+from adapters.telegram.app import COMMANDS, telegram_application
 from adapters.web.app import web_app
 from adapters.web.metrics import Metrics
 from bots.bootstrap import App, bootstrap
@@ -26,6 +27,7 @@ from core.ports import Clock
 log = structlog.get_logger(__name__)
 out = Console(highlight=False)
 TICK_SECONDS = 1.0
+COUNTDOWN_SECONDS = 60.0
 
 NO_PLATFORM = (
     "No platform connected: set DISCORD_TOKEN and/or TELEGRAM_TOKEN to run the real bots "
@@ -51,9 +53,16 @@ def run(
         play(config, SandboxOptions(seed=seed))
         return
     run_async(migrate(config.database_url))
-    for platform in config.platforms:
+    for platform in set(config.platforms) - {"telegram"}:
         err.print(f"{platform}: token set, but this version has no {platform} adapter yet")
-    run_async(serve_clock(config))
+    run_async(_run_all(config))
+
+
+async def _run_all(config: Settings) -> None:
+    serving = [serve_clock(config)]
+    if "telegram" in config.platforms:
+        serving.append(serve_telegram(config))
+    await asyncio.gather(*serving)
 
 
 def clock() -> None:
@@ -79,6 +88,9 @@ async def serve_clock(
         scheduler.add_job(
             _tick, "interval", seconds=every, args=[app], max_instances=1, coalesce=True
         )
+        scheduler.add_job(
+            _countdowns, "interval", seconds=COUNTDOWN_SECONDS, args=[app], coalesce=True
+        )
         scheduler.start()
         log.info("clock_started", database=describe(config.database_url))
         try:
@@ -86,6 +98,14 @@ async def serve_clock(
         finally:
             scheduler.shutdown(wait=False)
             await app.close()
+
+
+async def _countdowns(app: App) -> None:
+    """Countdown posts move on; each adapter edits a post only when its text changed."""
+    try:
+        await app.core.drops.refresh_countdowns()
+    except Exception:
+        log.exception("countdowns_failed")
 
 
 async def _tick(app: App) -> None:
@@ -127,13 +147,41 @@ def discord() -> None:
 
 
 def telegram() -> None:
-    """The Telegram bot (needs TELEGRAM_TOKEN)."""
-    _platform(settings(), "telegram")
+    """The Telegram bot (needs TELEGRAM_TOKEN), long polling."""
+    config = settings()
+    _needs(config, "telegram")
+    run_async(migrate(config.database_url))
+    run_async(serve_telegram(config))
 
 
-def _platform(config: Settings, name: str) -> None:
+async def serve_telegram(config: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Poll Telegram for updates and handle them until stopped."""
+    stop = stop or asyncio.Event()
+    async with database(config.database_url):
+        app = bootstrap(config)
+        assert app.telegram is not None
+        application = telegram_application(app.telegram, app.core, config)
+        async with application:
+            await application.bot.set_my_commands(COMMANDS)
+            assert application.updater is not None
+            await application.updater.start_polling(poll_interval=0, timeout=10)
+            await application.start()
+            log.info("telegram_started", bot=application.bot.username)
+            try:
+                await stop.wait()
+            finally:
+                await application.updater.stop()
+                await application.stop()
+        await app.close()
+
+
+def _needs(config: Settings, name: str) -> None:
     if name not in config.platforms:
         err.print(f"dropcast: setting {name.upper()}_TOKEN is not set; nothing to start")
         raise typer.Exit(2)
+
+
+def _platform(config: Settings, name: str) -> None:
+    _needs(config, name)
     err.print(f"dropcast: this version has no {name} adapter yet; `dropcast run` runs the rest")
     raise typer.Exit(1)

@@ -31,6 +31,14 @@ class DropOpened(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class DropAnnounced(DomainEvent):
+    """The creator asked for the drop's post, or its countdown moved on: post or edit it."""
+
+    drop_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class DropSoldOut(DomainEvent):
     drop_id: int
     title: str

@@ -21,6 +21,7 @@ class DropAnnouncement:
     """A drop's public post; `status` tells the adapter which state to show (and edit to)."""
 
     drop_id: int
+    code: str  # the drop's public code, for deep links such as t.me/<bot>?start=drop_<code>
     title: str
     status: str
     opens_at: datetime | None

@@ -16,7 +16,8 @@ from babel.numbers import get_currency_precision, list_currencies
 from core.errors import InvalidInput
 
 # Telegram Stars are not ISO 4217 but are a currency fans pay in (whole stars only).
-NON_ISO_CURRENCIES = {"XTR": 0}
+STARS = "XTR"
+NON_ISO_CURRENCIES = {STARS: 0}
 
 _PRICE = re.compile(r"^\s*(?P<amount>\d+(?:\.\d+)?)\s+(?P<currency>[A-Za-z]{3})\s*$")
 

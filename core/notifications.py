@@ -9,6 +9,7 @@ from core.bus import EventBus
 from core.drops.holds import Holds
 from core.drops.views import drop_view
 from core.events import (
+    DropAnnounced,
     DropCancelled,
     DropClosed,
     DropOpened,
@@ -34,13 +35,22 @@ from core.messages import (
     PaymentUnderReview,
 )
 from core.models import Community, DropTier, Reservation
+from core.money import STARS
 from core.ports import Announcer, FanMessenger, PayLinks
 
 log = structlog.get_logger(__name__)
 
 _DELIVERED = 'UPDATE "order" SET "delivered_at" = {0} WHERE "id" = {1} AND "delivered_at" IS NULL'
 
-DropChange = DropScheduled | DropOpened | DropSoldOut | DropReopened | DropClosed | DropCancelled
+DropChange = (
+    DropAnnounced
+    | DropScheduled
+    | DropOpened
+    | DropSoldOut
+    | DropReopened
+    | DropClosed
+    | DropCancelled
+)
 
 
 class Notifier:
@@ -54,6 +64,7 @@ class Notifier:
 
     def subscribe(self, bus: EventBus) -> None:
         for change in (
+            DropAnnounced,
             DropScheduled,
             DropOpened,
             DropSoldOut,
@@ -81,13 +92,15 @@ class Notifier:
         """A fan who waited gets the freed unit with their own pay link; others asked for it."""
         if not event.from_waitlist:
             return
-        link = await self.holds.pay_link(event.hold_id, event.fan_id)
+        # Stars are paid in the bot chat (the adapter sends the invoice), not through a link
+        stars = event.price.currency == STARS
+        url = "" if stars else (await self.holds.pay_link(event.hold_id, event.fan_id)).url
         offer = PayLinkOffer(
             event.hold_id,
             event.title,
             event.tier_name,
             event.price,
-            link.url,
+            url,
             event.expires_at,
             from_waitlist=True,
         )

@@ -33,6 +33,7 @@ from core.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from core.money import STARS, Money
 from core.ports import Clock, PayLinks
 
 
@@ -95,6 +96,8 @@ class Holds:
         if hold.status != HoldStatus.HELD:
             raise InvalidState(f"hold #{hold_id} is {hold.status}; it can no longer be paid")
         tier = await _tier(hold.tier_id)
+        if tier.price.currency == STARS:
+            raise InvalidState(f"{tier.name} is paid in Telegram Stars, in the bot chat")
         link = await self.pay_links.create(
             HoldForPayment(
                 hold_id=hold.id,
@@ -109,6 +112,18 @@ class Holds:
         await Reservation.filter(id=hold.id, pay_ref__isnull=True).update(pay_ref=link.provider_ref)
         short = await self.links.shorten(link.url, purpose="pay", ref=str(hold.id))
         return PayLink(url=short, provider_ref=link.provider_ref)
+
+    async def check_payable(self, hold_id: int, fan_id: int, amount: Money) -> None:
+        """Just before a fan's money moves (Telegram's pre-checkout): is the hold theirs,
+        still held, and is this its price? Raises with the reason to show them."""
+        hold = await Reservation.get_or_none(id=hold_id, fan_id=fan_id)
+        if hold is None:
+            raise NotFound(f"hold #{hold_id} is not one of yours")
+        if hold.status != HoldStatus.HELD or hold.expires_at <= self.clock.now():
+            raise InvalidState("your hold has ended, so nothing was charged; tap Buy to try again")
+        tier = await _tier(hold.tier_id)
+        if amount != tier.price:
+            raise InvalidState(f"the price is {tier.price}, not {amount}; nothing was charged")
 
     async def payment_failed(self, hold_id: int) -> None:
         """The provider says the fan's payment failed: tell them, change nothing."""

@@ -23,6 +23,7 @@ from core.drops.views import DropView, drop_view
 from core.errors import InvalidState, NotFound
 from core.events import (
     DomainEvent,
+    DropAnnounced,
     DropCancelled,
     DropClosed,
     DropOpened,
@@ -139,6 +140,21 @@ class DropLifecycle:
                     events.append(HoldCancelled(now, hold.id, drop_id, hold.tier_id, hold.fan_id))
         await self.bus.publish(*events)
         return await drop_view(drop_id)
+
+    async def announce(self, drop_id: int) -> DropView:
+        """Post the drop in every connected community (or bring its post up to date)."""
+        drop = await _get(drop_id)
+        if drop.status in (DropStatus.DRAFT, DropStatus.CANCELLED):
+            raise InvalidState(f"drop #{drop_id} is {drop.status}; schedule or open it first")
+        await self.bus.publish(DropAnnounced(self.clock.now(), drop.id, drop.title))
+        return await drop_view(drop_id)
+
+    async def refresh_countdowns(self) -> int:
+        """Bring the posts of scheduled drops up to date; adapters edit only what changed."""
+        scheduled = await Drop.filter(status=DropStatus.SCHEDULED)
+        now = self.clock.now()
+        await self.bus.publish(*(DropAnnounced(now, drop.id, drop.title) for drop in scheduled))
+        return len(scheduled)
 
     async def open_due(self) -> int:
         """Open every scheduled drop whose time has come; safe to run from any number of clocks."""

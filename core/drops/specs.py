@@ -7,7 +7,7 @@ from datetime import datetime
 
 from core.errors import InvalidInput
 from core.models import FanTier, TierKind
-from core.money import Money
+from core.money import Money, parse_price
 
 MAX_STOCK = 1_000_000
 MAX_TIERS = 20
@@ -105,3 +105,42 @@ def _whole(value: object, label: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise InvalidInput(f"{label} must be between {low} and {high}, got {value}")
     return value
+
+
+TIER_HELP = (
+    'One tier, as "name=Album, price=9.00 EUR, stock=50, content=https://…" or "name=Print, '
+    'price=25.00 EUR, stock=20, kind=physical, limit=2"; repeat for more tiers. kind: digital '
+    "(default), physical or bundle; content: the link or code a digital buyer receives; limit: "
+    "units per fan (default 1)."
+)
+
+
+def parse_tier(text: str) -> TierSpec:
+    """A tier as a creator types it, in the CLI or a bot chat (TIER_HELP)."""
+    fields: dict[str, str] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InvalidInput(f"tier {text!r}: {part.strip()!r} is not key=value")
+        fields[key.strip().lower()] = value.strip()
+    unknown = set(fields) - {"name", "price", "stock", "kind", "limit", "content"}
+    if unknown:
+        raise InvalidInput(f"tier {text!r}: unknown field(s) {', '.join(sorted(unknown))}")
+    missing = [key for key in ("name", "price", "stock") if key not in fields]
+    if missing:
+        raise InvalidInput(f"tier {text!r} needs {', '.join(missing)}")
+    return TierSpec(
+        name=fields["name"],
+        kind=fields.get("kind", "digital"),
+        price=parse_price(fields["price"]),
+        stock=whole_number(fields["stock"], "stock"),
+        per_fan_limit=whole_number(fields.get("limit", "1"), "limit"),
+        content=fields.get("content", ""),
+    )
+
+
+def whole_number(text: str, label: str) -> int:
+    """A count a creator typed, such as a stock or a limit."""
+    if not text.lstrip("-").isdigit():
+        raise InvalidInput(f"{label} must be a whole number, got {text!r}")
+    return int(text)

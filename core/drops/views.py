@@ -45,7 +45,7 @@ class DropView:
 
     def announcement(self) -> DropAnnouncement:
         lines = tuple(TierLine(t.id, t.name, t.price, t.available) for t in self.tiers)
-        return DropAnnouncement(self.id, self.title, self.status, self.opens_at, lines)
+        return DropAnnouncement(self.id, self.code, self.title, self.status, self.opens_at, lines)
 
 
 @dataclass(frozen=True, slots=True)

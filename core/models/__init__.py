@@ -1,6 +1,6 @@
 """The tortoise models of the `models` app; every module here is one part of the schema."""
 
-from core.models.communities import Community
+from core.models.communities import Community, Post
 from core.models.drops import (
     Drop,
     DropStatus,
@@ -31,6 +31,7 @@ __all__ = [
     "PaymentProvider",
     "Platform",
     "PlatformAccount",
+    "Post",
     "ProviderEvent",
     "Reservation",
     "TierKind",

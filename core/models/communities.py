@@ -5,6 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from core.models.drops import Drop
 from core.models.fans import Platform
 
 
@@ -20,3 +21,23 @@ class Community(Model):
     class Meta:
         table = "community"
         unique_together = (("platform", "platform_ref"),)
+
+
+class Post(Model):
+    """Where a drop was announced in a community, so later changes edit that post in place."""
+
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="posts", on_delete=fields.CASCADE
+    )
+    community_id: int
+    drop: fields.ForeignKeyRelation[Drop] = fields.ForeignKeyField(
+        "models.Drop", related_name="posts", on_delete=fields.CASCADE
+    )
+    drop_id: int
+    message_ref = fields.CharField(max_length=64)
+    shown = fields.TextField(default="")  # the text last posted: unchanged text is not re-sent
+
+    class Meta:
+        table = "post"
+        unique_together = (("community", "drop"),)

@@ -1,0 +1,96 @@
+"""The PTB application: handlers wired to the core, and an error handler that answers
+politely and logs the update id, so no handler failure stops the bot."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import structlog
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ConversationHandler,
+    ExtBot,
+    MessageHandler,
+    PreCheckoutQueryHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from adapters.telegram import creators, fans
+from config import Settings
+from core.app import Core
+
+log = structlog.get_logger(__name__)
+COMMANDS = [
+    ("drops", "What is open and coming up"),
+    ("me", "Your orders"),
+    ("help", "What I can do"),
+    ("stop", "No more messages from me"),
+]
+SORRY = "Sorry, something went wrong on our side. Nothing was charged twice; please try again."
+
+
+def telegram_application(bot: ExtBot[Any], core: Core, settings: Settings) -> Application:  # type: ignore[type-arg]
+    application = Application.builder().bot(bot).build()
+    application.bot_data.update(
+        core=core,
+        admins=frozenset(settings.admin_telegram_ids),
+        timezone=settings.creator_timezone,
+    )
+    application.add_handler(_new_drop_conversation())
+    commands = {
+        "start": fans.start,
+        "drops": fans.drops,
+        "me": fans.me,
+        "stop": fans.stop,
+        "help": fans.help_,
+        "opendrop": creators.open_drop,
+        "closedrop": creators.close_drop,
+        "announce": creators.announce,
+    }
+    for name, handler in commands.items():
+        application.add_handler(CommandHandler(name, handler))
+    application.add_handler(CallbackQueryHandler(fans.tapped))
+    application.add_handler(PreCheckoutQueryHandler(fans.pre_checkout))
+    application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, fans.paid))
+    application.add_handler(ChatMemberHandler(creators.bot_added))
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE, fans.anything_else))
+    application.add_error_handler(_failed)
+    return application
+
+
+def _new_drop_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    text = filters.TEXT & ~filters.COMMAND
+    # PTB warns that the confirm button is tracked per chat and user, not per message:
+    # that is what we want (one conversation per admin), so the warning is silenced here
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("newdrop", creators.new_drop)],
+            states={
+                creators.TITLE: [MessageHandler(text, creators.got_title)],
+                creators.TIERS: [MessageHandler(text, creators.got_tiers)],
+                creators.OPENS: [MessageHandler(text, creators.got_opening)],
+                creators.CONFIRM: [CallbackQueryHandler(creators.confirmed, "^newdrop:")],
+            },
+            fallbacks=[CommandHandler("cancel", creators.cancel)],
+        )
+
+
+async def _failed(update: object, context: Any) -> None:
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("telegram_handler_failed", update_id=update_id, error=repr(context.error))
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == "private"
+    ):
+        try:
+            await context.bot.send_message(update.effective_chat.id, SORRY)
+        except Exception:  # the chat itself may be the problem (blocked, gone)
+            log.warning("telegram_sorry_failed", update_id=update_id)

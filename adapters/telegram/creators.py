@@ -1,0 +1,155 @@
+"""What the creator's admins (ADMIN_TELEGRAM_IDS) do in the bot chat: make a drop in a
+guided conversation, open, close and announce it, and connect channels by adding the bot."""
+
+from __future__ import annotations
+
+from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import ConversationHandler
+
+from adapters.telegram.fans import Context, core_of, reply
+from core.drops.specs import TIER_HELP, parse_tier
+from core.drops.views import DropView
+from core.errors import DropcastError, InvalidInput
+from core.models import Community, Platform
+from core.times import parse_when
+
+TITLE, TIERS, OPENS, CONFIRM = range(4)
+NOT_ADMIN = "Only the creator's admins can do that."
+
+
+def is_admin(update: Update, context: Context) -> bool:
+    user = update.effective_user
+    admins: frozenset[int] = context.application.bot_data["admins"]
+    return user is not None and user.id in admins
+
+
+async def new_drop(update: Update, context: Context) -> int:
+    if not is_admin(update, context):
+        await reply(update, NOT_ADMIN)
+        return ConversationHandler.END
+    context.user_data.clear()  # type: ignore[union-attr]
+    await reply(update, "A new drop. What is its title? (/cancel to stop)")
+    return TITLE
+
+
+async def got_title(update: Update, context: Context) -> int:
+    title = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+    if not 1 <= len(title) <= 120:
+        await reply(update, "A title is 1 to 120 characters. Try again.")
+        return TITLE
+    context.user_data["title"] = title  # type: ignore[index]
+    await reply(update, "Its tiers, one per line. " + TIER_HELP)
+    return TIERS
+
+
+async def got_tiers(update: Update, context: Context) -> int:
+    lines = (update.effective_message.text or "").strip().splitlines()  # type: ignore[union-attr]
+    try:
+        tiers = [parse_tier(line) for line in lines if line.strip()]
+        if not tiers:
+            raise InvalidInput("give at least one tier")
+        tiers = [tier.checked() for tier in tiers]
+    except DropcastError as error:
+        await reply(update, f"{error}. Send the tiers again.")
+        return TIERS
+    context.user_data["tiers"] = tiers  # type: ignore[index]
+    await reply(update, "When does it open? now, +30m, in 2h, or 2026-12-01T18:00+01:00")
+    return OPENS
+
+
+async def got_opening(update: Update, context: Context) -> int:
+    text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+    core = core_of(context)
+    if text.lower() != "now":
+        zone = context.application.bot_data["timezone"]
+        try:
+            opens_at = parse_when(text, now=core.clock.now(), zone=zone)
+            if opens_at <= core.clock.now():
+                raise InvalidInput("that time is in the past")
+        except DropcastError as error:
+            await reply(update, f"{error}. When does it open?")
+            return OPENS
+        context.user_data["opens_at"] = opens_at  # type: ignore[index]
+    data = context.user_data or {}
+    summary = "\n".join(f"• {t.name}: {t.price}, stock {t.stock}" for t in data["tiers"])
+    when = data.get("opens_at", "now")
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Create", callback_data="newdrop:yes")],
+         [InlineKeyboardButton("Cancel", callback_data="newdrop:no")]]
+    )  # fmt: skip
+    await reply(update, f"{data['title']}, opening {when}:\n{summary}", keyboard)
+    return CONFIRM
+
+
+async def confirmed(update: Update, context: Context) -> int:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if query.data != "newdrop:yes":
+        await reply(update, "Dropped. Nothing was created.")
+        return ConversationHandler.END
+    data, core = context.user_data or {}, core_of(context)
+    try:
+        drop = await core.drops.create(data["title"], data["tiers"])
+        if "opens_at" in data:
+            drop = await core.drops.schedule(drop.id, data["opens_at"])
+        else:
+            drop = await core.drops.open(drop.id)
+    except DropcastError as error:
+        await reply(update, f"Not created: {error}")
+        return ConversationHandler.END
+    await reply(update, f"Drop #{drop.id} is {drop.status}. /announce {drop.id} posts it.")
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: Context) -> int:
+    await reply(update, "Stopped. Nothing was created.")
+    return ConversationHandler.END
+
+
+async def open_drop(update: Update, context: Context) -> None:
+    await _drive(update, context, lambda core, drop_id: core.drops.open(drop_id), "is open")
+
+
+async def close_drop(update: Update, context: Context) -> None:
+    await _drive(update, context, lambda core, drop_id: core.drops.close(drop_id), "is closed")
+
+
+async def announce(update: Update, context: Context) -> None:
+    await _drive(
+        update, context, lambda core, drop_id: core.drops.announce(drop_id), "is announced"
+    )
+
+
+async def _drive(update: Update, context: Context, action: object, done: str) -> None:
+    if not is_admin(update, context):
+        await reply(update, NOT_ADMIN)
+        return
+    args = context.args or []
+    if len(args) != 1 or not args[0].isdigit():
+        await reply(update, "Give the drop's number, e.g. /opendrop 3")
+        return
+    try:
+        drop: DropView = await action(core_of(context), int(args[0]))  # type: ignore[operator]
+    except DropcastError as error:
+        await reply(update, str(error))
+        return
+    await reply(update, f"{drop.title} {done}.")
+
+
+async def bot_added(update: Update, context: Context) -> None:
+    """The bot made admin of a channel or group by one of the creator's admins: announce
+    drops there. Removed, or added by anyone else: nothing is connected."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None or not is_admin(update, context):
+        return
+    chat = change.chat
+    if change.new_chat_member.status == ChatMemberStatus.ADMINISTRATOR:
+        await Community.update_or_create(
+            platform=Platform.TELEGRAM,
+            platform_ref=str(chat.id),
+            defaults={"name": (chat.title or str(chat.id))[:100]},
+        )
+    elif change.new_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+        await Community.filter(platform=Platform.TELEGRAM, platform_ref=str(chat.id)).delete()

@@ -1,0 +1,137 @@
+"""The core's ports on Telegram: direct messages, drop posts edited in place, Stars refunds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+from telegram import LabeledPrice
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ExtBot
+
+from adapters.telegram import render
+from adapters.telegram.bot import ready
+from core.messages import DropAnnouncement, FanMessage
+from core.models import Community, Order, Platform, PlatformAccount, Post
+from core.money import Money
+from core.ports import Clock
+
+log = structlog.get_logger(__name__)
+
+
+async def telegram_user(fan_id: int) -> PlatformAccount | None:
+    return await PlatformAccount.get_or_none(fan_id=fan_id, platform=Platform.TELEGRAM)
+
+
+class TelegramMessenger:
+    """Direct messages in the fan's bot chat. A fan who blocked the bot is marked unreachable
+    and not written to again (Telegram answers 403)."""
+
+    def __init__(self, bot: ExtBot[Any]) -> None:
+        self.bot = bot
+
+    async def send(self, fan_id: int, message: FanMessage) -> bool:
+        account = await telegram_user(fan_id)
+        if account is None or not account.dm_reachable:
+            return False
+        chat_id = int(account.platform_user_id)
+        text, keyboard = render.fan_message(message)
+        try:
+            await (await ready(self.bot)).send_message(chat_id, text, reply_markup=keyboard)
+            if render.is_stars(message):
+                await send_invoice(self.bot, chat_id, message)  # type: ignore[arg-type]
+        except Forbidden:
+            await PlatformAccount.filter(id=account.id).update(dm_reachable=False)
+            log.info("telegram_fan_unreachable", fan_id=fan_id)
+            return False
+        return True
+
+
+async def send_invoice(bot: ExtBot[Any], chat_id: int, hold: HasHold) -> None:
+    """A Stars invoice for one hold; its payload names the hold, checked at pre-checkout."""
+    await (await ready(bot)).send_invoice(
+        chat_id,
+        title=f"{hold.title}: {hold.tier_name}"[:32],
+        description=f"{hold.tier_name} from {hold.title}"[:255],
+        payload=f"hold:{hold.hold_id}",
+        currency="XTR",
+        prices=[LabeledPrice(hold.tier_name[:32], hold.price.minor)],
+        provider_token="",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HoldToPay:
+    hold_id: int
+    title: str
+    tier_name: str
+    price: Money
+
+
+class HasHold(Protocol):
+    """What an invoice needs to know about a hold (a PayLinkOffer has it)."""
+
+    @property
+    def hold_id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def tier_name(self) -> str: ...
+    @property
+    def price(self) -> Money: ...
+
+
+class TelegramAnnouncer:
+    """One post per drop per chat, edited as the drop moves; an unchanged text is not
+    re-sent, so the countdown edits at most once a minute."""
+
+    def __init__(self, bot: ExtBot[Any], clock: Clock) -> None:
+        self.bot = bot
+        self.clock = clock
+
+    async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
+        community = await Community.get(id=community_id)
+        if community.platform != Platform.TELEGRAM:
+            return
+        bot = await ready(self.bot)
+        text, keyboard = render.announcement(announcement, self.clock.now(), bot.username)
+        chat_id = int(community.announce_channel_ref or community.platform_ref)
+        post = await Post.get_or_none(community_id=community_id, drop_id=announcement.drop_id)
+        if post is None:
+            sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
+            await Post.create(
+                community_id=community_id,
+                drop_id=announcement.drop_id,
+                message_ref=str(sent.message_id),
+                shown=text,
+            )
+        elif post.shown != text:
+            try:
+                await bot.edit_message_text(
+                    text, chat_id=chat_id, message_id=int(post.message_ref), reply_markup=keyboard
+                )
+            except BadRequest as error:  # edited meanwhile by another process: same text
+                if "not modified" not in error.message:
+                    raise
+            await Post.filter(id=post.id).update(shown=text)
+
+
+class StarsRefunds:
+    """`refundStarPayment`; a charge Telegram says was refunded already counts as done."""
+
+    def __init__(self, bot: ExtBot[Any]) -> None:
+        self.bot = bot
+
+    async def refund(self, payment_id: str, amount: Money, reason: str) -> None:
+        order = await Order.get(payment_id=payment_id)
+        account = await telegram_user(order.fan_id)
+        if account is None:
+            raise LookupError(f"fan #{order.fan_id} has no Telegram account to refund")
+        try:
+            await (await ready(self.bot)).refund_star_payment(
+                int(account.platform_user_id), payment_id
+            )
+        except BadRequest as error:
+            if "CHARGE_ALREADY_REFUNDED" not in error.message:
+                raise

@@ -1,0 +1,173 @@
+"""What fans do in the bot chat: open a drop, buy, pay in Stars, see their orders, consent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from adapters.telegram import render
+from adapters.telegram.delivery import HoldToPay, send_invoice
+from core.app import Core
+from core.drops.payments import PaymentReceived
+from core.drops.views import HoldView, drop_view, list_drops
+from core.errors import DropcastError
+from core.fans import fan_for
+from core.models import Drop, Fan, Order, PaymentProvider, Platform
+from core.money import STARS, Money
+
+HELP = (
+    "I sell the creator's drops.\n"
+    "/drops - what is open and coming up\n"
+    "/me - your orders\n"
+    "/stop - no more messages from me (/start to undo)\n"
+    "Tap a Buy button to hold a unit; you then have a few minutes to pay."
+)
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def core_of(context: Context) -> Core:
+    core: Core = context.application.bot_data["core"]
+    return core
+
+
+async def fan_of(update: Update) -> int:
+    user = update.effective_user
+    assert user is not None
+    return await fan_for(Platform.TELEGRAM, str(user.id), user.full_name)
+
+
+async def start(update: Update, context: Context) -> None:
+    """`/start` (the fan opts in to messages) and deep links: `/start drop_<code>`."""
+    fan_id = await fan_of(update)
+    await Fan.filter(id=fan_id).update(dm_opt_in=True)
+    payload = context.args[0] if context.args else ""
+    if payload.startswith("drop_"):
+        drop = await Drop.get_or_none(code=payload.removeprefix("drop_")[:16])
+        if drop is None:
+            await reply(update, "That drop does not exist (any more). /drops shows what is on.")
+            return
+        await show_drop(update, context, drop.id)
+        return
+    await reply(update, "Welcome! " + HELP)
+
+
+async def drops(update: Update, context: Context) -> None:
+    showing = await list_drops(("scheduled", "open", "sold_out"))
+    if not showing:
+        await reply(update, "Nothing is on right now. I will announce the next drop.")
+    for drop in showing:
+        text, keyboard = render.drop_card(drop, core_of(context).clock.now())
+        await reply(update, text, keyboard)
+
+
+async def show_drop(update: Update, context: Context, drop_id: int) -> None:
+    text, keyboard = render.drop_card(await drop_view(drop_id), core_of(context).clock.now())
+    await reply(update, text, keyboard)
+
+
+async def tapped(update: Update, context: Context) -> None:
+    """Inline buttons: `buy:<tier>` and `wait:<tier>`. Data is checked, never trusted."""
+    query = update.callback_query
+    assert query is not None
+    action, _, ref = (query.data or "").partition(":")
+    if action not in ("buy", "wait") or not ref.isdigit():
+        await query.answer("That button is out of date. /drops shows what is on.")
+        return
+    core, fan_id = core_of(context), await fan_of(update)
+    try:
+        if action == "wait":
+            place = await core.holds.join_waitlist(int(ref), fan_id)
+            await query.answer(f"You are number {place} on the waitlist.")
+            return
+        hold = await core.holds.reserve(int(ref), fan_id)
+    except DropcastError as refusal:  # sold out, over the limit, closed, unknown tier
+        await query.answer(str(refusal), show_alert=True)
+        return
+    await query.answer("Held for you!")
+    await offer_payment(update, context, hold)
+
+
+async def offer_payment(update: Update, context: Context, hold: HoldView) -> None:
+    """Two taps from paid: a Stars invoice in the chat, or our tracked Stripe link."""
+    chat = update.effective_chat
+    assert chat is not None
+    tier = (await drop_view(hold.drop_id)).tiers
+    name = next(line.name for line in tier if line.id == hold.tier_id)
+    until = f"{hold.expires_at:%H:%M} UTC"
+    if hold.price.currency == STARS:
+        await reply(update, f"{name} is held for you until {until}. Pay below in Stars.")
+        drop = await drop_view(hold.drop_id)
+        await send_invoice(context.bot, chat.id, HoldToPay(hold.id, drop.title, name, hold.price))
+        return
+    link = await core_of(context).holds.pay_link(hold.id, hold.fan_id)
+    await reply(update, f"{name} is held for you until {until}.", render.pay_button(link.url))
+
+
+async def pre_checkout(update: Update, context: Context) -> None:
+    """Telegram waits 10 s for this answer: re-check the hold and say yes or why not."""
+    query = update.pre_checkout_query
+    assert query is not None
+    ref = query.invoice_payload.removeprefix("hold:")
+    if not query.invoice_payload.startswith("hold:") or not ref.isdigit():
+        await query.answer(ok=False, error_message="This invoice is not one of ours.")
+        return
+    fan_id = await fan_of(update)
+    amount = Money(query.total_amount, query.currency)
+    try:
+        await core_of(context).holds.check_payable(int(ref), fan_id, amount)
+    except DropcastError as refusal:
+        await query.answer(ok=False, error_message=str(refusal)[:200])
+        return
+    await query.answer(ok=True)
+
+
+async def paid(update: Update, context: Context) -> None:
+    """Stars moved: exactly one order per `telegram_payment_charge_id`, however often seen.
+    The receipt (and a digital tier's goods) comes from the core's notifier."""
+    message = update.effective_message
+    assert message is not None
+    payment = message.successful_payment
+    assert payment is not None
+    ref = payment.invoice_payload.removeprefix("hold:")
+    received = PaymentReceived(
+        payment.telegram_payment_charge_id,
+        PaymentProvider.TELEGRAM_STARS,
+        int(ref) if ref.isdigit() else 0,
+        Money(payment.total_amount, payment.currency),
+    )
+    await core_of(context).payments.settle(received)
+
+
+async def me(update: Update, context: Context) -> None:
+    fan_id = await fan_of(update)
+    fan = await Fan.get(id=fan_id)
+    orders = await Order.filter(fan_id=fan_id).select_related("tier__drop").order_by("id")
+    lines = [f"You are a {fan.tier.replace('_', ' ')}."]
+    lines += [
+        f"#{order.id} {order.tier.drop.title}, {order.tier.name}: "
+        f"{Money(order.amount_minor, order.currency)} ({order.status})"
+        for order in orders
+    ] or ["No orders yet."]
+    await reply(update, "\n".join(lines))
+
+
+async def stop(update: Update, context: Context) -> None:
+    await Fan.filter(id=await fan_of(update)).update(dm_opt_in=False)
+    await reply(update, "Done: I will only answer you from now on. /start to hear from me again.")
+
+
+async def help_(update: Update, context: Context) -> None:
+    await reply(update, HELP)
+
+
+async def anything_else(update: Update, context: Context) -> None:
+    """Free text, unknown commands, a wall of text: a pointer, never a silence."""
+    await reply(update, "I did not understand that. " + HELP)
+
+
+async def reply(update: Update, text: str, keyboard: Any = None) -> None:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(text, reply_markup=keyboard)

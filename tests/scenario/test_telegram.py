@@ -1,0 +1,162 @@
+"""The Telegram bot as fans and creators use it: the real python-telegram-bot application,
+long polling a fake Bot API on loopback, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
+from adapters.telegram.app import telegram_application
+from bots.bootstrap import App, bootstrap
+from config import load_settings
+from core.models import Community, Order, OrderStatus, Platform, PlatformAccount
+from tests.builders import open_drop, tier
+from tests.peers.telegram_bot_api import Sent, TelegramBotApi
+
+ADMIN, FAN, OTHER = 1001, 2002, 3003
+CHANNEL = -100500
+
+
+@dataclass
+class Bot:
+    peer: TelegramBotApi
+    app: App
+    clock: ManualClock
+
+    async def says(self, user_id: int, text: str) -> Sent:
+        """Send as a user and wait for the bot's next message to them."""
+        before = len(self.peer.to(user_id))
+        await self.peer.user_sends(user_id, text)
+        await self.peer.wait_for(lambda: len(self.peer.to(user_id)) > before)
+        return self.peer.to(user_id)[before]
+
+    async def taps(self, user_id: int, message: Sent, data: str) -> str:
+        query = await self.peer.user_taps(user_id, message, data)
+        answer = await self.peer.wait_for(lambda: self.peer.answers.get(query))
+        return str(answer.get("text", ""))
+
+
+@pytest.fixture
+async def bot(db: str) -> AsyncIterator[Bot]:
+    async with TelegramBotApi() as peer:
+        settings = load_settings(
+            database_url=db,
+            telegram_token=peer.token,
+            telegram_api_base_url=peer.url,
+            admin_telegram_ids=str(ADMIN),
+        )
+        clock = ManualClock()
+        app = bootstrap(settings, clock=clock, pay_links=MemoryPayLinks(), refunds=MemoryRefunds())
+        assert app.telegram is not None
+        application = telegram_application(app.telegram, app.core, settings)
+        async with application:
+            assert application.updater is not None
+            await application.updater.start_polling(poll_interval=0, timeout=1)
+            await application.start()
+            try:
+                yield Bot(peer, app, clock)
+            finally:
+                await application.updater.stop()
+                await application.stop()
+        await app.close()
+
+
+async def stars_drop(bot: Bot, stock: int = 5) -> int:
+    wallpapers = tier("Wallpapers", kind="digital", price="150 XTR", stock=stock)
+    return (await open_drop(bot.app.core, wallpapers)).id
+
+
+async def test_a_fan_opens_a_drop_link_buys_with_stars_and_gets_the_goods_once(bot):
+    drop_id = await stars_drop(bot)
+    code = (await bot.app.core.drops.announce(drop_id)).code
+    card = await bot.says(FAN, f"/start drop_{code}")
+    assert "Winter drop" in card.text and "Wallpapers: 150 XTR (5 left)" in card.text
+    assert await bot.taps(FAN, card, card.button("Buy Wallpapers")["callback_data"]) == (
+        "Held for you!"
+    )
+    [invoice] = await bot.peer.wait_for(lambda: bot.peer.invoices)
+    assert (invoice.currency, invoice.amount) == ("XTR", 150)
+    assert await bot.peer.user_pays(FAN, invoice)
+    receipt = await bot.peer.wait_for(
+        lambda: [m for m in bot.peer.to(FAN) if m.text.startswith("Paid:")]
+    )
+    assert "Here it is: https://files.example/Wallpapers.zip" in receipt[0].text
+    # Telegram may show the same payment twice: still one order, one receipt
+    await bot.peer.deliver({"message": bot.peer.payment_message(FAN, invoice)})
+    await bot.says(FAN, "/me")
+    [order] = await Order.all()
+    assert (order.provider, order.status, order.amount_minor) == ("telegram_stars", "paid", 150)
+    assert len([m for m in bot.peer.to(FAN) if m.text.startswith("Paid:")]) == 1
+    # the creator refunds it: the Stars go back through refundStarPayment
+    await bot.app.core.orders.refund(order.id, "sorry")
+    assert bot.peer.refunds == [(FAN, order.payment_id)]
+    assert (await Order.get(id=order.id)).status == OrderStatus.REFUNDED
+
+
+async def test_a_stale_invoice_is_declined_at_checkout_and_charges_nothing(bot):
+    await stars_drop(bot)
+    card = await bot.says(FAN, "/drops")
+    await bot.taps(FAN, card, card.button("Buy")["callback_data"])
+    [invoice] = await bot.peer.wait_for(lambda: bot.peer.invoices)
+    bot.clock.advance(minutes=11)
+    await bot.app.core.tick()  # the hold lapses
+    assert not await bot.peer.user_pays(FAN, invoice)
+    [answer] = bot.peer.checkout_answers.values()
+    assert "your hold has ended, so nothing was charged" in answer["error_message"]
+    assert await Order.all().count() == 0
+
+
+async def test_buttons_and_text_that_make_no_sense_get_an_answer_and_change_nothing(bot):
+    await stars_drop(bot, stock=1)
+    card = await bot.says(FAN, "/drops")
+    assert "there is no tier #999999" in await bot.taps(FAN, card, "buy:999999")
+    assert "out of date" in await bot.taps(FAN, card, "delete:everything")
+    assert "out of date" in await bot.taps(FAN, card, "buy:1 OR 1=1")
+    assert "did not understand" in (await bot.says(FAN, "x" * 4000)).text
+    assert "did not understand" in (await bot.says(FAN, "/nonsense")).text
+    await bot.taps(FAN, card, card.button("Buy")["callback_data"])
+    sold_out = await bot.taps(OTHER, card, card.button("Buy")["callback_data"])
+    assert "sold out" in sold_out
+    assert "only the creator's admins" in (await bot.says(FAN, "/opendrop 1")).text.lower()
+    assert "only the creator's admins" in (await bot.says(FAN, "/newdrop")).text.lower()
+
+
+async def test_a_creator_makes_announces_and_sells_out_a_drop_and_the_post_is_edited(bot):
+    await Community.create(platform=Platform.TELEGRAM, platform_ref=str(CHANNEL), name="Fans")
+    assert "title" in (await bot.says(ADMIN, "/newdrop")).text
+    assert "tiers" in (await bot.says(ADMIN, "Night drop")).text.lower()
+    refused = await bot.says(ADMIN, "name=Zine, price=abc EUR, stock=1")
+    assert "not a number" in refused.text or "is not" in refused.text
+    line = "name=Zine, price=90 XTR, stock=1, content=https://files.example/zine.pdf"
+    assert "When does it open" in (await bot.says(ADMIN, line)).text
+    summary = await bot.says(ADMIN, "now")
+    assert "Night drop" in summary.text and "Zine: 90 XTR, stock 1" in summary.text
+    await bot.taps(ADMIN, summary, "newdrop:yes")
+    created = await bot.peer.wait_for(
+        lambda: [m for m in bot.peer.to(ADMIN) if "/announce" in m.text]
+    )
+    drop_id = int(created[0].text.split("#")[1].split()[0])
+    assert "is announced" in (await bot.says(ADMIN, f"/announce {drop_id}")).text
+    [post] = bot.peer.to(CHANNEL)
+    assert "Open now" in post.text and "start=drop_" in post.button("Buy")["url"]
+    card = await bot.says(FAN, "/drops")
+    await bot.taps(FAN, card, card.button("Buy")["callback_data"])
+    await bot.peer.wait_for(lambda: "Sold out" in post.text)
+    assert len(bot.peer.to(CHANNEL)) == 1 and post.edits >= 1  # edited, never re-posted
+
+
+async def test_a_fan_who_blocked_the_bot_is_not_written_to_again(bot):
+    drop_id = await stars_drop(bot)
+    card = await bot.says(FAN, "/drops")
+    await bot.taps(FAN, card, card.button("Buy")["callback_data"])
+    bot.peer.blocked.add(FAN)
+    bot.clock.advance(minutes=11)
+    await bot.app.core.tick()  # "your hold lapsed" meets a 403
+    account = await PlatformAccount.get(platform=Platform.TELEGRAM, platform_user_id=str(FAN))
+    assert account.dm_reachable is False
+    sent = len(bot.peer.sent)
+    await bot.app.core.drops.close(drop_id)
+    assert len(bot.peer.sent) == sent
