@@ -11,6 +11,7 @@ Tests act as fans and creators through `user_sends`, `user_taps` and `user_pays`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -154,7 +155,7 @@ class TelegramBotApi:
                 }
             }
         )
-        answer = await self.wait_for(lambda: self.checkout_answers.get(query_id), timeout=within)
+        answer = await self.wait_for(lambda: self.checkout_answers.get(query_id), seconds=within)
         if not answer["ok"]:
             return False
         await self._push({"message": self.payment_message(user_id, invoice)})
@@ -179,10 +180,10 @@ class TelegramBotApi:
     async def deliver(self, update: dict[str, Any]) -> None:
         await self._push(update)
 
-    async def wait_for(self, probe: Any, *, timeout: float = 5.0) -> Any:
+    async def wait_for(self, probe: Any, *, seconds: float = 5.0) -> Any:
         """Wait until `probe()` is truthy (the bot has answered), and return it."""
-        async with self._posted:
-            await asyncio.wait_for(self._posted.wait_for(probe), timeout)
+        async with asyncio.timeout(seconds), self._posted:
+            await self._posted.wait_for(probe)
             return probe()
 
     def to(self, chat_id: int) -> list[Sent]:
@@ -219,10 +220,8 @@ class TelegramBotApi:
         if not self._updates and float(p.get("timeout") or 0) > 0:
             async with self._posted:
                 waiting = self._posted.wait_for(lambda: bool(self._updates))
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(waiting, float(p["timeout"]))
-                except TimeoutError:
-                    pass
         return list(self._updates)
 
     async def _api_setWebhook(self, p: dict[str, Any]) -> bool:
@@ -360,7 +359,10 @@ class TelegramBotApi:
         body: dict[str, Any] = {
             "message_id": message.message_id,
             "date": int(time.time()),
-            "chat": {"id": message.chat_id, "type": "private" if message.chat_id > 0 else "channel"},
+            "chat": {
+                "id": message.chat_id,
+                "type": "channel" if message.chat_id < 0 else "private",
+            },
             "from": BOT,
             "text": message.text,
         }
