@@ -12,16 +12,22 @@ from typing import Any
 
 from telegram.ext import ExtBot
 
-from adapters.memory import MemoryAnnouncer, MemoryMessenger, MemoryPayLinks, MemoryRefunds
+from adapters.memory import (
+    MemoryAnnouncer,
+    MemoryMessenger,
+    MemoryPayLinks,
+    MemoryRefunds,
+)
 from adapters.stripe.checkout import StripeApi, StripeCheckout
 from adapters.stripe.refunds import StripeRefunds
 from adapters.telegram.bot import telegram_bot
 from adapters.telegram.delivery import StarsRefunds, TelegramAnnouncer, TelegramMessenger
+from adapters.telegram.perks import TelegramPerks
 from config import Settings
 from core.app import Core, build_core
 from core.clock import SystemClock
-from core.models import PaymentProvider
-from core.ports import Announcer, Clock, FanMessenger, PayLinks, Refunds
+from core.models import PaymentProvider, Platform
+from core.ports import Announcer, Clock, FanMessenger, PayLinks, Perks, Refunds
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,7 @@ def bootstrap(
     messenger: FanMessenger | None = None,
     pay_links: PayLinks | None = None,
     refunds: Refunds | None = None,
+    perks: Perks | None = None,
 ) -> App:
     clock = clock or SystemClock()
     bot = telegram_bot(settings) if settings.telegram_token else None
@@ -66,6 +73,7 @@ def bootstrap(
         messenger=messenger,
         pay_links=pay_links,
         refunds=refunds_by_provider,
+        perks=_perks(bot, clock, perks),
         links_base_url=str(settings.public_base_url or f"http://localhost:{settings.port}"),
     )
     closers = ((stripe_api.close,) if stripe_api else ()) + ((bot.shutdown,) if bot else ())
@@ -85,6 +93,13 @@ def _refunds(stripe_api: StripeApi | None, override: Refunds | None) -> dict[str
         return dict.fromkeys((PaymentProvider.STRIPE, PaymentProvider.SANDBOX), override)
     stripe_refunds = StripeRefunds(stripe_api) if stripe_api else MemoryRefunds()
     return {PaymentProvider.STRIPE: stripe_refunds, PaymentProvider.SANDBOX: MemoryRefunds()}
+
+
+def _perks(bot: ExtBot[Any] | None, clock: Clock, override: Perks | None) -> dict[str, Perks]:
+    """Each platform's perks; a test's override stands in for every platform's."""
+    if override is not None:
+        return dict.fromkeys(Platform, override)
+    return {Platform.TELEGRAM: TelegramPerks(bot, clock)} if bot else {}
 
 
 def _pay_links(settings: Settings, clock: Clock, api: StripeApi | None) -> PayLinks:

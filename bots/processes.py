@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 import structlog
@@ -16,7 +16,7 @@ from adapters.stripe.webhooks import StripeWebhooks
 from adapters.telegram.app import COMMANDS, telegram_application
 from adapters.web.app import web_app
 from adapters.web.metrics import Metrics
-from bots.bootstrap import App, bootstrap
+from bots.bootstrap import bootstrap
 from bots.cli import err, new_event_loop, run_async, settings
 from bots.database import database, describe, migrate
 from bots.sandbox import SandboxOptions
@@ -28,6 +28,7 @@ log = structlog.get_logger(__name__)
 out = Console(highlight=False)
 TICK_SECONDS = 1.0
 COUNTDOWN_SECONDS = 60.0
+PERK_SWEEP_SECONDS = 300.0
 
 NO_PLATFORM = (
     "No platform connected: set DISCORD_TOKEN and/or TELEGRAM_TOKEN to run the real bots "
@@ -85,12 +86,15 @@ async def serve_clock(
     async with database(config.database_url):
         app = bootstrap(config, clock=clock)
         scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(
-            _tick, "interval", seconds=every, args=[app], max_instances=1, coalesce=True
-        )
-        scheduler.add_job(
-            _countdowns, "interval", seconds=COUNTDOWN_SECONDS, args=[app], coalesce=True
-        )
+        core = app.core
+        # countdown posts move on (an adapter edits a post only when its text changed);
+        # perk changes a platform refused earlier, or a stopped process left, are retried
+        jobs = ((core.tick, every), (core.drops.refresh_countdowns, COUNTDOWN_SECONDS),
+                (core.perks.sweep, PERK_SWEEP_SECONDS))  # fmt: skip
+        for job, seconds in jobs:
+            scheduler.add_job(
+                _logged, "interval", seconds=seconds, args=[job], max_instances=1, coalesce=True
+            )
         scheduler.start()
         log.info("clock_started", database=describe(config.database_url))
         try:
@@ -100,19 +104,12 @@ async def serve_clock(
             await app.close()
 
 
-async def _countdowns(app: App) -> None:
-    """Countdown posts move on; each adapter edits a post only when its text changed."""
+async def _logged(job: Callable[[], Awaitable[object]]) -> None:
+    """A failed run is logged, and the next run tries again."""
     try:
-        await app.core.drops.refresh_countdowns()
+        await job()
     except Exception:
-        log.exception("countdowns_failed")
-
-
-async def _tick(app: App) -> None:
-    try:
-        await app.core.tick()
-    except Exception:
-        log.exception("tick_failed")
+        log.exception("clock_job_failed", job=job.__qualname__)
 
 
 def web_() -> None:

@@ -12,7 +12,8 @@ from core.drops.payments import Payments
 from core.links import Links
 from core.notifications import Notifier
 from core.orders import Orders
-from core.ports import Announcer, Clock, FanMessenger, PayLinks, Refunds
+from core.perks import PerkService
+from core.ports import Announcer, Clock, FanMessenger, PayLinks, Perks, Refunds
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class Core:
     payments: Payments
     links: Links
     orders: Orders
+    perks: PerkService
 
     async def tick(self) -> None:
         """Everything timed, derived from the database: opening, closing, lapsing holds."""
@@ -40,14 +42,18 @@ def build_core(
     messenger: FanMessenger,
     pay_links: PayLinks,
     refunds: Mapping[str, Refunds],
+    perks: Mapping[str, Perks],
     links_base_url: str,
 ) -> Core:
-    """`refunds` names each payment provider's refunds (see `PaymentProvider`)."""
+    """`refunds` names each payment provider's refunds (see `PaymentProvider`), `perks`
+    each platform's perks (see `Platform`)."""
     bus = EventBus()
     links = Links(clock, links_base_url)
     holds = Holds(clock, bus, pay_links, links)
     Notifier(announcer, messenger, pay_links, holds).subscribe(bus)
     payments = Payments(clock, bus, refunds)
+    perk_service = PerkService(clock, perks, messenger)
+    perk_service.subscribe(bus)
     return Core(
         clock=clock,
         bus=bus,
@@ -56,4 +62,5 @@ def build_core(
         payments=payments,
         links=links,
         orders=Orders(clock, bus, payments),
+        perks=perk_service,
     )

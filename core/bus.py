@@ -34,4 +34,4 @@ class EventBus:
                 try:
                     await handler(event)
                 except Exception:
-                    log.exception("event_handler_failed", event=type(event).__name__)
+                    log.exception("event_handler_failed", domain_event=type(event).__name__)

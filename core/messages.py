@@ -102,6 +102,20 @@ class PaymentNotCompleted:
     still_held: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PerkGranted:
+    """A purchase gave the fan a perk; `access` is how they use it (their own invite link),
+    or empty where it simply appears (a role)."""
+
+    title: str
+    access: str
+
+
+@dataclass(frozen=True, slots=True)
+class PerkTakenBack:
+    title: str
+
+
 FanMessage = (
     PayLinkOffer
     | HoldLapsed
@@ -111,6 +125,8 @@ FanMessage = (
     | OrderConfirmed
     | OrderShipped
     | PaymentNotCompleted
+    | PerkGranted
+    | PerkTakenBack
 )
 
 
@@ -134,8 +150,11 @@ class HoldForPayment:
 
 
 @dataclass(frozen=True, slots=True)
-class Perk:
-    """A platform-side reward: a Discord role or a Telegram perk chat, named by our ids."""
+class PerkRef:
+    """What a platform adapter needs to give or take one perk (see `core.models.Perk`)."""
 
-    community_id: int
+    perk_id: int
+    title: str
+    platform: str
+    place_ref: str
     ref: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from core.messages import DropAnnouncement, FanMessage, HoldForPayment, PayLink, Perk
+from core.messages import DropAnnouncement, FanMessage, HoldForPayment, PayLink, PerkRef
 from core.money import Money
 
 
@@ -47,6 +47,15 @@ class Refunds(Protocol):
 
 
 class Perks(Protocol):
-    async def grant(self, fan_id: int, perk: Perk) -> None: ...
+    """One platform's perks. The core decides who is entitled and calls these only for a
+    change it has claimed, so each change reaches the platform once."""
 
-    async def revoke(self, fan_id: int, perk: Perk) -> None: ...
+    async def grant(self, fan_id: int, perk: PerkRef, replacing: str = "") -> str:
+        """Give the perk; returns how the fan uses it (e.g. their own single-use invite
+        link), or "". `replacing` is the access given before, to be voided."""
+        ...
+
+    async def revoke(self, fan_id: int, perk: PerkRef, access: str) -> None:
+        """Take the perk away (remove the fan from the chat, take the role) and void
+        `access` if it was never used."""
+        ...

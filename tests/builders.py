@@ -18,10 +18,11 @@ def tier(
     price: str = "25.00 EUR",
     kind: str = "physical",
     content: str | None = None,
+    perk: str = "",
 ) -> TierSpec:
     if content is None:
         content = "" if kind == "physical" else f"https://files.example/{name}.zip"
-    return TierSpec(name, kind, parse_price(price), stock, limit, content)
+    return TierSpec(name, kind, parse_price(price), stock, limit, content, perk)
 
 
 async def open_drop(core: Core, *tiers: TierSpec, hold_minutes: int = 10) -> DropView:

@@ -15,6 +15,7 @@ from adapters.memory import (
     MemoryAnnouncer,
     MemoryMessenger,
     MemoryPayLinks,
+    MemoryPerks,
     MemoryRefunds,
 )
 from bots.bootstrap import App, bootstrap
@@ -72,6 +73,7 @@ class World:
     messenger: MemoryMessenger
     pay_links: MemoryPayLinks
     refunds: MemoryRefunds
+    perks: MemoryPerks
 
     @property
     def core(self) -> Core:
@@ -81,7 +83,7 @@ class World:
 @pytest.fixture
 def world(db: str, clock: ManualClock) -> World:
     announcer, messenger = MemoryAnnouncer(), MemoryMessenger()
-    pay_links, refunds = MemoryPayLinks(), MemoryRefunds()
+    pay_links, refunds, perks = MemoryPayLinks(), MemoryRefunds(), MemoryPerks()
     app = bootstrap(
         load_settings(database_url=db),
         clock=clock,
@@ -89,5 +91,6 @@ def world(db: str, clock: ManualClock) -> World:
         messenger=messenger,
         pay_links=pay_links,
         refunds=refunds,
+        perks=perks,
     )
-    return World(app, clock, announcer, messenger, pay_links, refunds)
+    return World(app, clock, announcer, messenger, pay_links, refunds, perks)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.messages import DropAnnouncement, FanMessage, Perk
+from core.messages import DropAnnouncement, FanMessage, PerkRef
 
 
 @dataclass
@@ -37,10 +37,22 @@ class MemoryMessenger:
 
 @dataclass
 class MemoryPerks:
-    granted: set[tuple[int, Perk]] = field(default_factory=set)
+    """Who holds what, plus every call, so a test sees a perk was granted exactly once."""
 
-    async def grant(self, fan_id: int, perk: Perk) -> None:
-        self.granted.add((fan_id, perk))
+    granted: set[tuple[int, int]] = field(default_factory=set)  # (fan id, perk id)
+    calls: list[tuple[str, int, int]] = field(default_factory=list)
+    failing: bool = False
 
-    async def revoke(self, fan_id: int, perk: Perk) -> None:
-        self.granted.discard((fan_id, perk))
+    async def grant(self, fan_id: int, perk: PerkRef, replacing: str = "") -> str:
+        self._call("grant", fan_id, perk)
+        self.granted.add((fan_id, perk.perk_id))
+        return f"memory://perk/{perk.perk_id}/fan/{fan_id}/{len(self.calls)}"
+
+    async def revoke(self, fan_id: int, perk: PerkRef, access: str) -> None:
+        self._call("revoke", fan_id, perk)
+        self.granted.discard((fan_id, perk.perk_id))
+
+    def _call(self, what: str, fan_id: int, perk: PerkRef) -> None:
+        if self.failing:
+            raise ConnectionError("the platform is unreachable")
+        self.calls.append((what, fan_id, perk.perk_id))

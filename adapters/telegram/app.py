@@ -29,6 +29,7 @@ log = structlog.get_logger(__name__)
 COMMANDS = [
     ("drops", "What is open and coming up"),
     ("me", "Your orders"),
+    ("perks", "Fresh invites to your perk chats"),
     ("help", "What I can do"),
     ("stop", "No more messages from me"),
 ]
@@ -47,11 +48,13 @@ def telegram_application(bot: ExtBot[Any], core: Core, settings: Settings) -> Ap
         "start": fans.start,
         "drops": fans.drops,
         "me": fans.me,
+        "perks": fans.perks,
         "stop": fans.stop,
         "help": fans.help_,
         "opendrop": creators.open_drop,
         "closedrop": creators.close_drop,
         "announce": creators.announce,
+        "perkchat": creators.perk_chat,
     }
     for name, handler in commands.items():
         application.add_handler(CommandHandler(name, handler))

@@ -8,6 +8,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import ConversationHandler
 
 from adapters.telegram.fans import Context, core_of, reply
+from adapters.telegram.perks import missing_rights
 from core.drops.specs import TIER_HELP, parse_tier
 from core.drops.views import DropView
 from core.errors import DropcastError, InvalidInput
@@ -136,6 +137,39 @@ async def _drive(update: Update, context: Context, action: object, done: str) ->
         await reply(update, str(error))
         return
     await reply(update, f"{drop.title} {done}.")
+
+
+async def perk_chat(update: Update, context: Context) -> None:
+    """`/perkchat <name> [title]`, sent in the private chat that becomes the perk: tiers
+    with `perk=<name>` let their buyers in."""
+    chat = update.effective_chat
+    if chat is None or not is_admin(update, context):
+        await reply(update, NOT_ADMIN)
+        return
+    if chat.type == "private":
+        await reply(update, "Send /perkchat in the group or channel that buyers should join.")
+        return
+    args = context.args or []
+    if not args:
+        await reply(update, "Name the perk, e.g. /perkchat backstage Backstage chat")
+        return
+    missing = await missing_rights(context.bot, chat.id)
+    if missing:
+        await reply(update, "Not yet: " + "; ".join(missing) + ". Then send /perkchat again.")
+        return
+    try:
+        perk = await core_of(context).perks.register(
+            args[0], " ".join(args[1:]), Platform.TELEGRAM,
+            str(chat.id), str(chat.id),
+        )  # fmt: skip
+    except DropcastError as error:
+        await reply(update, str(error))
+        return
+    await reply(
+        update,
+        f"This chat is the perk {perk.name!r} ({perk.title}). A tier with perk={perk.name} "
+        "sends each buyer a single-use invite, and a refund removes them.",
+    )
 
 
 async def bot_added(update: Update, context: Context) -> None:

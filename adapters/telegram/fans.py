@@ -21,6 +21,7 @@ HELP = (
     "I sell the creator's drops.\n"
     "/drops - what is open and coming up\n"
     "/me - your orders\n"
+    "/perks - fresh invites to your perk chats\n"
     "/stop - no more messages from me (/start to undo)\n"
     "Tap a Buy button to hold a unit; you then have a few minutes to pay."
 )
@@ -151,6 +152,13 @@ async def me(update: Update, context: Context) -> None:
         for order in orders
     ] or ["No orders yet."]
     await reply(update, "\n".join(lines))
+
+
+async def perks(update: Update, context: Context) -> None:
+    """Fresh invites to the perk chats the fan's orders give them (old ones stop working)."""
+    titles = await core_of(context).perks.reissue(await fan_of(update))
+    if not titles:
+        await reply(update, "You have no perks yet: some drops' tiers come with one.")
 
 
 async def stop(update: Update, context: Context) -> None:

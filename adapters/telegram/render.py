@@ -113,6 +113,16 @@ def fan_message(message: FanMessage) -> Rendered:
         case messages.PaymentNotCompleted():
             tail = " Your hold still stands: try again." if message.still_held else ""
             return f"Your payment for {message.title} did not go through.{tail}", None
+        case messages.PerkGranted():
+            if not message.access:
+                return f"You now have {message.title}.", None
+            return (
+                f"You are in: {message.title}. Your own invite, for you alone and valid for "
+                "24 hours (/perks gives a fresh one):",
+                InlineKeyboardMarkup([[InlineKeyboardButton("Join", url=message.access)]]),
+            )
+        case messages.PerkTakenBack():
+            return f"Your access to {message.title} ended with your order.", None
     raise TypeError(f"no Telegram rendering for {type(message).__name__}")
 
 

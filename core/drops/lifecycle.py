@@ -20,7 +20,7 @@ from core.drops.specs import (
     check_window,
 )
 from core.drops.views import DropView, drop_view
-from core.errors import InvalidState, NotFound
+from core.errors import InvalidInput, InvalidState, NotFound
 from core.events import (
     DomainEvent,
     DropAnnounced,
@@ -30,7 +30,16 @@ from core.events import (
     DropScheduled,
     HoldCancelled,
 )
-from core.models import Drop, DropStatus, DropTier, HoldStatus, Order, OrderStatus, Reservation
+from core.models import (
+    Drop,
+    DropStatus,
+    DropTier,
+    HoldStatus,
+    Order,
+    OrderStatus,
+    Perk,
+    Reservation,
+)
 from core.ports import Clock
 
 CLOSABLE = (DropStatus.SCHEDULED, DropStatus.OPEN, DropStatus.SOLD_OUT)
@@ -50,6 +59,7 @@ class DropLifecycle:
         title = check_title(title)
         checked = check_tiers(tiers)
         hold_minutes = check_hold_minutes(hold_minutes)
+        perks = await _perk_ids(checked)
         async with in_transaction():
             drop = await Drop.create(
                 code=secrets.token_urlsafe(6),
@@ -70,6 +80,7 @@ class DropLifecycle:
                         available=spec.stock,
                         per_fan_limit=spec.per_fan_limit,
                         content=spec.content.strip(),
+                        perk_id=perks.get(spec.perk),
                     )
                     for position, spec in enumerate(checked)
                 ]
@@ -198,3 +209,15 @@ async def _get(drop_id: int) -> Drop:
     if drop is None:
         raise NotFound(f"there is no drop #{drop_id}")
     return drop
+
+
+async def _perk_ids(tiers: list[TierSpec]) -> dict[str, int]:
+    """The perks the tiers name, each of which must exist."""
+    wanted = {tier.perk for tier in tiers if tier.perk}
+    found = dict(await Perk.filter(name__in=wanted).values_list("name", "id")) if wanted else {}
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise InvalidInput(
+            f"there is no perk called {missing[0]!r}: name one first (README: Perks)"
+        )
+    return found

@@ -24,6 +24,7 @@ class TierSpec:
     stock: int
     per_fan_limit: int = 1
     content: str = ""
+    perk: str = ""  # the name of a perk a paid order grants (see core.perks)
 
     def checked(self) -> TierSpec:
         name = self.name.strip() if isinstance(self.name, str) else ""
@@ -44,11 +45,15 @@ class TierSpec:
         _whole(self.per_fan_limit, f"tier {name!r}: per-fan limit", 1, self.stock)
         if not isinstance(self.content, str) or len(self.content) > 2000:
             raise InvalidInput(f"tier {name!r}: content is text of at most 2000 characters")
-        if kind != TierKind.PHYSICAL and not self.content.strip():
+        if not isinstance(self.perk, str):
+            raise InvalidInput(f"tier {name!r}: a perk is named by text, not {self.perk!r}")
+        perk = self.perk.strip().lower()
+        if kind != TierKind.PHYSICAL and not self.content.strip() and not perk:
             raise InvalidInput(
                 f"tier {name!r} is {kind}: give its content (the link or code buyers receive)"
+                " or the perk it grants"
             )
-        return TierSpec(name, kind, self.price, self.stock, self.per_fan_limit, self.content)
+        return TierSpec(name, kind, self.price, self.stock, self.per_fan_limit, self.content, perk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +116,7 @@ TIER_HELP = (
     'One tier, as "name=Album, price=9.00 EUR, stock=50, content=https://…" or "name=Print, '
     'price=25.00 EUR, stock=20, kind=physical, limit=2"; repeat for more tiers. kind: digital '
     "(default), physical or bundle; content: the link or code a digital buyer receives; limit: "
-    "units per fan (default 1)."
+    "units per fan (default 1); perk: the name of a perk buyers get (a private chat or a role)."
 )
 
 
@@ -123,7 +128,7 @@ def parse_tier(text: str) -> TierSpec:
         if not sep or not key.strip() or not value.strip():
             raise InvalidInput(f"tier {text!r}: {part.strip()!r} is not key=value")
         fields[key.strip().lower()] = value.strip()
-    unknown = set(fields) - {"name", "price", "stock", "kind", "limit", "content"}
+    unknown = set(fields) - {"name", "price", "stock", "kind", "limit", "content", "perk"}
     if unknown:
         raise InvalidInput(f"tier {text!r}: unknown field(s) {', '.join(sorted(unknown))}")
     missing = [key for key in ("name", "price", "stock") if key not in fields]
@@ -136,6 +141,7 @@ def parse_tier(text: str) -> TierSpec:
         stock=whole_number(fields["stock"], "stock"),
         per_fan_limit=whole_number(fields.get("limit", "1"), "limit"),
         content=fields.get("content", ""),
+        perk=fields.get("perk", ""),
     )
 
 

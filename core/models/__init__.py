@@ -15,6 +15,7 @@ from core.models.fans import Fan, FanTier, Platform, PlatformAccount
 from core.models.inbox import ProviderEvent
 from core.models.links import Link
 from core.models.orders import LedgerEntry, Order, OrderStatus, PaymentProvider
+from core.models.perks import Perk, PerkGrant, PerkGrantStatus
 
 __all__ = [
     "Community",
@@ -29,6 +30,9 @@ __all__ = [
     "Order",
     "OrderStatus",
     "PaymentProvider",
+    "Perk",
+    "PerkGrant",
+    "PerkGrantStatus",
     "Platform",
     "PlatformAccount",
     "Post",

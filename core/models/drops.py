@@ -9,6 +9,7 @@ from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from core.models.fans import Fan, FanTier
+from core.models.perks import Perk
 
 
 class DropStatus(StrEnum):
@@ -77,6 +78,10 @@ class DropTier(Model):
     available = fields.IntField()
     per_fan_limit = fields.IntField(default=1)
     content = fields.TextField(default="")  # what a digital buyer receives: a link or a code
+    perk: fields.ForeignKeyNullableRelation[Perk] = fields.ForeignKeyField(
+        "models.Perk", related_name="tiers", null=True, on_delete=fields.RESTRICT
+    )
+    perk_id: int | None  # a paid order of this tier grants the perk until it is refunded
 
     class Meta:
         table = "drop_tier"

@@ -27,6 +27,7 @@ TEXT_PARAMETERS = {
     "text", "caption", "title", "description", "payload", "currency", "provider_token",
     "callback_query_id", "pre_checkout_query_id", "error_message", "url", "name",
     "telegram_payment_charge_id", "secret_token", "parse_mode", "start_parameter",
+    "invite_link",
 }  # fmt: skip
 
 
@@ -75,6 +76,9 @@ class TelegramBotApi:
     invite_links: dict[str, dict[str, Any]] = field(default_factory=dict)
     members: dict[int, set[int]] = field(default_factory=dict)  # chat id → user ids
     bans: list[tuple[int, int]] = field(default_factory=list)
+    unbans: list[tuple[int, int]] = field(default_factory=list)
+    bot_rights: dict[int, dict[str, bool]] = field(default_factory=dict)  # chats it administers
+    now: Any = time.time  # what invite expiry is checked against (a test's clock)
     blocked: set[int] = field(default_factory=set)
     commands: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, ApiError] = field(default_factory=dict)
@@ -110,12 +114,18 @@ class TelegramBotApi:
     def user(self, user_id: int, name: str = "Fan") -> dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"}
 
-    async def user_sends(self, user_id: int, text: str, *, name: str = "Fan") -> None:
-        """A private message from a user; a leading /command is marked as one."""
+    async def user_sends(
+        self, user_id: int, text: str, *, name: str = "Fan", in_group: int | None = None
+    ) -> None:
+        """A message from a user, in their private chat with the bot or in a group; a
+        leading /command is marked as one."""
+        chat: dict[str, Any] = {"id": user_id, "type": "private", "first_name": name}
+        if in_group is not None:
+            chat = {"id": in_group, "type": "supergroup", "title": f"Group {in_group}"}
         message: dict[str, Any] = {
             "message_id": self._message_id(),
             "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": name},
+            "chat": chat,
             "from": self.user(user_id, name),
             "text": text,
         }
@@ -291,6 +301,7 @@ class TelegramBotApi:
         return True
 
     async def _api_createChatInviteLink(self, p: dict[str, Any]) -> dict[str, Any]:
+        self._administered(p, "can_invite_users")
         link = f"https://t.me/+invite{next(self._ids)}"
         self.invite_links[link] = {
             "invite_link": link,
@@ -306,22 +317,51 @@ class TelegramBotApi:
         }
         return {k: v for k, v in self.invite_links[link].items() if k not in ("chat_id", "uses")}
 
-    async def _api_banChatMember(self, p: dict[str, Any]) -> bool:
+    async def _api_revokeChatInviteLink(self, p: dict[str, Any]) -> dict[str, Any]:
+        invite = self.invite_links.get(str(p["invite_link"]))
+        if invite is None or invite["chat_id"] != int(p["chat_id"]):
+            raise ApiError(400, "Bad Request: INVITE_HASH_EXPIRED")
+        invite["is_revoked"] = True
+        return {k: v for k, v in invite.items() if k not in ("chat_id", "uses")}
+
+    async def _api_getChatMember(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id, user_id = int(p["chat_id"]), int(p["user_id"])
+        if user_id == BOT["id"] and chat_id in self.bot_rights:
+            rights = {"can_invite_users": False, "can_restrict_members": False}
+            rights.update(self.bot_rights[chat_id])
+            return {"status": "administrator", "user": BOT, "can_be_edited": False,
+                    "is_anonymous": False, "can_manage_chat": True,
+                    "can_delete_messages": False, "can_manage_video_chats": False,
+                    "can_promote_members": False, "can_change_info": False,
+                    "can_post_stories": False, "can_edit_stories": False,
+                    "can_delete_stories": False, **rights}  # fmt: skip
+        status = "member" if user_id in self.members.get(chat_id, set()) else "left"
+        return {"status": status, "user": BOT if user_id == BOT["id"] else self.user(user_id)}
+
+    async def _api_banChatMember(self, p: dict[str, Any]) -> bool:
+        chat_id, user_id = self._administered(p, "can_restrict_members")
         self.members.setdefault(chat_id, set()).discard(user_id)
         self.bans.append((chat_id, user_id))
         return True
 
     async def _api_unbanChatMember(self, p: dict[str, Any]) -> bool:
+        chat_id, user_id = self._administered(p, "can_restrict_members")
+        banned = (chat_id, user_id) in self.bans and (chat_id, user_id) not in self.unbans
+        if banned or not p.get("only_if_banned"):
+            self.unbans.append((chat_id, user_id))
         return True
 
     def user_joins(self, user_id: int, link: str) -> bool:
-        """Follow an invite link: honoured once per member_limit, never after it expires."""
+        """Follow an invite link: honoured once per member_limit, never after it expires or
+        is revoked, and never for someone banned and not unbanned since."""
         invite = self.invite_links.get(link)
-        if invite is None:
+        if invite is None or invite["is_revoked"]:
             return False
         limit, expires = invite["member_limit"], invite["expire_date"]
-        if (limit and invite["uses"] >= limit) or (expires and int(expires) < time.time()):
+        if (limit and invite["uses"] >= limit) or (expires and int(expires) < self.now()):
+            return False
+        chat = invite["chat_id"]
+        if self.bans.count((chat, user_id)) > self.unbans.count((chat, user_id)):
             return False
         invite["uses"] += 1
         self.members.setdefault(invite["chat_id"], set()).add(user_id)
@@ -345,6 +385,12 @@ class TelegramBotApi:
         if chat in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat
+
+    def _administered(self, p: dict[str, Any], right: str) -> tuple[int, int]:
+        chat_id = int(p["chat_id"])
+        if not self.bot_rights.get(chat_id, {}).get(right):
+            raise ApiError(400, "Bad Request: not enough rights")
+        return chat_id, int(p.get("user_id") or 0)
 
     def _find(self, p: dict[str, Any]) -> Sent:
         for message in self.sent:

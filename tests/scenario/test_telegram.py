@@ -18,6 +18,7 @@ from tests.peers.telegram_bot_api import Sent, TelegramBotApi
 
 ADMIN, FAN, OTHER = 1001, 2002, 3003
 CHANNEL = -100500
+PERK_CHAT = -100777
 
 
 @dataclass
@@ -32,6 +33,13 @@ class Bot:
         await self.peer.user_sends(user_id, text)
         await self.peer.wait_for(lambda: len(self.peer.to(user_id)) > before)
         return self.peer.to(user_id)[before]
+
+    async def says_in(self, group: int, user_id: int, text: str) -> Sent:
+        """Send in a group and wait for the bot's next message there."""
+        before = len(self.peer.to(group))
+        await self.peer.user_sends(user_id, text, in_group=group)
+        await self.peer.wait_for(lambda: len(self.peer.to(group)) > before)
+        return self.peer.to(group)[before]
 
     async def taps(self, user_id: int, message: Sent, data: str) -> str:
         query = await self.peer.user_taps(user_id, message, data)
@@ -164,3 +172,46 @@ async def test_a_fan_who_blocked_the_bot_is_not_written_to_again(bot):
     sent = len(bot.peer.sent)
     await bot.app.core.drops.close(drop_id)
     assert len(bot.peer.sent) == sent
+
+
+async def test_a_perk_chat_lets_each_buyer_in_alone_and_a_refund_takes_them_out(bot):
+    bot.peer.now = lambda: bot.clock.now().timestamp()
+    not_yet = await bot.says_in(PERK_CHAT, ADMIN, "/perkchat backstage Backstage")
+    assert "make the bot an administrator" in not_yet.text
+    bot.peer.bot_rights[PERK_CHAT] = {"can_invite_users": True}
+    assert '"Ban users" right' in (await bot.says_in(PERK_CHAT, ADMIN, "/perkchat backstage")).text
+    bot.peer.bot_rights[PERK_CHAT]["can_restrict_members"] = True
+    assert "Only the creator's admins" in (await bot.says_in(PERK_CHAT, FAN, "/perkchat x")).text
+    connected = await bot.says_in(PERK_CHAT, ADMIN, "/perkchat backstage Backstage")
+    assert "is the perk 'backstage' (Backstage)" in connected.text
+
+    pass_tier = tier(
+        "Backstage pass", kind="digital", price="300 XTR", content="", perk="backstage"
+    )
+    await open_drop(bot.app.core, pass_tier)
+    card = await bot.says(FAN, "/drops")
+    await bot.taps(FAN, card, card.button("Buy")["callback_data"])
+    [invoice] = await bot.peer.wait_for(lambda: bot.peer.invoices)
+    assert await bot.peer.user_pays(FAN, invoice)
+    invite = await bot.peer.wait_for(
+        lambda: [m for m in bot.peer.to(FAN) if "You are in" in m.text]
+    )
+    link = invite[0].button("Join")["url"]
+    made = bot.peer.invite_links[link]
+    assert made["member_limit"] == 1
+    assert made["expire_date"] == int(bot.clock.now().timestamp()) + 24 * 3600
+    assert bot.peer.user_joins(FAN, link)
+    assert not bot.peer.user_joins(OTHER, link)  # forwarded: it let one person in already
+    # a lost invite: /perks gives a fresh one and voids the old
+    fresh = (await bot.says(FAN, "/perks")).button("Join")["url"]
+    assert fresh != link
+    assert bot.peer.invite_links[link]["is_revoked"]
+
+    [order] = await Order.all()
+    await bot.app.core.orders.refund(order.id, "sorry")
+    gone = await bot.peer.wait_for(lambda: [m for m in bot.peer.to(FAN) if "ended" in m.text])
+    assert "Your access to Backstage ended" in gone[0].text
+    assert FAN not in bot.peer.members[PERK_CHAT]
+    assert (PERK_CHAT, FAN) in bot.peer.unbans  # removed, not banned for good
+    assert bot.peer.invite_links[fresh]["is_revoked"]
+    assert "no perks" in (await bot.says(FAN, "/perks")).text

@@ -1,0 +1,53 @@
+"""Perks a purchase can grant (a Telegram perk chat, a Discord role) and who holds them now."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from core.models.fans import Fan, Platform
+
+
+class Perk(Model):
+    """A reward on one platform, named by the creator: `place_ref` is where it lives (the
+    Telegram chat, the Discord guild), `ref` what is given (the chat again, or a role)."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=32, unique=True)
+    title = fields.CharField(max_length=100)
+    platform = fields.CharEnumField(Platform, max_length=16)
+    place_ref = fields.CharField(max_length=64)
+    ref = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "perk"
+
+
+class PerkGrantStatus(StrEnum):
+    GRANTED = "granted"
+    REVOKED = "revoked"
+
+
+class PerkGrant(Model):
+    """What the platform was last told for one fan and one perk. Only a conditional update
+    of `status` lets a worker talk to the platform, so two never grant the same perk twice."""
+
+    id = fields.IntField(primary_key=True)
+    perk: fields.ForeignKeyRelation[Perk] = fields.ForeignKeyField(
+        "models.Perk", related_name="grants", on_delete=fields.CASCADE
+    )
+    perk_id: int
+    fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
+        "models.Fan", related_name="perk_grants", on_delete=fields.CASCADE
+    )
+    fan_id: int
+    status = fields.CharEnumField(PerkGrantStatus, max_length=16)
+    access = fields.CharField(max_length=255, default="")  # e.g. the fan's own invite link
+    changed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "perk_grant"
+        unique_together = (("perk", "fan"),)
