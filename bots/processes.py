@@ -14,9 +14,11 @@ from rich.console import Console
 
 from adapters.stripe.webhooks import StripeWebhooks
 from adapters.telegram.app import COMMANDS, telegram_application
+from adapters.telegram.webhook import TelegramWebhook, webhook_url
 from adapters.web.app import web_app
 from adapters.web.metrics import Metrics
-from bots.bootstrap import bootstrap
+from adapters.web.webhooks import NotConfigured, WebhookReceiver
+from bots.bootstrap import App, bootstrap
 from bots.cli import err, new_event_loop, run_async, settings
 from bots.database import database, describe, migrate
 from bots.sandbox import SandboxOptions
@@ -60,8 +62,9 @@ def run(
 
 
 async def _run_all(config: Settings) -> None:
-    serving = [serve_clock(config)]
-    if "telegram" in config.platforms:
+    """Each part in its own task, and so its own database context, as if its own process."""
+    serving = [serve_clock(config), serve_web(config)]
+    if "telegram" in config.platforms and not config.telegram_webhook:
         serving.append(serve_telegram(config))
     await asyncio.gather(*serving)
 
@@ -113,29 +116,63 @@ async def _logged(job: Callable[[], Awaitable[object]]) -> None:
 
 
 def web_() -> None:
-    """HTTP on $PORT: Stripe webhooks and /healthz."""
+    """HTTP on $PORT: webhooks (Stripe; Telegram with PUBLIC_BASE_URL), links, /healthz."""
     config = settings()
     run_async(migrate(config.database_url))
     loop = new_event_loop()
     web.run_app(web_application(config), port=config.port, print=None, loop=loop)
 
 
+async def serve_web(config: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """`web` as one part of `run`."""
+    stop = stop or asyncio.Event()
+    runner = web.AppRunner(web_application(config))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, port=config.port).start()
+        log.info("web_started", port=config.port)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
 def web_application(config: Settings, **overrides: Any) -> web.Application:
-    """The web app wired to the core, its database open for as long as it serves."""
+    """The web app wired to the core, its database open for as long as it serves; with
+    Telegram in webhook mode, the Telegram bot's updates are handled here too."""
     app = bootstrap(config, **overrides)
-    secret = config.stripe_webhook_secret
-    hooks = StripeWebhooks(app.core, secret.get_secret_value()) if secret else None
     metrics = Metrics()
     metrics.subscribe(app.core.bus)
-    application = web_app(app.core.links, hooks, metrics)
+    telegram = _telegram_webhook(app, config)
+    secret = config.stripe_webhook_secret
+    webhooks: dict[str, WebhookReceiver] = {
+        "stripe": StripeWebhooks(app.core, secret.get_secret_value())
+        if secret
+        else NotConfigured("STRIPE_WEBHOOK_SECRET"),
+        "telegram": telegram or NotConfigured("TELEGRAM_TOKEN and PUBLIC_BASE_URL"),
+    }
+    application = web_app(app.core.links, webhooks, metrics)
 
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
         async with database(config.database_url):
-            yield
+            if telegram:
+                await telegram.start()
+            try:
+                yield
+            finally:
+                if telegram:
+                    await telegram.stop()
         await app.close()
 
     application.cleanup_ctx.append(lifespan)
     return application
+
+
+def _telegram_webhook(app: App, config: Settings) -> TelegramWebhook | None:
+    if not config.telegram_webhook:
+        return None
+    assert app.telegram is not None
+    application = telegram_application(app.telegram, app.core, config, polling=False)
+    return TelegramWebhook(application, str(config.public_base_url))
 
 
 def discord() -> None:
@@ -144,9 +181,17 @@ def discord() -> None:
 
 
 def telegram() -> None:
-    """The Telegram bot (needs TELEGRAM_TOKEN), long polling."""
+    """The Telegram bot (needs TELEGRAM_TOKEN), long polling. With PUBLIC_BASE_URL set,
+    Telegram sends updates to `dropcast web` instead, and this has nothing to do."""
     config = settings()
     _needs(config, "telegram")
+    if config.telegram_webhook:
+        err.print(
+            "dropcast: PUBLIC_BASE_URL is set, so Telegram sends updates to "
+            f"{webhook_url(str(config.public_base_url))} and `dropcast web` handles them. "
+            "Run that instead (or unset PUBLIC_BASE_URL to long-poll)."
+        )
+        raise typer.Exit(2)
     run_async(migrate(config.database_url))
     run_async(serve_telegram(config))
 

@@ -128,6 +128,12 @@ class Settings(BaseSettings):
         configured = {"discord": self.discord_token, "telegram": self.telegram_token}
         return [name for name, token in configured.items() if token is not None]
 
+    @property
+    def telegram_webhook(self) -> bool:
+        """Telegram POSTs updates to the web process when it has a public address;
+        otherwise the Telegram process long-polls for them."""
+        return self.telegram_token is not None and self.public_base_url is not None
+
     @classmethod
     def settings_customise_sources(
         cls,

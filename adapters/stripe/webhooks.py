@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import stripe
 import structlog
 
+from adapters.web.webhooks import WebhookReply
 from core.app import Core
 from core.drops.payments import PaymentReceived
 from core.errors import DropcastError, InvalidInput
@@ -32,20 +32,14 @@ REVERSING = {
 TOLERANCE_SECONDS = 300
 
 
-@dataclass(frozen=True, slots=True)
-class WebhookReply:
-    status: int
-    body: dict[str, str]
-
-
 class StripeWebhooks:
     def __init__(self, core: Core, secret: str) -> None:
         self.core = core
         self.secret = secret
 
-    async def receive(self, body: bytes, signature: str | None) -> WebhookReply:
+    async def receive(self, body: bytes, headers: Mapping[str, str]) -> WebhookReply:
         try:
-            event = verified_event(body, signature, self.secret)
+            event = verified_event(body, headers.get("Stripe-Signature"), self.secret)
         except stripe.SignatureVerificationError:
             return WebhookReply(400, {"error": "signature does not verify (or is too old)"})
         except ValueError:

@@ -36,8 +36,12 @@ COMMANDS = [
 SORRY = "Sorry, something went wrong on our side. Nothing was charged twice; please try again."
 
 
-def telegram_application(bot: ExtBot[Any], core: Core, settings: Settings) -> Application:  # type: ignore[type-arg]
-    application = Application.builder().bot(bot).build()
+def telegram_application(
+    bot: ExtBot[Any], core: Core, settings: Settings, *, polling: bool = True
+) -> Application:  # type: ignore[type-arg]
+    """Without `polling`, updates come in through the web server's webhook instead."""
+    builder = Application.builder().bot(bot)
+    application = (builder if polling else builder.updater(None)).build()
     application.bot_data.update(
         core=core,
         admins=frozenset(settings.admin_telegram_ids),

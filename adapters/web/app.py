@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from aiohttp import web
 
-from adapters.stripe.webhooks import StripeWebhooks
 from adapters.web.metrics import Metrics
+from adapters.web.webhooks import WebhookReceiver
 from core.health import database_answers
 from core.links import Links
 
@@ -15,21 +16,24 @@ NO_SUCH_LINK = "<!doctype html><title>Link not found</title><p>This link does no
 
 
 def web_app(
-    links: Links, stripe_webhooks: StripeWebhooks | None, metrics: Metrics
+    links: Links, webhooks: Mapping[str, WebhookReceiver], metrics: Metrics
 ) -> web.Application:
+    """`webhooks` names each provider's receiver, served at `/webhooks/{provider}`."""
+
     async def healthz(_: web.Request) -> web.Response:
         if await database_answers():
             return web.json_response({"ok": True})
         return web.json_response({"ok": False, "database": "not answering"}, status=503)
 
-    async def stripe_webhook(request: web.Request) -> web.Response:
-        if stripe_webhooks is None:
-            return web.json_response({"error": "STRIPE_WEBHOOK_SECRET is not set"}, status=503)
+    async def webhook(request: web.Request) -> web.Response:
+        provider = request.match_info["provider"]
+        receiver = webhooks.get(provider)
+        if receiver is None:
+            return web.json_response({"error": "no such webhook"}, status=404)
         began = time.perf_counter()
-        body = await request.read()
-        reply = await stripe_webhooks.receive(body, request.headers.get("Stripe-Signature"))
+        reply = await receiver.receive(await request.read(), request.headers)
         outcome = reply.body.get("outcome", "")
-        metrics.webhook("stripe", reply.status, outcome, time.perf_counter() - began)
+        metrics.webhook(provider, reply.status, outcome, time.perf_counter() - began)
         return web.json_response(reply.body, status=reply.status)
 
     async def prometheus(_: web.Request) -> web.Response:
@@ -45,5 +49,5 @@ def web_app(
     app.router.add_get("/l/{code}", short_link)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)
-    app.router.add_post("/webhooks/stripe", stripe_webhook)
+    app.router.add_post("/webhooks/{provider}", webhook)
     return app
