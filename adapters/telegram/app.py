@@ -33,6 +33,7 @@ COMMANDS = [
     ("help", "What I can do"),
     ("stop", "No more messages from me"),
 ]
+CONCURRENT_UPDATES = 32
 SORRY = "Sorry, something went wrong on our side. Nothing was charged twice; please try again."
 
 
@@ -40,7 +41,9 @@ def telegram_application(
     bot: ExtBot[Any], core: Core, settings: Settings, *, polling: bool = True
 ) -> Application:  # type: ignore[type-arg]
     """Without `polling`, updates come in through the web server's webhook instead."""
-    builder = Application.builder().bot(bot)
+    # fans tapping Buy at an opening are served at once, not one after another; the core's
+    # conditional updates keep them from taking the same unit
+    builder = Application.builder().bot(bot).concurrent_updates(CONCURRENT_UPDATES)
     application = (builder if polling else builder.updater(None)).build()
     application.bot_data.update(
         core=core,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from telegram.ext import AIORateLimiter, ExtBot
@@ -9,6 +10,9 @@ from telegram.ext import AIORateLimiter, ExtBot
 from config import Settings
 
 TELEGRAM_API = "https://api.telegram.org"
+# PTB 22 warns on every 429 until time periods are opted in as timedeltas, which is all we
+# use; its documented opt-in is this variable
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 def telegram_bot(settings: Settings) -> ExtBot[Any]:

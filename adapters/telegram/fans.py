@@ -92,15 +92,15 @@ async def tapped(update: Update, context: Context) -> None:
 
 async def offer_payment(update: Update, context: Context, hold: HoldView) -> None:
     """Two taps from paid: a Stars invoice in the chat, or our tracked Stripe link."""
-    chat = update.effective_chat
-    assert chat is not None
+    fan = update.effective_user
+    assert fan is not None
     tier = (await drop_view(hold.drop_id)).tiers
     name = next(line.name for line in tier if line.id == hold.tier_id)
     until = f"{hold.expires_at:%H:%M} UTC"
     if hold.price.currency == STARS:
         await reply(update, f"{name} is held for you until {until}. Pay below in Stars.")
         drop = await drop_view(hold.drop_id)
-        await send_invoice(context.bot, chat.id, HoldToPay(hold.id, drop.title, name, hold.price))
+        await send_invoice(context.bot, fan.id, HoldToPay(hold.id, drop.title, name, hold.price))
         return
     link = await core_of(context).holds.pay_link(hold.id, hold.fan_id)
     await reply(update, f"{name} is held for you until {until}.", render.pay_button(link.url))

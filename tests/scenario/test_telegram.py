@@ -3,6 +3,7 @@ long polling a fake Bot API on loopback, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -12,9 +13,17 @@ from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
 from adapters.telegram.app import telegram_application
 from bots.bootstrap import App, bootstrap
 from config import load_settings
-from core.models import Community, Order, OrderStatus, Platform, PlatformAccount
+from core.models import (
+    Community,
+    HoldStatus,
+    Order,
+    OrderStatus,
+    Platform,
+    PlatformAccount,
+    Reservation,
+)
 from tests.builders import open_drop, tier
-from tests.peers.telegram_bot_api import Sent, TelegramBotApi
+from tests.peers.telegram_bot_api import Invoice, Sent, TelegramBotApi
 
 ADMIN, FAN, OTHER = 1001, 2002, 3003
 CHANNEL = -100500
@@ -40,6 +49,15 @@ class Bot:
         await self.peer.user_sends(user_id, text, in_group=group)
         await self.peer.wait_for(lambda: len(self.peer.to(group)) > before)
         return self.peer.to(group)[before]
+
+    async def buys(self, user_id: int, card: Sent) -> Invoice:
+        """Tap Buy on a Stars tier and wait for the invoice that follows the hold."""
+        mine = lambda: [i for i in self.peer.invoices if i.chat_id == user_id]  # noqa: E731
+        before = len(mine())
+        assert await self.taps(user_id, card, card.button("Buy")["callback_data"]) == (
+            "Held for you!"
+        )
+        return (await self.peer.wait_for(lambda: len(mine()) > before and mine()))[-1]
 
     async def taps(self, user_id: int, message: Sent, data: str) -> str:
         query = await self.peer.user_taps(user_id, message, data)
@@ -108,8 +126,7 @@ async def test_a_fan_opens_a_drop_link_buys_with_stars_and_gets_the_goods_once(b
 async def test_a_stale_invoice_is_declined_at_checkout_and_charges_nothing(bot):
     await stars_drop(bot)
     card = await bot.says(FAN, "/drops")
-    await bot.taps(FAN, card, card.button("Buy")["callback_data"])
-    [invoice] = await bot.peer.wait_for(lambda: bot.peer.invoices)
+    invoice = await bot.buys(FAN, card)
     bot.clock.advance(minutes=11)
     await bot.app.core.tick()  # the hold lapses
     assert not await bot.peer.user_pays(FAN, invoice)
@@ -119,16 +136,18 @@ async def test_a_stale_invoice_is_declined_at_checkout_and_charges_nothing(bot):
 
 
 async def test_buttons_and_text_that_make_no_sense_get_an_answer_and_change_nothing(bot):
-    await stars_drop(bot, stock=1)
+    card_drop = await stars_drop(bot, stock=1)
     card = await bot.says(FAN, "/drops")
     assert "there is no tier #999999" in await bot.taps(FAN, card, "buy:999999")
     assert "out of date" in await bot.taps(FAN, card, "delete:everything")
     assert "out of date" in await bot.taps(FAN, card, "buy:1 OR 1=1")
-    assert "did not understand" in (await bot.says(FAN, "x" * 4000)).text
+    assert "did not understand" in (await bot.says(FAN, "x" * 10_000)).text
     assert "did not understand" in (await bot.says(FAN, "/nonsense")).text
-    await bot.taps(FAN, card, card.button("Buy")["callback_data"])
+    await bot.buys(FAN, card)
     sold_out = await bot.taps(OTHER, card, card.button("Buy")["callback_data"])
     assert "sold out" in sold_out
+    await bot.app.core.drops.close(card_drop)
+    assert "closed" in await bot.taps(OTHER, card, card.button("Buy")["callback_data"])
     assert "only the creator's admins" in (await bot.says(FAN, "/opendrop 1")).text.lower()
     assert "only the creator's admins" in (await bot.says(FAN, "/newdrop")).text.lower()
 
@@ -154,7 +173,7 @@ async def test_a_creator_makes_announces_and_sells_out_a_drop_and_the_post_is_ed
     assert "Open now" in post.text
     assert "start=drop_" in post.button("Buy")["url"]
     card = await bot.says(FAN, "/drops")
-    await bot.taps(FAN, card, card.button("Buy")["callback_data"])
+    await bot.buys(FAN, card)
     await bot.peer.wait_for(lambda: "Sold out" in post.text)
     assert len(bot.peer.to(CHANNEL)) == 1
     assert post.edits >= 1
@@ -163,7 +182,7 @@ async def test_a_creator_makes_announces_and_sells_out_a_drop_and_the_post_is_ed
 async def test_a_fan_who_blocked_the_bot_is_not_written_to_again(bot):
     drop_id = await stars_drop(bot)
     card = await bot.says(FAN, "/drops")
-    await bot.taps(FAN, card, card.button("Buy")["callback_data"])
+    await bot.buys(FAN, card)
     bot.peer.blocked.add(FAN)
     bot.clock.advance(minutes=11)
     await bot.app.core.tick()  # "your hold lapsed" meets a 403
@@ -190,8 +209,7 @@ async def test_a_perk_chat_lets_each_buyer_in_alone_and_a_refund_takes_them_out(
     )
     await open_drop(bot.app.core, pass_tier)
     card = await bot.says(FAN, "/drops")
-    await bot.taps(FAN, card, card.button("Buy")["callback_data"])
-    [invoice] = await bot.peer.wait_for(lambda: bot.peer.invoices)
+    invoice = await bot.buys(FAN, card)
     assert await bot.peer.user_pays(FAN, invoice)
     invite = await bot.peer.wait_for(
         lambda: [m for m in bot.peer.to(FAN) if "You are in" in m.text]
@@ -215,3 +233,51 @@ async def test_a_perk_chat_lets_each_buyer_in_alone_and_a_refund_takes_them_out(
     assert (PERK_CHAT, FAN) in bot.peer.unbans  # removed, not banned for good
     assert bot.peer.invite_links[fresh]["is_revoked"]
     assert "no perks" in (await bot.says(FAN, "/perks")).text
+
+
+async def test_fifty_fans_race_for_ten_units_and_exactly_ten_are_held(bot):
+    await stars_drop(bot, stock=10)
+    racers = [FAN * 10 + n for n in range(50)]
+    cards = await asyncio.gather(*(bot.says(fan, "/drops") for fan in racers))
+    buy = cards[0].button("Buy")["callback_data"]
+    taps = (bot.peer.user_taps(fan, card, buy) for fan, card in zip(racers, cards, strict=True))
+    queries = await asyncio.gather(*taps)
+    answers = await bot.peer.wait_for(
+        lambda: (
+            len(queries) == sum(q in bot.peer.answers for q in queries)
+            and [bot.peer.answers[q].get("text", "") for q in queries]
+        ),
+        seconds=30,
+    )
+    assert answers.count("Held for you!") == 10
+    assert all("sold out" in answer for answer in answers if answer != "Held for you!")
+    assert await Reservation.filter(status=HoldStatus.HELD).count() == 10
+    await bot.peer.wait_for(lambda: len(bot.peer.invoices) == 10, seconds=30)
+    assert len({invoice.chat_id for invoice in bot.peer.invoices}) == 10
+
+
+async def test_telegram_saying_slow_down_is_waited_out_and_the_fan_still_gets_the_answer(bot):
+    bot.peer.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    reply = await bot.says(FAN, "/help")
+    assert "/drops" in reply.text
+    assert "sendMessage" not in bot.peer.failures  # the 429 was served, then the retry
+
+
+async def test_a_failing_handler_gets_the_fan_an_apology_and_the_bot_keeps_going(bot):
+    await stars_drop(bot)
+    card = await bot.says(FAN, "/drops")
+    bot.peer.fail_next("answerCallbackQuery", 400, "Bad Request: query is too old")
+    await bot.peer.user_taps(FAN, card, card.button("Buy")["callback_data"])
+    sorry = await bot.peer.wait_for(lambda: [m for m in bot.peer.to(FAN) if "Sorry" in m.text])
+    assert "something went wrong on our side" in sorry[0].text
+    assert "/drops" in (await bot.says(FAN, "/help")).text
+
+
+async def test_paying_for_another_fans_hold_is_declined_and_charges_nothing(bot):
+    await stars_drop(bot)
+    card = await bot.says(FAN, "/drops")
+    invoice = await bot.buys(FAN, card)
+    assert not await bot.peer.user_pays(OTHER, invoice)  # a forwarded invoice
+    [answer] = bot.peer.checkout_answers.values()
+    assert answer["error_message"] == "hold #1 is not one of yours"
+    assert await Order.all().count() == 0
