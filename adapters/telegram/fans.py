@@ -6,6 +6,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import ContextTypes
+from tortoise.functions import Sum
 
 from adapters.telegram import render
 from adapters.telegram.delivery import HoldToPay, send_invoice
@@ -14,7 +15,7 @@ from core.drops.payments import PaymentReceived
 from core.drops.views import HoldView, drop_view, list_drops
 from core.errors import DropcastError
 from core.fans import fan_for
-from core.models import Drop, Fan, Order, PaymentProvider, Platform
+from core.models import Drop, Fan, LedgerEntry, Order, PaymentProvider, Platform
 from core.money import STARS, Money
 
 HELP = (
@@ -145,7 +146,9 @@ async def me(update: Update, context: Context) -> None:
     fan_id = await fan_of(update)
     fan = await Fan.get(id=fan_id)
     orders = await Order.filter(fan_id=fan_id).select_related("tier__drop").order_by("id")
-    lines = [f"You are a {fan.tier.replace('_', ' ')}."]
+    points = LedgerEntry.filter(fan_id=fan_id).annotate(total=Sum("amount"))
+    total = (await points.first().values("total") or {}).get("total") or 0
+    lines = [f"You are a {fan.tier.replace('_', ' ')}, with {total} points."]
     lines += [
         f"#{order.id} {order.tier.drop.title}, {order.tier.name}: "
         f"{Money(order.amount_minor, order.currency)} ({order.status})"

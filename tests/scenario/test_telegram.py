@@ -113,7 +113,9 @@ async def test_a_fan_opens_a_drop_link_buys_with_stars_and_gets_the_goods_once(b
     assert "Here it is: https://files.example/Wallpapers.zip" in receipt[0].text
     # Telegram may show the same payment twice: still one order, one receipt
     await bot.peer.deliver({"message": bot.peer.payment_message(FAN, invoice)})
-    await bot.says(FAN, "/me")
+    me = await bot.says(FAN, "/me")
+    assert me.text.startswith("You are a fan, with 0 points.")
+    assert "Winter drop, Wallpapers: 150 XTR (paid)" in me.text
     [order] = await Order.all()
     assert (order.provider, order.status, order.amount_minor) == ("telegram_stars", "paid", 150)
     assert len([m for m in bot.peer.to(FAN) if m.text.startswith("Paid:")]) == 1
