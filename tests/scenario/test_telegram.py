@@ -13,6 +13,7 @@ from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
 from adapters.telegram.app import telegram_application
 from bots.bootstrap import App, bootstrap
 from config import load_settings
+from core.drops.payments import PaymentReceived
 from core.models import (
     Community,
     HoldStatus,
@@ -22,6 +23,7 @@ from core.models import (
     PlatformAccount,
     Reservation,
 )
+from core.money import Money
 from tests.builders import open_drop, tier
 from tests.peers.telegram_bot_api import Invoice, Sent, TelegramBotApi
 
@@ -283,3 +285,25 @@ async def test_paying_for_another_fans_hold_is_declined_and_charges_nothing(bot)
     [answer] = bot.peer.checkout_answers.values()
     assert answer["error_message"] == "hold #1 is not one of yours"
     assert await Order.all().count() == 0
+
+
+async def test_a_physical_tier_is_paid_through_a_tracked_pay_link_and_receipted_in_the_chat(
+    bot,
+):
+    drop = await open_drop(bot.app.core, tier("Signed print", price="25.00 EUR", stock=3))
+    card = await bot.says(FAN, "/drops")
+    assert await bot.taps(FAN, card, card.button("Buy")["callback_data"]) == "Held for you!"
+    offer = await bot.peer.wait_for(
+        lambda: [m for m in bot.peer.to(FAN) if "held for you" in m.text]
+    )
+    link = offer[0].button("Pay now")["url"]
+    assert link.startswith("http://localhost:8080/l/")
+    checkout = await bot.app.core.links.follow(link.rsplit("/", 1)[1])
+    assert checkout is not None
+    assert checkout.startswith("sandbox://pay/")  # Stripe Checkout's URL when Stripe is set
+    assert bot.peer.invoices == []  # no Stars invoice for a EUR tier
+    [hold] = await Reservation.filter(tier_id=drop.tiers[0].id)
+    paid = PaymentReceived("pi_print", "stripe", hold.id, Money(2500, "EUR"))
+    await bot.app.core.payments.settle(paid)  # what Stripe's webhook does (test_stripe_webhooks)
+    receipt = await bot.peer.wait_for(lambda: [m for m in bot.peer.to(FAN) if "Paid:" in m.text])
+    assert "Winter drop, Signed print (25.00 EUR)" in receipt[0].text
