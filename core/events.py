@@ -97,7 +97,8 @@ class HoldCancelled(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class OrderPaid(DomainEvent):
-    """`delivery` is what a digital buyer receives; None for goods that ship."""
+    """`delivery` is what a digital buyer receives; None for goods that ship. `perk_id`
+    names the perk the tier grants, if any."""
 
     order_id: int
     drop_id: int
@@ -108,6 +109,7 @@ class OrderPaid(DomainEvent):
     title: str
     tier_name: str
     delivery: str | None
+    perk_id: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,10 +54,14 @@ class PerkService:
         self.messenger = messenger
 
     def subscribe(self, bus: EventBus) -> None:
-        bus.subscribe(OrderPaid, self._order_changed)
-        bus.subscribe(OrderReversed, self._order_changed)
+        bus.subscribe(OrderPaid, self._order_paid)
+        bus.subscribe(OrderReversed, self._order_reversed)
 
-    async def _order_changed(self, event: OrderPaid | OrderReversed) -> None:
+    async def _order_paid(self, event: OrderPaid) -> None:
+        if event.perk_id is not None:  # most tiers grant none: no query on the hot path
+            await self.reconcile(event.fan_id)
+
+    async def _order_reversed(self, event: OrderReversed) -> None:
         await self.reconcile(event.fan_id)
 
     async def register(

@@ -241,6 +241,7 @@ def _paid(order: Order, tier: TierState, delivery: str | None, now: datetime) ->
         tier.title,
         tier.name,
         delivery,
+        tier.perk_id,
     )
 
 

@@ -25,8 +25,8 @@ ACTIVE_HOLDS = (HoldStatus.HELD, HoldStatus.PAID)
 # what TierState reads, from a tier `t` joined to its drop `d`
 TIER_COLUMNS = (
     "t.id AS tier_id, t.name, t.kind, t.available, t.per_fan_limit, t.price_minor, "
-    "t.currency, t.content, d.id AS drop_id, d.title, d.status, d.opens_at, d.closes_at, "
-    "d.early_access_tier, d.early_access_minutes, d.hold_minutes"
+    "t.currency, t.content, t.perk_id, d.id AS drop_id, d.title, d.status, d.opens_at, "
+    "d.closes_at, d.early_access_tier, d.early_access_minutes, d.hold_minutes"
 )
 _TIER_STATE = (
     f'SELECT {TIER_COLUMNS} FROM "drop_tier" t JOIN "drop" d ON d.id = t.drop_id WHERE t.id = {{0}}'
@@ -63,6 +63,7 @@ class TierState:
     name: str
     kind: TierKind
     content: str
+    perk_id: int | None
     available: int
     per_fan_limit: int
     price: Money
@@ -88,6 +89,7 @@ def tier_from_row(row: dict[str, Any]) -> TierState:
         name=row["name"],
         kind=TierKind(row["kind"]),
         content=row["content"],
+        perk_id=row["perk_id"],
         available=row["available"],
         per_fan_limit=row["per_fan_limit"],
         price=Money(row["price_minor"], row["currency"]),
