@@ -6,6 +6,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from adapters import wording
 from core import messages
 from core.drops.views import DropView
 from core.messages import DropAnnouncement, FanMessage
@@ -70,60 +71,11 @@ def pay_button(url: str) -> InlineKeyboardMarkup:
 
 def fan_message(message: FanMessage) -> Rendered:
     """A direct message to a fan. An offer priced in Stars gets its invoice separately."""
-    match message:
-        case messages.PayLinkOffer():
-            intro = "A unit came free for you from the waitlist! " if message.from_waitlist else ""
-            text = (
-                f"{intro}{message.title}: {message.tier_name} is held for you until "
-                f"{message.expires_at:%H:%M} UTC ({message.price})."
-            )
-            return text, pay_button(message.url) if message.url else None
-        case messages.HoldLapsed():
-            return f"Your hold on {message.title} ({message.tier_name}) lapsed unpaid.", None
-        case messages.HoldCalledOff():
-            return (
-                f"{message.title} was called off by the creator. Your hold on "
-                f"{message.tier_name} ended and nothing was charged.",
-                None,
-            )
-        case messages.PaymentUnderReview():
-            return (
-                f"You paid {message.amount} for {message.title}, but the price is "
-                f"{message.price}. Nothing is lost: the creator will sort it out with you.",
-                None,
-            )
-        case messages.PaymentReturned():
-            return (
-                f"Your {message.amount} for {message.title} is on its way back: {message.reason}.",
-                None,
-            )
-        case messages.OrderConfirmed():
-            text = (
-                f"Paid: {message.title}, {message.tier_name} ({message.amount}). "
-                f"Order #{message.order_id}."
-            )
-            if message.delivery:
-                text += f"\nHere it is: {message.delivery}"
-            return text, None
-        case messages.OrderShipped():
-            return (
-                f"Order #{message.order_id} ({message.title}, {message.tier_name}) is on its way!",
-                None,
-            )
-        case messages.PaymentNotCompleted():
-            tail = " Your hold still stands: try again." if message.still_held else ""
-            return f"Your payment for {message.title} did not go through.{tail}", None
-        case messages.PerkGranted():
-            if not message.access:
-                return f"You now have {message.title}.", None
-            return (
-                f"You are in: {message.title}. Your own invite, for you alone and valid for "
-                "24 hours (/perks gives a fresh one):",
-                InlineKeyboardMarkup([[InlineKeyboardButton("Join", url=message.access)]]),
-            )
-        case messages.PerkTakenBack():
-            return f"Your access to {message.title} ended with your order.", None
-    raise TypeError(f"no Telegram rendering for {type(message).__name__}")
+    link = wording.action(message)
+    keyboard = (
+        InlineKeyboardMarkup([[InlineKeyboardButton(link[0], url=link[1])]]) if link else None
+    )
+    return wording.fan_text(message), keyboard
 
 
 def is_stars(message: FanMessage) -> bool:

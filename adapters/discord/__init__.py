@@ -1,0 +1,1 @@
+"""Discord through discord.py 2.x: app commands, persistent buy buttons, roles as perks."""

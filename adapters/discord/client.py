@@ -1,0 +1,60 @@
+"""The Discord client a process runs: its intents, where it connects, its command tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+import structlog
+import yarl
+from discord import app_commands
+
+from config import Settings
+from core.app import Core
+from core.models import Community, Platform
+
+log = structlog.get_logger(__name__)
+DISCORD_API = "https://discord.com/api"
+
+
+def point_at(settings: Settings) -> None:
+    """discord.py takes its REST base and gateway from class attributes: a REST proxy shared
+    by several processes, or a test peer, is set there."""
+    if settings.discord_api_base_url:
+        api = str(settings.discord_api_base_url).rstrip("/")
+        discord.http.Route.BASE = f"{api}/v{discord.http.INTERNAL_API_VERSION}"
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def intents() -> discord.Intents:
+    """Only what Dropcast uses: guilds (channels, roles) and voice states (live sessions).
+    No privileged intents: roles are given by id, members are never listed."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.voice_states = True
+    return wanted
+
+
+class DropcastDiscord(discord.AutoShardedClient):
+    """Sharded as Discord recommends (one shard for a small creator's server)."""
+
+    def __init__(self, core: Core, settings: Settings, **options: Any) -> None:
+        point_at(settings)
+        super().__init__(intents=intents(), guild_ready_timeout=1.0, **options)
+        self.core = core
+        self.admin_roles = frozenset(settings.admin_discord_role_ids)
+        self.tree = app_commands.CommandTree(self)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A server that adds the bot gets its commands at once and is connected."""
+        await connect(guild)
+        self.tree.copy_global_to(guild=guild)
+        await self.tree.sync(guild=guild)
+
+
+async def connect(guild: discord.Guild) -> Community:
+    community, _ = await Community.get_or_create(
+        platform=Platform.DISCORD, platform_ref=str(guild.id), defaults={"name": guild.name[:100]}
+    )
+    return community

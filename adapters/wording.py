@@ -1,0 +1,66 @@
+"""What the core's direct messages say to a fan, in words every platform shares; each
+adapter adds its own buttons (`action`) and formatting."""
+
+from __future__ import annotations
+
+from core import messages
+from core.messages import FanMessage
+
+
+def fan_text(message: FanMessage) -> str:
+    match message:
+        case messages.PayLinkOffer():
+            intro = "A unit came free for you from the waitlist! " if message.from_waitlist else ""
+            return (
+                f"{intro}{message.title}: {message.tier_name} is held for you until "
+                f"{message.expires_at:%H:%M} UTC ({message.price})."
+            )
+        case messages.HoldLapsed():
+            return f"Your hold on {message.title} ({message.tier_name}) lapsed unpaid."
+        case messages.HoldCalledOff():
+            return (
+                f"{message.title} was called off by the creator. Your hold on "
+                f"{message.tier_name} ended and nothing was charged."
+            )
+        case messages.PaymentUnderReview():
+            return (
+                f"You paid {message.amount} for {message.title}, but the price is "
+                f"{message.price}. Nothing is lost: the creator will sort it out with you."
+            )
+        case messages.PaymentReturned():
+            return (
+                f"Your {message.amount} for {message.title} is on its way back: {message.reason}."
+            )
+        case messages.OrderConfirmed():
+            text = (
+                f"Paid: {message.title}, {message.tier_name} ({message.amount}). "
+                f"Order #{message.order_id}."
+            )
+            return text + (f"\nHere it is: {message.delivery}" if message.delivery else "")
+        case messages.OrderShipped():
+            return (
+                f"Order #{message.order_id} ({message.title}, {message.tier_name}) is on its way!"
+            )
+        case messages.PaymentNotCompleted():
+            tail = " Your hold still stands: try again." if message.still_held else ""
+            return f"Your payment for {message.title} did not go through.{tail}"
+        case messages.PerkGranted():
+            if not message.access:
+                return f"You now have {message.title}."
+            return (
+                f"You are in: {message.title}. Your own invite, for you alone and valid for "
+                "24 hours (/perks gives a fresh one):"
+            )
+        case messages.PerkTakenBack():
+            return f"Your access to {message.title} ended with your order."
+    raise TypeError(f"no wording for {type(message).__name__}")
+
+
+def action(message: FanMessage) -> tuple[str, str] | None:
+    """The one link button a message carries, as (label, url), if any."""
+    match message:
+        case messages.PayLinkOffer() if message.url:
+            return "Pay now", message.url
+        case messages.PerkGranted() if message.access:
+            return "Join", message.access
+    return None
