@@ -12,12 +12,17 @@ from typing import Any
 
 from telegram.ext import ExtBot
 
+from adapters.discord.app import discord_client
+from adapters.discord.client import DropcastDiscord
+from adapters.discord.delivery import DiscordAnnouncer, DiscordMessenger
+from adapters.discord.perks import DiscordPerks
 from adapters.memory import (
     MemoryAnnouncer,
     MemoryMessenger,
     MemoryPayLinks,
     MemoryRefunds,
 )
+from adapters.routing import EveryAnnouncer, FirstReachable
 from adapters.stripe.checkout import StripeApi, StripeCheckout
 from adapters.stripe.refunds import StripeRefunds
 from adapters.telegram.bot import telegram_bot
@@ -39,6 +44,7 @@ class App:
     pay_links: PayLinks
     refunds: Mapping[str, Refunds]
     telegram: ExtBot[Any] | None = None
+    discord: DropcastDiscord | None = None
     closers: tuple[Callable[[], Awaitable[None]], ...] = ()
 
     async def close(self) -> None:
@@ -59,8 +65,14 @@ def bootstrap(
 ) -> App:
     clock = clock or SystemClock()
     bot = telegram_bot(settings) if settings.telegram_token else None
-    announcer = announcer or (TelegramAnnouncer(bot, clock) if bot else MemoryAnnouncer())
-    messenger = messenger or (TelegramMessenger(bot) if bot else MemoryMessenger())
+    guilds = discord_client(settings) if settings.discord_token else None
+    announcers: list[Announcer] = [TelegramAnnouncer(bot, clock)] if bot else []
+    messengers: list[FanMessenger] = [TelegramMessenger(bot)] if bot else []
+    if guilds:
+        announcers.append(DiscordAnnouncer(guilds))
+        messengers.append(DiscordMessenger(guilds))
+    announcer = announcer or (EveryAnnouncer(announcers) if announcers else MemoryAnnouncer())
+    messenger = messenger or (FirstReachable(messengers) if messengers else MemoryMessenger())
     stripe_api = _stripe_api(settings)
     if pay_links is None:
         pay_links = _pay_links(settings, clock, stripe_api)
@@ -73,11 +85,16 @@ def bootstrap(
         messenger=messenger,
         pay_links=pay_links,
         refunds=refunds_by_provider,
-        perks=_perks(bot, clock, perks),
+        perks=_perks(bot, guilds, clock, perks),
         links_base_url=str(settings.public_base_url or f"http://localhost:{settings.port}"),
     )
+    if guilds:
+        guilds.core = core
     closers = ((stripe_api.close,) if stripe_api else ()) + ((bot.shutdown,) if bot else ())
-    return App(settings, core, announcer, messenger, pay_links, refunds_by_provider, bot, closers)
+    closers += (guilds.close,) if guilds else ()
+    return App(
+        settings, core, announcer, messenger, pay_links, refunds_by_provider, bot, guilds, closers
+    )
 
 
 def _stripe_api(settings: Settings) -> StripeApi | None:
@@ -95,11 +112,16 @@ def _refunds(stripe_api: StripeApi | None, override: Refunds | None) -> dict[str
     return {PaymentProvider.STRIPE: stripe_refunds, PaymentProvider.SANDBOX: MemoryRefunds()}
 
 
-def _perks(bot: ExtBot[Any] | None, clock: Clock, override: Perks | None) -> dict[str, Perks]:
+def _perks(
+    bot: ExtBot[Any] | None, guilds: DropcastDiscord | None, clock: Clock, override: Perks | None
+) -> dict[str, Perks]:
     """Each platform's perks; a test's override stands in for every platform's."""
     if override is not None:
         return dict.fromkeys(Platform, override)
-    return {Platform.TELEGRAM: TelegramPerks(bot, clock)} if bot else {}
+    found: dict[str, Perks] = {Platform.TELEGRAM: TelegramPerks(bot, clock)} if bot else {}
+    if guilds:
+        found[Platform.DISCORD] = DiscordPerks(guilds)
+    return found
 
 
 def _pay_links(settings: Settings, clock: Clock, api: StripeApi | None) -> PayLinks:

@@ -27,3 +27,13 @@ def parse_when(text: str, *, now: datetime, zone: str = "UTC") -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
     return moment.astimezone(ZoneInfo("UTC"))
+
+
+def parse_opening(text: str, *, now: datetime, zone: str = "UTC") -> datetime | None:
+    """When a new drop opens, as a creator types it in a chat: "now" (None) or a future time."""
+    if text.strip().lower() == "now":
+        return None
+    opens_at = parse_when(text, now=now, zone=zone)
+    if opens_at <= now:
+        raise InvalidInput("that time is in the past")
+    return opens_at

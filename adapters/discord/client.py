@@ -37,13 +37,16 @@ def intents() -> discord.Intents:
 
 
 class DropcastDiscord(discord.AutoShardedClient):
-    """Sharded as Discord recommends (one shard for a small creator's server)."""
+    """Sharded as Discord recommends (one shard for a small creator's server). `core` is set
+    once the core is built, since the core's ports are built on this client."""
 
-    def __init__(self, core: Core, settings: Settings, **options: Any) -> None:
+    core: Core
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
         point_at(settings)
         super().__init__(intents=intents(), guild_ready_timeout=1.0, **options)
-        self.core = core
         self.admin_roles = frozenset(settings.admin_discord_role_ids)
+        self.zone = settings.creator_timezone
         self.tree = app_commands.CommandTree(self)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:

@@ -9,11 +9,11 @@ from telegram.ext import ConversationHandler
 
 from adapters.telegram.fans import Context, core_of, reply
 from adapters.telegram.perks import missing_rights
-from core.drops.specs import TIER_HELP, parse_tier
+from core.drops.specs import TIER_HELP, parse_tiers
 from core.drops.views import DropView
-from core.errors import DropcastError, InvalidInput
+from core.errors import DropcastError
 from core.models import Community, Platform
-from core.times import parse_when
+from core.times import parse_opening
 
 TITLE, TIERS, OPENS, CONFIRM = range(4)
 NOT_ADMIN = "Only the creator's admins can do that."
@@ -45,12 +45,8 @@ async def got_title(update: Update, context: Context) -> int:
 
 
 async def got_tiers(update: Update, context: Context) -> int:
-    lines = (update.effective_message.text or "").strip().splitlines()  # type: ignore[union-attr]
     try:
-        tiers = [parse_tier(line) for line in lines if line.strip()]
-        if not tiers:
-            raise InvalidInput("give at least one tier")
-        tiers = [tier.checked() for tier in tiers]
+        tiers = parse_tiers(update.effective_message.text or "")  # type: ignore[union-attr]
     except DropcastError as error:
         await reply(update, f"{error}. Send the tiers again.")
         return TIERS
@@ -60,21 +56,17 @@ async def got_tiers(update: Update, context: Context) -> int:
 
 
 async def got_opening(update: Update, context: Context) -> int:
-    text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
-    core = core_of(context)
-    if text.lower() != "now":
-        zone = context.application.bot_data["timezone"]
-        try:
-            opens_at = parse_when(text, now=core.clock.now(), zone=zone)
-            if opens_at <= core.clock.now():
-                raise InvalidInput("that time is in the past")
-        except DropcastError as error:
-            await reply(update, f"{error}. When does it open?")
-            return OPENS
-        context.user_data["opens_at"] = opens_at  # type: ignore[index]
+    text = update.effective_message.text or ""  # type: ignore[union-attr]
+    zone = context.application.bot_data["timezone"]
+    try:
+        opens_at = parse_opening(text, now=core_of(context).clock.now(), zone=zone)
+    except DropcastError as error:
+        await reply(update, f"{error}. When does it open?")
+        return OPENS
+    context.user_data["opens_at"] = opens_at  # type: ignore[index]
     data = context.user_data or {}
     summary = "\n".join(f"• {t.name}: {t.price}, stock {t.stock}" for t in data["tiers"])
-    when = data.get("opens_at", "now")
+    when = data["opens_at"] or "now"
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton("Create", callback_data="newdrop:yes")],
          [InlineKeyboardButton("Cancel", callback_data="newdrop:no")]]
@@ -92,11 +84,7 @@ async def confirmed(update: Update, context: Context) -> int:
         return ConversationHandler.END
     data, core = context.user_data or {}, core_of(context)
     try:
-        drop = await core.drops.create(data["title"], data["tiers"])
-        if "opens_at" in data:
-            drop = await core.drops.schedule(drop.id, data["opens_at"])
-        else:
-            drop = await core.drops.open(drop.id)
+        drop = await core.drops.launch(data["title"], data["tiers"], data["opens_at"])
     except DropcastError as error:
         await reply(update, f"Not created: {error}")
         return ConversationHandler.END

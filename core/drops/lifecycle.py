@@ -87,6 +87,15 @@ class DropLifecycle:
             )
         return await drop_view(drop.id)
 
+    async def launch(
+        self, title: str, tiers: list[TierSpec], opens_at: datetime | None
+    ) -> DropView:
+        """Create a drop and open it now (`opens_at` None) or schedule its opening."""
+        drop = await self.create(title, tiers)
+        if opens_at is None:
+            return await self.open(drop.id)
+        return await self.schedule(drop.id, opens_at)
+
     async def schedule(
         self,
         drop_id: int,

@@ -145,6 +145,14 @@ def parse_tier(text: str) -> TierSpec:
     )
 
 
+def parse_tiers(text: str) -> list[TierSpec]:
+    """Tiers typed one per line (TIER_HELP), each checked."""
+    tiers = [parse_tier(line) for line in text.strip().splitlines() if line.strip()]
+    if not tiers:
+        raise InvalidInput("give at least one tier")
+    return [tier.checked() for tier in tiers]
+
+
 def whole_number(text: str, label: str) -> int:
     """A count a creator typed, such as a stock or a limit."""
     if not text.lstrip("-").isdigit():

@@ -150,8 +150,8 @@ class DiscordApi:
         return await self._interact(2, data, user_id, **who)
 
     async def autocomplete(self, user_id: str, name: str, option: str, typed: str) -> list[dict]:
-        data = {"id": self._id(), "name": name, "type": 1,
-                "options": [{"type": 3, "name": option, "value": typed, "focused": True}]}  # fmt: skip
+        focused = {"type": 3, "name": option, "value": typed, "focused": True}
+        data = {"id": self._id(), "name": name, "type": 1, "options": [focused]}
         interaction = await self._interact(4, data, user_id)
         callback = await self.wait_for(lambda: self.callbacks.get(interaction))
         return list(callback["data"]["choices"])
@@ -317,9 +317,8 @@ class DiscordApi:
                         "owner": {**BOT_USER, "id": OWNER, "bot": False},
                         "verify_key": "0" * 64, "flags": 0}  # fmt: skip
             case "GET", ["gateway", "bot"]:
-                return {"url": self.gateway_url, "shards": 1,
-                        "session_start_limit": {"total": 1000, "remaining": 999,
-                                                "reset_after": 0, "max_concurrency": 1}}  # fmt: skip
+                limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+                return {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
             case "GET", ["gateway"]:
                 return {"url": self.gateway_url}
             case "PUT", ["applications", _, "commands"]:

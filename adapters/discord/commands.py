@@ -1,0 +1,251 @@
+"""The slash commands: `/drops`, `/buy`, `/me`, `/dm` for fans; `/drop …` and `/setup …` for
+the creator's admins (Manage Server, or a role in ADMIN_DISCORD_ROLE_IDS), checked on every
+use even if someone edits the commands' default permissions away."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+import structlog
+from discord import app_commands
+
+from adapters.discord import fans, render
+from adapters.discord.client import DropcastDiscord, connect
+from adapters.discord.fans import core_of, fan_of, say
+from adapters.discord.perks import missing_for
+from core.drops.specs import parse_tiers
+from core.drops.views import list_drops
+from core.errors import DropcastError
+from core.models import DropTier, Fan, Order, Platform, PlatformAccount
+from core.money import Money
+from core.times import parse_opening
+
+log = structlog.get_logger(__name__)
+NOT_ADMIN = "Only the creator's admins can do that."
+ADMIN_ONLY = discord.Permissions(manage_guild=True)
+
+
+class NotAdmin(app_commands.CheckFailure):
+    pass
+
+
+def admins_only(interaction: discord.Interaction) -> bool:
+    client: DropcastDiscord = interaction.client  # type: ignore[assignment]
+    roles = {role.id for role in getattr(interaction.user, "roles", [])}
+    if interaction.permissions.manage_guild or roles & client.admin_roles:
+        return True
+    raise NotAdmin(NOT_ADMIN)
+
+
+@app_commands.command(description="What is open and coming up")
+async def drops(interaction: discord.Interaction) -> None:
+    showing = await list_drops(("scheduled", "open", "sold_out"))
+    if not showing:
+        await say(interaction, "Nothing is on right now. The next drop will be announced here.")
+        return
+    posts = [render.drop_post(drop.announcement()) for drop in showing[:10]]
+    embeds = [embed for embed, _ in posts]
+    view = next((view for _, view in posts if view), None) if len(posts) == 1 else None
+    await say(interaction, "What is on:", embeds=embeds, **({"view": view} if view else {}))
+
+
+@app_commands.command(description="Hold a unit of an open drop and get your pay link")
+@app_commands.describe(item="Start typing a drop or tier, then pick one")
+async def buy(interaction: discord.Interaction, item: str) -> None:
+    if not item.isdigit() or not await DropTier.filter(id=int(item)).exists():
+        await say(interaction, f"Nothing matches {item[:50]!r}: pick a tier from the list.")
+        return
+    await fans.buy(interaction, int(item))
+
+
+@buy.autocomplete("item")
+async def buy_choices(
+    interaction: discord.Interaction, typed: str
+) -> list[app_commands.Choice[str]]:
+    """Open drops' tiers whose drop or tier name contains what was typed."""
+    wanted = typed.casefold()
+    choices = []
+    for drop in await list_drops(("open",)):
+        for tier in drop.tiers:
+            label = f"{drop.title}: {tier.name} ({tier.price}, {tier.available} left)"
+            if wanted in label.casefold():
+                choices.append(app_commands.Choice(name=label[:100], value=str(tier.id)))
+    return choices[:25]
+
+
+@app_commands.command(description="Your tier, points and orders")
+async def me(interaction: discord.Interaction) -> None:
+    fan_id = await fan_of(interaction)
+    fan = await Fan.get(id=fan_id)
+    orders = await Order.filter(fan_id=fan_id).select_related("tier__drop").order_by("id")
+    lines = [f"You are a {fan.tier.replace('_', ' ')}."]
+    for order in orders:
+        line = (
+            f"#{order.id} {order.tier.drop.title}, {order.tier.name}: "
+            f"{Money(order.amount_minor, order.currency)} ({order.status})"
+        )
+        if order.status == "paid" and order.tier.content and order.tier.kind != "physical":
+            line += f"\n  ↳ {order.tier.content}"  # the goods, in case a DM could not go out
+        lines.append(line)
+    if not orders:
+        lines.append("No orders yet.")
+    await say(interaction, "\n".join(lines)[:1900])
+
+
+@app_commands.command(description="Turn direct messages from me on or off")
+@app_commands.choices(state=[app_commands.Choice(name="on", value="on"),
+                             app_commands.Choice(name="off", value="off")])  # fmt: skip
+async def dm(interaction: discord.Interaction, state: app_commands.Choice[str]) -> None:
+    fan_id = await fan_of(interaction)
+    await Fan.filter(id=fan_id).update(dm_opt_in=state.value == "on")
+    if state.value == "on":
+        await PlatformAccount.filter(fan_id=fan_id, platform=Platform.DISCORD).update(
+            dm_reachable=True
+        )
+        await say(interaction, "DMs on: you will hear about drops you care about.")
+    else:
+        await say(interaction, "DMs off: only receipts for what you buy will reach you.")
+
+
+drop = app_commands.Group(
+    name="drop", description="Run drops", default_permissions=ADMIN_ONLY, guild_only=True
+)
+
+
+class NewDrop(discord.ui.Modal, title="New drop"):
+    name: discord.ui.TextInput[NewDrop] = discord.ui.TextInput(label="Title", max_length=120)
+    tiers: discord.ui.TextInput[NewDrop] = discord.ui.TextInput(
+        label="Tiers, one per line",
+        style=discord.TextStyle.paragraph,
+        placeholder="name=Print, price=25.00 EUR, stock=20, kind=physical",
+        max_length=2000,
+    )
+    opens: discord.ui.TextInput[NewDrop] = discord.ui.TextInput(
+        label="Opens: now, +30m, or 2026-12-01T18:00+01:00", default="now", max_length=40
+    )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        core = core_of(interaction)
+        client: DropcastDiscord = interaction.client  # type: ignore[assignment]
+        try:
+            tiers = parse_tiers(self.tiers.value)
+            opens_at = parse_opening(self.opens.value, now=core.clock.now(), zone=client.zone)
+            made = await core.drops.launch(self.name.value, tiers, opens_at)
+        except DropcastError as error:
+            await say(
+                interaction, f"Not created: {error}. Nothing was saved; run /drop create again."
+            )
+            return
+        await say(
+            interaction, f"Drop #{made.id} is {made.status}. `/drop announce {made.id}` posts it."
+        )
+
+
+@drop.command(name="create", description="Make a drop: title, tiers, opening time")
+@app_commands.check(admins_only)
+async def drop_create(interaction: discord.Interaction) -> None:
+    await interaction.response.send_modal(NewDrop())
+
+
+@drop.command(name="open", description="Open a drop now")
+@app_commands.check(admins_only)
+async def drop_open(interaction: discord.Interaction, number: int) -> None:
+    await _drive(interaction, core_of(interaction).drops.open(number), "is open")
+
+
+@drop.command(name="close", description="Stop selling a drop")
+@app_commands.check(admins_only)
+async def drop_close(interaction: discord.Interaction, number: int) -> None:
+    await _drive(interaction, core_of(interaction).drops.close(number), "is closed")
+
+
+@drop.command(name="announce", description="Post a drop (edited in place as it changes)")
+@app_commands.check(admins_only)
+async def drop_announce(
+    interaction: discord.Interaction, number: int, channel: discord.TextChannel | None = None
+) -> None:
+    if channel is not None:
+        await _set_channel(interaction, channel)
+    await _drive(interaction, core_of(interaction).drops.announce(number), "is announced")
+
+
+async def _drive(interaction: discord.Interaction, action: Any, done: str) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        view = await action
+    except DropcastError as error:
+        await say(interaction, f"{error}.")
+        return
+    await say(interaction, f"{view.title} {done}.")
+
+
+setup = app_commands.Group(
+    name="setup", description="Connect this server", default_permissions=ADMIN_ONLY, guild_only=True
+)
+
+
+@setup.command(name="channel", description="Where drops are announced")
+@app_commands.check(admins_only)
+async def setup_channel(interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    await _set_channel(interaction, channel)
+    await say(interaction, f"Drops will be announced in {channel.mention}.")
+
+
+@setup.command(name="perk", description="Name a role that a drop's tier can give its buyers")
+@app_commands.check(admins_only)
+async def setup_perk(interaction: discord.Interaction, name: str, role: discord.Role) -> None:
+    assert interaction.guild is not None
+    problem = missing_for(interaction.guild, role)
+    if problem:
+        await say(interaction, f"Not yet: {problem}")
+        return
+    try:
+        perk = await core_of(interaction).perks.register(
+            name, role.name, Platform.DISCORD, str(interaction.guild.id), str(role.id)
+        )
+    except DropcastError as error:
+        await say(interaction, f"{error}.")
+        return
+    await say(
+        interaction,
+        f"The perk {perk.name!r} is the role {role.mention}: a tier with perk={perk.name} "
+        "gives it to each buyer, and a refund takes it back.",
+    )
+
+
+async def _set_channel(interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    assert interaction.guild is not None
+    community = await connect(interaction.guild)
+    community.announce_channel_ref = str(channel.id)
+    await community.save(update_fields=["announce_channel_ref"])
+
+
+async def on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    """A refused check or a mistyped argument gets its reason; anything else an apology,
+    logged with the interaction id. The client itself never stops."""
+    if isinstance(error, app_commands.CheckFailure):
+        text = str(error) or NOT_ADMIN
+    elif isinstance(error, app_commands.TransformerError):
+        text = f"{error.value!r} is not a valid {error.type.name.lower()}."
+    else:
+        log.error("discord_command_failed", interaction_id=interaction.id, error=repr(error))
+        text = "Sorry, something went wrong on our side; nothing was charged. Please try again."
+    try:
+        await say(interaction, text)
+    except discord.HTTPException:
+        log.warning("discord_answer_failed", interaction_id=interaction.id)
+
+
+def register(tree: app_commands.CommandTree[Any]) -> None:
+    commands: list[app_commands.Command[Any, Any, Any] | app_commands.Group] = [
+        drops,
+        buy,
+        me,
+        dm,
+        drop,
+        setup,
+    ]
+    for command in commands:
+        tree.add_command(command)
+    tree.on_error = on_error  # type: ignore[method-assign]

@@ -1,0 +1,75 @@
+"""The core's ports on Discord: direct messages and drop posts edited in place."""
+
+from __future__ import annotations
+
+import discord
+import structlog
+
+from adapters import wording
+from adapters.discord import render
+from core.messages import DropAnnouncement, FanMessage
+from core.models import Community, Platform, PlatformAccount, Post
+
+log = structlog.get_logger(__name__)
+CANNOT_DM = 50007
+
+
+class DiscordMessenger:
+    """DMs. A fan whose DMs are closed (50007) is marked unreachable and not tried again:
+    Discord bans bots that make many failing requests. `/dm on` clears the mark."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def send(self, fan_id: int, message: FanMessage) -> bool:
+        account = await PlatformAccount.get_or_none(fan_id=fan_id, platform=Platform.DISCORD)
+        if account is None or not account.dm_reachable:
+            return False
+        link = wording.action(message)
+        view = discord.ui.View(timeout=None)
+        if link:
+            view.add_item(discord.ui.Button(label=link[0], url=link[1]))
+        try:
+            channel = await self.client.http.start_private_message(int(account.platform_user_id))
+            dms = self.client.get_partial_messageable(int(channel["id"]))
+            await dms.send(wording.fan_text(message), view=view)
+        except discord.Forbidden as error:
+            if error.code != CANNOT_DM:
+                raise
+            await PlatformAccount.filter(id=account.id).update(dm_reachable=False)
+            log.info("discord_dms_closed", fan_id=fan_id)
+            return False
+        return True
+
+
+class DiscordAnnouncer:
+    """One post per drop in the server's announcement channel, edited as the drop moves."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
+        community = await Community.get(id=community_id)
+        if community.platform != Platform.DISCORD:
+            return
+        if community.announce_channel_ref is None:
+            log.warning("discord_no_announce_channel", guild=community.platform_ref)
+            return
+        channel = self.client.get_partial_messageable(int(community.announce_channel_ref))
+        embed, view = render.drop_post(announcement)
+        shown = render.signature(embed, view)
+        post = await Post.get_or_none(community_id=community_id, drop_id=announcement.drop_id)
+        if post is None:
+            sent = await (
+                channel.send(embed=embed, view=view) if view else channel.send(embed=embed)
+            )
+            await Post.create(
+                community_id=community_id,
+                drop_id=announcement.drop_id,
+                message_ref=str(sent.id),
+                shown=shown,
+            )
+        elif post.shown != shown:
+            message = channel.get_partial_message(int(post.message_ref))
+            await message.edit(embed=embed, view=view)
+            await Post.filter(id=post.id).update(shown=shown)

@@ -1,0 +1,76 @@
+"""What fans do on Discord, whichever way they start it (a button, `/buy`): every answer is
+ephemeral, seen by that fan alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from core.app import Core
+from core.drops.views import HoldView
+from core.errors import DropcastError
+from core.fans import fan_for
+from core.models import DropTier, Platform, PlatformAccount
+from core.money import STARS
+
+DMS_CLOSED = (
+    "\nI cannot DM you, so receipts and goods will not reach you: allow direct messages from "
+    "this server's members, then use /me."
+)
+
+
+def core_of(interaction: discord.Interaction) -> Core:
+    core: Core = interaction.client.core  # type: ignore[attr-defined]
+    return core
+
+
+async def fan_of(interaction: discord.Interaction) -> int:
+    user = interaction.user
+    return await fan_for(Platform.DISCORD, str(user.id), user.display_name)
+
+
+async def say(interaction: discord.Interaction, text: str, **extra: Any) -> None:
+    """Answer ephemerally, whether or not the interaction was deferred already."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, **extra)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, **extra)
+
+
+async def buy(interaction: discord.Interaction, tier_id: int) -> None:
+    """Hold a unit and hand the fan their own pay link, inside Discord's 3 seconds: the
+    answer is deferred first, as a pay link may take a call to Stripe."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    core, fan_id = core_of(interaction), await fan_of(interaction)
+    if await DropTier.filter(id=tier_id, currency=STARS).exists():
+        await say(interaction, "That tier is paid in Telegram Stars: buy it in our Telegram bot.")
+        return
+    try:
+        hold = await core.holds.reserve(tier_id, fan_id)
+        link = await core.holds.pay_link(hold.id, fan_id)
+    except DropcastError as refusal:
+        await say(interaction, f"{refusal}.")
+        return
+    await say(interaction, await _held(hold, fan_id), view=pay_button(link.url))
+
+
+async def wait(interaction: discord.Interaction, tier_id: int) -> None:
+    try:
+        place = await core_of(interaction).holds.join_waitlist(tier_id, await fan_of(interaction))
+    except DropcastError as refusal:
+        await say(interaction, f"{refusal}.")
+        return
+    await say(interaction, f"You are number {place} on the waitlist; I will DM you a free unit.")
+
+
+def pay_button(url: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="Pay now", url=url))
+    return view
+
+
+async def _held(hold: HoldView, fan_id: int) -> str:
+    text = f"Held for you until <t:{int(hold.expires_at.timestamp())}:t> ({hold.price})."
+    account = await PlatformAccount.get(fan_id=fan_id, platform=Platform.DISCORD)
+    return text + ("" if account.dm_reachable else DMS_CLOSED)

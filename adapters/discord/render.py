@@ -1,0 +1,61 @@
+"""What drops look like on Discord: embeds with live `<t:…:R>` countdowns (Discord's own
+clients count down, so a post is edited only when the drop changes) and Buy buttons."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from adapters.discord.views import TierButton
+from core.messages import DropAnnouncement
+
+STATUS_LINES = {
+    "open": "Open now",
+    "sold_out": "Sold out",
+    "closed": "Closed",
+    "cancelled": "Called off",
+    "draft": "Not announced yet",
+}
+COLOUR = discord.Colour.from_rgb(235, 110, 75)
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return "soon"
+    stamp = int(moment.timestamp())
+    return f"<t:{stamp}:R> (<t:{stamp}:f>)"
+
+
+def status_line(status: str, opens_at: datetime | None) -> str:
+    if status == "scheduled":
+        return f"Opens {when(opens_at)}"
+    return STATUS_LINES.get(status, status)
+
+
+def drop_post(post: DropAnnouncement) -> tuple[discord.Embed, discord.ui.View | None]:
+    """A drop as its public post and as a fan's card: a Buy button per tier while it sells."""
+    embed = discord.Embed(
+        title=f"🎁 {post.title}", description=status_line(post.status, post.opens_at)
+    )
+    embed.colour = COLOUR
+    for tier in post.tiers:
+        left = f"{tier.available} left" if tier.available else "none left"
+        embed.add_field(name=tier.name, value=f"{tier.price} · {left}", inline=True)
+    embed.set_footer(text=f"Drop #{post.drop_id}")
+    if post.status not in ("open", "sold_out"):
+        return embed, None
+    view = discord.ui.View(timeout=None)
+    for tier in post.tiers:
+        view.add_item(
+            TierButton("buy", tier.tier_id, f"Buy {tier.name}")
+            if tier.available
+            else TierButton("wait", tier.tier_id, f"Waitlist: {tier.name}")
+        )
+    return embed, view
+
+
+def signature(embed: discord.Embed, view: discord.ui.View | None) -> str:
+    """What a post shows, to tell whether an edit would change anything."""
+    buttons = view.to_components() if view else []
+    return repr((embed.to_dict(), buttons))

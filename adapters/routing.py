@@ -1,0 +1,32 @@
+"""One port made of each platform's adapter, for a creator on Telegram and Discord at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.messages import DropAnnouncement, FanMessage
+from core.ports import Announcer, FanMessenger
+
+
+class EveryAnnouncer:
+    """Each platform's announcer posts in its own platform's communities and skips others."""
+
+    def __init__(self, announcers: Sequence[Announcer]) -> None:
+        self.announcers = announcers
+
+    async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
+        for announcer in self.announcers:
+            await announcer.announce(community_id, announcement)
+
+
+class FirstReachable:
+    """A fan hears a message once: on the first platform that reaches them."""
+
+    def __init__(self, messengers: Sequence[FanMessenger]) -> None:
+        self.messengers = messengers
+
+    async def send(self, fan_id: int, message: FanMessage) -> bool:
+        for messenger in self.messengers:
+            if await messenger.send(fan_id, message):
+                return True
+        return False
