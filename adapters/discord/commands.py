@@ -17,7 +17,7 @@ from adapters.discord.perks import missing_for
 from core.drops.specs import parse_tiers
 from core.drops.views import list_drops
 from core.errors import DropcastError
-from core.models import DropTier, Fan, Order, Platform, PlatformAccount
+from core.models import DropTier, Fan, Order, Platform, PlatformAccount, Post
 from core.money import Money
 from core.times import parse_opening
 
@@ -165,9 +165,26 @@ async def drop_close(interaction: discord.Interaction, number: int) -> None:
 async def drop_announce(
     interaction: discord.Interaction, number: int, channel: discord.TextChannel | None = None
 ) -> None:
+    assert interaction.guild is not None
     if channel is not None:
         await _set_channel(interaction, channel)
-    await _drive(interaction, core_of(interaction).drops.announce(number), "is announced")
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        view = await core_of(interaction).drops.announce(number)
+    except DropcastError as error:
+        await say(interaction, f"{error}.")
+        return
+    community = await connect(interaction.guild)
+    if await Post.filter(community_id=community.id, drop_id=number).exists():
+        await say(interaction, f"{view.title} is announced.")
+    elif community.announce_channel_ref is None:
+        await say(interaction, "Choose where drops are announced first: /setup channel.")
+    else:  # Discord refused the post (50013): the bus logged it
+        await say(
+            interaction,
+            f"I could not post in <#{community.announce_channel_ref}>: give me View Channel, "
+            "Send Messages and Embed Links there, then announce again.",
+        )
 
 
 async def _drive(interaction: discord.Interaction, action: Any, done: str) -> None:

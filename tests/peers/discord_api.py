@@ -53,6 +53,11 @@ class Message:
     flags: int = 0
     edits: int = 0
 
+    def embeds_text(self) -> str:
+        return "\n".join(
+            f"{f['name']}: {f['value']}" for embed in self.embeds for f in embed.get("fields", [])
+        )
+
     def text(self) -> str:
         """Content and embeds as one string, for asserting on what a person reads."""
         parts = [self.content]
@@ -82,6 +87,7 @@ class DiscordApi:
     callbacks: dict[str, dict[str, Any]] = field(default_factory=dict)  # interaction → callback
     dm_channels: dict[str, str] = field(default_factory=dict)  # channel id → user id
     closed_dms: set[str] = field(default_factory=set)
+    refused_dms: int = 0  # DMs refused with 50007: Discord bans bots that keep trying
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # scope → commands
     failures: dict[str, list[ApiError]] = field(default_factory=dict)  # route key → errors
     url: str = ""
@@ -147,7 +153,21 @@ class DiscordApi:
             data["options"] = [{"type": 1, "name": parts[1], "options": options or []}]
         else:
             data["options"] = options or []
+        data["resolved"] = self._resolved(options or [])
         return await self._interact(2, data, user_id, **who)
+
+    def _resolved(self, options: list[dict[str, Any]]) -> dict[str, Any]:
+        """What Discord sends along for channel (7) and role (8) options."""
+        resolved: dict[str, Any] = {}
+        for chosen in options:
+            if chosen["type"] == 7:
+                channel = next(c for c in self._guild()["channels"] if c["id"] == chosen["value"])
+                resolved.setdefault("channels", {})[chosen["value"]] = {
+                    **channel, "permissions": str(EVERYONE_PERMISSIONS)}  # fmt: skip
+            elif chosen["type"] == 8:
+                role = next(r for r in self.roles if r["id"] == chosen["value"])
+                resolved.setdefault("roles", {})[chosen["value"]] = role
+        return resolved
 
     async def autocomplete(self, user_id: str, name: str, option: str, typed: str) -> list[dict]:
         focused = {"type": 3, "name": option, "value": typed, "focused": True}
@@ -335,6 +355,7 @@ class DiscordApi:
                 return self._message_json(reply)
             case "POST", ["channels", channel, "messages"]:
                 if channel in self.dm_channels and self.dm_channels[channel] in self.closed_dms:
+                    self.refused_dms += 1
                     raise ApiError(403, 50007, "Cannot send messages to this user")
                 message = self._new_message(channel, body)
                 self.messages.append(message)

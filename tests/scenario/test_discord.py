@@ -11,12 +11,18 @@ import pytest
 
 from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
 from bots.bootstrap import App, bootstrap
-from config import load_settings
-from core.models import Community, Platform
+from config import Settings, load_settings
+from core.drops.payments import PaymentReceived
+from core.drops.specs import TierSpec
+from core.drops.views import list_drops
+from core.models import Community, HoldStatus, Platform, PlatformAccount, Reservation
+from core.money import Money
 from tests.builders import open_drop, tier
-from tests.peers.discord_api import DROPS_CHANNEL, GUILD_ID, DiscordApi, Message
+from tests.peers.discord_api import DROPS_CHANNEL, GUILD_ID, ApiError, DiscordApi, Message
 
-FAN, OTHER, CREATOR = "500000000000000001", "500000000000000002", "600000000000000001"
+FAN, CREATOR = "500000000000000001", "600000000000000001"
+INSIDER_ROLE, MODS_ROLE = "720000000000000002", "720000000000000003"
+OPENS = "Opens: now, +30m, or 2026-12-01T18:00+01:00"
 
 
 @dataclass
@@ -24,6 +30,14 @@ class Guild:
     peer: DiscordApi
     app: App
     clock: ManualClock
+    settings: Settings
+    running: asyncio.Task[None]
+
+    async def restart(self) -> None:
+        """Stop the client and start a fresh one, as a redeploy does."""
+        await self.app.close()
+        await self.running
+        self.app, self.running = await started(self.settings, self.clock)
 
     async def command(self, user: str, name: str, *options: dict, **who: object) -> Message:
         interaction = await self.peer.run_command(user, name, list(options), **who)
@@ -54,27 +68,194 @@ async def guild(db: str) -> AsyncIterator[Guild]:
         )
         clock = ManualClock()
         app, running = await started(settings, clock)
+        connected = Guild(peer, app, clock, settings, running)
         try:
-            yield Guild(peer, app, clock)
+            yield connected
         finally:
-            await app.close()
-            await running
+            await connected.app.close()
+            await connected.running
 
 
 def option(name: str, value: object, kind: int = 3) -> dict:
     return {"name": name, "type": kind, "value": value}
 
 
-async def test_a_fan_sees_whats_on_and_buys_through_a_button(guild):
-    await Community.create(
-        platform=Platform.DISCORD, platform_ref=GUILD_ID, name="Fan Club",
-        announce_channel_ref=DROPS_CHANNEL,
+async def announced(guild: Guild, *tiers: TierSpec) -> tuple[int, Message]:
+    await Community.get_or_create(
+        platform=Platform.DISCORD, platform_ref=GUILD_ID,
+        defaults={"name": "Fan Club", "announce_channel_ref": DROPS_CHANNEL},
     )  # fmt: skip
-    assert "Nothing is on" in (await guild.command(FAN, "drops")).text()
-    drop = await open_drop(guild.app.core, tier(stock=2))
+    drop = await open_drop(guild.app.core, *(tiers or [tier(stock=2)]))
     await guild.app.core.drops.announce(drop.id)
-    [post] = guild.peer.in_channel(DROPS_CHANNEL)
+    post = guild.peer.in_channel(DROPS_CHANNEL)[-1]
+    return drop.id, post
+
+
+async def pay(guild: Guild, fan: str) -> int:
+    """What Stripe's webhook does once the fan paid their hold (see test_stripe_webhooks)."""
+    account = await PlatformAccount.get(platform=Platform.DISCORD, platform_user_id=fan)
+    hold = await Reservation.get(fan_id=account.fan_id, status=HoldStatus.HELD)
+    payment = PaymentReceived(f"pi_{hold.id}", "stripe", hold.id, Money(2500, "EUR"))
+    return (await guild.app.core.payments.settle(payment)).id
+
+
+async def test_a_fan_sees_whats_on_buys_through_a_button_and_gets_a_receipt_by_dm(guild):
+    assert "Nothing is on" in (await guild.command(FAN, "drops")).text()
+    _, post = await announced(guild)
     assert "Open now" in post.text()
+    assert "Signed print: 25.00 EUR · 2 left" in (await guild.command(FAN, "drops")).embeds_text()
     held = await guild.press(FAN, post, "Buy Signed print")
     assert held.ephemeral
     assert "Held for you until" in held.text()
+    assert held.button("Pay now")["url"].startswith("http://localhost:8080/l/")
+    await pay(guild, FAN)
+    [receipt] = await guild.peer.wait_for(lambda: guild.peer.dms_to(FAN))
+    assert "Paid: Winter drop, Signed print (25.00 EUR)" in receipt.text()
+    me = await guild.command(FAN, "me")
+    assert "Winter drop, Signed print: 25.00 EUR (paid)" in me.text()
+
+
+async def test_buttons_posted_before_a_restart_still_work(guild):
+    _, post = await announced(guild)
+    await guild.restart()
+    held = await guild.press(FAN, post, "Buy Signed print")
+    assert "Held for you until" in held.text()
+
+
+async def test_a_fan_with_dms_closed_buys_is_told_in_the_reply_and_not_dmed_again(guild):
+    _, post = await announced(guild, tier(kind="digital", stock=3, limit=2))
+    guild.peer.closed_dms.add(FAN)
+    await guild.press(FAN, post, "Buy")
+    await pay(guild, FAN)  # the receipt DM meets 50007
+    account = await PlatformAccount.get(platform=Platform.DISCORD, platform_user_id=FAN)
+    assert account.dm_reachable is False
+    refused = guild.peer.refused_dms
+    held_again = await guild.press(FAN, post, "Buy")
+    assert "I cannot DM you" in held_again.text()
+    me = await guild.command(FAN, "me")
+    assert "https://files.example/Signed print.zip" in me.text()  # the goods, all the same
+    guild.clock.advance(minutes=11)
+    await guild.app.core.tick()  # the second hold lapses: that news is not DMed
+    assert guild.peer.refused_dms == refused
+    assert "DMs on" in (await guild.command(FAN, "dm", option("state", "on"))).text()
+
+
+async def test_a_perk_role_comes_with_a_purchase_goes_with_a_refund_and_too_high_is_refused(
+    guild,
+):
+    too_high = await guild.command(
+        CREATOR, "setup perk", option("name", "mods"), option("role", MODS_ROLE, 8), admin=True
+    )
+    assert "drag the Dropcast role above Moderators" in too_high.text()
+    made = await guild.command(
+        CREATOR,
+        "setup perk",
+        option("name", "insider"),
+        option("role", INSIDER_ROLE, 8),
+        admin=True,
+    )
+    assert f"is the role <@&{INSIDER_ROLE}>" in made.text()
+    _, post = await announced(
+        guild, tier("Insider pass", kind="digital", content="", perk="insider")
+    )
+    await guild.press(FAN, post, "Buy")
+    order_id = await pay(guild, FAN)
+    assert INSIDER_ROLE in guild.peer.member_roles[FAN]
+    notice = await guild.peer.wait_for(
+        lambda: [m for m in guild.peer.dms_to(FAN) if "You now have" in m.text()]
+    )
+    assert "You now have Insider." in notice[0].text()
+    await guild.app.core.orders.refund(order_id, "sorry")
+    assert INSIDER_ROLE not in guild.peer.member_roles[FAN]
+
+
+async def test_nonsense_gets_a_clear_private_answer_and_changes_nothing(guild):
+    drop_id, post = await announced(guild, tier(stock=1))
+    [choice] = await guild.peer.autocomplete(FAN, "buy", "item", "signed")
+    assert choice["name"] == "Winter drop: Signed print (25.00 EUR, 1 left)"
+    assert await guild.peer.autocomplete(FAN, "buy", "item", "nothing like it") == []
+    for typed in ("zzz", "999999"):
+        refused = await guild.command(FAN, "buy", option("item", typed))
+        assert refused.ephemeral
+        assert f"Nothing matches '{typed}'" in refused.text()
+    # an old post whose drop was deleted since: its button names a tier that is gone
+    button = {"type": 2, "style": 3, "label": "Buy", "custom_id": "dropcast:buy:999999"}
+    old_post = Message("1", DROPS_CHANNEL, "", [], [{"type": 1, "components": [button]}])
+    stale = await guild.peer.press(FAN, old_post, "dropcast:buy:999999")
+    assert "there is no tier #999999" in (await guild.peer.reply_to(stale)).text()
+    # one fan pressing twice at once holds one unit
+    twice = await asyncio.gather(*(guild.peer.press(FAN, post, post.button("Buy")["custom_id"])
+                                   for _ in range(2)))  # fmt: skip
+    answers = sorted([(await guild.peer.reply_to(i)).text() for i in twice])
+    assert sum("Held for you" in a for a in answers) == 1
+    assert await Reservation.filter(status=HoldStatus.HELD).count() == 1
+    # creator commands: by a fan (the command's permissions edited away), and wrong numbers
+    assert (
+        "Only the creator's admins"
+        in (await guild.command(FAN, "drop open", option("number", drop_id, 4))).text()
+    )
+    assert (
+        "there is no drop #99"
+        in (await guild.command(CREATOR, "drop close", option("number", 99, 4), admin=True)).text()
+    )
+    opened = await guild.peer.run_command(CREATOR, "drop create", admin=True)
+    modal, inputs = await modal_fields(guild, opened)
+    values = {inputs["Title"]: "Bad", inputs[OPENS]: "now",
+              inputs["Tiers, one per line"]: "name=Zine, price=5.00 EUR, stock=-1"}  # fmt: skip
+    submitted = await guild.peer.submit_modal(CREATOR, modal, values, admin=True)
+    assert "stock must be between 1 and" in (await guild.peer.reply_to(submitted)).text()
+    assert len(await list_drops()) == 1
+
+
+async def test_discord_saying_slow_down_is_waited_out_and_a_post_it_may_not_make_is_reported(guild):
+    guild.peer.rate_limit_next("POST", f"/channels/{DROPS_CHANNEL}/messages")
+    _, post = await announced(guild)
+    assert "Open now" in post.text()
+    for _ in range(2):  # the creator took the bot's right to post: at opening, and after
+        guild.peer.fail_next("POST", "/messages", ApiError(403, 50013, "Missing Permissions"))
+    drop = await open_drop(guild.app.core, tier())
+    answer = await guild.command(CREATOR, "drop announce", option("number", drop.id, 4), admin=True)
+    assert f"could not post in <#{DROPS_CHANNEL}>" in answer.text()
+
+
+async def modal_fields(guild: Guild, interaction: str) -> tuple[str, dict[str, str]]:
+    """The modal the bot opened: its custom id, and its text inputs' ids by label."""
+    callback = await guild.peer.wait_for(lambda: guild.peer.callbacks.get(interaction))
+    assert callback["type"] == 9
+    inputs = {}
+    for row in callback["data"]["components"]:
+        for field in row.get("components") or [row.get("component")]:
+            inputs[field["label"]] = field["custom_id"]
+    return callback["data"]["custom_id"], inputs
+
+
+async def test_a_creator_sets_up_makes_and_announces_a_drop_that_a_crowd_sells_out(guild):
+    channel = option("channel", DROPS_CHANNEL, 7)
+    refused = await guild.command(FAN, "setup channel", channel)
+    assert refused.text() == "Only the creator's admins can do that."
+    done = await guild.command(CREATOR, "setup channel", channel, admin=True)
+    assert f"announced in <#{DROPS_CHANNEL}>" in done.text()
+
+    tiers = "name=Zine, price=12.00 EUR, stock=10, content=https://files.example/zine.pdf"
+    for price, answer in (("abc EUR", "Not created"), ("12.00 EUR", "Drop #1 is open")):
+        opened = await guild.peer.run_command(CREATOR, "drop create", admin=True)
+        modal, inputs = await modal_fields(guild, opened)
+        values = {inputs["Title"]: "Night zine", inputs[OPENS]: "now",
+                  inputs["Tiers, one per line"]: tiers.replace("12.00 EUR", price)}  # fmt: skip
+        submitted = await guild.peer.submit_modal(CREATOR, modal, values, admin=True)
+        assert answer in (await guild.peer.reply_to(submitted)).text()
+    announced = await guild.command(CREATOR, "drop announce", option("number", 1, 4), admin=True)
+    assert announced.text() == "Night zine is announced."
+    [post] = guild.peer.in_channel(DROPS_CHANNEL)
+    assert "Open now" in post.text()
+    assert "Zine: 12.00 EUR · 10 left" in post.text()
+
+    crowd = [str(500000000000001000 + n) for n in range(50)]
+    custom_id = post.button("Buy Zine")["custom_id"]
+    presses = await asyncio.gather(*(guild.peer.press(fan, post, custom_id) for fan in crowd))
+    answers = [(await guild.peer.reply_to(p, seconds=30)).text() for p in presses]
+    assert sum("Held for you until" in a for a in answers) == 10
+    assert all("sold out" in a for a in answers if "Held" not in a)
+    await guild.peer.wait_for(lambda: "Sold out" in post.text())
+    assert len(guild.peer.in_channel(DROPS_CHANNEL)) == 1  # the same post, edited
+    assert post.edits >= 1
