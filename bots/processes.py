@@ -12,6 +12,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from rich.console import Console
 
+from adapters.discord.client import DropcastDiscord
 from adapters.stripe.webhooks import StripeWebhooks
 from adapters.telegram.app import COMMANDS, telegram_application
 from adapters.telegram.webhook import TelegramWebhook, webhook_url
@@ -42,7 +43,7 @@ def register(app: typer.Typer) -> None:
     app.command()(run)
     app.command()(clock)
     app.command(name="web")(web_)
-    app.command()(discord)
+    app.add_typer(discord_app, name="discord")
     app.command()(telegram)
 
 
@@ -56,8 +57,6 @@ def run(
         play(config, SandboxOptions(seed=seed))
         return
     run_async(migrate(config.database_url))
-    for platform in set(config.platforms) - {"telegram"}:
-        err.print(f"{platform}: token set, but this version has no {platform} adapter yet")
     run_async(_run_all(config))
 
 
@@ -66,6 +65,8 @@ async def _run_all(config: Settings) -> None:
     serving = [serve_clock(config), serve_web(config)]
     if "telegram" in config.platforms and not config.telegram_webhook:
         serving.append(serve_telegram(config))
+    if "discord" in config.platforms:
+        serving.append(serve_discord(config))
     await asyncio.gather(*serving)
 
 
@@ -175,9 +176,60 @@ def _telegram_webhook(app: App, config: Settings) -> TelegramWebhook | None:
     return TelegramWebhook(application, str(config.public_base_url))
 
 
-def discord() -> None:
-    """The Discord bot (needs DISCORD_TOKEN)."""
-    _platform(settings(), "discord")
+discord_app = typer.Typer(help="The Discord bot.", add_completion=False)
+
+
+@discord_app.callback(invoke_without_command=True)
+def discord(context: typer.Context) -> None:
+    """The Discord bot (needs DISCORD_TOKEN): `dropcast discord` runs it."""
+    if context.invoked_subcommand is not None:
+        return
+    config = settings()
+    _needs(config, "discord")
+    run_async(migrate(config.database_url))
+    run_async(serve_discord(config))
+
+
+@discord_app.command()
+def sync() -> None:
+    """Publish the slash commands to every server (Discord takes up to an hour to show
+    them everywhere; a server that adds the bot gets them at once)."""
+    config = settings()
+    _needs(config, "discord")
+    published = run_async(_sync_commands(config))
+    out.print(f"Published {published} commands globally.")
+
+
+async def _sync_commands(config: Settings) -> int:
+    async with database(config.database_url):
+        app, client, token = _discord_app(config)
+        try:
+            await client.login(token)
+            return len(await client.tree.sync())
+        finally:
+            await app.close()
+
+
+def _discord_app(config: Settings) -> tuple[App, DropcastDiscord, str]:
+    app = bootstrap(config)
+    assert app.discord is not None
+    assert config.discord_token is not None
+    return app, app.discord, config.discord_token.get_secret_value()
+
+
+async def serve_discord(config: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Connect to Discord's gateway and handle interactions until stopped."""
+    stop = stop or asyncio.Event()
+    async with database(config.database_url):
+        app, client, token = _discord_app(config)
+        running = asyncio.create_task(client.start(token))
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait((running, stopping), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            await app.close()
+        await running  # a login refused, or a gateway that gave up, ends the process loudly
 
 
 def telegram() -> None:
@@ -221,9 +273,3 @@ def _needs(config: Settings, name: str) -> None:
     if name not in config.platforms:
         err.print(f"dropcast: setting {name.upper()}_TOKEN is not set; nothing to start")
         raise typer.Exit(2)
-
-
-def _platform(config: Settings, name: str) -> None:
-    _needs(config, name)
-    err.print(f"dropcast: this version has no {name} adapter yet; `dropcast run` runs the rest")
-    raise typer.Exit(1)

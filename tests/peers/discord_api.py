@@ -251,6 +251,12 @@ class DiscordApi:
         for socket in list(self._sockets):
             await self._dispatch(socket, event, data)
 
+    async def bot_added_to(self, guild_id: str, name: str) -> None:
+        """Someone adds the bot to another server while it runs."""
+        guild = {**self._guild(), "id": guild_id, "name": name}
+        del guild["unavailable"]  # Discord leaves it out for a server the bot just joined
+        await self.dispatch("GUILD_CREATE", guild)
+
     def _guild(self) -> dict[str, Any]:
         channel = {"id": DROPS_CHANNEL, "type": 0, "guild_id": GUILD_ID, "name": "drops",
                    "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None,

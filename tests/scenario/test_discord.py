@@ -4,8 +4,12 @@ fake Discord (REST and gateway) on loopback, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +26,7 @@ from tests.peers.discord_api import DROPS_CHANNEL, GUILD_ID, ApiError, DiscordAp
 
 FAN, CREATOR = "500000000000000001", "600000000000000001"
 INSIDER_ROLE, MODS_ROLE = "720000000000000002", "720000000000000003"
+COMMANDS = {"drops", "buy", "me", "dm", "drop", "setup"}
 OPENS = "Opens: now, +30m, or 2026-12-01T18:00+01:00"
 
 
@@ -259,3 +264,41 @@ async def test_a_creator_sets_up_makes_and_announces_a_drop_that_a_crowd_sells_o
     await guild.peer.wait_for(lambda: "Sold out" in post.text())
     assert len(guild.peer.in_channel(DROPS_CHANNEL)) == 1  # the same post, edited
     assert post.edits >= 1
+
+
+async def test_a_server_that_adds_the_bot_is_connected_and_gets_the_commands_at_once(guild):
+    await guild.peer.bot_added_to("700000000000000099", "Second server")
+    commands = await guild.peer.wait_for(lambda: guild.peer.commands.get("700000000000000099"))
+    assert {c["name"] for c in commands} == COMMANDS
+    admin_only = {c["name"]: c["default_member_permissions"] for c in commands}
+    assert int(admin_only["drop"]) == int(admin_only["setup"]) == 1 << 5  # Manage Server
+    assert admin_only["buy"] is None
+    community = await Community.get(platform=Platform.DISCORD, platform_ref="700000000000000099")
+    assert community.name == "Second server"
+
+
+async def test_dropcast_discord_sync_publishes_the_commands_globally(database_url):
+    async with DiscordApi() as peer:
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "DATABASE_URL": database_url,
+            "DISCORD_TOKEN": peer.token,
+            "DISCORD_API_BASE_URL": peer.api_base,
+            "DISCORD_GATEWAY_URL": peer.gateway_url,
+        }
+        dropcast = str(Path(sys.executable).parent / "dropcast")
+        process = await asyncio.create_subprocess_exec(
+            dropcast, "discord", "sync", env=env, stdout=PIPE, stderr=PIPE
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    assert "Published 6 commands globally." in out.decode()
+    assert {c["name"] for c in peer.commands["global"]} == {
+        "drops",
+        "buy",
+        "me",
+        "dm",
+        "drop",
+        "setup",
+    }
