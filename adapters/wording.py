@@ -4,6 +4,7 @@ adapter adds its own buttons (`action`) and formatting."""
 from __future__ import annotations
 
 from core import messages
+from core.fans import FanProfile
 from core.messages import FanMessage
 
 
@@ -64,3 +65,15 @@ def action(message: FanMessage) -> tuple[str, str] | None:
         case messages.PerkGranted() if message.access:
             return "Join", message.access
     return None
+
+
+def profile_text(profile: FanProfile) -> str:
+    """`/me`: tier, points, and each order (with a digital order's goods)."""
+    lines = [f"You are a {profile.tier.replace('_', ' ')}, with {profile.points} points."]
+    for order in profile.orders:
+        lines.append(
+            f"#{order.id} {order.title}, {order.tier_name}: {order.amount} ({order.status})"
+        )
+        if order.goods:
+            lines.append(f"  ↳ {order.goods}")
+    return "\n".join(lines if profile.orders else [*lines, "No orders yet."])

@@ -1,11 +1,59 @@
-"""Finding the fan behind a platform account, creating them on first contact."""
+"""Finding the fan behind a platform account, creating them on first contact, and what a fan
+can see about themselves."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
-from core.models import Fan, Platform, PlatformAccount
+from core.models import Fan, LedgerEntry, Order, OrderStatus, Platform, PlatformAccount, TierKind
+from core.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class FanOrder:
+    """`goods` is what a paid digital order delivers, shown again in case a DM was lost."""
+
+    id: int
+    title: str
+    tier_name: str
+    amount: Money
+    status: str
+    goods: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FanProfile:
+    tier: str
+    points: int
+    orders: tuple[FanOrder, ...]
+
+
+async def profile(fan_id: int) -> FanProfile:
+    fan = await Fan.get(id=fan_id)
+    summed = LedgerEntry.filter(fan_id=fan_id).annotate(total=Sum("amount")).first()
+    points = (await summed.values("total") or {}).get("total") or 0
+    orders = await Order.filter(fan_id=fan_id).select_related("tier__drop").order_by("id")
+    return FanProfile(
+        fan.tier.value,
+        int(points),
+        tuple(
+            FanOrder(
+                order.id,
+                order.tier.drop.title,
+                order.tier.name,
+                Money(order.amount_minor, order.currency),
+                order.status.value,
+                order.tier.content or None
+                if order.status == OrderStatus.PAID and order.tier.kind != TierKind.PHYSICAL
+                else None,
+            )
+            for order in orders
+        ),
+    )
 
 
 async def fan_for(platform: Platform | str, user_ref: str, display_name: str) -> int:

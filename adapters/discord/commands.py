@@ -10,6 +10,7 @@ import discord
 import structlog
 from discord import app_commands
 
+from adapters import wording
 from adapters.discord import fans, render
 from adapters.discord.client import DropcastDiscord, connect
 from adapters.discord.fans import core_of, fan_of, say
@@ -17,8 +18,8 @@ from adapters.discord.perks import missing_for
 from core.drops.specs import parse_tiers
 from core.drops.views import list_drops
 from core.errors import DropcastError
-from core.models import DropTier, Fan, Order, Platform, PlatformAccount, Post
-from core.money import Money
+from core.fans import profile
+from core.models import DropTier, Fan, Platform, PlatformAccount, Post
 from core.times import parse_opening
 
 log = structlog.get_logger(__name__)
@@ -76,21 +77,7 @@ async def buy_choices(
 
 @app_commands.command(description="Your tier, points and orders")
 async def me(interaction: discord.Interaction) -> None:
-    fan_id = await fan_of(interaction)
-    fan = await Fan.get(id=fan_id)
-    orders = await Order.filter(fan_id=fan_id).select_related("tier__drop").order_by("id")
-    lines = [f"You are a {fan.tier.replace('_', ' ')}."]
-    for order in orders:
-        line = (
-            f"#{order.id} {order.tier.drop.title}, {order.tier.name}: "
-            f"{Money(order.amount_minor, order.currency)} ({order.status})"
-        )
-        if order.status == "paid" and order.tier.content and order.tier.kind != "physical":
-            line += f"\n  ↳ {order.tier.content}"  # the goods, in case a DM could not go out
-        lines.append(line)
-    if not orders:
-        lines.append("No orders yet.")
-    await say(interaction, "\n".join(lines)[:1900])
+    await say(interaction, wording.profile_text(await profile(await fan_of(interaction)))[:1900])
 
 
 @app_commands.command(description="Turn direct messages from me on or off")

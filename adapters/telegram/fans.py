@@ -6,16 +6,16 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import ContextTypes
-from tortoise.functions import Sum
 
+from adapters import wording
 from adapters.telegram import render
 from adapters.telegram.delivery import HoldToPay, send_invoice
 from core.app import Core
 from core.drops.payments import PaymentReceived
 from core.drops.views import HoldView, drop_view, list_drops
 from core.errors import DropcastError
-from core.fans import fan_for
-from core.models import Drop, Fan, LedgerEntry, Order, PaymentProvider, Platform
+from core.fans import fan_for, profile
+from core.models import Drop, Fan, PaymentProvider, Platform
 from core.money import STARS, Money
 
 HELP = (
@@ -143,18 +143,7 @@ async def paid(update: Update, context: Context) -> None:
 
 
 async def me(update: Update, context: Context) -> None:
-    fan_id = await fan_of(update)
-    fan = await Fan.get(id=fan_id)
-    orders = await Order.filter(fan_id=fan_id).select_related("tier__drop").order_by("id")
-    points = LedgerEntry.filter(fan_id=fan_id).annotate(total=Sum("amount"))
-    total = (await points.first().values("total") or {}).get("total") or 0
-    lines = [f"You are a {fan.tier.replace('_', ' ')}, with {total} points."]
-    lines += [
-        f"#{order.id} {order.tier.drop.title}, {order.tier.name}: "
-        f"{Money(order.amount_minor, order.currency)} ({order.status})"
-        for order in orders
-    ] or ["No orders yet."]
-    await reply(update, "\n".join(lines))
+    await reply(update, wording.profile_text(await profile(await fan_of(update)))[:4000])
 
 
 async def perks(update: Update, context: Context) -> None:

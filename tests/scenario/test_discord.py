@@ -210,6 +210,20 @@ async def test_nonsense_gets_a_clear_private_answer_and_changes_nothing(guild):
     submitted = await guild.peer.submit_modal(CREATOR, modal, values, admin=True)
     assert "stock must be between 1 and" in (await guild.peer.reply_to(submitted)).text()
     assert len(await list_drops()) == 1
+    await guild.app.core.drops.close(drop_id)
+    tier_id = (await Reservation.first()).tier_id
+    closed = await guild.command("500000000000000003", "buy", option("item", str(tier_id)))
+    assert "closed" in closed.text()
+
+
+async def test_an_interaction_that_expired_is_logged_and_the_bot_carries_on(guild, capsys):
+    for _ in range(2):  # the answer, and the apology: both too late for Discord
+        guild.peer.fail_next("POST", "/callback", ApiError(404, 10062, "Unknown interaction"))
+    await guild.peer.run_command(FAN, "drops")
+    await guild.peer.wait_for(lambda: not guild.peer.failures["POST /callback"])
+    me = await guild.command(FAN, "me")
+    assert "You are a fan, with 0 points." in me.text()
+    assert "discord_answer_failed" in capsys.readouterr().out
 
 
 async def test_discord_saying_slow_down_is_waited_out_and_a_post_it_may_not_make_is_reported(guild):
