@@ -320,8 +320,9 @@ class DiscordApi:
                 reply = {"message": error.message, "retry_after": 0.05, "global": False}
                 return _json(reply, 429, headers={"Via": "1.1 google"})
             return _json({"code": error.code, "message": error.message}, error.status)
-        async with self._changed:
-            self._changed.notify_all()
+        finally:
+            async with self._changed:
+                self._changed.notify_all()
         if result is None:
             return web.Response(status=204)
         return _json(result)
