@@ -31,8 +31,9 @@ from adapters.telegram.perks import TelegramPerks
 from config import Settings
 from core.app import Core, build_core
 from core.clock import SystemClock
-from core.models import PaymentProvider, Platform
+from core.models import FanTier, PaymentProvider, Platform
 from core.ports import Announcer, Clock, FanMessenger, PayLinks, Perks, Refunds
+from core.recognition import Rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ def bootstrap(
         refunds=refunds_by_provider,
         perks=_perks(bot, guilds, clock, perks),
         links_base_url=str(settings.public_base_url or f"http://localhost:{settings.port}"),
+        rules=rules(settings),
     )
     if guilds:
         guilds.core = core
@@ -94,6 +96,23 @@ def bootstrap(
     closers += (guilds.close,) if guilds else ()
     return App(
         settings, core, announcer, messenger, pay_links, refunds_by_provider, bot, guilds, closers
+    )
+
+
+def rules(settings: Settings) -> Rules:
+    return Rules(
+        first_buyers=settings.points_first_buyers,
+        first_buyer_points=settings.points_first_buyer,
+        quick_minutes=settings.points_quick_minutes,
+        quick_points=settings.points_quick_buyer,
+        points_per_minute=settings.points_per_minute,
+        minutes_cap=settings.points_minutes_cap,
+        code_points=settings.points_live_code,
+        thresholds={
+            FanTier.SUPPORTER: settings.tier_supporter,
+            FanTier.INSIDER: settings.tier_insider,
+            FanTier.INNER_CIRCLE: settings.tier_inner_circle,
+        },
     )
 
 

@@ -73,6 +73,18 @@ class Settings(BaseSettings):
 
     shipping_countries: CodeList = Field(default_factory=lambda: list(SHIPPING_COUNTRIES))
 
+    # recognition: what earns points, and the points each tier needs
+    points_first_buyers: int = Field(default=10, ge=0)
+    points_first_buyer: int = Field(default=50, ge=0)
+    points_quick_minutes: int = Field(default=15, ge=0)
+    points_quick_buyer: int = Field(default=20, ge=0)
+    points_per_minute: int = Field(default=1, ge=0)
+    points_minutes_cap: int = Field(default=40, ge=0)
+    points_live_code: int = Field(default=10, ge=0)
+    tier_supporter: int = Field(default=50, ge=1)
+    tier_insider: int = Field(default=150, ge=1)
+    tier_inner_circle: int = Field(default=400, ge=1)
+
     admin_telegram_ids: IdList = Field(default_factory=list)
     admin_discord_role_ids: IdList = Field(default_factory=list)
 

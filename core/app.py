@@ -14,6 +14,7 @@ from core.notifications import Notifier
 from core.orders import Orders
 from core.perks import PerkService
 from core.ports import Announcer, Clock, FanMessenger, PayLinks, Perks, Refunds
+from core.recognition import Recognition, Rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class Core:
     links: Links
     orders: Orders
     perks: PerkService
+    recognition: Recognition
 
     async def tick(self) -> None:
         """Everything timed, derived from the database: opening, closing, lapsing holds."""
@@ -44,16 +46,20 @@ def build_core(
     refunds: Mapping[str, Refunds],
     perks: Mapping[str, Perks],
     links_base_url: str,
+    rules: Rules | None = None,
 ) -> Core:
     """`refunds` names each payment provider's refunds (see `PaymentProvider`), `perks`
     each platform's perks (see `Platform`)."""
     bus = EventBus()
     links = Links(clock, links_base_url)
     holds = Holds(clock, bus, pay_links, links)
-    Notifier(announcer, messenger, pay_links, holds).subscribe(bus)
     payments = Payments(clock, bus, refunds)
     perk_service = PerkService(clock, perks, messenger)
+    recognition = Recognition(clock, bus, rules or Rules())
+    # points and perks settle before the fan is told: a receipt, then /me, shows them
+    recognition.subscribe(bus)
     perk_service.subscribe(bus)
+    Notifier(announcer, messenger, pay_links, holds).subscribe(bus)
     return Core(
         clock=clock,
         bus=bus,
@@ -63,4 +69,5 @@ def build_core(
         links=links,
         orders=Orders(clock, bus, payments),
         perks=perk_service,
+        recognition=recognition,
     )

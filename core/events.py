@@ -165,3 +165,11 @@ class PaymentFailed(DomainEvent):
     title: str
     tier_name: str
     still_held: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TierChanged(DomainEvent):
+    """The fan's points moved them to another recognition tier."""
+
+    fan_id: int
+    tier: str

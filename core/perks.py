@@ -12,10 +12,19 @@ import structlog
 
 from core import sql
 from core.bus import EventBus
-from core.errors import InvalidInput, InvalidState
-from core.events import OrderPaid, OrderReversed
+from core.errors import InvalidInput, InvalidState, NotFound
+from core.events import OrderPaid, OrderReversed, TierChanged
 from core.messages import PerkGranted, PerkRef, PerkTakenBack
-from core.models import Order, OrderStatus, Perk, PerkGrant, PerkGrantStatus, Platform
+from core.models import (
+    Fan,
+    FanTier,
+    Order,
+    OrderStatus,
+    Perk,
+    PerkGrant,
+    PerkGrantStatus,
+    Platform,
+)
 from core.ports import Clock, FanMessenger, Perks
 
 log = structlog.get_logger(__name__)
@@ -23,10 +32,20 @@ log = structlog.get_logger(__name__)
 PERK_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 GRANTED, REVOKED = PerkGrantStatus.GRANTED.value, PerkGrantStatus.REVOKED.value
 
+
+def _rank(column: str) -> str:
+    """A tier column as its rank, in SQL, so tiers compare in the database."""
+    cases = " ".join(f"WHEN '{tier.value}' THEN {tier.rank}" for tier in FanTier)
+    return f"CASE {column} {cases} END"
+
+
+# who should hold which perk: buyers of a tier that grants it, and fans at its tier or above
 _ENTITLED = (
     'SELECT DISTINCT o."fan_id", t."perk_id" FROM "order" o '
     'JOIN "drop_tier" t ON t."id" = o."tier_id" '
-    'WHERE o."status" = \'paid\' AND t."perk_id" IS NOT NULL'
+    'WHERE o."status" = \'paid\' AND t."perk_id" IS NOT NULL '
+    'UNION SELECT f."id" AS "fan_id", p."id" AS "perk_id" FROM "fan" f JOIN "perk" p '
+    f'ON p."min_tier" IS NOT NULL AND {_rank("f.tier")} >= {_rank("p.min_tier")}'
 )
 _HELD = 'SELECT "fan_id", "perk_id" FROM "perk_grant" WHERE "status" = \'granted\''
 _CLAIM_GRANT = (
@@ -56,6 +75,7 @@ class PerkService:
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(OrderPaid, self._order_paid)
         bus.subscribe(OrderReversed, self._order_reversed)
+        bus.subscribe(TierChanged, self._tier_changed)
 
     async def _order_paid(self, event: OrderPaid) -> None:
         if event.perk_id is not None:  # most tiers grant none: no query on the hot path
@@ -63,6 +83,23 @@ class PerkService:
 
     async def _order_reversed(self, event: OrderReversed) -> None:
         await self.reconcile(event.fan_id)
+
+    async def _tier_changed(self, event: TierChanged) -> None:
+        await self.reconcile(event.fan_id)
+
+    async def for_tier(self, name: str, tier: FanTier | str | None) -> Perk:
+        """Fans at `tier` or above hold the perk (None: only buyers of a tier with it)."""
+        perk = await Perk.get_or_none(name=name.strip().lower())
+        if perk is None:
+            raise NotFound(f"there is no perk called {name!r}")
+        try:
+            perk.min_tier = FanTier(tier) if tier is not None else None
+        except ValueError:
+            choices = ", ".join(t.value for t in FanTier)
+            raise InvalidInput(f"{tier!r} is not a tier: one of {choices}") from None
+        await perk.save(update_fields=["min_tier"])
+        await self.sweep()
+        return perk
 
     async def register(
         self, name: str, title: str, platform: Platform, place_ref: str, ref: str
@@ -92,6 +129,9 @@ class PerkService:
         """Make the platforms match what the fan is entitled to now."""
         paid = Order.filter(fan_id=fan_id, status=OrderStatus.PAID, tier__perk_id__isnull=False)
         entitled: set[int] = {perk for (perk,) in await paid.values_list("tier__perk_id")}
+        rank = (await Fan.get(id=fan_id)).tier.rank
+        by_tier = await Perk.filter(min_tier__isnull=False).values_list("id", "min_tier")
+        entitled |= {perk for perk, tier in by_tier if FanTier(tier).rank <= rank}
         grants = await PerkGrant.filter(fan_id=fan_id)
         held = {grant.perk_id for grant in grants if grant.status == PerkGrantStatus.GRANTED}
         for perk_id in sorted(entitled - held):

@@ -63,6 +63,7 @@ class LedgerEntry(Model):
     fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
         "models.Fan", related_name="ledger", on_delete=fields.CASCADE
     )
+    fan_id: int
     amount = fields.IntField()
     reason = fields.CharField(max_length=32)
     source_id = fields.CharField(max_length=64)

@@ -7,7 +7,7 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
-from core.models.fans import Fan, Platform
+from core.models.fans import Fan, FanTier, Platform
 
 
 class Perk(Model):
@@ -20,6 +20,10 @@ class Perk(Model):
     platform = fields.CharEnumField(Platform, max_length=16)
     place_ref = fields.CharField(max_length=64)
     ref = fields.CharField(max_length=64)
+    # fans at this recognition tier or above hold the perk, whatever they bought
+    min_tier: FanTier | None = fields.CharEnumField(  # type: ignore[assignment]
+        FanTier, max_length=16, null=True
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
