@@ -19,7 +19,7 @@ from core.drops.specs import parse_tiers
 from core.drops.views import list_drops
 from core.errors import DropcastError
 from core.fans import profile
-from core.models import DropTier, Fan, Platform, PlatformAccount, Post
+from core.models import DropTier, Fan, FanTier, Platform, PlatformAccount, Post
 from core.times import parse_opening
 
 log = structlog.get_logger(__name__)
@@ -216,6 +216,25 @@ async def setup_perk(interaction: discord.Interaction, name: str, role: discord.
         f"The perk {perk.name!r} is the role {role.mention}: a tier with perk={perk.name} "
         "gives it to each buyer, and a refund takes it back.",
     )
+
+
+@setup.command(name="tier", description="Give a perk to every fan at a tier or above")
+@app_commands.check(admins_only)
+@app_commands.choices(
+    tier=[app_commands.Choice(name=t.value.replace("_", " "), value=t.value) for t in FanTier]
+    + [app_commands.Choice(name="none (buyers only)", value="none")]
+)
+async def setup_tier(
+    interaction: discord.Interaction, perk: str, tier: app_commands.Choice[str]
+) -> None:
+    wanted = None if tier.value == "none" else tier.value
+    try:
+        changed = await core_of(interaction).perks.for_tier(perk, wanted)
+    except DropcastError as error:
+        await say(interaction, f"{error}.")
+        return
+    held_by = f"fans at {tier.name} or above" if wanted else "buyers of tiers with it only"
+    await say(interaction, f"{changed.title} is now held by {held_by}.")
 
 
 async def _set_channel(interaction: discord.Interaction, channel: discord.TextChannel) -> None:

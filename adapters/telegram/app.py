@@ -62,6 +62,7 @@ def telegram_application(
         "closedrop": creators.close_drop,
         "announce": creators.announce,
         "perkchat": creators.perk_chat,
+        "tierperk": creators.tier_perk,
     }
     for name, handler in commands.items():
         application.add_handler(CommandHandler(name, handler))

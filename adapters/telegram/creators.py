@@ -160,6 +160,25 @@ async def perk_chat(update: Update, context: Context) -> None:
     )
 
 
+async def tier_perk(update: Update, context: Context) -> None:
+    """`/tierperk <perk> <tier|none>`: fans at that recognition tier or above hold the perk."""
+    if not is_admin(update, context):
+        await reply(update, NOT_ADMIN)
+        return
+    args = context.args or []
+    if len(args) != 2:
+        await reply(update, "Give a perk and a tier, e.g. /tierperk backstage insider (or none)")
+        return
+    tier = None if args[1].lower() == "none" else args[1].lower()
+    try:
+        perk = await core_of(context).perks.for_tier(args[0], tier)
+    except DropcastError as error:
+        await reply(update, str(error))
+        return
+    held_by = f"fans at {tier} or above" if tier else "buyers of tiers with it only"
+    await reply(update, f"{perk.title} is now held by {held_by}.")
+
+
 async def bot_added(update: Update, context: Context) -> None:
     """The bot made admin of a channel or group by one of the creator's admins: announce
     drops there. Removed, or added by anyone else: nothing is connected."""

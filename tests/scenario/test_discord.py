@@ -172,6 +172,14 @@ async def test_a_perk_role_comes_with_a_purchase_goes_with_a_refund_and_too_high
     assert "You now have Insider." in notice[0].text()
     await guild.app.core.orders.refund(order_id, "sorry")
     assert INSIDER_ROLE not in guild.peer.member_roles[FAN]
+    # the role can follow a recognition tier instead: the fan's points were taken back too
+    tiered = await guild.command(
+        CREATOR, "setup tier", option("perk", "insider"), option("tier", "supporter"), admin=True
+    )
+    assert tiered.text() == "Insider is now held by fans at supporter or above."
+    account = await PlatformAccount.get(platform=Platform.DISCORD, platform_user_id=FAN)
+    await guild.app.core.recognition.award(account.fan_id, 60, "live_code", "code:1")
+    assert INSIDER_ROLE in guild.peer.member_roles[FAN]
 
 
 async def test_nonsense_gets_a_clear_private_answer_and_changes_nothing(guild):

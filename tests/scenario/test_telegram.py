@@ -307,3 +307,20 @@ async def test_a_physical_tier_is_paid_through_a_tracked_pay_link_and_receipted_
     await bot.app.core.payments.settle(paid)  # what Stripe's webhook does (test_stripe_webhooks)
     receipt = await bot.peer.wait_for(lambda: [m for m in bot.peer.to(FAN) if "Paid:" in m.text])
     assert "Winter drop, Signed print (25.00 EUR)" in receipt[0].text
+
+
+async def test_a_perk_chat_can_follow_a_recognition_tier(bot):
+    bot.peer.bot_rights[PERK_CHAT] = {"can_invite_users": True, "can_restrict_members": True}
+    await bot.says_in(PERK_CHAT, ADMIN, "/perkchat inner Inner circle")
+    assert "Only the creator's admins" in (await bot.says(FAN, "/tierperk inner supporter")).text
+    assert "'gold' is not a tier" in (await bot.says(ADMIN, "/tierperk inner gold")).text
+    assert "no perk called 'nope'" in (await bot.says(ADMIN, "/tierperk nope supporter")).text
+    done = await bot.says(ADMIN, "/tierperk inner supporter")
+    assert done.text == "Inner circle is now held by fans at supporter or above."
+    await stars_drop(bot)  # an early, quick buyer crosses into supporter
+    card = await bot.says(FAN, "/drops")
+    assert await bot.peer.user_pays(FAN, await bot.buys(FAN, card))
+    invite = await bot.peer.wait_for(
+        lambda: [m for m in bot.peer.to(FAN) if "You are in" in m.text]
+    )
+    assert "Inner circle" in invite[0].text
