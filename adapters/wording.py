@@ -77,3 +77,13 @@ def profile_text(profile: FanProfile) -> str:
         if order.goods:
             lines.append(f"  ↳ {order.goods}")
     return "\n".join(lines if profile.orders else [*lines, "No orders yet."])
+
+
+def link_code_text(code: str, elsewhere: str) -> str:
+    return (
+        f"Your link code is {code}. Within 10 minutes, send /link {code} to Dropcast on "
+        f"{elsewhere}: your orders, points and perks there and here become one."
+    )
+
+
+LINKED = "Linked: your accounts are one now. /me shows everything together."

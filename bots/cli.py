@@ -63,9 +63,10 @@ def migrate() -> None:
 
 
 def main() -> None:
-    from bots import drop_cli, order_cli, processes, sandbox_cli
+    from bots import drop_cli, fan_cli, order_cli, processes, sandbox_cli
 
     app.add_typer(drop_cli.app, name="drop")
+    app.add_typer(fan_cli.app, name="fan")
     app.add_typer(order_cli.app, name="order")
     processes.register(app)
     sandbox_cli.register(app)

@@ -9,10 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bots.bootstrap import App, bootstrap
-from bots.cli import run_async, settings
-from bots.database import database, migrate
-from config import Settings
+from bots.bootstrap import App
+from bots.wired import with_app
 from core.drops.specs import TIER_HELP, EarlyAccess, parse_tier, whole_number
 from core.drops.views import DropView, drop_view, list_drops
 from core.errors import InvalidInput
@@ -22,15 +20,8 @@ app = typer.Typer(help="Create and run drops.", no_args_is_help=True)
 out = Console()
 
 
-async def _with_app(config: Settings, action: Callable[[App], Awaitable[DropView]]) -> DropView:
-    async with database(config.database_url):
-        return await action(bootstrap(config))
-
-
 def _do(action: Callable[[App], Awaitable[DropView]]) -> None:
-    config = settings()
-    run_async(migrate(config.database_url))
-    show(run_async(_with_app(config, action)))
+    show(with_app(action))
 
 
 @app.command()
@@ -107,14 +98,7 @@ def show_(drop_id: int) -> None:
 @app.command(name="list")
 def list_() -> None:
     """Every drop, newest last."""
-    config = settings()
-    run_async(migrate(config.database_url))
-
-    async def load() -> list[DropView]:
-        async with database(config.database_url):
-            return await list_drops()
-
-    drops = run_async(load())
+    drops = with_app(lambda _: list_drops())
     table = Table("id", "title", "status", "opens", "sold", "held", "available", "stock")
     for drop in drops:
         table.add_row(

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bots.bootstrap import App, bootstrap
-from bots.cli import run_async, settings
-from bots.database import database, migrate
+from bots.wired import with_app
 from core.orders import OrderLine
 
 T = TypeVar("T")
 app = typer.Typer(help="See orders, mark them shipped, refund them.", no_args_is_help=True)
 out = Console()
-
-
-def _with_app(action: Callable[[App], Awaitable[T]]) -> T:
-    config = settings()
-    run_async(migrate(config.database_url))
-
-    async def run() -> T:
-        async with database(config.database_url):
-            wired = bootstrap(config)
-            try:
-                return await action(wired)
-            finally:
-                await wired.close()
-
-    return run_async(run())
 
 
 @app.command(name="list")
@@ -41,7 +23,7 @@ def list_(
     ] = False,
 ) -> None:
     """Orders, oldest first, with where physical ones ship to."""
-    lines = _with_app(lambda wired: wired.core.orders.list(to_ship=to_ship))
+    lines = with_app(lambda wired: wired.core.orders.list(to_ship=to_ship))
     table = Table("id", "when", "drop", "tier", "fan", "amount", "status", "ships to", "sent")
     for line in lines:
         sent = line.shipped_at or line.delivered_at
@@ -62,7 +44,7 @@ def list_(
 @app.command()
 def ship(order_id: int) -> None:
     """Mark a physical order shipped; the fan is told it is on its way."""
-    show(_with_app(lambda wired: wired.core.orders.ship(order_id)))
+    show(with_app(lambda wired: wired.core.orders.ship(order_id)))
 
 
 @app.command()
@@ -72,7 +54,7 @@ def refund(
     restock: Annotated[bool, typer.Option(help="Put the unit back on sale.")] = False,
 ) -> None:
     """Refund a paid or flagged order through its payment provider."""
-    show(_with_app(lambda wired: wired.core.orders.refund(order_id, reason, restock=restock)))
+    show(with_app(lambda wired: wired.core.orders.refund(order_id, reason, restock=restock)))
 
 
 def show(line: OrderLine) -> None:

@@ -9,6 +9,7 @@ from core.bus import EventBus
 from core.drops.holds import Holds
 from core.drops.lifecycle import DropLifecycle
 from core.drops.payments import Payments
+from core.linking import Linking
 from core.links import Links
 from core.notifications import Notifier
 from core.orders import Orders
@@ -28,6 +29,7 @@ class Core:
     orders: Orders
     perks: PerkService
     recognition: Recognition
+    linking: Linking
 
     async def tick(self) -> None:
         """Everything timed, derived from the database: opening, closing, lapsing holds."""
@@ -70,4 +72,5 @@ def build_core(
         orders=Orders(clock, bus, payments),
         perks=perk_service,
         recognition=recognition,
+        linking=Linking(clock, recognition, perk_service),
     )

@@ -95,6 +95,21 @@ async def dm(interaction: discord.Interaction, state: app_commands.Choice[str]) 
         await say(interaction, "DMs off: only receipts for what you buy will reach you.")
 
 
+@app_commands.command(description="Join this account with your Telegram one")
+@app_commands.describe(code="A code /link gave you in Telegram; leave empty to get one here")
+async def link(interaction: discord.Interaction, code: str | None = None) -> None:
+    core, fan_id = core_of(interaction), await fan_of(interaction)
+    if code is None:
+        await say(interaction, wording.link_code_text(await core.linking.issue(fan_id), "Telegram"))
+        return
+    try:
+        await core.linking.redeem(code, fan_id)
+    except DropcastError as refusal:
+        await say(interaction, f"Not linked: {refusal}.")
+        return
+    await say(interaction, wording.LINKED)
+
+
 drop = app_commands.Group(
     name="drop", description="Run drops", default_permissions=ADMIN_ONLY, guild_only=True
 )
@@ -249,6 +264,8 @@ async def on_error(interaction: discord.Interaction, error: app_commands.AppComm
     logged with the interaction id. The client itself never stops."""
     if isinstance(error, app_commands.CheckFailure):
         text = str(error) or NOT_ADMIN
+    elif isinstance(error, app_commands.CommandNotFound):
+        text = "I do not know that command (any more): /drops shows what is on."
     elif isinstance(error, app_commands.TransformerError):
         text = f"{error.value!r} is not a valid {error.type.name.lower()}."
     else:
@@ -266,6 +283,7 @@ def register(tree: app_commands.CommandTree[Any]) -> None:
         buy,
         me,
         dm,
+        link,
         drop,
         setup,
     ]

@@ -30,6 +30,7 @@ COMMANDS = [
     ("drops", "What is open and coming up"),
     ("me", "Your orders"),
     ("perks", "Fresh invites to your perk chats"),
+    ("link", "Join this account with your Discord one"),
     ("help", "What I can do"),
     ("stop", "No more messages from me"),
 ]
@@ -56,6 +57,7 @@ def telegram_application(
         "drops": fans.drops,
         "me": fans.me,
         "perks": fans.perks,
+        "link": fans.link,
         "stop": fans.stop,
         "help": fans.help_,
         "opendrop": creators.open_drop,

@@ -23,6 +23,7 @@ HELP = (
     "/drops - what is open and coming up\n"
     "/me - your orders\n"
     "/perks - fresh invites to your perk chats\n"
+    "/link - join this account with your Discord one\n"
     "/stop - no more messages from me (/start to undo)\n"
     "Tap a Buy button to hold a unit; you then have a few minutes to pay."
 )
@@ -151,6 +152,20 @@ async def perks(update: Update, context: Context) -> None:
     titles = await core_of(context).perks.reissue(await fan_of(update))
     if not titles:
         await reply(update, "You have no perks yet: some drops' tiers come with one.")
+
+
+async def link(update: Update, context: Context) -> None:
+    """`/link` gives a code to send from Discord; `/link CODE` redeems one made there."""
+    core, fan_id = core_of(context), await fan_of(update)
+    if not context.args:
+        await reply(update, wording.link_code_text(await core.linking.issue(fan_id), "Discord"))
+        return
+    try:
+        await core.linking.redeem(context.args[0], fan_id)
+    except DropcastError as refusal:
+        await reply(update, f"Not linked: {refusal}.")
+        return
+    await reply(update, wording.LINKED)
 
 
 async def stop(update: Update, context: Context) -> None:

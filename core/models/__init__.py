@@ -11,7 +11,7 @@ from core.models.drops import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from core.models.fans import Fan, FanTier, Platform, PlatformAccount
+from core.models.fans import Fan, FanTier, LinkCode, Platform, PlatformAccount
 from core.models.inbox import ProviderEvent
 from core.models.links import Link
 from core.models.orders import LedgerEntry, Order, OrderStatus, PaymentProvider
@@ -27,6 +27,7 @@ __all__ = [
     "HoldStatus",
     "LedgerEntry",
     "Link",
+    "LinkCode",
     "Order",
     "OrderStatus",
     "PaymentProvider",

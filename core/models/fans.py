@@ -55,3 +55,20 @@ class PlatformAccount(Model):
     class Meta:
         table = "platform_account"
         unique_together = (("platform", "platform_user_id"),)
+
+
+class LinkCode(Model):
+    """A one-time code a fan asked for on one platform, to send on the other: redeeming it
+    merges the two accounts' fans into one."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=16, unique=True)
+    fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
+        "models.Fan", related_name="link_codes", on_delete=fields.CASCADE
+    )
+    fan_id: int
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "link_code"

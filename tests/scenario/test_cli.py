@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from core.drops.payments import PaymentReceived
+from core.fans import fan_for
+from core.models import Platform
 from core.money import Money
 from tests.builders import fans, open_drop, tier
 
@@ -186,3 +188,25 @@ async def test_a_flagged_payment_is_listed_for_the_creator_to_refund(world, tmp_
     refund = await asyncio.to_thread(dropcast, tmp_path, "order", "refund", "1", DATABASE_URL=url)
     assert refund.returncode == 0, refund.stderr
     assert "order #1: Winter drop / Signed print, 0.01 EUR, refunded" in refund.stdout
+
+
+async def test_fan_show_finds_a_linked_fan_by_either_platform(world, tmp_path):
+    kept = await fan_for(Platform.TELEGRAM, "2002", "Ada")
+    merged = await fan_for(Platform.DISCORD, "5001", "ada")
+    drop = await open_drop(world.core, tier(stock=2))
+    hold = await world.core.holds.reserve(drop.tiers[0].id, merged)
+    await world.core.payments.settle(PaymentReceived("pi_ada", "stripe", hold.id, hold.price))
+    await world.core.linking.redeem(await world.core.linking.issue(kept), merged)
+    url = world.app.settings.database_url
+    for who in ("discord:5001", "telegram:2002", str(kept)):
+        shown = await asyncio.to_thread(dropcast, tmp_path, "fan", "show", who, DATABASE_URL=url)
+        assert shown.returncode == 0, shown.stderr
+        assert f"Fan #{kept} Ada" in shown.stdout
+        assert "discord: 5001" in shown.stdout
+        assert "telegram: 2002" in shown.stdout
+        assert "You are a supporter, with 70 points." in shown.stdout
+    missing = await asyncio.to_thread(
+        dropcast, tmp_path, "fan", "show", "discord:9", DATABASE_URL=url
+    )
+    assert missing.returncode == 1
+    assert "no fan matches 'discord:9'" in missing.stderr

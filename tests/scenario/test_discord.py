@@ -26,7 +26,7 @@ from tests.peers.discord_api import DROPS_CHANNEL, GUILD_ID, ApiError, DiscordAp
 
 FAN, CREATOR = "500000000000000001", "600000000000000001"
 INSIDER_ROLE, MODS_ROLE = "720000000000000002", "720000000000000003"
-COMMANDS = {"drops", "buy", "me", "dm", "drop", "setup"}
+COMMANDS = {"drops", "buy", "me", "dm", "link", "drop", "setup"}
 OPENS = "Opens: now, +30m, or 2026-12-01T18:00+01:00"
 
 
@@ -315,12 +315,5 @@ async def test_dropcast_discord_sync_publishes_the_commands_globally(database_ur
         )
         out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, err.decode()
-    assert "Published 6 commands globally." in out.decode()
-    assert {c["name"] for c in peer.commands["global"]} == {
-        "drops",
-        "buy",
-        "me",
-        "dm",
-        "drop",
-        "setup",
-    }
+    assert "Published 7 commands globally." in out.decode()
+    assert {c["name"] for c in peer.commands["global"]} == COMMANDS

@@ -1,0 +1,58 @@
+"""`dropcast fan …`: one fan as the creator sees them, whichever platform they came from."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from adapters import wording
+from bots.bootstrap import App
+from bots.wired import with_app
+from core.errors import NotFound
+from core.fans import profile
+from core.models import Fan, PerkGrant, PerkGrantStatus, PlatformAccount
+
+app = typer.Typer(help="Look up fans.", no_args_is_help=True)
+out = Console(highlight=False)
+
+
+@app.command()
+def show(
+    who: Annotated[
+        str, typer.Argument(help="A fan id, or PLATFORM:USER_ID such as telegram:123456.")
+    ],
+) -> None:
+    """Accounts, consent, tier, points, orders and perks of one fan."""
+
+    async def look(_: App) -> str:
+        fan = await _find(who)
+        accounts = await PlatformAccount.filter(fan_id=fan.id).order_by("platform")
+        perks = await PerkGrant.filter(
+            fan_id=fan.id, status=PerkGrantStatus.GRANTED
+        ).select_related("perk")
+        lines = [f"Fan #{fan.id} {fan.display_name}"]
+        lines += [
+            f"  {a.platform}: {a.platform_user_id}"
+            + ("" if a.dm_reachable else " (cannot be messaged)")
+            for a in accounts
+        ]
+        lines.append(f"  DMs: {'opted in' if fan.dm_opt_in else 'not opted in'}")
+        lines.append(wording.profile_text(await profile(fan.id)))
+        lines.append("Perks: " + (", ".join(g.perk.title for g in perks) or "none"))
+        return "\n".join(lines)
+
+    out.print(with_app(look), markup=False)
+
+
+async def _find(who: str) -> Fan:
+    platform, _, user = who.partition(":")
+    if user:
+        account = await PlatformAccount.get_or_none(platform=platform, platform_user_id=user)
+        fan = await Fan.get_or_none(id=account.fan_id) if account else None
+    else:
+        fan = await Fan.get_or_none(id=int(who)) if who.isdigit() else None
+    if fan is None:
+        raise NotFound(f"no fan matches {who!r} (a fan id, or telegram:ID / discord:ID)")
+    return fan
