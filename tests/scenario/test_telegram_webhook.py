@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
-import socket
 
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -15,14 +14,9 @@ from adapters.telegram.webhook import SECRET_HEADER, webhook_secret
 from bots.processes import web_application
 from config import load_settings
 from tests.peers.telegram_bot_api import TelegramBotApi
+from tests.scenario.web_client import free_port
 
 FAN = 2002
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_telegram_posts_updates_to_the_web_process_and_strangers_are_refused(database_url):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import socket
 from dataclasses import dataclass
 
 from aiohttp import ClientResponse
@@ -18,6 +19,13 @@ class Post:
     path: str
     body: bytes
     headers: dict[str, str]
+
+
+def free_port() -> int:
+    """A port nothing listens on, for a server whose address must be known in advance."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def exchange(
