@@ -11,6 +11,7 @@ from core.drops.lifecycle import DropLifecycle
 from core.drops.payments import Payments
 from core.linking import Linking
 from core.links import Links
+from core.live import LiveSessions
 from core.notifications import Notifier
 from core.orders import Orders
 from core.perks import PerkService
@@ -30,6 +31,7 @@ class Core:
     perks: PerkService
     recognition: Recognition
     linking: Linking
+    live: LiveSessions
 
     async def tick(self) -> None:
         """Everything timed, derived from the database: opening, closing, lapsing holds."""
@@ -73,4 +75,5 @@ def build_core(
         perks=perk_service,
         recognition=recognition,
         linking=Linking(clock, recognition, perk_service),
+        live=LiveSessions(clock, bus, recognition),
     )

@@ -173,3 +173,16 @@ class TierChanged(DomainEvent):
 
     fan_id: int
     tier: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStarted(DomainEvent):
+    session_id: int
+    title: str
+    drop_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEnded(DomainEvent):
+    session_id: int
+    title: str

@@ -49,6 +49,11 @@ _MERGE: tuple[tuple[str, str], ...] = (
         '(SELECT "perk_id" FROM "perk_grant" WHERE "fan_id" = {1})',
         "LK",
     ),
+    (
+        'DELETE FROM "attendance" WHERE "fan_id" = {0} AND "session_id" IN '
+        '(SELECT "session_id" FROM "attendance" WHERE "fan_id" = {1})',
+        "LK",
+    ),
     *(
         (f'UPDATE "{table}" SET "fan_id" = {{0}} WHERE "fan_id" = {{1}}', "KL")
         for table in (
@@ -59,6 +64,7 @@ _MERGE: tuple[tuple[str, str], ...] = (
             "ledger_entry",
             "perk_grant",
             "link_code",
+            "attendance",
         )
     ),
     (

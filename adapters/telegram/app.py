@@ -31,6 +31,7 @@ COMMANDS = [
     ("me", "Your orders"),
     ("perks", "Fresh invites to your perk chats"),
     ("link", "Join this account with your Discord one"),
+    ("checkin", "I am listening to the live session"),
     ("help", "What I can do"),
     ("stop", "No more messages from me"),
 ]
@@ -58,6 +59,8 @@ def telegram_application(
         "me": fans.me,
         "perks": fans.perks,
         "link": fans.link,
+        "checkin": fans.check_in,
+        "livecode": creators.live_code,
         "stop": fans.stop,
         "help": fans.help_,
         "opendrop": creators.open_drop,

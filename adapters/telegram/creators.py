@@ -179,6 +179,23 @@ async def tier_perk(update: Update, context: Context) -> None:
     await reply(update, f"{perk.title} is now held by {held_by}.")
 
 
+async def live_code(update: Update, context: Context) -> None:
+    """`/livecode`: a code to say on air now; fans send it (or tap the link) for points."""
+    if not is_admin(update, context):
+        await reply(update, NOT_ADMIN)
+        return
+    try:
+        code = await core_of(context).live.new_code()
+    except DropcastError as error:
+        await reply(update, f"{error}: start the session first (dropcast live start N).")
+        return
+    await reply(
+        update,
+        f"Say this on air: {code} (valid 5 minutes). Fans send it to me, or open "
+        f"t.me/{context.bot.username}?start=code_{code}",
+    )
+
+
 async def bot_added(update: Update, context: Context) -> None:
     """The bot made admin of a channel or group by one of the creator's admins: announce
     drops there. Removed, or added by anyone else: nothing is connected."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram import Update
@@ -15,6 +16,7 @@ from core.drops.payments import PaymentReceived
 from core.drops.views import HoldView, drop_view, list_drops
 from core.errors import DropcastError
 from core.fans import fan_for, profile
+from core.linking import ALPHABET
 from core.models import Drop, Fan, PaymentProvider, Platform
 from core.money import STARS, Money
 
@@ -24,10 +26,12 @@ HELP = (
     "/me - your orders\n"
     "/perks - fresh invites to your perk chats\n"
     "/link - join this account with your Discord one\n"
+    "/checkin - I am listening to the live session\n"
     "/stop - no more messages from me (/start to undo)\n"
     "Tap a Buy button to hold a unit; you then have a few minutes to pay."
 )
 Context = ContextTypes.DEFAULT_TYPE
+LIVE_CODE = re.compile(rf"[{ALPHABET}]{{6}}")
 
 
 def core_of(context: Context) -> Core:
@@ -53,7 +57,29 @@ async def start(update: Update, context: Context) -> None:
             return
         await show_drop(update, context, drop.id)
         return
+    if payload.startswith("code_"):
+        await claim_code(update, context, payload.removeprefix("code_"))
+        return
     await reply(update, "Welcome! " + HELP)
+
+
+async def claim_code(update: Update, context: Context, code: str) -> None:
+    try:
+        points = await core_of(context).live.claim(code, await fan_of(update))
+    except DropcastError as refusal:
+        await reply(update, f"{refusal}.")
+        return
+    await reply(update, f"Heard it! +{points} points. /me shows your total.")
+
+
+async def check_in(update: Update, context: Context) -> None:
+    """`/checkin`: the fan is listening to the session on air."""
+    try:
+        session = await core_of(context).live.check_in(await fan_of(update))
+    except DropcastError as refusal:
+        await reply(update, f"{refusal}. I will announce the next one.")
+        return
+    await reply(update, f"Checked in to {session.title}. Listen for the live code!")
 
 
 async def drops(update: Update, context: Context) -> None:
@@ -178,7 +204,12 @@ async def help_(update: Update, context: Context) -> None:
 
 
 async def anything_else(update: Update, context: Context) -> None:
-    """Free text, unknown commands, a wall of text: a pointer, never a silence."""
+    """A live code heard on air, or else free text, unknown commands, a wall of text: a
+    pointer, never a silence."""
+    text = (update.effective_message.text or "").strip() if update.effective_message else ""
+    if LIVE_CODE.fullmatch(text.upper()):
+        await claim_code(update, context, text)
+        return
     await reply(update, "I did not understand that. " + HELP)
 
 

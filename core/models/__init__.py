@@ -14,10 +14,12 @@ from core.models.drops import (
 from core.models.fans import Fan, FanTier, LinkCode, Platform, PlatformAccount
 from core.models.inbox import ProviderEvent
 from core.models.links import Link
+from core.models.live import Attendance, LiveCode, LiveSession, LiveStatus
 from core.models.orders import LedgerEntry, Order, OrderStatus, PaymentProvider
 from core.models.perks import Perk, PerkGrant, PerkGrantStatus
 
 __all__ = [
+    "Attendance",
     "Community",
     "Drop",
     "DropStatus",
@@ -28,6 +30,9 @@ __all__ = [
     "LedgerEntry",
     "Link",
     "LinkCode",
+    "LiveCode",
+    "LiveSession",
+    "LiveStatus",
     "Order",
     "OrderStatus",
     "PaymentProvider",

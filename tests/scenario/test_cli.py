@@ -210,3 +210,21 @@ async def test_fan_show_finds_a_linked_fan_by_either_platform(world, tmp_path):
     )
     assert missing.returncode == 1
     assert "no fan matches 'discord:9'" in missing.stderr
+
+
+def test_a_creator_runs_a_live_session_from_the_command_line(tmp_path):
+    planned = dropcast(tmp_path, "live", "schedule", "Friday listening", "--starts-at", "+1h")
+    assert planned.returncode == 0, planned.stderr
+    assert "#1 Friday listening: scheduled" in planned.stdout
+    assert "30 min" in planned.stdout
+    ended_early = dropcast(tmp_path, "live", "end", "1")
+    assert ended_early.returncode == 1
+    assert "session #1 is scheduled, not live" in ended_early.stderr
+    assert "live" in dropcast(tmp_path, "live", "start", "1").stdout
+    again = dropcast(tmp_path, "live", "start", "1")
+    assert "session #1 is live, not scheduled" in again.stderr
+    ended = dropcast(tmp_path, "live", "end", "1")
+    assert "listeners 0, live-code claims 0, orders during 0" in ended.stdout
+    late = dropcast(tmp_path, "live", "schedule", "Past", "--starts-at", "2020-01-01T10:00+00:00")
+    assert late.returncode == 1
+    assert "future time" in late.stderr

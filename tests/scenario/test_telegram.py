@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -324,3 +325,23 @@ async def test_a_perk_chat_can_follow_a_recognition_tier(bot):
         lambda: [m for m in bot.peer.to(FAN) if "You are in" in m.text]
     )
     assert "Inner circle" in invite[0].text
+
+
+async def test_a_code_said_on_air_earns_points_once_by_message_or_link(bot):
+    assert "no live session right now" in (await bot.says(FAN, "/checkin")).text
+    assert "start the session first" in (await bot.says(ADMIN, "/livecode")).text
+    starts = bot.clock.now() + timedelta(minutes=5)
+    session = await bot.app.core.live.schedule("Friday listening", starts)
+    bot.clock.advance(minutes=5)
+    await bot.app.core.live.start(session.id)
+    assert "Only the creator's admins" in (await bot.says(FAN, "/livecode")).text
+    said = (await bot.says(ADMIN, "/livecode")).text
+    code = said.split("Say this on air: ")[1][:6]
+    assert f"t.me/dropcast_bot?start=code_{code}" in said
+    assert "Checked in to Friday listening" in (await bot.says(FAN, "/checkin")).text
+    assert (await bot.says(FAN, code.lower())).text == "Heard it! +10 points. /me shows your total."
+    assert "claimed that code already" in (await bot.says(FAN, code)).text
+    assert "+10 points" in (await bot.says(OTHER, f"/start code_{code}")).text
+    assert "'ZZZZZZ' is not a live code" in (await bot.says(OTHER, "ZZZZZZ")).text
+    summary = await bot.app.core.live.end(session.id)
+    assert (summary.listeners, summary.code_claims) == (2, 2)

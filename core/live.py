@@ -1,0 +1,186 @@
+"""Live audio sessions: scheduled → live → ended (or cancelled), each step one conditional
+update; live codes said on air and check-ins record who was there and earn points once."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+
+from core.bus import EventBus
+from core.drops.specs import check_title
+from core.errors import InvalidInput, InvalidState, NotFound
+from core.events import LiveEnded, LiveStarted
+from core.linking import ALPHABET
+from core.models import (
+    Attendance,
+    Drop,
+    LedgerEntry,
+    LiveCode,
+    LiveSession,
+    LiveStatus,
+    Order,
+)
+from core.ports import Clock
+from core.recognition import Recognition
+
+CODE_MINUTES = 5
+AFTER_WINDOW = timedelta(hours=24)  # orders this long after the end still count as the session's
+
+
+@dataclass(frozen=True, slots=True)
+class LiveView:
+    id: int
+    title: str
+    status: str
+    starts_at: datetime
+    planned_minutes: int
+    drop_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSummary:
+    """What a session did, for the creator at its end."""
+
+    listeners: int
+    code_claims: int
+    orders_during: int
+    orders_within_24h: int
+    median_minutes_to_paid: float | None
+
+
+class LiveSessions:
+    def __init__(self, clock: Clock, bus: EventBus, recognition: Recognition) -> None:
+        self.clock = clock
+        self.bus = bus
+        self.recognition = recognition
+
+    async def schedule(
+        self, title: str, starts_at: datetime, *, minutes: int = 30, drop_id: int | None = None
+    ) -> LiveView:
+        title = check_title(title)
+        if starts_at.tzinfo is None or starts_at <= self.clock.now():
+            raise InvalidInput("a session starts at a future time with a time zone")
+        if not 5 <= minutes <= 240:
+            raise InvalidInput(f"a session lasts 5 to 240 minutes, not {minutes}")
+        if drop_id is not None and not await Drop.exists(id=drop_id):
+            raise NotFound(f"there is no drop #{drop_id}")
+        session = await LiveSession.create(
+            title=title, starts_at=starts_at, planned_minutes=minutes, drop_id=drop_id
+        )
+        return _view(session)
+
+    async def start(self, session_id: int) -> LiveView:
+        now = self.clock.now()
+        session = await self._move(
+            session_id, LiveStatus.SCHEDULED, LiveStatus.LIVE, started_at=now
+        )
+        await self.bus.publish(LiveStarted(now, session.id, session.title, session.drop_id))
+        return session
+
+    async def end(self, session_id: int) -> LiveSummary:
+        now = self.clock.now()
+        session = await self._move(session_id, LiveStatus.LIVE, LiveStatus.ENDED, ended_at=now)
+        summary = await self.summary(session.id)
+        await self.bus.publish(LiveEnded(now, session.id, session.title))
+        return summary
+
+    async def cancel(self, session_id: int) -> LiveView:
+        return await self._move(session_id, LiveStatus.SCHEDULED, LiveStatus.CANCELLED)
+
+    async def new_code(self, minutes: int = CODE_MINUTES) -> str:
+        """A code for the session on air now, to say out loud; valid for `minutes`."""
+        session = await self._live()
+        code = "".join(secrets.choice(ALPHABET) for _ in range(6))
+        expires_at = self.clock.now() + timedelta(minutes=minutes)
+        await LiveCode.create(session_id=session.id, code=code, expires_at=expires_at)
+        return code
+
+    async def claim(self, code: str, fan_id: int) -> int:
+        """Points for a code heard on air, once per fan and code; returns the points."""
+        found = await LiveCode.get_or_none(code=code.strip().upper()[:16])
+        if found is None:
+            raise InvalidInput(f"{code.strip()[:16]!r} is not a live code")
+        if found.expires_at <= self.clock.now():
+            raise InvalidState("that live code has expired: listen for the next one")
+        points = self.recognition.rules.code_points
+        if not await self.recognition.award(fan_id, points, "live_code", f"code:{found.id}"):
+            raise InvalidState("you claimed that code already")
+        await self._attend(found.session_id, fan_id)
+        return points
+
+    async def check_in(self, fan_id: int) -> LiveView:
+        """A fan says they are listening to the session on air now."""
+        session = await self._live()
+        await self._attend(session.id, fan_id)
+        return _view(session)
+
+    async def summary(self, session_id: int) -> LiveSummary:
+        session = await _get(session_id)
+        started = session.started_at
+        if started is None:
+            return LiveSummary(0, 0, 0, 0, None)
+        ended = session.ended_at or self.clock.now()
+        codes = [
+            f"code:{i}"
+            for i in await LiveCode.filter(session_id=session_id).values_list("id", flat=True)
+        ]
+        claims = (
+            await LedgerEntry.filter(reason="live_code", source_id__in=codes).count()
+            if codes
+            else 0
+        )
+        paid = await Order.filter(
+            created_at__gte=started, created_at__lte=ended + AFTER_WINDOW
+        ).values_list("created_at", flat=True)
+        minutes = [(moment - started).total_seconds() / 60 for moment in paid]  # type: ignore[operator]
+        return LiveSummary(
+            listeners=await Attendance.filter(session_id=session_id).count(),
+            code_claims=claims,
+            orders_during=sum(moment <= ended for moment in paid),  # type: ignore[operator]
+            orders_within_24h=len(paid),
+            median_minutes_to_paid=round(statistics.median(minutes), 1) if minutes else None,
+        )
+
+    async def _attend(self, session_id: int, fan_id: int) -> None:
+        with contextlib.suppress(IntegrityError):  # there already: once is enough
+            await Attendance.create(
+                session_id=session_id, fan_id=fan_id, first_seen_at=self.clock.now()
+            )
+
+    async def _live(self) -> LiveSession:
+        session = await LiveSession.filter(status=LiveStatus.LIVE).order_by("-started_at").first()
+        if session is None:
+            raise InvalidState("there is no live session right now")
+        return session
+
+    async def _move(
+        self, session_id: int, was: LiveStatus, to: LiveStatus, **stamps: datetime
+    ) -> LiveView:
+        moved = await LiveSession.filter(id=session_id, status=was).update(status=to, **stamps)
+        session = await _get(session_id)
+        if not moved:
+            raise InvalidState(f"session #{session_id} is {session.status}, not {was}")
+        return _view(session)
+
+
+async def _get(session_id: int) -> LiveSession:
+    session = await LiveSession.get_or_none(id=session_id)
+    if session is None:
+        raise NotFound(f"there is no live session #{session_id}")
+    return session
+
+
+def _view(session: LiveSession) -> LiveView:
+    return LiveView(
+        session.id,
+        session.title,
+        session.status.value,
+        session.starts_at,
+        session.planned_minutes,
+        session.drop_id,
+    )

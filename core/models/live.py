@@ -1,0 +1,71 @@
+"""Live audio sessions, the codes said on air, and who was there."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from core.models.drops import Drop
+from core.models.fans import Fan
+
+
+class LiveStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+class LiveSession(Model):
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=120)
+    starts_at = fields.DatetimeField()
+    planned_minutes = fields.IntField(default=30)
+    drop: fields.ForeignKeyNullableRelation[Drop] = fields.ForeignKeyField(
+        "models.Drop", related_name="live_sessions", null=True, on_delete=fields.SET_NULL
+    )
+    drop_id: int | None
+    status = fields.CharEnumField(LiveStatus, default=LiveStatus.SCHEDULED, max_length=16)
+    started_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "live_session"
+
+
+class LiveCode(Model):
+    """A short code the creator says on air: fans who send it in time earn points."""
+
+    id = fields.IntField(primary_key=True)
+    session: fields.ForeignKeyRelation[LiveSession] = fields.ForeignKeyField(
+        "models.LiveSession", related_name="codes", on_delete=fields.CASCADE
+    )
+    session_id: int
+    code = fields.CharField(max_length=16, unique=True)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "live_code"
+
+
+class Attendance(Model):
+    """A fan who was at a session (checked in, claimed a code, or listened)."""
+
+    id = fields.IntField(primary_key=True)
+    session: fields.ForeignKeyRelation[LiveSession] = fields.ForeignKeyField(
+        "models.LiveSession", related_name="attendance", on_delete=fields.CASCADE
+    )
+    session_id: int
+    fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
+        "models.Fan", related_name="attendance", on_delete=fields.CASCADE
+    )
+    fan_id: int
+    first_seen_at = fields.DatetimeField()
+    minutes = fields.IntField(default=0)
+
+    class Meta:
+        table = "attendance"
+        unique_together = (("session", "fan"),)

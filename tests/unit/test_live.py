@@ -1,0 +1,93 @@
+"""Live sessions: each step once, codes said on air earn points once, and the summary
+counts what the session did."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.drops.payments import PaymentReceived
+from core.errors import InvalidInput, InvalidState, NotFound
+from core.models import Attendance
+from tests.builders import fans, open_drop, tier
+
+
+async def on_air(world, drop_id: int | None = None):
+    starts = world.clock.now() + timedelta(minutes=10)
+    session = await world.core.live.schedule("Friday listening", starts, drop_id=drop_id)
+    world.clock.advance(minutes=10)
+    return await world.core.live.start(session.id)
+
+
+async def test_a_session_goes_live_once_and_ends_once(world):
+    session = await on_air(world)
+    assert session.status == "live"
+    with pytest.raises(InvalidState, match="is live, not scheduled"):
+        await world.core.live.start(session.id)
+    with pytest.raises(InvalidState, match="is live, not scheduled"):
+        await world.core.live.cancel(session.id)
+    await world.core.live.end(session.id)
+    with pytest.raises(InvalidState, match="is ended, not live"):
+        await world.core.live.end(session.id)
+
+
+async def test_bad_sessions_are_refused(world):
+    now = world.clock.now()
+    with pytest.raises(InvalidInput, match="future time"):
+        await world.core.live.schedule("Late", now - timedelta(minutes=1))
+    with pytest.raises(InvalidInput, match="5 to 240 minutes"):
+        await world.core.live.schedule("Long", now + timedelta(hours=1), minutes=600)
+    with pytest.raises(NotFound, match="no drop #9"):
+        await world.core.live.schedule("Drop", now + timedelta(hours=1), drop_id=9)
+    planned = await world.core.live.schedule("Later", now + timedelta(hours=1))
+    with pytest.raises(InvalidState, match="is scheduled, not live"):
+        await world.core.live.end(planned.id)
+    with pytest.raises(NotFound, match="no live session #99"):
+        await world.core.live.start(99)
+
+
+async def test_a_live_code_earns_points_once_and_only_while_it_lasts(world):
+    [fan, late] = await fans(2)
+    with pytest.raises(InvalidState, match="no live session right now"):
+        await world.core.live.new_code()
+    with pytest.raises(InvalidState, match="no live session right now"):
+        await world.core.live.check_in(fan)
+    session = await on_air(world)
+    code = await world.core.live.new_code(minutes=5)
+    assert await world.core.live.claim(code.lower(), fan) == 10
+    with pytest.raises(InvalidState, match="claimed that code already"):
+        await world.core.live.claim(code, fan)
+    with pytest.raises(InvalidInput, match="not a live code"):
+        await world.core.live.claim("ZZZZZZ", fan)
+    world.clock.advance(minutes=6)
+    with pytest.raises(InvalidState, match="expired"):
+        await world.core.live.claim(code, late)
+    assert await world.core.recognition.points(fan) == 10
+    assert await world.core.recognition.points(late) == 0
+    await world.core.live.check_in(late)
+    await world.core.live.check_in(late)
+    assert await Attendance.filter(session_id=session.id).count() == 2
+
+
+async def test_the_summary_counts_listeners_claims_and_orders_after_the_start(world):
+    drop = await open_drop(world.core, tier(stock=10))
+    buyers = await fans(3)
+    session = await on_air(world, drop.id)
+    code = await world.core.live.new_code()
+    for fan in buyers[:2]:
+        await world.core.live.claim(code, fan)
+    for minutes, fan in ((4, buyers[0]), (8, buyers[1])):
+        world.clock.advance(minutes=minutes)
+        hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+        await world.core.payments.settle(
+            PaymentReceived(f"pi_{fan}", "stripe", hold.id, hold.price)
+        )
+    summary = await world.core.live.end(session.id)
+    world.clock.advance(hours=2)
+    hold = await world.core.holds.reserve(drop.tiers[0].id, buyers[2])
+    await world.core.payments.settle(PaymentReceived("pi_after", "stripe", hold.id, hold.price))
+    assert (summary.listeners, summary.code_claims, summary.orders_during) == (2, 2, 2)
+    assert summary.median_minutes_to_paid == 8.0  # paid 4 and 12 minutes in
+    later = await world.core.live.summary(session.id)
+    assert (later.orders_during, later.orders_within_24h) == (2, 3)
