@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core import messages
 from core.fans import FanProfile
+from core.live import LiveSummary
 from core.messages import FanMessage
 
 
@@ -87,3 +88,13 @@ def link_code_text(code: str, elsewhere: str) -> str:
 
 
 LINKED = "Linked: your accounts are one now. /me shows everything together."
+
+
+def live_summary_text(summary: LiveSummary) -> str:
+    median = summary.median_minutes_to_paid
+    return (
+        f"listeners {summary.listeners}, minutes listened {summary.minutes_listened}, "
+        f"live-code claims {summary.code_claims}, orders during {summary.orders_during}, "
+        f"within 24 h after {summary.orders_within_24h}, median minutes from start to paid "
+        f"{median if median is not None else '-'}"
+    )

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from adapters import wording
 from bots.bootstrap import App
 from bots.wired import with_app
 from core.live import LiveSummary, LiveView
@@ -66,9 +67,4 @@ def _show(session: LiveView) -> None:
 
 
 def _summary(summary: LiveSummary) -> None:
-    median = summary.median_minutes_to_paid
-    out.print(
-        f"listeners {summary.listeners}, live-code claims {summary.code_claims}, "
-        f"orders during {summary.orders_during}, within 24 h after {summary.orders_within_24h}, "
-        f"median minutes from start to paid {median if median is not None else '-'}"
-    )
+    out.print(wording.live_summary_text(summary))

@@ -47,6 +47,7 @@ class LiveSummary:
     """What a session did, for the creator at its end."""
 
     listeners: int
+    minutes_listened: int
     code_claims: int
     orders_during: int
     orders_within_24h: int
@@ -74,10 +75,15 @@ class LiveSessions:
         )
         return _view(session)
 
-    async def start(self, session_id: int) -> LiveView:
+    async def start(self, session_id: int, *, voice_channel_ref: str | None = None) -> LiveView:
+        """Go live; on Discord, who is in `voice_channel_ref` from now on is listening."""
         now = self.clock.now()
         session = await self._move(
-            session_id, LiveStatus.SCHEDULED, LiveStatus.LIVE, started_at=now
+            session_id,
+            LiveStatus.SCHEDULED,
+            LiveStatus.LIVE,
+            started_at=now,
+            voice_channel_ref=voice_channel_ref,
         )
         await self.bus.publish(LiveStarted(now, session.id, session.title, session.drop_id))
         return session
@@ -85,6 +91,11 @@ class LiveSessions:
     async def end(self, session_id: int) -> LiveSummary:
         now = self.clock.now()
         session = await self._move(session_id, LiveStatus.LIVE, LiveStatus.ENDED, ended_at=now)
+        for listening in await Attendance.filter(
+            session_id=session.id, listening_since__isnull=False
+        ):
+            await self._stop_listening(listening)
+        await self._award_minutes(session.id)
         summary = await self.summary(session.id)
         await self.bus.publish(LiveEnded(now, session.id, session.title))
         return summary
@@ -119,11 +130,51 @@ class LiveSessions:
         await self._attend(session.id, fan_id)
         return _view(session)
 
+    async def joined_voice(self, channel_ref: str, fan_id: int) -> None:
+        """A fan entered the live session's voice channel: minutes count from now."""
+        session = await LiveSession.get_or_none(
+            status=LiveStatus.LIVE, voice_channel_ref=channel_ref
+        )
+        if session is None:
+            return
+        await self._attend(session.id, fan_id)
+        await Attendance.filter(
+            session_id=session.id, fan_id=fan_id, listening_since__isnull=True
+        ).update(listening_since=self.clock.now())
+
+    async def left_voice(self, channel_ref: str, fan_id: int) -> None:
+        listening = await Attendance.get_or_none(
+            session__voice_channel_ref=channel_ref,
+            session__status=LiveStatus.LIVE,
+            fan_id=fan_id,
+            listening_since__isnull=False,
+        )
+        if listening is not None:
+            await self._stop_listening(listening)
+
+    async def _stop_listening(self, listening: Attendance) -> None:
+        """Close a listening interval once, adding its whole minutes."""
+        since = listening.listening_since
+        assert since is not None
+        minutes = int((self.clock.now() - since).total_seconds() // 60)
+        await Attendance.filter(id=listening.id, listening_since=since).update(
+            listening_since=None, minutes=listening.minutes + minutes
+        )
+
+    async def _award_minutes(self, session_id: int) -> None:
+        rules = self.recognition.rules
+        for fan_id, minutes in await Attendance.filter(
+            session_id=session_id, minutes__gt=0
+        ).values_list("fan_id", "minutes"):
+            points = min(minutes, rules.minutes_cap) * rules.points_per_minute
+            if points:
+                await self.recognition.award(fan_id, points, "minutes", f"live:{session_id}")
+
     async def summary(self, session_id: int) -> LiveSummary:
         session = await _get(session_id)
         started = session.started_at
         if started is None:
-            return LiveSummary(0, 0, 0, 0, None)
+            return LiveSummary(0, 0, 0, 0, 0, None)
         ended = session.ended_at or self.clock.now()
         codes = [
             f"code:{i}"
@@ -138,8 +189,12 @@ class LiveSessions:
             created_at__gte=started, created_at__lte=ended + AFTER_WINDOW
         ).values_list("created_at", flat=True)
         minutes = [(moment - started).total_seconds() / 60 for moment in paid]  # type: ignore[operator]
+        listened: list[int] = list(
+            await Attendance.filter(session_id=session_id).values_list("minutes", flat=True)  # type: ignore[arg-type]
+        )
         return LiveSummary(
-            listeners=await Attendance.filter(session_id=session_id).count(),
+            listeners=len(listened),
+            minutes_listened=sum(listened),
             code_claims=claims,
             orders_during=sum(moment <= ended for moment in paid),  # type: ignore[operator]
             orders_within_24h=len(paid),
@@ -159,9 +214,9 @@ class LiveSessions:
         return session
 
     async def _move(
-        self, session_id: int, was: LiveStatus, to: LiveStatus, **stamps: datetime
+        self, session_id: int, was: LiveStatus, to: LiveStatus, **changes: object
     ) -> LiveView:
-        moved = await LiveSession.filter(id=session_id, status=was).update(status=to, **stamps)
+        moved = await LiveSession.filter(id=session_id, status=was).update(status=to, **changes)
         session = await _get(session_id)
         if not moved:
             raise InvalidState(f"session #{session_id} is {session.status}, not {was}")

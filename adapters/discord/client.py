@@ -11,6 +11,7 @@ from discord import app_commands
 
 from config import Settings
 from core.app import Core
+from core.fans import fan_for
 from core.models import Community, Platform
 
 log = structlog.get_logger(__name__)
@@ -54,6 +55,18 @@ class DropcastDiscord(discord.AutoShardedClient):
         await connect(guild)
         self.tree.copy_global_to(guild=guild)
         await self.tree.sync(guild=guild)
+
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        """Who is in a live session's voice channel, and for how long."""
+        if before.channel == after.channel:
+            return  # muted, deafened: still listening
+        fan_id = await fan_for(Platform.DISCORD, str(member.id), member.display_name)
+        if before.channel is not None:
+            await self.core.live.left_voice(str(before.channel.id), fan_id)
+        if after.channel is not None:
+            await self.core.live.joined_voice(str(after.channel.id), fan_id)
 
 
 async def connect(guild: discord.Guild) -> Community:

@@ -110,6 +110,58 @@ async def link(interaction: discord.Interaction, code: str | None = None) -> Non
     await say(interaction, wording.LINKED)
 
 
+@app_commands.command(description="Claim a code you heard on the live session")
+async def claim(interaction: discord.Interaction, code: str) -> None:
+    try:
+        points = await core_of(interaction).live.claim(code, await fan_of(interaction))
+    except DropcastError as refusal:
+        await say(interaction, f"{refusal}.")
+        return
+    await say(interaction, f"Heard it! +{points} points. /me shows your total.")
+
+
+live = app_commands.Group(
+    name="live", description="Run live sessions", default_permissions=ADMIN_ONLY, guild_only=True
+)
+
+
+@live.command(name="start", description="Go live; listeners in the voice channel earn points")
+@app_commands.check(admins_only)
+async def live_start(
+    interaction: discord.Interaction,
+    number: int,
+    channel: discord.VoiceChannel | discord.StageChannel,
+) -> None:
+    try:
+        session = await core_of(interaction).live.start(number, voice_channel_ref=str(channel.id))
+    except DropcastError as error:
+        await say(interaction, f"{error}.")
+        return
+    await say(interaction, f"{session.title} is live in {channel.mention}.")
+
+
+@live.command(name="code", description="A code to say on air; fans /claim it for points")
+@app_commands.check(admins_only)
+async def live_code(interaction: discord.Interaction) -> None:
+    try:
+        code = await core_of(interaction).live.new_code()
+    except DropcastError as error:
+        await say(interaction, f"{error}: /live start it first.")
+        return
+    await say(interaction, f"Say this on air: {code} (valid 5 minutes). Fans send /claim {code}.")
+
+
+@live.command(name="end", description="End the session and see what it did")
+@app_commands.check(admins_only)
+async def live_end(interaction: discord.Interaction, number: int) -> None:
+    try:
+        summary = await core_of(interaction).live.end(number)
+    except DropcastError as error:
+        await say(interaction, f"{error}.")
+        return
+    await say(interaction, wording.live_summary_text(summary))
+
+
 drop = app_commands.Group(
     name="drop", description="Run drops", default_permissions=ADMIN_ONLY, guild_only=True
 )
@@ -284,6 +336,8 @@ def register(tree: app_commands.CommandTree[Any]) -> None:
         me,
         dm,
         link,
+        claim,
+        live,
         drop,
         setup,
     ]

@@ -28,6 +28,7 @@ class LiveSession(Model):
     )
     drop_id: int | None
     status = fields.CharEnumField(LiveStatus, default=LiveStatus.SCHEDULED, max_length=16)
+    voice_channel_ref = fields.CharField(max_length=64, null=True)  # where Discord listens
     started_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -64,7 +65,8 @@ class Attendance(Model):
     )
     fan_id: int
     first_seen_at = fields.DatetimeField()
-    minutes = fields.IntField(default=0)
+    minutes = fields.IntField(default=0)  # listened, in intervals already closed
+    listening_since = fields.DatetimeField(null=True)  # in the voice channel now
 
     class Meta:
         table = "attendance"

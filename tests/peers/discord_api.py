@@ -24,6 +24,7 @@ APP_ID = "900000000000000001"
 BOT_ID = "800000000000000001"
 GUILD_ID = "700000000000000001"
 DROPS_CHANNEL = "710000000000000001"
+STAGE_CHANNEL = "710000000000000002"
 OWNER = "600000000000000001"
 BOT_USER = {"id": BOT_ID, "username": "Dropcast", "discriminator": "0", "global_name": None,
             "avatar": None, "bot": True, "flags": 0}  # fmt: skip
@@ -251,6 +252,15 @@ class DiscordApi:
         for socket in list(self._sockets):
             await self._dispatch(socket, event, data)
 
+    async def voice(self, user_id: str, channel_id: str | None) -> None:
+        """A member joins (or, with None, leaves) a voice channel."""
+        state = {"guild_id": GUILD_ID, "channel_id": channel_id, "user_id": user_id,
+                 "member": self.member(user_id), "session_id": f"voice-{user_id}",
+                 "deaf": False, "mute": False, "self_deaf": False, "self_mute": False,
+                 "self_video": False, "suppress": False,
+                 "request_to_speak_timestamp": None}  # fmt: skip
+        await self.dispatch("VOICE_STATE_UPDATE", state)
+
     async def bot_added_to(self, guild_id: str, name: str) -> None:
         """Someone adds the bot to another server while it runs."""
         guild = {**self._guild(), "id": guild_id, "name": name}
@@ -261,11 +271,14 @@ class DiscordApi:
         channel = {"id": DROPS_CHANNEL, "type": 0, "guild_id": GUILD_ID, "name": "drops",
                    "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None,
                    "topic": None, "rate_limit_per_user": 0, "last_message_id": None}  # fmt: skip
+        stage = {"id": STAGE_CHANNEL, "type": 2, "guild_id": GUILD_ID, "name": "Live room",
+                 "position": 1, "permission_overwrites": [], "nsfw": False, "parent_id": None,
+                 "bitrate": 64000, "user_limit": 0, "rtc_region": None}  # fmt: skip
         bot_member = {"user": BOT_USER, "roles": sorted(self.member_roles[BOT_ID]),
                       "joined_at": now_iso(), "deaf": False, "mute": False, "flags": 0}  # fmt: skip
         return {
             "id": GUILD_ID, "name": "Fan Club", "icon": None, "owner_id": OWNER,
-            "roles": self.roles, "channels": [channel], "members": [bot_member],
+            "roles": self.roles, "channels": [channel, stage], "members": [bot_member],
             "member_count": 2, "emojis": [], "stickers": [], "features": [],
             "premium_tier": 0, "unavailable": False, "large": False, "joined_at": now_iso(),
             "voice_states": [], "threads": [], "stage_instances": [],

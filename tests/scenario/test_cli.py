@@ -224,7 +224,7 @@ def test_a_creator_runs_a_live_session_from_the_command_line(tmp_path):
     again = dropcast(tmp_path, "live", "start", "1")
     assert "session #1 is live, not scheduled" in again.stderr
     ended = dropcast(tmp_path, "live", "end", "1")
-    assert "listeners 0, live-code claims 0, orders during 0" in ended.stdout
+    assert "listeners 0, minutes listened 0, live-code claims 0, orders during 0" in ended.stdout
     late = dropcast(tmp_path, "live", "schedule", "Past", "--starts-at", "2020-01-01T10:00+00:00")
     assert late.returncode == 1
     assert "future time" in late.stderr

@@ -9,6 +9,7 @@ import sys
 from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,14 +20,28 @@ from config import Settings, load_settings
 from core.drops.payments import PaymentReceived
 from core.drops.specs import TierSpec
 from core.drops.views import list_drops
-from core.models import Community, HoldStatus, Platform, PlatformAccount, Reservation
+from core.models import (
+    Attendance,
+    Community,
+    HoldStatus,
+    Platform,
+    PlatformAccount,
+    Reservation,
+)
 from core.money import Money
 from tests.builders import open_drop, tier
-from tests.peers.discord_api import DROPS_CHANNEL, GUILD_ID, ApiError, DiscordApi, Message
+from tests.peers.discord_api import (
+    DROPS_CHANNEL,
+    GUILD_ID,
+    STAGE_CHANNEL,
+    ApiError,
+    DiscordApi,
+    Message,
+)
 
 FAN, CREATOR = "500000000000000001", "600000000000000001"
 INSIDER_ROLE, MODS_ROLE = "720000000000000002", "720000000000000003"
-COMMANDS = {"drops", "buy", "me", "dm", "link", "drop", "setup"}
+COMMANDS = {"drops", "buy", "me", "dm", "link", "claim", "live", "drop", "setup"}
 OPENS = "Opens: now, +30m, or 2026-12-01T18:00+01:00"
 
 
@@ -315,5 +330,50 @@ async def test_dropcast_discord_sync_publishes_the_commands_globally(database_ur
         )
         out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, err.decode()
-    assert "Published 7 commands globally." in out.decode()
+    assert "Published 9 commands globally." in out.decode()
     assert {c["name"] for c in peer.commands["global"]} == COMMANDS
+
+
+async def test_listeners_in_the_stage_and_codes_said_on_air_earn_points(guild):
+    starts = guild.clock.now() + timedelta(minutes=5)
+    session = await guild.app.core.live.schedule("Friday listening", starts)
+    guild.clock.advance(minutes=5)
+    stage = option("channel", STAGE_CHANNEL, 7)
+    refused = await guild.command(FAN, "live start", option("number", session.id, 4), stage)
+    assert refused.text() == "Only the creator's admins can do that."
+    started = await guild.command(
+        CREATOR, "live start", option("number", session.id, 4), stage, admin=True
+    )
+    assert f"Friday listening is live in <#{STAGE_CHANNEL}>" in started.text()
+    await guild.peer.voice(FAN, STAGE_CHANNEL)
+    account = await listening(FAN, now=True)
+    guild.clock.advance(minutes=12)
+    said = (await guild.command(CREATOR, "live code", admin=True)).text()
+    code = said.split("Say this on air: ")[1][:6]
+    assert (
+        (await guild.command(FAN, "claim", option("code", code)))
+        .text()
+        .startswith("Heard it! +10 points")
+    )
+    assert (
+        "claimed that code already"
+        in (await guild.command(FAN, "claim", option("code", code))).text()
+    )
+    await guild.peer.voice(FAN, None)
+    await listening(FAN, now=False)
+    ended = await guild.command(CREATOR, "live end", option("number", session.id, 4), admin=True)
+    assert "listeners 1, minutes listened 12, live-code claims 1" in ended.text()
+    assert await guild.app.core.recognition.points(account.fan_id) == 22
+
+
+async def listening(user: str, now: bool) -> PlatformAccount:
+    """Voice events get no reply: wait until the bot has counted the listener in (or out)."""
+    async with asyncio.timeout(5):
+        while True:
+            account = await PlatformAccount.get_or_none(
+                platform=Platform.DISCORD, platform_user_id=user
+            )
+            open_ = Attendance.filter(fan_id=account.fan_id if account else 0)
+            if account and await open_.filter(listening_since__isnull=not now).exists():
+                return account
+            await asyncio.sleep(0.01)

@@ -91,3 +91,24 @@ async def test_the_summary_counts_listeners_claims_and_orders_after_the_start(wo
     assert summary.median_minutes_to_paid == 8.0  # paid 4 and 12 minutes in
     later = await world.core.live.summary(session.id)
     assert (later.orders_during, later.orders_within_24h) == (2, 3)
+
+
+async def test_minutes_in_the_voice_channel_earn_points_up_to_the_cap(world):
+    [stayed, popped_in, marathon] = await fans(3)
+    starts = world.clock.now() + timedelta(minutes=1)
+    session = await world.core.live.schedule("Stage", starts)
+    world.clock.advance(minutes=1)
+    await world.core.live.joined_voice("stage-1", stayed)  # not live yet: not counted
+    await world.core.live.start(session.id, voice_channel_ref="stage-1")
+    for fan in (stayed, popped_in, marathon):
+        await world.core.live.joined_voice("stage-1", fan)
+    await world.core.live.joined_voice("other-channel", stayed)  # another channel: ignored
+    world.clock.advance(minutes=3)
+    await world.core.live.left_voice("stage-1", popped_in)
+    await world.core.live.left_voice("stage-1", popped_in)  # a repeated event adds nothing
+    world.clock.advance(minutes=57)
+    await world.core.live.left_voice("stage-1", stayed)
+    summary = await world.core.live.end(session.id)  # the marathon listener is still in
+    points = [await world.core.recognition.points(fan) for fan in (stayed, popped_in, marathon)]
+    assert points == [40, 3, 40]  # a minute a point, at most 40 a session
+    assert (summary.listeners, summary.minutes_listened) == (3, 123)
