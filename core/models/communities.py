@@ -7,6 +7,7 @@ from tortoise.models import Model
 
 from core.models.drops import Drop
 from core.models.fans import Platform
+from core.models.live import LiveSession
 
 
 class Community(Model):
@@ -24,20 +25,25 @@ class Community(Model):
 
 
 class Post(Model):
-    """Where a drop was announced in a community, so later changes edit that post in place."""
+    """Where a drop (or a live session) was announced in a community, so later changes edit
+    that post in place."""
 
     id = fields.IntField(primary_key=True)
     community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
         "models.Community", related_name="posts", on_delete=fields.CASCADE
     )
     community_id: int
-    drop: fields.ForeignKeyRelation[Drop] = fields.ForeignKeyField(
-        "models.Drop", related_name="posts", on_delete=fields.CASCADE
+    drop: fields.ForeignKeyNullableRelation[Drop] = fields.ForeignKeyField(
+        "models.Drop", related_name="posts", on_delete=fields.CASCADE, null=True
     )
-    drop_id: int
+    drop_id: int | None
+    session: fields.ForeignKeyNullableRelation[LiveSession] = fields.ForeignKeyField(
+        "models.LiveSession", related_name="posts", on_delete=fields.CASCADE, null=True
+    )
+    session_id: int | None
     message_ref = fields.CharField(max_length=64)
     shown = fields.TextField(default="")  # the text last posted: unchanged text is not re-sent
 
     class Meta:
         table = "post"
-        unique_together = (("community", "drop"),)
+        unique_together = (("community", "drop"), ("community", "session"))

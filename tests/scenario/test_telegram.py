@@ -220,6 +220,7 @@ async def test_a_perk_chat_lets_each_buyer_in_alone_and_a_refund_takes_them_out(
         lambda: [m for m in bot.peer.to(FAN) if "You are in" in m.text]
     )
     link = invite[0].button("Join")["url"]
+    await bot.peer.wait_for(lambda: [m for m in bot.peer.to(FAN) if m.text.startswith("Paid:")])
     made = bot.peer.invite_links[link]
     assert made["member_limit"] == 1
     assert made["expire_date"] == int(bot.clock.now().timestamp()) + 24 * 3600
