@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.messages import DropAnnouncement, FanMessage
+from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement
 from core.ports import Announcer, FanMessenger
 
 
@@ -17,6 +17,10 @@ class EveryAnnouncer:
     async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
         for announcer in self.announcers:
             await announcer.announce(community_id, announcement)
+
+    async def announce_live(self, community_id: int, announcement: LiveAnnouncement) -> None:
+        for announcer in self.announcers:
+            await announcer.announce_live(community_id, announcement)
 
 
 class FirstReachable:

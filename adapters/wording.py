@@ -55,6 +55,11 @@ def fan_text(message: FanMessage) -> str:
             )
         case messages.PerkTakenBack():
             return f"Your access to {message.title} ended with your order."
+        case messages.LiveReminder():
+            when = {"day": "tomorrow", "soon": "in ten minutes"}.get(message.stage)
+            if when is None:
+                return f"🔴 {message.title} is live now: come and listen!"
+            return f"Reminder: {message.title} goes live {when}, at {message.starts_at:%H:%M} UTC."
     raise TypeError(f"no wording for {type(message).__name__}")
 
 

@@ -94,6 +94,7 @@ async def serve_clock(
         # countdown posts move on (an adapter edits a post only when its text changed);
         # perk changes a platform refused earlier, or a stopped process left, are retried
         jobs = ((core.tick, every), (core.drops.refresh_countdowns, COUNTDOWN_SECONDS),
+                (core.live.refresh_countdowns, COUNTDOWN_SECONDS),
                 (core.perks.sweep, PERK_SWEEP_SECONDS))  # fmt: skip
         for job, seconds in jobs:
             scheduler.add_job(

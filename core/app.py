@@ -39,6 +39,7 @@ class Core:
         await self.drops.close_due()
         await self.holds.expire_due()
         await self.payments.retry_refunds()
+        await self.live.remind_due()
 
 
 def build_core(
@@ -75,5 +76,5 @@ def build_core(
         perks=perk_service,
         recognition=recognition,
         linking=Linking(clock, recognition, perk_service),
-        live=LiveSessions(clock, bus, recognition),
+        live=LiveSessions(clock, bus, recognition, messenger),
     )

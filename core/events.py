@@ -186,3 +186,15 @@ class LiveStarted(DomainEvent):
 class LiveEnded(DomainEvent):
     session_id: int
     title: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveScheduled(DomainEvent):
+    session_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCancelled(DomainEvent):
+    session_id: int
+    title: str

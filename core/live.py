@@ -11,11 +11,13 @@ from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
+from core import sql
 from core.bus import EventBus
 from core.drops.specs import check_title
 from core.errors import InvalidInput, InvalidState, NotFound
-from core.events import LiveEnded, LiveStarted
+from core.events import LiveCancelled, LiveEnded, LiveScheduled, LiveStarted
 from core.linking import ALPHABET
+from core.messages import LiveReminder
 from core.models import (
     Attendance,
     Drop,
@@ -24,8 +26,9 @@ from core.models import (
     LiveSession,
     LiveStatus,
     Order,
+    Rsvp,
 )
-from core.ports import Clock
+from core.ports import Clock, FanMessenger
 from core.recognition import Recognition
 
 CODE_MINUTES = 5
@@ -54,11 +57,22 @@ class LiveSummary:
     median_minutes_to_paid: float | None
 
 
+# reminders to those who said they would come: (stage, how long before the start)
+REMINDERS = (("day", timedelta(hours=24)), ("soon", timedelta(minutes=10)))
+_REMINDED = (
+    'UPDATE "rsvp" SET "reminded_{stage}_at" = {{0}} WHERE "id" = {{1}} '
+    'AND "reminded_{stage}_at" IS NULL RETURNING "id"'
+)
+
+
 class LiveSessions:
-    def __init__(self, clock: Clock, bus: EventBus, recognition: Recognition) -> None:
+    def __init__(
+        self, clock: Clock, bus: EventBus, recognition: Recognition, messenger: FanMessenger
+    ) -> None:
         self.clock = clock
         self.bus = bus
         self.recognition = recognition
+        self.messenger = messenger
 
     async def schedule(
         self, title: str, starts_at: datetime, *, minutes: int = 30, drop_id: int | None = None
@@ -73,6 +87,7 @@ class LiveSessions:
         session = await LiveSession.create(
             title=title, starts_at=starts_at, planned_minutes=minutes, drop_id=drop_id
         )
+        await self.bus.publish(LiveScheduled(self.clock.now(), session.id, session.title))
         return _view(session)
 
     async def start(self, session_id: int, *, voice_channel_ref: str | None = None) -> LiveView:
@@ -101,7 +116,56 @@ class LiveSessions:
         return summary
 
     async def cancel(self, session_id: int) -> LiveView:
-        return await self._move(session_id, LiveStatus.SCHEDULED, LiveStatus.CANCELLED)
+        session = await self._move(session_id, LiveStatus.SCHEDULED, LiveStatus.CANCELLED)
+        await self.bus.publish(LiveCancelled(self.clock.now(), session.id, session.title))
+        return session
+
+    async def refresh_countdowns(self) -> int:
+        """Bring the posts of scheduled sessions up to date (adapters edit what changed)."""
+        scheduled = await LiveSession.filter(status=LiveStatus.SCHEDULED)
+        now = self.clock.now()
+        await self.bus.publish(*(LiveScheduled(now, s.id, s.title) for s in scheduled))
+        return len(scheduled)
+
+    async def rsvp(self, session_id: int, fan_id: int) -> LiveView:
+        """The fan will be there: they get reminders a day and ten minutes before, and at
+        the start. Saying it twice changes nothing."""
+        session = await _get(session_id)
+        if session.status != LiveStatus.SCHEDULED:
+            raise InvalidState(f"{session.title} is {session.status}: too late to sign up")
+        with contextlib.suppress(IntegrityError):
+            await Rsvp.create(session_id=session_id, fan_id=fan_id, created_at=self.clock.now())
+        return _view(session)
+
+    async def remind_due(self) -> int:
+        """Send each reminder that is due, once (the stamp is claimed before sending);
+        derived from the database, so a restarted or second clock sends nothing twice."""
+        now, sent = self.clock.now(), 0
+        for stage, before in REMINDERS:
+            due = Rsvp.filter(
+                session__status=LiveStatus.SCHEDULED,
+                session__starts_at__lte=now + before,
+                session__starts_at__gt=now,
+                **{f"reminded_{stage}_at__isnull": True},
+            )
+            sent += await self._remind(await due.select_related("session"), stage, now)
+        started = Rsvp.filter(session__status=LiveStatus.LIVE, reminded_start_at__isnull=True)
+        sent += await self._remind(await started.select_related("session"), "start", now)
+        return sent
+
+    async def _remind(self, rsvps: list[Rsvp], stage: str, now: datetime) -> int:
+        sent = 0
+        for rsvp in rsvps:
+            # a sign-up after a stage's moment gets the next stage only
+            if stage == "day" and rsvp.session.starts_at - now <= REMINDERS[1][1]:
+                continue
+            if not await sql.rows(_REMINDED.format(stage=stage), now, rsvp.id):
+                continue
+            session = rsvp.session
+            words = "now" if stage == "start" else stage
+            reminder = LiveReminder(session.id, session.title, session.starts_at, words)
+            sent += await self.messenger.send(rsvp.fan_id, reminder)
+        return sent
 
     async def new_code(self, minutes: int = CODE_MINUTES) -> str:
         """A code for the session on air now, to say out loud; valid for `minutes`."""

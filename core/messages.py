@@ -29,6 +29,18 @@ class DropAnnouncement:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveAnnouncement:
+    """A live session's public post: its countdown, then *Live now* with the drop it
+    features (if any), then that it ended or was called off."""
+
+    session_id: int
+    title: str
+    status: str
+    starts_at: datetime
+    drop: DropAnnouncement | None
+
+
+@dataclass(frozen=True, slots=True)
 class PayLinkOffer:
     """A hold is waiting for the fan's payment at `url` until `expires_at`."""
 
@@ -116,6 +128,16 @@ class PerkTakenBack:
     title: str
 
 
+@dataclass(frozen=True, slots=True)
+class LiveReminder:
+    """To a fan who said they would be there: `stage` is "day", "soon" or "now"."""
+
+    session_id: int
+    title: str
+    starts_at: datetime
+    stage: str
+
+
 FanMessage = (
     PayLinkOffer
     | HoldLapsed
@@ -127,6 +149,7 @@ FanMessage = (
     | PaymentNotCompleted
     | PerkGranted
     | PerkTakenBack
+    | LiveReminder
 )
 
 

@@ -19,6 +19,10 @@ from core.events import (
     HoldCancelled,
     HoldExpired,
     HoldPlaced,
+    LiveCancelled,
+    LiveEnded,
+    LiveScheduled,
+    LiveStarted,
     OrderPaid,
     OrderReversed,
     OrderShipped,
@@ -29,12 +33,13 @@ from core.events import (
 from core.messages import (
     HoldCalledOff,
     HoldLapsed,
+    LiveAnnouncement,
     OrderConfirmed,
     PayLinkOffer,
     PaymentReturned,
     PaymentUnderReview,
 )
-from core.models import Community, DropTier, Reservation
+from core.models import Community, DropTier, LiveSession, Reservation
 from core.money import STARS
 from core.ports import Announcer, FanMessenger, PayLinks
 
@@ -42,6 +47,7 @@ log = structlog.get_logger(__name__)
 
 _DELIVERED = 'UPDATE "order" SET "delivered_at" = {0} WHERE "id" = {1} AND "delivered_at" IS NULL'
 
+LiveChange = LiveScheduled | LiveStarted | LiveEnded | LiveCancelled
 DropChange = (
     DropAnnounced
     | DropScheduled
@@ -82,11 +88,22 @@ class Notifier:
         bus.subscribe(OrderReversed, self.order_reversed)
         bus.subscribe(OrderShipped, self.order_shipped)
         bus.subscribe(PaymentFailed, self.payment_failed)
+        for live in (LiveScheduled, LiveStarted, LiveEnded, LiveCancelled):
+            bus.subscribe(live, self.announce_live)
 
     async def announce(self, event: DropChange) -> None:
         announcement = (await drop_view(event.drop_id)).announcement()
         for community_id in await Community.all().values_list("id", flat=True):
             await self.announcer.announce(community_id, announcement)  # type: ignore[arg-type]
+
+    async def announce_live(self, event: LiveChange) -> None:
+        session = await LiveSession.get(id=event.session_id)
+        drop = (await drop_view(session.drop_id)).announcement() if session.drop_id else None
+        announcement = LiveAnnouncement(
+            session.id, session.title, session.status.value, session.starts_at, drop
+        )
+        for community_id in await Community.all().values_list("id", flat=True):
+            await self.announcer.announce_live(community_id, announcement)  # type: ignore[arg-type]
 
     async def offer_waitlist_hold(self, event: HoldPlaced) -> None:
         """A fan who waited gets the freed unit with their own pay link; others asked for it."""

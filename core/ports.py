@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from core.messages import DropAnnouncement, FanMessage, HoldForPayment, PayLink, PerkRef
+from core.messages import (
+    DropAnnouncement,
+    FanMessage,
+    HoldForPayment,
+    LiveAnnouncement,
+    PayLink,
+    PerkRef,
+)
 from core.money import Money
 
 
@@ -22,6 +29,10 @@ class Clock(Protocol):
 class Announcer(Protocol):
     async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
         """Post the announcement, or edit the earlier post of the same drop in place."""
+        ...
+
+    async def announce_live(self, community_id: int, announcement: LiveAnnouncement) -> None:
+        """The same for a live session's post."""
         ...
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 import structlog
 
 from adapters import wording
 from adapters.discord import render
-from core.messages import DropAnnouncement, FanMessage
+from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement
 from core.models import Community, Platform, PlatformAccount, Post
 
 log = structlog.get_logger(__name__)
@@ -49,6 +51,20 @@ class DiscordAnnouncer:
         self.client = client
 
     async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
+        embed, view = render.drop_post(announcement)
+        await self._post(community_id, {"drop_id": announcement.drop_id}, embed, view)
+
+    async def announce_live(self, community_id: int, announcement: LiveAnnouncement) -> None:
+        embed, view = render.live_post(announcement)
+        await self._post(community_id, {"session_id": announcement.session_id}, embed, view)
+
+    async def _post(
+        self,
+        community_id: int,
+        subject: dict[str, Any],
+        embed: discord.Embed,
+        view: discord.ui.View | None,
+    ) -> None:
         community = await Community.get(id=community_id)
         if community.platform != Platform.DISCORD:
             return
@@ -56,18 +72,14 @@ class DiscordAnnouncer:
             log.warning("discord_no_announce_channel", guild=community.platform_ref)
             return
         channel = self.client.get_partial_messageable(int(community.announce_channel_ref))
-        embed, view = render.drop_post(announcement)
         shown = render.signature(embed, view)
-        post = await Post.get_or_none(community_id=community_id, drop_id=announcement.drop_id)
+        post = await Post.get_or_none(community_id=community_id, **subject)
         if post is None:
             sent = await (
                 channel.send(embed=embed, view=view) if view else channel.send(embed=embed)
             )
             await Post.create(
-                community_id=community_id,
-                drop_id=announcement.drop_id,
-                message_ref=str(sent.id),
-                shown=shown,
+                community_id=community_id, message_ref=str(sent.id), shown=shown, **subject
             )
         elif post.shown != shown:
             message = channel.get_partial_message(int(post.message_ref))

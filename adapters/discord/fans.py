@@ -64,6 +64,19 @@ async def wait(interaction: discord.Interaction, tier_id: int) -> None:
     await say(interaction, f"You are number {place} on the waitlist; I will DM you a free unit.")
 
 
+async def rsvp(interaction: discord.Interaction, session_id: int) -> None:
+    try:
+        session = await core_of(interaction).live.rsvp(session_id, await fan_of(interaction))
+    except DropcastError as refusal:
+        await say(interaction, f"{refusal}.")
+        return
+    await say(
+        interaction,
+        f"See you at {session.title}! I will DM you a day and ten minutes before, and at "
+        "the start.",
+    )
+
+
 def pay_button(url: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(label="Pay now", url=url))

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import discord
 
-from adapters.discord.views import TierButton
-from core.messages import DropAnnouncement
+from adapters.discord.views import PostButton
+from core.messages import DropAnnouncement, LiveAnnouncement
 
 STATUS_LINES = {
     "open": "Open now",
@@ -48,11 +48,37 @@ def drop_post(post: DropAnnouncement) -> tuple[discord.Embed, discord.ui.View | 
     view = discord.ui.View(timeout=None)
     for tier in post.tiers:
         view.add_item(
-            TierButton("buy", tier.tier_id, f"Buy {tier.name}")
+            PostButton("buy", tier.tier_id, f"Buy {tier.name}")
             if tier.available
-            else TierButton("wait", tier.tier_id, f"Waitlist: {tier.name}")
+            else PostButton("wait", tier.tier_id, f"Waitlist: {tier.name}")
         )
     return embed, view
+
+
+LIVE_LINES = {
+    "live": "🔴 Live now",
+    "ended": "Ended. Thanks for listening!",
+    "cancelled": "Called off",
+}
+
+
+def live_post(post: LiveAnnouncement) -> tuple[discord.Embed, discord.ui.View | None]:
+    """A live session's post: sign up before; while it is on, the featured drop's buttons."""
+    line = (
+        f"Live {when(post.starts_at)}"
+        if post.status == "scheduled"
+        else LIVE_LINES.get(post.status, post.status)
+    )
+    embed = discord.Embed(title=f"🎙 {post.title}", description=line, colour=COLOUR)
+    if post.drop and post.status in ("scheduled", "live"):
+        embed.add_field(name="Featuring", value=post.drop.title, inline=False)
+    if post.status == "scheduled":
+        view = discord.ui.View(timeout=None)
+        view.add_item(PostButton("rsvp", post.session_id, "I'll be there"))
+        return embed, view
+    if post.status == "live" and post.drop:
+        return embed, drop_post(post.drop)[1]
+    return embed, None
 
 
 def signature(embed: discord.Embed, view: discord.ui.View | None) -> str:

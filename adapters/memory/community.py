@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.messages import DropAnnouncement, FanMessage, PerkRef
+from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement, PerkRef
 
 
 @dataclass
@@ -12,12 +12,18 @@ class MemoryAnnouncer:
     """Keeps one post per (community, drop), edited in place like the real adapters do."""
 
     posts: dict[tuple[int, int], DropAnnouncement] = field(default_factory=dict)
+    live_posts: dict[tuple[int, int], LiveAnnouncement] = field(default_factory=dict)
     edits: int = 0
 
     async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
         key = (community_id, announcement.drop_id)
         self.edits += key in self.posts
         self.posts[key] = announcement
+
+    async def announce_live(self, community_id: int, announcement: LiveAnnouncement) -> None:
+        key = (community_id, announcement.session_id)
+        self.edits += key in self.live_posts
+        self.live_posts[key] = announcement
 
 
 @dataclass

@@ -12,7 +12,7 @@ from telegram.ext import ExtBot
 
 from adapters.telegram import render
 from adapters.telegram.bot import ready
-from core.messages import DropAnnouncement, FanMessage
+from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement
 from core.models import Community, Order, Platform, PlatformAccount, Post
 from core.money import Money
 from core.ports import Clock
@@ -91,20 +91,32 @@ class TelegramAnnouncer:
         self.clock = clock
 
     async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
+        bot = await ready(self.bot)
+        text, keyboard = render.announcement(announcement, self.clock.now(), bot.username)
+        await self._post(community_id, {"drop_id": announcement.drop_id}, text, keyboard)
+
+    async def announce_live(self, community_id: int, announcement: LiveAnnouncement) -> None:
+        bot = await ready(self.bot)
+        text, keyboard = render.live_post(announcement, self.clock.now(), bot.username)
+        await self._post(community_id, {"session_id": announcement.session_id}, text, keyboard)
+
+    async def _post(
+        self, community_id: int, subject: dict[str, Any], text: str, keyboard: Any
+    ) -> None:
+        """Post in the community's chat, or edit the subject's earlier post there."""
         community = await Community.get(id=community_id)
         if community.platform != Platform.TELEGRAM:
             return
         bot = await ready(self.bot)
-        text, keyboard = render.announcement(announcement, self.clock.now(), bot.username)
         chat_id = int(community.announce_channel_ref or community.platform_ref)
-        post = await Post.get_or_none(community_id=community_id, drop_id=announcement.drop_id)
+        post = await Post.get_or_none(community_id=community_id, **subject)
         if post is None:
             sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
             await Post.create(
                 community_id=community_id,
-                drop_id=announcement.drop_id,
                 message_ref=str(sent.message_id),
                 shown=text,
+                **subject,
             )
         elif post.shown != text:
             try:

@@ -97,25 +97,36 @@ async def show_drop(update: Update, context: Context, drop_id: int) -> None:
 
 
 async def tapped(update: Update, context: Context) -> None:
-    """Inline buttons: `buy:<tier>` and `wait:<tier>`. Data is checked, never trusted."""
+    """Inline buttons: `buy:<tier>`, `wait:<tier>` on drops, `rsvp:<session>` and
+    `checkin:<session>` on live posts. Data is checked, never trusted."""
     query = update.callback_query
     assert query is not None
     action, _, ref = (query.data or "").partition(":")
-    if action not in ("buy", "wait") or not ref.isdigit():
+    if action not in ("buy", "wait", "rsvp", "checkin") or not ref.isdigit():
         await query.answer("That button is out of date. /drops shows what is on.")
         return
     core, fan_id = core_of(context), await fan_of(update)
     try:
-        if action == "wait":
-            place = await core.holds.join_waitlist(int(ref), fan_id)
-            await query.answer(f"You are number {place} on the waitlist.")
+        if action == "buy":
+            hold = await core.holds.reserve(int(ref), fan_id)
+        else:
+            await query.answer(await _answer(core, action, int(ref), fan_id))
             return
-        hold = await core.holds.reserve(int(ref), fan_id)
     except DropcastError as refusal:  # sold out, over the limit, closed, unknown tier
-        await query.answer(str(refusal), show_alert=True)
+        await query.answer(str(refusal)[:200], show_alert=True)
         return
     await query.answer("Held for you!")
     await offer_payment(update, context, hold)
+
+
+async def _answer(core: Core, action: str, ref: int, fan_id: int) -> str:
+    if action == "wait":
+        return f"You are number {await core.holds.join_waitlist(ref, fan_id)} on the waitlist."
+    if action == "rsvp":
+        session = await core.live.rsvp(ref, fan_id)
+        return f"See you at {session.title}! I will remind you (/start me if you have not)."
+    session = await core.live.check_in(fan_id)
+    return f"Checked in to {session.title}. Listen for the live code!"
 
 
 async def offer_payment(update: Update, context: Context, hold: HoldView) -> None:

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from adapters import wording
 from core import messages
 from core.drops.views import DropView
-from core.messages import DropAnnouncement, FanMessage
+from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement
 from core.money import STARS
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
@@ -45,6 +45,35 @@ def announcement(post: DropAnnouncement, now: datetime, bot_username: str) -> Re
     label = "Buy in the bot" if post.status == "open" else "See it in the bot"
     link = f"https://t.me/{bot_username}?start=drop_{post.code}"
     return "\n".join(lines), InlineKeyboardMarkup([[InlineKeyboardButton(label, url=link)]])
+
+
+LIVE_LINES = {
+    "scheduled": "Live {countdown}",
+    "live": "🔴 Live now",
+    "ended": "Ended. Thanks for listening!",
+    "cancelled": "Called off",
+}
+
+
+def live_post(post: LiveAnnouncement, now: datetime, bot_username: str) -> Rendered:
+    """A live session's post: sign up before, check in and buy while it is on."""
+    status = LIVE_LINES.get(post.status, post.status)
+    lines = [f"🎙 {post.title}", status.format(countdown=countdown(post.starts_at, now))]
+    buttons = []
+    if post.status == "scheduled":
+        buttons.append(
+            [InlineKeyboardButton("I'll be there", callback_data=f"rsvp:{post.session_id}")]
+        )
+    if post.status == "live":
+        buttons.append(
+            [InlineKeyboardButton("Check in", callback_data=f"checkin:{post.session_id}")]
+        )
+    if post.drop and post.status in ("scheduled", "live"):
+        lines.append(f"Featuring: {post.drop.title}")
+        if post.status == "live":
+            link = f"https://t.me/{bot_username}?start=drop_{post.drop.code}"
+            buttons.append([InlineKeyboardButton(f"Buy: {post.drop.title}", url=link)])
+    return "\n".join(lines), InlineKeyboardMarkup(buttons) if buttons else None
 
 
 def drop_card(drop: DropView, now: datetime) -> Rendered:

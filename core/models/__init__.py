@@ -14,7 +14,7 @@ from core.models.drops import (
 from core.models.fans import Fan, FanTier, LinkCode, Platform, PlatformAccount
 from core.models.inbox import ProviderEvent
 from core.models.links import Link
-from core.models.live import Attendance, LiveCode, LiveSession, LiveStatus
+from core.models.live import Attendance, LiveCode, LiveSession, LiveStatus, Rsvp
 from core.models.orders import LedgerEntry, Order, OrderStatus, PaymentProvider
 from core.models.perks import Perk, PerkGrant, PerkGrantStatus
 
@@ -44,6 +44,7 @@ __all__ = [
     "Post",
     "ProviderEvent",
     "Reservation",
+    "Rsvp",
     "TierKind",
     "WaitlistEntry",
     "WaitlistStatus",

@@ -71,3 +71,25 @@ class Attendance(Model):
     class Meta:
         table = "attendance"
         unique_together = (("session", "fan"),)
+
+
+class Rsvp(Model):
+    """A fan who said they will be there: each reminder is stamped once it went out."""
+
+    id = fields.IntField(primary_key=True)
+    session: fields.ForeignKeyRelation[LiveSession] = fields.ForeignKeyField(
+        "models.LiveSession", related_name="rsvps", on_delete=fields.CASCADE
+    )
+    session_id: int
+    fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
+        "models.Fan", related_name="rsvps", on_delete=fields.CASCADE
+    )
+    fan_id: int
+    created_at = fields.DatetimeField()
+    reminded_day_at = fields.DatetimeField(null=True)
+    reminded_soon_at = fields.DatetimeField(null=True)
+    reminded_start_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "rsvp"
+        unique_together = (("session", "fan"),)

@@ -377,3 +377,17 @@ async def listening(user: str, now: bool) -> PlatformAccount:
             if account and await open_.filter(listening_since__isnull=not now).exists():
                 return account
             await asyncio.sleep(0.01)
+
+
+async def test_a_live_session_post_takes_sign_ups_and_shows_the_drop_when_live(guild):
+    drop_id, _ = await announced(guild)
+    starts = guild.clock.now() + timedelta(hours=2)
+    session = await guild.app.core.live.schedule("Friday listening", starts, drop_id=drop_id)
+    post = next(m for m in guild.peer.in_channel(DROPS_CHANNEL) if "Friday listening" in m.text())
+    assert f"Live <t:{int(starts.timestamp())}:R>" in post.text()
+    signed = await guild.press(FAN, post, "I'll be there")
+    assert signed.text().startswith("See you at Friday listening!")
+    await guild.app.core.live.start(session.id)
+    assert "🔴 Live now" in post.text()
+    held = await guild.press(FAN, post, "Buy Signed print")
+    assert "Held for you until" in held.text()

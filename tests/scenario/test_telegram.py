@@ -346,3 +346,34 @@ async def test_a_code_said_on_air_earns_points_once_by_message_or_link(bot):
     assert "'ZZZZZZ' is not a live code" in (await bot.says(OTHER, "ZZZZZZ")).text
     summary = await bot.app.core.live.end(session.id)
     assert (summary.listeners, summary.code_claims) == (2, 2)
+
+
+async def test_a_live_session_is_posted_signed_up_for_reminded_and_checked_into(bot):
+    await Community.create(platform=Platform.TELEGRAM, platform_ref=str(CHANNEL), name="Fans")
+    drop_id = await stars_drop(bot)
+    starts = bot.clock.now() + timedelta(minutes=30)
+    session = await bot.app.core.live.schedule("Friday listening", starts, drop_id=drop_id)
+    post = next(m for m in bot.peer.to(CHANNEL) if "Friday listening" in m.text)
+    assert "Live in 30 min" in post.text
+    answer = await bot.taps(FAN, post, post.button("I'll be there")["callback_data"])
+    assert answer.startswith("See you at Friday listening!")
+    bot.clock.advance(minutes=21)
+    await bot.app.core.tick()
+    reminder = await bot.peer.wait_for(
+        lambda: [m for m in bot.peer.to(FAN) if "Reminder" in m.text]
+    )
+    assert "goes live in ten minutes" in reminder[0].text
+    bot.clock.advance(minutes=9)
+    await bot.app.core.live.start(session.id)
+    assert "🔴 Live now" in post.text  # the same post, edited
+    assert "start=drop_" in post.button("Buy")["url"]
+    checked = await bot.taps(FAN, post, post.button("Check in")["callback_data"])
+    assert checked == "Checked in to Friday listening. Listen for the live code!"
+    await bot.app.core.tick()
+    live_now = await bot.peer.wait_for(
+        lambda: [m for m in bot.peer.to(FAN) if "is live now" in m.text]
+    )
+    assert len(live_now) == 1
+    await bot.app.core.live.end(session.id)
+    assert "Ended" in post.text
+    assert "out of date" in await bot.taps(FAN, post, "rsvp:abc")

@@ -9,6 +9,7 @@ import pytest
 
 from core.drops.payments import PaymentReceived
 from core.errors import InvalidInput, InvalidState, NotFound
+from core.messages import LiveReminder
 from core.models import Attendance
 from tests.builders import fans, open_drop, tier
 
@@ -112,3 +113,29 @@ async def test_minutes_in_the_voice_channel_earn_points_up_to_the_cap(world):
     points = [await world.core.recognition.points(fan) for fan in (stayed, popped_in, marathon)]
     assert points == [40, 3, 40]  # a minute a point, at most 40 a session
     assert (summary.listeners, summary.minutes_listened) == (3, 123)
+
+
+async def test_those_who_sign_up_get_each_reminder_once_and_the_post_follows_the_session(world):
+    drop = await open_drop(world.core, tier(stock=5))
+    starts = world.clock.now() + timedelta(days=2)
+    session = await world.core.live.schedule("Friday listening", starts, drop_id=drop.id)
+    [early, late] = await fans(2)
+    await world.core.live.rsvp(session.id, early)
+    await world.core.live.rsvp(session.id, early)  # twice: still one sign-up
+    world.clock.advance(days=1, minutes=1)  # 23 h 59 min before
+    assert await world.core.live.remind_due() == 1
+    assert await world.core.live.remind_due() == 0
+    world.clock.advance(hours=23, minutes=50)  # 9 min before
+    await world.core.live.rsvp(session.id, late)
+    assert await world.core.live.remind_due() == 2  # "soon" to both; no "day" for the late one
+    await world.core.live.start(session.id)
+    assert await world.core.live.remind_due() == 2
+    assert await world.core.live.remind_due() == 0
+    stages = [m.stage for m in world.messenger.to(early) if isinstance(m, LiveReminder)]
+    assert stages == ["day", "soon", "now"]
+    assert [m.stage for m in world.messenger.to(late) if isinstance(m, LiveReminder)] == [
+        "soon",
+        "now",
+    ]
+    with pytest.raises(InvalidState, match="too late to sign up"):
+        await world.core.live.rsvp(session.id, late)
