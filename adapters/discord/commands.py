@@ -13,7 +13,7 @@ from discord import app_commands
 from adapters import wording
 from adapters.discord import fans, render
 from adapters.discord.client import DropcastDiscord, connect
-from adapters.discord.fans import core_of, fan_of, say
+from adapters.discord.fans import answer, core_of, fan_of, say
 from adapters.discord.perks import missing_for
 from core.drops.specs import parse_tiers
 from core.drops.views import list_drops
@@ -102,22 +102,21 @@ async def link(interaction: discord.Interaction, code: str | None = None) -> Non
     if code is None:
         await say(interaction, wording.link_code_text(await core.linking.issue(fan_id), "Telegram"))
         return
-    try:
-        await core.linking.redeem(code, fan_id)
-    except DropcastError as refusal:
-        await say(interaction, f"Not linked: {refusal}.")
-        return
-    await say(interaction, wording.LINKED)
+    await answer(
+        interaction,
+        core.linking.redeem(code, fan_id),
+        lambda _: wording.LINKED,
+        refused="Not linked: {}.",
+    )
 
 
 @app_commands.command(description="Claim a code you heard on the live session")
 async def claim(interaction: discord.Interaction, code: str) -> None:
-    try:
-        points = await core_of(interaction).live.claim(code, await fan_of(interaction))
-    except DropcastError as refusal:
-        await say(interaction, f"{refusal}.")
-        return
-    await say(interaction, f"Heard it! +{points} points. /me shows your total.")
+    await answer(
+        interaction,
+        core_of(interaction).live.claim(code, await fan_of(interaction)),
+        lambda points: f"Heard it! +{points} points. /me shows your total.",
+    )
 
 
 live = app_commands.Group(
@@ -132,34 +131,28 @@ async def live_start(
     number: int,
     channel: discord.VoiceChannel | discord.StageChannel,
 ) -> None:
-    try:
-        session = await core_of(interaction).live.start(number, voice_channel_ref=str(channel.id))
-    except DropcastError as error:
-        await say(interaction, f"{error}.")
-        return
-    await say(interaction, f"{session.title} is live in {channel.mention}.")
+    await answer(
+        interaction,
+        core_of(interaction).live.start(number, voice_channel_ref=str(channel.id)),
+        lambda session: f"{session.title} is live in {channel.mention}.",
+    )
 
 
 @live.command(name="code", description="A code to say on air; fans /claim it for points")
 @app_commands.check(admins_only)
 async def live_code(interaction: discord.Interaction) -> None:
-    try:
-        code = await core_of(interaction).live.new_code()
-    except DropcastError as error:
-        await say(interaction, f"{error}: /live start it first.")
-        return
-    await say(interaction, f"Say this on air: {code} (valid 5 minutes). Fans send /claim {code}.")
+    await answer(
+        interaction,
+        core_of(interaction).live.new_code(),
+        lambda code: f"Say this on air: {code} (valid 5 minutes). Fans send /claim {code}.",
+        refused="{}: /live start it first.",
+    )
 
 
 @live.command(name="end", description="End the session and see what it did")
 @app_commands.check(admins_only)
 async def live_end(interaction: discord.Interaction, number: int) -> None:
-    try:
-        summary = await core_of(interaction).live.end(number)
-    except DropcastError as error:
-        await say(interaction, f"{error}.")
-        return
-    await say(interaction, wording.live_summary_text(summary))
+    await answer(interaction, core_of(interaction).live.end(number), wording.live_summary_text)
 
 
 drop = app_commands.Group(
@@ -243,12 +236,7 @@ async def drop_announce(
 
 async def _drive(interaction: discord.Interaction, action: Any, done: str) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)
-    try:
-        view = await action
-    except DropcastError as error:
-        await say(interaction, f"{error}.")
-        return
-    await say(interaction, f"{view.title} {done}.")
+    await answer(interaction, action, lambda view: f"{view.title} {done}.")
 
 
 setup = app_commands.Group(
@@ -295,13 +283,12 @@ async def setup_tier(
     interaction: discord.Interaction, perk: str, tier: app_commands.Choice[str]
 ) -> None:
     wanted = None if tier.value == "none" else tier.value
-    try:
-        changed = await core_of(interaction).perks.for_tier(perk, wanted)
-    except DropcastError as error:
-        await say(interaction, f"{error}.")
-        return
     held_by = f"fans at {tier.name} or above" if wanted else "buyers of tiers with it only"
-    await say(interaction, f"{changed.title} is now held by {held_by}.")
+    await answer(
+        interaction,
+        core_of(interaction).perks.for_tier(perk, wanted),
+        lambda changed: f"{changed.title} is now held by {held_by}.",
+    )
 
 
 async def _set_channel(interaction: discord.Interaction, channel: discord.TextChannel) -> None:

@@ -3,7 +3,8 @@ ephemeral, seen by that fan alone."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import discord
 
@@ -14,6 +15,7 @@ from core.fans import fan_for
 from core.models import DropTier, Platform, PlatformAccount
 from core.money import STARS
 
+T = TypeVar("T")
 DMS_CLOSED = (
     "\nI cannot DM you, so receipts and goods will not reach you: allow direct messages from "
     "this server's members, then use /me."
@@ -38,6 +40,21 @@ async def say(interaction: discord.Interaction, text: str, **extra: Any) -> None
         await interaction.response.send_message(text, ephemeral=True, **extra)
 
 
+async def answer(
+    interaction: discord.Interaction,
+    action: Awaitable[T],
+    done: Callable[[T], str],
+    refused: str = "{}.",
+) -> None:
+    """Run a core call for the user and answer with what it did, or with why it refused."""
+    try:
+        result = await action
+    except DropcastError as refusal:
+        await say(interaction, refused.format(refusal))
+        return
+    await say(interaction, done(result))
+
+
 async def buy(interaction: discord.Interaction, tier_id: int) -> None:
     """Hold a unit and hand the fan their own pay link, inside Discord's 3 seconds: the
     answer is deferred first, as a pay link may take a call to Stripe."""
@@ -56,24 +73,21 @@ async def buy(interaction: discord.Interaction, tier_id: int) -> None:
 
 
 async def wait(interaction: discord.Interaction, tier_id: int) -> None:
-    try:
-        place = await core_of(interaction).holds.join_waitlist(tier_id, await fan_of(interaction))
-    except DropcastError as refusal:
-        await say(interaction, f"{refusal}.")
-        return
-    await say(interaction, f"You are number {place} on the waitlist; I will DM you a free unit.")
+    await answer(
+        interaction,
+        core_of(interaction).holds.join_waitlist(tier_id, await fan_of(interaction)),
+        lambda place: f"You are number {place} on the waitlist; I will DM you a free unit.",
+    )
 
 
 async def rsvp(interaction: discord.Interaction, session_id: int) -> None:
-    try:
-        session = await core_of(interaction).live.rsvp(session_id, await fan_of(interaction))
-    except DropcastError as refusal:
-        await say(interaction, f"{refusal}.")
-        return
-    await say(
+    await answer(
         interaction,
-        f"See you at {session.title}! I will DM you a day and ten minutes before, and at "
-        "the start.",
+        core_of(interaction).live.rsvp(session_id, await fan_of(interaction)),
+        lambda session: (
+            f"See you at {session.title}! I will DM you a day and ten minutes "
+            "before, and at the start."
+        ),
     )
 
 

@@ -7,10 +7,9 @@ from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMark
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ConversationHandler
 
-from adapters.telegram.fans import Context, core_of, reply
+from adapters.telegram.fans import Context, answer, core_of, reply
 from adapters.telegram.perks import missing_rights
 from core.drops.specs import TIER_HELP, parse_tiers
-from core.drops.views import DropView
 from core.errors import DropcastError
 from core.models import Community, Platform
 from core.times import parse_opening
@@ -119,12 +118,12 @@ async def _drive(update: Update, context: Context, action: object, done: str) ->
     if len(args) != 1 or not args[0].isdigit():
         await reply(update, "Give the drop's number, e.g. /opendrop 3")
         return
-    try:
-        drop: DropView = await action(core_of(context), int(args[0]))  # type: ignore[operator]
-    except DropcastError as error:
-        await reply(update, str(error))
-        return
-    await reply(update, f"{drop.title} {done}.")
+    await answer(
+        update,
+        action(core_of(context), int(args[0])),  # type: ignore[operator]
+        lambda drop: f"{drop.title} {done}.",
+        refused="{}",
+    )
 
 
 async def perk_chat(update: Update, context: Context) -> None:
@@ -170,13 +169,13 @@ async def tier_perk(update: Update, context: Context) -> None:
         await reply(update, "Give a perk and a tier, e.g. /tierperk backstage insider (or none)")
         return
     tier = None if args[1].lower() == "none" else args[1].lower()
-    try:
-        perk = await core_of(context).perks.for_tier(args[0], tier)
-    except DropcastError as error:
-        await reply(update, str(error))
-        return
     held_by = f"fans at {tier} or above" if tier else "buyers of tiers with it only"
-    await reply(update, f"{perk.title} is now held by {held_by}.")
+    await answer(
+        update,
+        core_of(context).perks.for_tier(args[0], tier),
+        lambda perk: f"{perk.title} is now held by {held_by}.",
+        refused="{}",
+    )
 
 
 async def live_code(update: Update, context: Context) -> None:
@@ -184,15 +183,15 @@ async def live_code(update: Update, context: Context) -> None:
     if not is_admin(update, context):
         await reply(update, NOT_ADMIN)
         return
-    try:
-        code = await core_of(context).live.new_code()
-    except DropcastError as error:
-        await reply(update, f"{error}: start the session first (dropcast live start N).")
-        return
-    await reply(
+    username = context.bot.username
+    await answer(
         update,
-        f"Say this on air: {code} (valid 5 minutes). Fans send it to me, or open "
-        f"t.me/{context.bot.username}?start=code_{code}",
+        core_of(context).live.new_code(),
+        lambda code: (
+            f"Say this on air: {code} (valid 5 minutes). Fans send it to me, or "
+            f"open t.me/{username}?start=code_{code}"
+        ),
+        refused="{}: start the session first (dropcast live start N).",
     )
 
 

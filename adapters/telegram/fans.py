@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -31,6 +32,7 @@ HELP = (
     "Tap a Buy button to hold a unit; you then have a few minutes to pay."
 )
 Context = ContextTypes.DEFAULT_TYPE
+T = TypeVar("T")
 LIVE_CODE = re.compile(rf"[{ALPHABET}]{{6}}")
 
 
@@ -64,22 +66,21 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def claim_code(update: Update, context: Context, code: str) -> None:
-    try:
-        points = await core_of(context).live.claim(code, await fan_of(update))
-    except DropcastError as refusal:
-        await reply(update, f"{refusal}.")
-        return
-    await reply(update, f"Heard it! +{points} points. /me shows your total.")
+    await answer(
+        update,
+        core_of(context).live.claim(code, await fan_of(update)),
+        lambda points: f"Heard it! +{points} points. /me shows your total.",
+    )
 
 
 async def check_in(update: Update, context: Context) -> None:
     """`/checkin`: the fan is listening to the session on air."""
-    try:
-        session = await core_of(context).live.check_in(await fan_of(update))
-    except DropcastError as refusal:
-        await reply(update, f"{refusal}. I will announce the next one.")
-        return
-    await reply(update, f"Checked in to {session.title}. Listen for the live code!")
+    await answer(
+        update,
+        core_of(context).live.check_in(await fan_of(update)),
+        lambda session: f"Checked in to {session.title}. Listen for the live code!",
+        refused="{}. I will announce the next one.",
+    )
 
 
 async def drops(update: Update, context: Context) -> None:
@@ -197,12 +198,12 @@ async def link(update: Update, context: Context) -> None:
     if not context.args:
         await reply(update, wording.link_code_text(await core.linking.issue(fan_id), "Discord"))
         return
-    try:
-        await core.linking.redeem(context.args[0], fan_id)
-    except DropcastError as refusal:
-        await reply(update, f"Not linked: {refusal}.")
-        return
-    await reply(update, wording.LINKED)
+    await answer(
+        update,
+        core.linking.redeem(context.args[0], fan_id),
+        lambda _: wording.LINKED,
+        refused="Not linked: {}.",
+    )
 
 
 async def stop(update: Update, context: Context) -> None:
@@ -222,6 +223,18 @@ async def anything_else(update: Update, context: Context) -> None:
         await claim_code(update, context, text)
         return
     await reply(update, "I did not understand that. " + HELP)
+
+
+async def answer(
+    update: Update, action: Awaitable[T], done: Callable[[T], str], refused: str = "{}."
+) -> None:
+    """Run a core call for the user and reply with what it did, or with why it refused."""
+    try:
+        result = await action
+    except DropcastError as refusal:
+        await reply(update, refused.format(refusal))
+        return
+    await reply(update, done(result))
 
 
 async def reply(update: Update, text: str, keyboard: Any = None) -> None:
