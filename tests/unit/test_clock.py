@@ -55,3 +55,24 @@ async def test_a_hold_placed_before_a_restart_still_lapses_on_time_once(world, d
     assert (await Reservation.get(id=hold.id)).status == HoldStatus.EXPIRED
     assert (await drop_view(drop.id)).tiers[0].available == 1
     assert inbox.to(fan) == [HoldLapsed(hold.id, "Winter drop", "Signed print")]  # told once
+
+
+async def test_reminders_go_out_once_whichever_clock_process_sends_them(world, db):
+    starts = world.clock.now() + timedelta(minutes=30)
+    session = await world.core.live.schedule("Friday listening", starts)
+    [fan] = await fans(1)
+    await world.core.live.rsvp(session.id, fan)
+    world.clock.advance(minutes=21)
+    inbox = MemoryMessenger()
+
+    async def restarted_process() -> None:
+        async with database(db):
+            app = bootstrap(load_settings(database_url=db), clock=world.clock, messenger=inbox)
+            await app.core.tick()
+
+    await asyncio.create_task(restarted_process(), context=contextvars.Context())
+    # restarted, and two more clocks started by mistake, all at once
+    await asyncio.gather(
+        *(asyncio.create_task(restarted_process(), context=contextvars.Context()) for _ in range(3))
+    )
+    assert [m.stage for m in inbox.to(fan)] == ["soon"]
