@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement
+from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
 from core.ports import Announcer, FanMessenger
 
 
@@ -21,6 +21,10 @@ class EveryAnnouncer:
     async def announce_live(self, community_id: int, announcement: LiveAnnouncement) -> None:
         for announcer in self.announcers:
             await announcer.announce_live(community_id, announcement)
+
+    async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
+        for announcer in self.announcers:
+            await announcer.shout_out(community_id, shout_out)
 
 
 class FirstReachable:

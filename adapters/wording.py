@@ -6,7 +6,7 @@ from __future__ import annotations
 from core import messages
 from core.fans import FanProfile
 from core.live import LiveSummary
-from core.messages import FanMessage
+from core.messages import FanMessage, ShoutOut
 
 
 def fan_text(message: FanMessage) -> str:
@@ -103,3 +103,13 @@ def live_summary_text(summary: LiveSummary) -> str:
         f"within 24 h after {summary.orders_within_24h}, median minutes from start to paid "
         f"{median if median is not None else '-'}"
     )
+
+
+def shout_out_text(shout_out: ShoutOut) -> str:
+    return f"🎉 {shout_out.fan_name} just became {shout_out.tier.replace('_', ' ').title()}!"
+
+
+def shout_out_choice(named: bool) -> str:
+    if named:
+        return "Shout-outs on: when you reach a tier, the community hears about it."
+    return "Shout-outs off: your name stays out of public congratulations."

@@ -89,6 +89,7 @@ def bootstrap(
         perks=_perks(bot, guilds, clock, perks),
         links_base_url=str(settings.public_base_url or f"http://localhost:{settings.port}"),
         rules=rules(settings),
+        shout_outs=settings.shout_outs,
     )
     if guilds:
         guilds.core = core

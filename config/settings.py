@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     tier_supporter: int = Field(default=50, ge=1)
     tier_insider: int = Field(default=150, ge=1)
     tier_inner_circle: int = Field(default=400, ge=1)
+    shout_outs: bool = False  # congratulate fans who reach a tier, in the community
 
     admin_telegram_ids: IdList = Field(default_factory=list)
     admin_discord_role_ids: IdList = Field(default_factory=list)

@@ -52,6 +52,7 @@ def build_core(
     perks: Mapping[str, Perks],
     links_base_url: str,
     rules: Rules | None = None,
+    shout_outs: bool = False,
 ) -> Core:
     """`refunds` names each payment provider's refunds (see `PaymentProvider`), `perks`
     each platform's perks (see `Platform`)."""
@@ -64,7 +65,7 @@ def build_core(
     # points and perks settle before the fan is told: a receipt, then /me, shows them
     recognition.subscribe(bus)
     perk_service.subscribe(bus)
-    Notifier(announcer, messenger, pay_links, holds).subscribe(bus)
+    Notifier(announcer, messenger, pay_links, holds, shout_outs=shout_outs).subscribe(bus)
     return Core(
         clock=clock,
         bus=bus,

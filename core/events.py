@@ -169,10 +169,11 @@ class PaymentFailed(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class TierChanged(DomainEvent):
-    """The fan's points moved them to another recognition tier."""
+    """The fan's points moved them to another recognition tier (up, if `rose`)."""
 
     fan_id: int
     tier: str
+    rose: bool
 
 
 @dataclass(frozen=True, slots=True)

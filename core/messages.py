@@ -41,6 +41,14 @@ class LiveAnnouncement:
 
 
 @dataclass(frozen=True, slots=True)
+class ShoutOut:
+    """A fan reached a recognition tier, said in the community (unless they opted out)."""
+
+    fan_name: str
+    tier: str
+
+
+@dataclass(frozen=True, slots=True)
 class PayLinkOffer:
     """A hold is waiting for the fan's payment at `url` until `expires_at`."""
 

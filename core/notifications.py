@@ -29,6 +29,7 @@ from core.events import (
     PaymentFailed,
     PaymentFlagged,
     PaymentRefunded,
+    TierChanged,
 )
 from core.messages import (
     HoldCalledOff,
@@ -38,8 +39,9 @@ from core.messages import (
     PayLinkOffer,
     PaymentReturned,
     PaymentUnderReview,
+    ShoutOut,
 )
-from core.models import Community, DropTier, LiveSession, Reservation
+from core.models import Community, DropTier, Fan, LiveSession, Reservation
 from core.money import STARS
 from core.ports import Announcer, FanMessenger, PayLinks
 
@@ -61,8 +63,15 @@ DropChange = (
 
 class Notifier:
     def __init__(
-        self, announcer: Announcer, messenger: FanMessenger, pay_links: PayLinks, holds: Holds
+        self,
+        announcer: Announcer,
+        messenger: FanMessenger,
+        pay_links: PayLinks,
+        holds: Holds,
+        *,
+        shout_outs: bool = False,
     ) -> None:
+        self.shout_outs = shout_outs
         self.announcer = announcer
         self.messenger = messenger
         self.pay_links = pay_links
@@ -90,6 +99,8 @@ class Notifier:
         bus.subscribe(PaymentFailed, self.payment_failed)
         for live in (LiveScheduled, LiveStarted, LiveEnded, LiveCancelled):
             bus.subscribe(live, self.announce_live)
+        if self.shout_outs:
+            bus.subscribe(TierChanged, self.shout_out)
 
     async def announce(self, event: DropChange) -> None:
         announcement = (await drop_view(event.drop_id)).announcement()
@@ -104,6 +115,15 @@ class Notifier:
         )
         for community_id in await Community.all().values_list("id", flat=True):
             await self.announcer.announce_live(community_id, announcement)  # type: ignore[arg-type]
+
+    async def shout_out(self, event: TierChanged) -> None:
+        """A fan who rose to a tier is congratulated in public, unless they opted out."""
+        fan = await Fan.get(id=event.fan_id)
+        if not event.rose or not fan.named_in_shout_outs:
+            return
+        said = ShoutOut(fan.display_name, event.tier)
+        for community_id in await Community.all().values_list("id", flat=True):
+            await self.announcer.shout_out(community_id, said)  # type: ignore[arg-type]
 
     async def offer_waitlist_hold(self, event: HoldPlaced) -> None:
         """A fan who waited gets the freed unit with their own pay link; others asked for it."""

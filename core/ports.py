@@ -16,6 +16,7 @@ from core.messages import (
     LiveAnnouncement,
     PayLink,
     PerkRef,
+    ShoutOut,
 )
 from core.money import Money
 
@@ -33,6 +34,10 @@ class Announcer(Protocol):
 
     async def announce_live(self, community_id: int, announcement: LiveAnnouncement) -> None:
         """The same for a live session's post."""
+        ...
+
+    async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
+        """Congratulate a fan in the community's announcement channel."""
         ...
 
 

@@ -18,7 +18,9 @@ _AWARD = (
     'RETURNING "id"'
 )
 _TOTAL = 'SELECT COALESCE(SUM("amount"), 0) AS total FROM "ledger_entry" WHERE "fan_id" = {0}'
-_RETIER = 'UPDATE "fan" SET "tier" = {0} WHERE "id" = {1} AND "tier" <> {2} RETURNING "id"'
+_TIER = 'SELECT "tier" FROM "fan" WHERE "id" = {0}'
+# compare-and-set: only the worker that saw the old tier publishes the change
+_RETIER = 'UPDATE "fan" SET "tier" = {0} WHERE "id" = {1} AND "tier" = {2} RETURNING "id"'
 _BUYER_RANK = (
     'SELECT COUNT(*) AS rank FROM "order" o JOIN "drop_tier" t ON t."id" = o."tier_id" '
     'WHERE t."drop_id" = {0} AND o."id" <= {1}'
@@ -72,11 +74,17 @@ class Recognition:
         return int((await sql.rows(_TOTAL, fan_id))[0]["total"])
 
     async def retier(self, fan_id: int) -> FanTier:
-        """Set the fan's tier from their ledger; a change is published once."""
-        tier = self.rules.tier_for(await self.points(fan_id))
-        if await sql.rows(_RETIER, tier.value, fan_id, tier.value):
-            await self.bus.publish(TierChanged(self.clock.now(), fan_id, tier.value))
-        return tier
+        """Set the fan's tier from their ledger; a change is published once, by whichever
+        worker swapped the old tier for the new one."""
+        while True:
+            tier = self.rules.tier_for(await self.points(fan_id))
+            was = FanTier((await sql.rows(_TIER, fan_id))[0]["tier"])
+            if was == tier:
+                return tier
+            if await sql.rows(_RETIER, tier.value, fan_id, was.value):
+                rose = tier.rank > was.rank
+                await self.bus.publish(TierChanged(self.clock.now(), fan_id, tier.value, rose))
+                return tier
 
     async def _order_paid(self, event: OrderPaid) -> None:
         """Early buyers: among the first N orders of the drop, or paid soon after opening."""

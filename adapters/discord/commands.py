@@ -95,6 +95,15 @@ async def dm(interaction: discord.Interaction, state: app_commands.Choice[str]) 
         await say(interaction, "DMs off: only receipts for what you buy will reach you.")
 
 
+@app_commands.command(name="shoutouts", description="May I congratulate you by name?")
+@app_commands.choices(state=[app_commands.Choice(name="on", value="on"),
+                             app_commands.Choice(name="off", value="off")])  # fmt: skip
+async def shout_outs(interaction: discord.Interaction, state: app_commands.Choice[str]) -> None:
+    named = state.value == "on"
+    await Fan.filter(id=await fan_of(interaction)).update(named_in_shout_outs=named)
+    await say(interaction, wording.shout_out_choice(named))
+
+
 @app_commands.command(description="Join this account with your Telegram one")
 @app_commands.describe(code="A code /link gave you in Telegram; leave empty to get one here")
 async def link(interaction: discord.Interaction, code: str | None = None) -> None:
@@ -323,6 +332,7 @@ def register(tree: app_commands.CommandTree[Any]) -> None:
         me,
         dm,
         link,
+        shout_outs,
         claim,
         live,
         drop,

@@ -9,7 +9,7 @@ import structlog
 
 from adapters import wording
 from adapters.discord import render
-from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement
+from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
 from core.models import Community, Platform, PlatformAccount, Post
 
 log = structlog.get_logger(__name__)
@@ -57,6 +57,12 @@ class DiscordAnnouncer:
     async def announce_live(self, community_id: int, announcement: LiveAnnouncement) -> None:
         embed, view = render.live_post(announcement)
         await self._post(community_id, {"session_id": announcement.session_id}, embed, view)
+
+    async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
+        community = await Community.get(id=community_id)
+        if community.platform == Platform.DISCORD and community.announce_channel_ref:
+            channel = self.client.get_partial_messageable(int(community.announce_channel_ref))
+            await channel.send(wording.shout_out_text(shout_out))
 
     async def _post(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement, PerkRef
+from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement, PerkRef, ShoutOut
 
 
 @dataclass
@@ -13,6 +13,7 @@ class MemoryAnnouncer:
 
     posts: dict[tuple[int, int], DropAnnouncement] = field(default_factory=dict)
     live_posts: dict[tuple[int, int], LiveAnnouncement] = field(default_factory=dict)
+    shout_outs: list[tuple[int, ShoutOut]] = field(default_factory=list)
     edits: int = 0
 
     async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
@@ -24,6 +25,9 @@ class MemoryAnnouncer:
         key = (community_id, announcement.session_id)
         self.edits += key in self.live_posts
         self.live_posts[key] = announcement
+
+    async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
+        self.shout_outs.append((community_id, shout_out))
 
 
 @dataclass

@@ -60,6 +60,7 @@ def telegram_application(
         "perks": fans.perks,
         "link": fans.link,
         "checkin": fans.check_in,
+        "shoutouts": fans.shout_outs,
         "livecode": creators.live_code,
         "stop": fans.stop,
         "help": fans.help_,

@@ -10,9 +10,10 @@ from telegram import LabeledPrice
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
+from adapters import wording
 from adapters.telegram import render
 from adapters.telegram.bot import ready
-from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement
+from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
 from core.models import Community, Order, Platform, PlatformAccount, Post
 from core.money import Money
 from core.ports import Clock
@@ -99,6 +100,12 @@ class TelegramAnnouncer:
         bot = await ready(self.bot)
         text, keyboard = render.live_post(announcement, self.clock.now(), bot.username)
         await self._post(community_id, {"session_id": announcement.session_id}, text, keyboard)
+
+    async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
+        community = await Community.get(id=community_id)
+        if community.platform == Platform.TELEGRAM:
+            chat_id = int(community.announce_channel_ref or community.platform_ref)
+            await (await ready(self.bot)).send_message(chat_id, wording.shout_out_text(shout_out))
 
     async def _post(
         self, community_id: int, subject: dict[str, Any], text: str, keyboard: Any

@@ -28,6 +28,7 @@ HELP = (
     "/perks - fresh invites to your perk chats\n"
     "/link - join this account with your Discord one\n"
     "/checkin - I am listening to the live session\n"
+    "/shoutouts on|off - may I congratulate you by name when you reach a tier?\n"
     "/stop - no more messages from me (/start to undo)\n"
     "Tap a Buy button to hold a unit; you then have a few minutes to pay."
 )
@@ -204,6 +205,16 @@ async def link(update: Update, context: Context) -> None:
         lambda _: wording.LINKED,
         refused="Not linked: {}.",
     )
+
+
+async def shout_outs(update: Update, context: Context) -> None:
+    """`/shoutouts off` keeps the fan's name out of public congratulations; `on` allows it."""
+    wanted = (context.args or [""])[0].lower()
+    if wanted not in ("on", "off"):
+        await reply(update, "Say /shoutouts on or /shoutouts off.")
+        return
+    await Fan.filter(id=await fan_of(update)).update(named_in_shout_outs=wanted == "on")
+    await reply(update, wording.shout_out_choice(wanted == "on"))
 
 
 async def stop(update: Update, context: Context) -> None:

@@ -33,6 +33,7 @@ class Fan(Model):
     email = fields.CharField(max_length=254, null=True)
     tier = fields.CharEnumField(FanTier, default=FanTier.FAN, max_length=16)
     dm_opt_in = fields.BooleanField(default=False)
+    named_in_shout_outs = fields.BooleanField(default=True)  # the fan can opt out
     timezone = fields.CharField(max_length=64, default="UTC")
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -148,6 +148,8 @@ async def test_buttons_and_text_that_make_no_sense_get_an_answer_and_change_noth
     assert "out of date" in await bot.taps(FAN, card, "buy:1 OR 1=1")
     assert "did not understand" in (await bot.says(FAN, "x" * 10_000)).text
     assert "did not understand" in (await bot.says(FAN, "/nonsense")).text
+    assert "Say /shoutouts on or" in (await bot.says(FAN, "/shoutouts maybe")).text
+    assert "Shout-outs off" in (await bot.says(FAN, "/shoutouts off")).text
     await bot.buys(FAN, card)
     sold_out = await bot.taps(OTHER, card, card.button("Buy")["callback_data"])
     assert "sold out" in sold_out

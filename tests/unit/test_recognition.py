@@ -6,8 +6,11 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.memory import MemoryAnnouncer
+from bots.bootstrap import bootstrap
+from config import load_settings
 from core.drops.payments import PaymentReceived
-from core.models import Fan, FanTier, LedgerEntry, OrderStatus, Platform
+from core.models import Community, Fan, FanTier, LedgerEntry, OrderStatus, Platform
 from core.recognition import Rules
 from tests.builders import fans, open_drop, tier
 
@@ -95,3 +98,17 @@ async def test_any_ledger_history_leaves_each_tier_the_tier_of_its_sum(world, op
         for fan in people:
             total = sum(await LedgerEntry.filter(fan_id=fan).values_list("amount", flat=True))
             assert (await Fan.get(id=fan)).tier == RULES.tier_for(total)
+
+
+async def test_a_fan_who_rises_is_congratulated_unless_they_opted_out(world, db):
+    announcer = MemoryAnnouncer()
+    settings_ = load_settings(database_url=db, shout_outs=True)
+    app = bootstrap(settings_, clock=world.clock, announcer=announcer)
+    await Community.create(platform=Platform.TELEGRAM, platform_ref="-1", name="Fans")
+    [ada, bo] = await fans(2)
+    await Fan.filter(id=bo).update(named_in_shout_outs=False)
+    for fan in (ada, bo):
+        await app.core.recognition.award(fan, 60, "live_code", "code:1")
+    await app.core.recognition.award(ada, -60, "undo:live_code", "code:1")  # falling: silent
+    assert [s.fan_name for _, s in announcer.shout_outs] == ["Fan 0"]
+    assert announcer.shout_outs[0][1].tier == "supporter"
