@@ -37,6 +37,7 @@ class LiveAnnouncement:
     title: str
     status: str
     starts_at: datetime
+    minutes: int
     drop: DropAnnouncement | None
 
 

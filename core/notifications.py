@@ -111,7 +111,12 @@ class Notifier:
         session = await LiveSession.get(id=event.session_id)
         drop = (await drop_view(session.drop_id)).announcement() if session.drop_id else None
         announcement = LiveAnnouncement(
-            session.id, session.title, session.status.value, session.starts_at, drop
+            session.id,
+            session.title,
+            session.status.value,
+            session.starts_at,
+            session.planned_minutes,
+            drop,
         )
         for community_id in await Community.all().values_list("id", flat=True):
             await self.announcer.announce_live(community_id, announcement)  # type: ignore[arg-type]

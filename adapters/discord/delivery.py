@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -14,6 +15,8 @@ from core.models import Community, Platform, PlatformAccount, Post
 
 log = structlog.get_logger(__name__)
 CANNOT_DM = 50007
+# a session's state as its Guild Scheduled Event's status (active, completed, canceled)
+EVENT_STATUS = {"live": 2, "ended": 3, "cancelled": 4}
 
 
 class DiscordMessenger:
@@ -55,8 +58,33 @@ class DiscordAnnouncer:
         await self._post(community_id, {"drop_id": announcement.drop_id}, embed, view)
 
     async def announce_live(self, community_id: int, announcement: LiveAnnouncement) -> None:
+        """The session's post, and its Guild Scheduled Event (Discord's own calendar entry,
+        where members mark interest) kept in step: created, started, completed, cancelled."""
         embed, view = render.live_post(announcement)
-        await self._post(community_id, {"session_id": announcement.session_id}, embed, view)
+        subject = {"session_id": announcement.session_id}
+        if await self._post(community_id, subject, embed, view):
+            await self._sync_event(community_id, announcement)
+
+    async def _sync_event(self, community_id: int, session: LiveAnnouncement) -> None:
+        post = await Post.get(community_id=community_id, session_id=session.session_id)
+        guild = self.client.get_guild(int((await Community.get(id=community_id)).platform_ref))
+        if guild is None:
+            return
+        if post.event_ref is None and session.status == "scheduled":
+            event = await guild.create_scheduled_event(
+                name=session.title[:100],
+                start_time=session.starts_at,
+                end_time=session.starts_at + timedelta(minutes=session.minutes),
+                entity_type=discord.EntityType.external,
+                privacy_level=discord.PrivacyLevel.guild_only,
+                location=f"Here on {guild.name}"[:100],
+            )
+            await Post.filter(id=post.id).update(event_ref=str(event.id))
+        elif post.event_ref is not None and session.status in EVENT_STATUS:
+            status = EVENT_STATUS[session.status]
+            await self.client.http.edit_scheduled_event(
+                guild.id, int(post.event_ref), status=status
+            )
 
     async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
         community = await Community.get(id=community_id)
@@ -70,13 +98,14 @@ class DiscordAnnouncer:
         subject: dict[str, Any],
         embed: discord.Embed,
         view: discord.ui.View | None,
-    ) -> None:
+    ) -> bool:
+        """Post, or edit the subject's post; False when there was nothing to change."""
         community = await Community.get(id=community_id)
         if community.platform != Platform.DISCORD:
-            return
+            return False
         if community.announce_channel_ref is None:
             log.warning("discord_no_announce_channel", guild=community.platform_ref)
-            return
+            return False
         channel = self.client.get_partial_messageable(int(community.announce_channel_ref))
         shown = render.signature(embed, view)
         post = await Post.get_or_none(community_id=community_id, **subject)
@@ -87,7 +116,10 @@ class DiscordAnnouncer:
             await Post.create(
                 community_id=community_id, message_ref=str(sent.id), shown=shown, **subject
             )
-        elif post.shown != shown:
-            message = channel.get_partial_message(int(post.message_ref))
-            await message.edit(embed=embed, view=view)
-            await Post.filter(id=post.id).update(shown=shown)
+            return True
+        if post.shown == shown:
+            return False
+        message = channel.get_partial_message(int(post.message_ref))
+        await message.edit(embed=embed, view=view)
+        await Post.filter(id=post.id).update(shown=shown)
+        return True

@@ -42,6 +42,7 @@ class Post(Model):
     )
     session_id: int | None
     message_ref = fields.CharField(max_length=64)
+    event_ref = fields.CharField(max_length=64, null=True)  # a session's Discord event
     shown = fields.TextField(default="")  # the text last posted: unchanged text is not re-sent
 
     class Meta:

@@ -88,6 +88,7 @@ class DiscordApi:
     callbacks: dict[str, dict[str, Any]] = field(default_factory=dict)  # interaction → callback
     dm_channels: dict[str, str] = field(default_factory=dict)  # channel id → user id
     closed_dms: set[str] = field(default_factory=set)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # Guild Scheduled Events
     refused_dms: int = 0  # DMs refused with 50007: Discord bans bots that keep trying
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # scope → commands
     failures: dict[str, list[ApiError]] = field(default_factory=dict)  # route key → errors
@@ -393,6 +394,13 @@ class DiscordApi:
                 self.dm_channels[channel] = str(body["recipient_id"])
                 return {"id": channel, "type": 1, "last_message_id": None,
                         "recipients": [self.member(str(body["recipient_id"]))["user"]]}  # fmt: skip
+            case "POST", ["guilds", guild, "scheduled-events"]:
+                event = {**body, "id": self._id(), "guild_id": guild, "status": 1,
+                         "channel_id": None, "creator_id": BOT_ID, "user_count": 0}  # fmt: skip
+                self.events[event["id"]] = event
+                return event
+            case "PATCH", ["guilds", _, "scheduled-events", event_id]:
+                return self._move_event(event_id, body)
             case "PUT" | "DELETE", ["guilds", _, "members", user, "roles", role]:
                 self._change_role(method, user, role)
                 return None
@@ -429,6 +437,17 @@ class DiscordApi:
         else:
             self._apply(replies[0], body)
         return self._message_json(replies[0])
+
+    def _move_event(self, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Discord's event lifecycle: scheduled → active → completed, or scheduled → canceled."""
+        event = self.events.get(event_id)
+        if event is None:
+            raise ApiError(404, 10070, "Unknown Guild Scheduled Event")
+        allowed = {1: {2, 4}, 2: {3}}
+        if "status" in body and body["status"] not in allowed.get(event["status"], set()):
+            raise ApiError(400, 180000, "Cannot update event status")
+        event.update(body)
+        return event
 
     def _change_role(self, method: str, user: str, role_id: str) -> None:
         role = next((r for r in self.roles if r["id"] == role_id), None)

@@ -385,9 +385,20 @@ async def test_a_live_session_post_takes_sign_ups_and_shows_the_drop_when_live(g
     session = await guild.app.core.live.schedule("Friday listening", starts, drop_id=drop_id)
     post = next(m for m in guild.peer.in_channel(DROPS_CHANNEL) if "Friday listening" in m.text())
     assert f"Live <t:{int(starts.timestamp())}:R>" in post.text()
+    [event] = guild.peer.events.values()  # in Discord's own calendar too
+    assert (event["name"], event["status"], event["entity_type"]) == ("Friday listening", 1, 3)
+    assert event["scheduled_start_time"].startswith(starts.strftime("%Y-%m-%dT%H:%M"))
+    await guild.app.core.live.refresh_countdowns()  # the clock's minute: nothing to change
+    assert len(guild.peer.events) == 1
     signed = await guild.press(FAN, post, "I'll be there")
     assert signed.text().startswith("See you at Friday listening!")
     await guild.app.core.live.start(session.id)
     assert "🔴 Live now" in post.text()
+    assert event["status"] == 2
     held = await guild.press(FAN, post, "Buy Signed print")
     assert "Held for you until" in held.text()
+    await guild.app.core.live.end(session.id)
+    assert event["status"] == 3
+    later = await guild.app.core.live.schedule("Next week", starts + timedelta(days=7))
+    await guild.app.core.live.cancel(later.id)
+    assert [e["status"] for e in guild.peer.events.values()] == [3, 4]
