@@ -379,3 +379,45 @@ async def test_a_live_session_is_posted_signed_up_for_reminded_and_checked_into(
     await bot.app.core.live.end(session.id)
     assert "Ended" in post.text
     assert "out of date" in await bot.taps(FAN, post, "rsvp:abc")
+
+
+async def test_a_weekly_session_from_sign_up_to_perk_and_back(bot):
+    """The issue's journey: a session is planned and reminded once, a fan claims the code said
+    on air and buys early, crosses into supporter and gets the perk chat; a refund takes the
+    points and the perk back."""
+    await Community.create(platform=Platform.TELEGRAM, platform_ref=str(CHANNEL), name="Fans")
+    bot.peer.bot_rights[PERK_CHAT] = {"can_invite_users": True, "can_restrict_members": True}
+    bot.peer.now = lambda: bot.clock.now().timestamp()
+    await bot.says_in(PERK_CHAT, ADMIN, "/perkchat club Supporters club")
+    await bot.says(ADMIN, "/tierperk club supporter")
+    drop_id = await stars_drop(bot)
+    starts = bot.clock.now() + timedelta(minutes=15)
+    session = await bot.app.core.live.schedule("Friday listening", starts, drop_id=drop_id)
+    post = next(m for m in bot.peer.to(CHANNEL) if "Friday listening" in m.text)
+    await bot.taps(FAN, post, post.button("I'll be there")["callback_data"])
+    bot.clock.advance(minutes=6)
+    for _ in range(2):  # the clock ticks twice: one reminder
+        await bot.app.core.tick()
+    await bot.app.core.live.start(session.id)
+    await bot.app.core.tick()
+    reminders = [m.text for m in bot.peer.to(FAN) if "Reminder" in m.text or "live now" in m.text]
+    assert len(reminders) == 2
+
+    code = (await bot.says(ADMIN, "/livecode")).text.split("Say this on air: ")[1][:6]
+    assert "+10 points" in (await bot.says(FAN, code)).text
+    card = await bot.says(FAN, "/drops")
+    assert await bot.peer.user_pays(FAN, await bot.buys(FAN, card))
+    invite = await bot.peer.wait_for(
+        lambda: [m for m in bot.peer.to(FAN) if "You are in" in m.text]
+    )
+    assert "Supporters club" in invite[0].text
+    await bot.peer.wait_for(lambda: [m for m in bot.peer.to(FAN) if m.text.startswith("Paid:")])
+    me = await bot.says(FAN, "/me")
+    assert me.text.startswith("You are a supporter, with 80 points.")
+
+    [order] = await Order.all()
+    await bot.app.core.orders.refund(order.id, "sorry")
+    await bot.peer.wait_for(lambda: (PERK_CHAT, FAN) in bot.peer.unbans)
+    assert (await bot.says(FAN, "/me")).text.startswith("You are a fan, with 10 points.")
+    summary = await bot.app.core.live.end(session.id)
+    assert (summary.listeners, summary.code_claims, summary.orders_during) == (1, 1, 1)
