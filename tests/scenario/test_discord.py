@@ -402,3 +402,43 @@ async def test_a_live_session_post_takes_sign_ups_and_shows_the_drop_when_live(g
     later = await guild.app.core.live.schedule("Next week", starts + timedelta(days=7))
     await guild.app.core.live.cancel(later.id)
     assert [e["status"] for e in guild.peer.events.values()] == [3, 4]
+
+
+async def test_a_weekly_session_from_the_stage_to_a_role_and_back(guild):
+    """The issue's journey on Discord: a listener in the stage claims the code, buys early,
+    crosses into supporter and gets the role; a refund takes points and role back."""
+    await guild.command(
+        CREATOR,
+        "setup perk",
+        option("name", "insider"),
+        option("role", INSIDER_ROLE, 8),
+        admin=True,
+    )
+    await guild.command(
+        CREATOR, "setup tier", option("perk", "insider"), option("tier", "supporter"), admin=True
+    )
+    drop_id, _ = await announced(guild, tier(kind="digital", stock=5))
+    starts = guild.clock.now() + timedelta(minutes=10)
+    session = await guild.app.core.live.schedule("Friday listening", starts, drop_id=drop_id)
+    guild.clock.advance(minutes=10)
+    number, stage = option("number", session.id, 4), option("channel", STAGE_CHANNEL, 7)
+    await guild.command(CREATOR, "live start", number, stage, admin=True)
+    await guild.peer.voice(FAN, STAGE_CHANNEL)
+    account = await listening(FAN, now=True)
+    code = (await guild.command(CREATOR, "live code", admin=True)).text().split(": ")[1][:6]
+    await guild.command(FAN, "claim", option("code", code))
+    post = next(m for m in guild.peer.in_channel(DROPS_CHANNEL) if "Friday listening" in m.text())
+    await guild.press(FAN, post, "Buy")
+    order_id = await pay(guild, FAN)
+    # the code 10, among the first buyers 50, within 15 minutes of the opening 20
+    assert await guild.app.core.recognition.points(account.fan_id) == 80
+    assert INSIDER_ROLE in guild.peer.member_roles[FAN]
+    guild.clock.advance(minutes=25)
+    await guild.peer.voice(FAN, None)
+    await listening(FAN, now=False)
+    ended = await guild.command(CREATOR, "live end", number, admin=True)
+    assert "listeners 1, minutes listened 25, live-code claims 1, orders during 1" in ended.text()
+    assert await guild.app.core.recognition.points(account.fan_id) == 105  # 25 minutes
+    await guild.app.core.orders.refund(order_id, "sorry")
+    assert await guild.app.core.recognition.points(account.fan_id) == 35  # the order's 70 gone
+    assert INSIDER_ROLE not in guild.peer.member_roles[FAN]
