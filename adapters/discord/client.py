@@ -8,11 +8,12 @@ import discord
 import structlog
 import yarl
 from discord import app_commands
+from discord.ext import tasks
 
 from config import Settings
 from core.app import Core
 from core.fans import fan_for
-from core.models import Community, Platform
+from core.models import Community, LiveStatus, Platform, Post
 
 log = structlog.get_logger(__name__)
 DISCORD_API = "https://discord.com/api"
@@ -55,6 +56,50 @@ class DropcastDiscord(discord.AutoShardedClient):
         await connect(guild)
         self.tree.copy_global_to(guild=guild)
         await self.tree.sync(guild=guild)
+
+    async def setup_hook(self) -> None:
+        self._sign_ups.start()
+
+    async def close(self) -> None:
+        self._sign_ups.cancel()
+        await super().close()
+
+    @tasks.loop(minutes=1)
+    async def _sign_ups(self) -> None:
+        try:
+            await self.sync_interest()
+        except Exception:
+            log.exception("discord_interest_sync_failed")
+
+    async def sync_interest(self) -> int:
+        """Members who marked interest in a session's Scheduled Event count as signed up
+        (reminders and all); read from Discord, since the gateway tells only about members
+        in the cache, and this client keeps none."""
+        posts = await Post.filter(
+            event_ref__isnull=False,
+            session__status=LiveStatus.SCHEDULED,
+            community__platform=Platform.DISCORD,
+        ).select_related("community")
+        signed = 0
+        for post in posts:
+            assert post.event_ref is not None
+            assert post.session_id is not None
+            guild_id, event_id = int(post.community.platform_ref), int(post.event_ref)
+            after: int | None = None
+            while True:
+                page = await self.http.get_scheduled_event_users(
+                    guild_id, event_id, limit=100, with_member=False, after=after
+                )
+                for entry in page:
+                    user = entry["user"]
+                    name = user.get("global_name") or user["username"]
+                    fan_id = await fan_for(Platform.DISCORD, str(user["id"]), name)
+                    await self.core.live.rsvp(post.session_id, fan_id)
+                    signed += 1
+                if len(page) < 100:
+                    break
+                after = int(page[-1]["user"]["id"])
+        return signed
 
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState

@@ -89,6 +89,7 @@ class DiscordApi:
     dm_channels: dict[str, str] = field(default_factory=dict)  # channel id → user id
     closed_dms: set[str] = field(default_factory=set)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)  # Guild Scheduled Events
+    interested: dict[str, list[str]] = field(default_factory=dict)  # event id → user ids
     refused_dms: int = 0  # DMs refused with 50007: Discord bans bots that keep trying
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # scope → commands
     failures: dict[str, list[ApiError]] = field(default_factory=dict)  # route key → errors
@@ -399,6 +400,9 @@ class DiscordApi:
                          "channel_id": None, "creator_id": BOT_ID, "user_count": 0}  # fmt: skip
                 self.events[event["id"]] = event
                 return event
+            case "GET", ["guilds", _, "scheduled-events", event_id, "users"]:
+                return [{"guild_scheduled_event_id": event_id, "user": self.member(user)["user"]}
+                        for user in self.interested.get(event_id, [])]  # fmt: skip
             case "PATCH", ["guilds", _, "scheduled-events", event_id]:
                 return self._move_event(event_id, body)
             case "PUT" | "DELETE", ["guilds", _, "members", user, "roles", role]:

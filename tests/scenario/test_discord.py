@@ -27,6 +27,7 @@ from core.models import (
     Platform,
     PlatformAccount,
     Reservation,
+    Rsvp,
 )
 from core.money import Money
 from tests.builders import open_drop, tier
@@ -392,6 +393,11 @@ async def test_a_live_session_post_takes_sign_ups_and_shows_the_drop_when_live(g
     assert len(guild.peer.events) == 1
     signed = await guild.press(FAN, post, "I'll be there")
     assert signed.text().startswith("See you at Friday listening!")
+    # marking interest in the Scheduled Event signs up too
+    guild.peer.interested[event["id"]] = [FAN, "500000000000000009"]
+    assert guild.app.discord is not None
+    assert await guild.app.discord.sync_interest() == 2
+    assert await Rsvp.filter(session_id=session.id).count() == 2  # the button's fan once
     await guild.app.core.live.start(session.id)
     assert "🔴 Live now" in post.text()
     assert event["status"] == 2
