@@ -19,8 +19,9 @@ from core.drops.specs import parse_tiers
 from core.drops.views import list_drops
 from core.errors import DropcastError
 from core.fans import profile
+from core.live import LiveView
 from core.models import DropTier, Fan, FanTier, Platform, PlatformAccount, Post
-from core.times import parse_opening
+from core.times import parse_opening, parse_when
 
 log = structlog.get_logger(__name__)
 NOT_ADMIN = "Only the creator's admins can do that."
@@ -131,6 +132,36 @@ async def claim(interaction: discord.Interaction, code: str) -> None:
 live = app_commands.Group(
     name="live", description="Run live sessions", default_permissions=ADMIN_ONLY, guild_only=True
 )
+
+
+@live.command(name="schedule", description="Plan a session (posted with a countdown)")
+@app_commands.check(admins_only)
+@app_commands.describe(
+    starts="When: +2h, in 30m, or 2026-12-04T20:00+01:00", drop="The drop it features"
+)
+async def live_schedule(
+    interaction: discord.Interaction,
+    title: str,
+    starts: str,
+    minutes: app_commands.Range[int, 5, 240] = 30,
+    drop: int | None = None,
+) -> None:
+    core = core_of(interaction)
+    client: DropcastDiscord = interaction.client  # type: ignore[assignment]
+    await interaction.response.defer(ephemeral=True, thinking=True)
+
+    async def plan() -> LiveView:
+        when = parse_when(starts, now=core.clock.now(), zone=client.zone)
+        return await core.live.schedule(title, when, minutes=minutes, drop_id=drop)
+
+    await answer(
+        interaction,
+        plan(),
+        lambda session: (
+            f"#{session.id} {session.title} is planned; "
+            f"`/live start {session.id}` when you go on air."
+        ),
+    )
 
 
 @live.command(name="start", description="Go live; listeners in the voice channel earn points")

@@ -448,3 +448,22 @@ async def test_a_weekly_session_from_the_stage_to_a_role_and_back(guild):
     await guild.app.core.orders.refund(order_id, "sorry")
     assert await guild.app.core.recognition.points(account.fan_id) == 35  # the order's 70 gone
     assert INSIDER_ROLE not in guild.peer.member_roles[FAN]
+
+
+async def test_a_creator_plans_a_session_from_discord_and_bad_times_are_refused(guild):
+    await announced(guild)
+    plan = [option("title", "Friday listening"), option("starts", "+2h")]
+    refused = await guild.command(FAN, "live schedule", *plan)
+    assert refused.text() == "Only the creator's admins can do that."
+    planned = await guild.command(CREATOR, "live schedule", *plan, admin=True)
+    assert planned.text().startswith("#1 Friday listening is planned")
+    late = [option("title", "Late"), option("starts", "2020-01-01T10:00+00:00")]
+    assert (
+        "future time" in (await guild.command(CREATOR, "live schedule", *late, admin=True)).text()
+    )
+    nonsense = [option("title", "Odd"), option("starts", "soonish")]
+    assert (
+        "is not a time"
+        in (await guild.command(CREATOR, "live schedule", *nonsense, admin=True)).text()
+    )
+    assert "Friday listening" in guild.peer.in_channel(DROPS_CHANNEL)[-1].text()
