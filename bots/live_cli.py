@@ -11,6 +11,7 @@ from adapters import wording
 from bots.bootstrap import App
 from bots.wired import with_app
 from core.live import LiveSummary, LiveView
+from core.models import Community
 from core.times import parse_when
 
 app = typer.Typer(help="Schedule and run live audio sessions.", no_args_is_help=True)
@@ -23,15 +24,37 @@ def schedule(
     starts_at: Annotated[str, typer.Option(help="ISO 8601 (2026-12-04T20:00+01:00) or +2h.")],
     minutes: Annotated[int, typer.Option(help="Planned length.")] = 30,
     drop: Annotated[int | None, typer.Option(help="The drop the session features.")] = None,
+    community: Annotated[
+        list[int] | None,
+        typer.Option(
+            help="Announce only here (repeat it); `dropcast live communities` lists them."
+        ),
+    ] = None,
 ) -> None:
-    """Plan a session."""
+    """Plan a session, announced in every connected community unless --community says."""
 
     async def action(wired: App) -> LiveView:
         now, zone = wired.core.clock.now(), wired.settings.creator_timezone
         starts = parse_when(starts_at, now=now, zone=zone)
-        return await wired.core.live.schedule(title, starts, minutes=minutes, drop_id=drop)
+        return await wired.core.live.schedule(
+            title, starts, minutes=minutes, drop_id=drop, communities=community
+        )
 
     _show(with_app(action))
+
+
+@app.command()
+def communities() -> None:
+    """The connected channels, groups and servers, with the numbers --community takes."""
+
+    async def listed(_: App) -> list[tuple[int, str, str]]:
+        return list(await Community.all().order_by("id").values_list("id", "platform", "name"))
+
+    rows = with_app(listed)
+    for number, platform, name in rows:
+        out.print(f"#{number} {platform}: {name}")
+    if not rows:
+        out.print("None connected yet (README: Connect Telegram, Connect Discord).")
 
 
 @app.command()

@@ -20,6 +20,7 @@ from core.linking import ALPHABET
 from core.messages import LiveReminder
 from core.models import (
     Attendance,
+    Community,
     Drop,
     LedgerEntry,
     LiveCode,
@@ -75,8 +76,15 @@ class LiveSessions:
         self.messenger = messenger
 
     async def schedule(
-        self, title: str, starts_at: datetime, *, minutes: int = 30, drop_id: int | None = None
+        self,
+        title: str,
+        starts_at: datetime,
+        *,
+        minutes: int = 30,
+        drop_id: int | None = None,
+        communities: list[int] | None = None,
     ) -> LiveView:
+        """Plan a session, announced in `communities` (every connected one if None)."""
         title = check_title(title)
         if starts_at.tzinfo is None or starts_at <= self.clock.now():
             raise InvalidInput("a session starts at a future time with a time zone")
@@ -84,8 +92,16 @@ class LiveSessions:
             raise InvalidInput(f"a session lasts 5 to 240 minutes, not {minutes}")
         if drop_id is not None and not await Drop.exists(id=drop_id):
             raise NotFound(f"there is no drop #{drop_id}")
+        wanted = sorted(set(communities or []))
+        known = await Community.filter(id__in=wanted).values_list("id", flat=True)
+        if unknown := sorted(set(wanted) - set(known)):
+            raise NotFound(f"there is no community #{unknown[0]} (dropcast live communities)")
         session = await LiveSession.create(
-            title=title, starts_at=starts_at, planned_minutes=minutes, drop_id=drop_id
+            title=title,
+            starts_at=starts_at,
+            planned_minutes=minutes,
+            drop_id=drop_id,
+            community_ids=wanted,
         )
         await self.bus.publish(LiveScheduled(self.clock.now(), session.id, session.title))
         return _view(session)

@@ -118,7 +118,8 @@ class Notifier:
             session.planned_minutes,
             drop,
         )
-        for community_id in await Community.all().values_list("id", flat=True):
+        everywhere = await Community.all().values_list("id", flat=True)
+        for community_id in session.community_ids or everywhere:
             await self.announcer.announce_live(community_id, announcement)  # type: ignore[arg-type]
 
     async def shout_out(self, event: TierChanged) -> None:

@@ -29,6 +29,8 @@ class LiveSession(Model):
     drop_id: int | None
     status = fields.CharEnumField(LiveStatus, default=LiveStatus.SCHEDULED, max_length=16)
     voice_channel_ref = fields.CharField(max_length=64, null=True)  # where Discord listens
+    # the communities it is announced in; empty means every connected one
+    community_ids: list[int] = fields.JSONField(default=list)
     started_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -213,6 +213,8 @@ async def test_fan_show_finds_a_linked_fan_by_either_platform(world, tmp_path):
 
 
 def test_a_creator_runs_a_live_session_from_the_command_line(tmp_path):
+    listed = dropcast(tmp_path, "live", "communities")
+    assert "None connected yet" in listed.stdout
     planned = dropcast(tmp_path, "live", "schedule", "Friday listening", "--starts-at", "+1h")
     assert planned.returncode == 0, planned.stderr
     assert "#1 Friday listening: scheduled" in planned.stdout

@@ -10,7 +10,7 @@ import pytest
 from core.drops.payments import PaymentReceived
 from core.errors import InvalidInput, InvalidState, NotFound
 from core.messages import LiveReminder
-from core.models import Attendance
+from core.models import Attendance, Community, Platform
 from tests.builders import fans, open_drop, tier
 
 
@@ -139,3 +139,15 @@ async def test_those_who_sign_up_get_each_reminder_once_and_the_post_follows_the
     ]
     with pytest.raises(InvalidState, match="too late to sign up"):
         await world.core.live.rsvp(session.id, late)
+
+
+async def test_a_session_is_announced_only_where_the_creator_chose(world):
+    here = await Community.create(platform=Platform.TELEGRAM, platform_ref="-1", name="Here")
+    await Community.create(platform=Platform.TELEGRAM, platform_ref="-2", name="Elsewhere")
+    starts = world.clock.now() + timedelta(hours=1)
+    with pytest.raises(NotFound, match="no community #99"):
+        await world.core.live.schedule("Nowhere", starts, communities=[99])
+    chosen = await world.core.live.schedule("Small room", starts, communities=[here.id])
+    everywhere = await world.core.live.schedule("Big room", starts)
+    posted = sorted(world.announcer.live_posts)
+    assert posted == [(here.id, chosen.id), (here.id, everywhere.id), (here.id + 1, everywhere.id)]
