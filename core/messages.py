@@ -39,6 +39,7 @@ class LiveAnnouncement:
     starts_at: datetime
     minutes: int
     drop: DropAnnouncement | None
+    voice_channel_ref: str | None = None  # where it is on air (Discord), once live
 
 
 @dataclass(frozen=True, slots=True)

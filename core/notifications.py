@@ -117,6 +117,7 @@ class Notifier:
             session.starts_at,
             session.planned_minutes,
             drop,
+            session.voice_channel_ref,
         )
         everywhere = await Community.all().values_list("id", flat=True)
         for community_id in session.community_ids or everywhere:

@@ -81,10 +81,15 @@ class DiscordAnnouncer:
             )
             await Post.filter(id=post.id).update(event_ref=str(event.id))
         elif post.event_ref is not None and session.status in EVENT_STATUS:
+            event_id = int(post.event_ref)
+            room = guild.get_channel(int(session.voice_channel_ref or 0))
+            if session.status == "live" and room is not None:  # on air now, in a known room
+                kind = 1 if isinstance(room, discord.StageChannel) else 2  # stage, voice
+                await self.client.http.edit_scheduled_event(
+                    guild.id, event_id, channel_id=room.id, entity_type=kind, entity_metadata=None
+                )
             status = EVENT_STATUS[session.status]
-            await self.client.http.edit_scheduled_event(
-                guild.id, int(post.event_ref), status=status
-            )
+            await self.client.http.edit_scheduled_event(guild.id, event_id, status=status)
 
     async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
         community = await Community.get(id=community_id)

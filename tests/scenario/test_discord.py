@@ -398,9 +398,10 @@ async def test_a_live_session_post_takes_sign_ups_and_shows_the_drop_when_live(g
     assert guild.app.discord is not None
     assert await guild.app.discord.sync_interest() == 2
     assert await Rsvp.filter(session_id=session.id).count() == 2  # the button's fan once
-    await guild.app.core.live.start(session.id)
+    await guild.app.core.live.start(session.id, voice_channel_ref=STAGE_CHANNEL)
     assert "🔴 Live now" in post.text()
     assert event["status"] == 2
+    assert (str(event["channel_id"]), event["entity_type"]) == (STAGE_CHANNEL, 2)  # voice room
     held = await guild.press(FAN, post, "Buy Signed print")
     assert "Held for you until" in held.text()
     await guild.app.core.live.end(session.id)
