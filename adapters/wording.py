@@ -3,10 +3,24 @@ adapter adds its own buttons (`action`) and formatting."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from core import messages
+from core.errors import DropcastError
 from core.fans import FanProfile
 from core.live import LiveSummary
 from core.messages import FanMessage, ShoutOut
+
+T = TypeVar("T")
+
+
+async def outcome(action: Awaitable[T], done: Callable[[T], str], refused: str = "{}.") -> str:
+    """Run a core call for a person: what it did, or why the core refused, in words."""
+    try:
+        return done(await action)
+    except DropcastError as refusal:
+        return refused.format(refusal)
 
 
 def fan_text(message: FanMessage) -> str:

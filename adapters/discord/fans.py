@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import discord
 
+from adapters import wording
 from core.app import Core
 from core.drops.views import HoldView
 from core.errors import DropcastError
@@ -47,12 +48,7 @@ async def answer(
     refused: str = "{}.",
 ) -> None:
     """Run a core call for the user and answer with what it did, or with why it refused."""
-    try:
-        result = await action
-    except DropcastError as refusal:
-        await say(interaction, refused.format(refusal))
-        return
-    await say(interaction, done(result))
+    await say(interaction, await wording.outcome(action, done, refused))
 
 
 async def buy(interaction: discord.Interaction, tier_id: int) -> None:

@@ -240,12 +240,7 @@ async def answer(
     update: Update, action: Awaitable[T], done: Callable[[T], str], refused: str = "{}."
 ) -> None:
     """Run a core call for the user and reply with what it did, or with why it refused."""
-    try:
-        result = await action
-    except DropcastError as refusal:
-        await reply(update, refused.format(refusal))
-        return
-    await reply(update, done(result))
+    await reply(update, await wording.outcome(action, done, refused))
 
 
 async def reply(update: Update, text: str, keyboard: Any = None) -> None:

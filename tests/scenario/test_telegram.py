@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ import pytest
 from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
 from adapters.telegram.app import telegram_application
 from bots.bootstrap import App, bootstrap
-from config import load_settings
+from config import Settings, load_settings
 from core.drops.payments import PaymentReceived
 from core.models import (
     Community,
@@ -79,18 +80,25 @@ async def bot(db: str) -> AsyncIterator[Bot]:
         )
         clock = ManualClock()
         app = bootstrap(settings, clock=clock, pay_links=MemoryPayLinks(), refunds=MemoryRefunds())
-        assert app.telegram is not None
-        application = telegram_application(app.telegram, app.core, settings)
-        async with application:
-            assert application.updater is not None
-            await application.updater.start_polling(poll_interval=0, timeout=1)
-            await application.start()
-            try:
-                yield Bot(peer, app, clock)
-            finally:
-                await application.updater.stop()
-                await application.stop()
+        async with polling(app, settings):
+            yield Bot(peer, app, clock)
         await app.close()
+
+
+@asynccontextmanager
+async def polling(app: App, settings: Settings) -> AsyncIterator[None]:
+    """The real PTB application long-polling the peer, as `dropcast telegram` runs it."""
+    assert app.telegram is not None
+    application = telegram_application(app.telegram, app.core, settings)
+    async with application:
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+        await application.start()
+        try:
+            yield
+        finally:
+            await application.updater.stop()
+            await application.stop()
 
 
 async def stars_drop(bot: Bot, stock: int = 5) -> int:

@@ -15,13 +15,13 @@ import pytest
 from aiohttp import ClientSession
 
 from adapters.memory import ManualClock
-from adapters.telegram.app import telegram_application
 from bots.bootstrap import App
 from config import load_settings
 from tests.builders import open_drop, tier
 from tests.peers.discord_api import DiscordApi
 from tests.peers.telegram_bot_api import TelegramBotApi
 from tests.scenario.test_discord import pay, started
+from tests.scenario.test_telegram import polling
 from tests.scenario.web_client import free_port
 
 ON_TELEGRAM, ON_DISCORD = 2002, "500000000000000001"
@@ -46,17 +46,8 @@ async def both(db: str) -> AsyncIterator[Both]:
             discord_gateway_url=discord.gateway_url,
         )
         app, running = await started(settings, ManualClock())
-        assert app.telegram is not None
-        polling = telegram_application(app.telegram, app.core, settings)
-        async with polling:
-            assert polling.updater is not None
-            await polling.updater.start_polling(poll_interval=0, timeout=1)
-            await polling.start()
-            try:
-                yield Both(telegram, discord, app)
-            finally:
-                await polling.updater.stop()
-                await polling.stop()
+        async with polling(app, settings):
+            yield Both(telegram, discord, app)
         await app.close()
         await running
 

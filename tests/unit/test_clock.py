@@ -7,7 +7,7 @@ import asyncio
 import contextvars
 from datetime import timedelta
 
-from adapters.memory import MemoryMessenger
+from adapters.memory import ManualClock, MemoryMessenger
 from bots.bootstrap import bootstrap
 from bots.database import database
 from bots.processes import serve_clock
@@ -45,13 +45,8 @@ async def test_a_hold_placed_before_a_restart_still_lapses_on_time_once(world, d
 
     inbox = MemoryMessenger()
 
-    async def restarted_process() -> None:
-        async with database(db):
-            app = bootstrap(load_settings(database_url=db), clock=world.clock, messenger=inbox)
-            await app.core.tick()
-
     for _ in range(2):  # two restarts, each a fresh application, context and connection
-        await asyncio.create_task(restarted_process(), context=contextvars.Context())
+        await restarted_clock(db, world.clock, inbox)
     assert (await Reservation.get(id=hold.id)).status == HoldStatus.EXPIRED
     assert (await drop_view(drop.id)).tiers[0].available == 1
     assert inbox.to(fan) == [HoldLapsed(hold.id, "Winter drop", "Signed print")]  # told once
@@ -65,14 +60,18 @@ async def test_reminders_go_out_once_whichever_clock_process_sends_them(world, d
     world.clock.advance(minutes=21)
     inbox = MemoryMessenger()
 
-    async def restarted_process() -> None:
+    await restarted_clock(db, world.clock, inbox)
+    # restarted, and two more clocks started by mistake, all at once
+    await asyncio.gather(*(restarted_clock(db, world.clock, inbox) for _ in range(3)))
+    assert [m.stage for m in inbox.to(fan)] == ["soon"]
+
+
+async def restarted_clock(db: str, clock: ManualClock, inbox: MemoryMessenger) -> None:
+    """One tick of a freshly started clock process: its own application, context, connection."""
+
+    async def process() -> None:
         async with database(db):
-            app = bootstrap(load_settings(database_url=db), clock=world.clock, messenger=inbox)
+            app = bootstrap(load_settings(database_url=db), clock=clock, messenger=inbox)
             await app.core.tick()
 
-    await asyncio.create_task(restarted_process(), context=contextvars.Context())
-    # restarted, and two more clocks started by mistake, all at once
-    await asyncio.gather(
-        *(asyncio.create_task(restarted_process(), context=contextvars.Context()) for _ in range(3))
-    )
-    assert [m.stage for m in inbox.to(fan)] == ["soon"]
+    await asyncio.create_task(process(), context=contextvars.Context())
