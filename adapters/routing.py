@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
-from core.ports import Announcer, FanMessenger
+from core.messages import CreatorNote, DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
+from core.ports import Announcer, CreatorDesk, FanMessenger
 
 
 class EveryAnnouncer:
@@ -38,3 +38,14 @@ class FirstReachable:
             if await messenger.send(fan_id, message):
                 return True
         return False
+
+
+class EveryDesk:
+    """The creator hears a note on every platform they run: whichever they look at first."""
+
+    def __init__(self, desks: Sequence[CreatorDesk]) -> None:
+        self.desks = desks
+
+    async def tell(self, note: CreatorNote) -> bool:
+        told = [await desk.tell(note) for desk in self.desks]
+        return any(told)

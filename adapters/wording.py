@@ -10,7 +10,7 @@ from core import messages
 from core.errors import DropcastError
 from core.fans import FanProfile
 from core.live import LiveSummary
-from core.messages import FanMessage, ShoutOut
+from core.messages import CreatorNote, FanMessage, ShoutOut
 
 T = TypeVar("T")
 
@@ -75,6 +75,18 @@ def fan_text(message: FanMessage) -> str:
                 return f"🔴 {message.title} is live now: come and listen!"
             return f"Reminder: {message.title} goes live {when}, at {message.starts_at:%H:%M} UTC."
     raise TypeError(f"no wording for {type(message).__name__}")
+
+
+def creator_text(note: CreatorNote, how_to_start: str) -> str:
+    """A note to the creator; `how_to_start` is the platform's way to go live."""
+    match note:
+        case messages.LateStart():
+            return (
+                f"⏰ {note.title} was due to go live at {note.starts_at:%H:%M} UTC and is not "
+                f'live yet. Fans who signed up hear "we\'re live" the moment you start: '
+                f"{how_to_start.format(note.session_id)}"
+            )
+    raise TypeError(f"no wording for {type(note).__name__}")
 
 
 def action(message: FanMessage) -> tuple[str, str] | None:

@@ -14,25 +14,31 @@ from telegram.ext import ExtBot
 
 from adapters.discord.app import discord_client
 from adapters.discord.client import DropcastDiscord
-from adapters.discord.delivery import DiscordAnnouncer, DiscordMessenger
+from adapters.discord.delivery import DiscordAnnouncer, DiscordDesk, DiscordMessenger
 from adapters.discord.perks import DiscordPerks
 from adapters.memory import (
     MemoryAnnouncer,
+    MemoryDesk,
     MemoryMessenger,
     MemoryPayLinks,
     MemoryRefunds,
 )
-from adapters.routing import EveryAnnouncer, FirstReachable
+from adapters.routing import EveryAnnouncer, EveryDesk, FirstReachable
 from adapters.stripe.checkout import StripeApi, StripeCheckout
 from adapters.stripe.refunds import StripeRefunds
 from adapters.telegram.bot import telegram_bot
-from adapters.telegram.delivery import StarsRefunds, TelegramAnnouncer, TelegramMessenger
+from adapters.telegram.delivery import (
+    StarsRefunds,
+    TelegramAnnouncer,
+    TelegramDesk,
+    TelegramMessenger,
+)
 from adapters.telegram.perks import TelegramPerks
 from config import Settings
 from core.app import Core, build_core
 from core.clock import SystemClock
 from core.models import FanTier, PaymentProvider, Platform
-from core.ports import Announcer, Clock, FanMessenger, PayLinks, Perks, Refunds
+from core.ports import Announcer, Clock, CreatorDesk, FanMessenger, PayLinks, Perks, Refunds
 from core.recognition import Rules
 
 
@@ -42,6 +48,7 @@ class App:
     core: Core
     announcer: Announcer
     messenger: FanMessenger
+    desk: CreatorDesk
     pay_links: PayLinks
     refunds: Mapping[str, Refunds]
     telegram: ExtBot[Any] | None = None
@@ -60,6 +67,7 @@ def bootstrap(
     clock: Clock | None = None,
     announcer: Announcer | None = None,
     messenger: FanMessenger | None = None,
+    desk: CreatorDesk | None = None,
     pay_links: PayLinks | None = None,
     refunds: Refunds | None = None,
     perks: Perks | None = None,
@@ -69,11 +77,14 @@ def bootstrap(
     guilds = discord_client(settings) if settings.discord_token else None
     announcers: list[Announcer] = [TelegramAnnouncer(bot, clock)] if bot else []
     messengers: list[FanMessenger] = [TelegramMessenger(bot)] if bot else []
+    desks: list[CreatorDesk] = [TelegramDesk(bot, settings.admin_telegram_ids)] if bot else []
     if guilds:
         announcers.append(DiscordAnnouncer(guilds))
         messengers.append(DiscordMessenger(guilds))
+        desks.append(DiscordDesk(guilds))
     announcer = announcer or (EveryAnnouncer(announcers) if announcers else MemoryAnnouncer())
     messenger = messenger or (FirstReachable(messengers) if messengers else MemoryMessenger())
+    desk = desk or (EveryDesk(desks) if desks else MemoryDesk())
     stripe_api = _stripe_api(settings)
     if pay_links is None:
         pay_links = _pay_links(settings, clock, stripe_api)
@@ -84,6 +95,7 @@ def bootstrap(
         clock=clock,
         announcer=announcer,
         messenger=messenger,
+        creator=desk,
         pay_links=pay_links,
         refunds=refunds_by_provider,
         perks=_perks(bot, guilds, clock, perks),
@@ -96,7 +108,16 @@ def bootstrap(
     closers = ((stripe_api.close,) if stripe_api else ()) + ((bot.shutdown,) if bot else ())
     closers += (guilds.close,) if guilds else ()
     return App(
-        settings, core, announcer, messenger, pay_links, refunds_by_provider, bot, guilds, closers
+        settings,
+        core,
+        announcer,
+        messenger,
+        desk,
+        pay_links,
+        refunds_by_provider,
+        bot,
+        guilds,
+        closers,
     )
 
 

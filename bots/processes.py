@@ -25,6 +25,7 @@ from bots.database import database, describe, migrate
 from bots.sandbox import SandboxOptions
 from bots.sandbox_cli import play
 from config import Settings
+from core.app import Core
 from core.ports import Clock
 
 log = structlog.get_logger(__name__)
@@ -90,13 +91,7 @@ async def serve_clock(
     async with database(config.database_url):
         app = bootstrap(config, clock=clock)
         scheduler = AsyncIOScheduler(timezone="UTC")
-        core = app.core
-        # countdown posts move on (an adapter edits a post only when its text changed);
-        # perk changes a platform refused earlier, or a stopped process left, are retried
-        jobs = ((core.tick, every), (core.drops.refresh_countdowns, COUNTDOWN_SECONDS),
-                (core.live.refresh_countdowns, COUNTDOWN_SECONDS),
-                (core.perks.sweep, PERK_SWEEP_SECONDS))  # fmt: skip
-        for job, seconds in jobs:
+        for job, seconds in clock_jobs(app.core, every):
             scheduler.add_job(
                 _logged, "interval", seconds=seconds, args=[job], max_instances=1, coalesce=True
             )
@@ -107,6 +102,17 @@ async def serve_clock(
         finally:
             scheduler.shutdown(wait=False)
             await app.close()
+
+
+def clock_jobs(
+    core: Core, every: float = TICK_SECONDS
+) -> tuple[tuple[Callable[[], Awaitable[object]], float], ...]:
+    """What the clock runs, and how often: the tick; countdown posts moving on (an adapter
+    edits a post only when its text changed); perk changes a platform refused earlier, or a
+    stopped process left, retried."""
+    return ((core.tick, every), (core.drops.refresh_countdowns, COUNTDOWN_SECONDS),
+            (core.live.refresh_countdowns, COUNTDOWN_SECONDS),
+            (core.perks.sweep, PERK_SWEEP_SECONDS))  # fmt: skip
 
 
 async def _logged(job: Callable[[], Awaitable[object]]) -> None:

@@ -15,7 +15,7 @@ from core.live import LiveSessions
 from core.notifications import Notifier
 from core.orders import Orders
 from core.perks import PerkService
-from core.ports import Announcer, Clock, FanMessenger, PayLinks, Perks, Refunds
+from core.ports import Announcer, Clock, CreatorDesk, FanMessenger, PayLinks, Perks, Refunds
 from core.recognition import Recognition, Rules
 
 
@@ -40,6 +40,7 @@ class Core:
         await self.holds.expire_due()
         await self.payments.retry_refunds()
         await self.live.remind_due()
+        await self.live.nudge_late()
 
 
 def build_core(
@@ -47,6 +48,7 @@ def build_core(
     clock: Clock,
     announcer: Announcer,
     messenger: FanMessenger,
+    creator: CreatorDesk,
     pay_links: PayLinks,
     refunds: Mapping[str, Refunds],
     perks: Mapping[str, Perks],
@@ -77,5 +79,5 @@ def build_core(
         perks=perk_service,
         recognition=recognition,
         linking=Linking(clock, recognition, perk_service),
-        live=LiveSessions(clock, bus, recognition, messenger),
+        live=LiveSessions(clock, bus, recognition, messenger, creator),
     )

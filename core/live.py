@@ -9,6 +9,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
 from tortoise.exceptions import IntegrityError
 
 from core import sql
@@ -17,7 +18,7 @@ from core.drops.specs import check_title
 from core.errors import InvalidInput, InvalidState, NotFound
 from core.events import LiveCancelled, LiveEnded, LiveScheduled, LiveStarted
 from core.linking import ALPHABET
-from core.messages import LiveReminder
+from core.messages import LateStart, LiveReminder
 from core.models import (
     Attendance,
     Community,
@@ -29,11 +30,13 @@ from core.models import (
     Order,
     Rsvp,
 )
-from core.ports import Clock, FanMessenger
+from core.ports import Clock, CreatorDesk, FanMessenger
 from core.recognition import Recognition
 
 CODE_MINUTES = 5
 AFTER_WINDOW = timedelta(hours=24)  # orders this long after the end still count as the session's
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +71,18 @@ _REMINDED = (
 
 class LiveSessions:
     def __init__(
-        self, clock: Clock, bus: EventBus, recognition: Recognition, messenger: FanMessenger
+        self,
+        clock: Clock,
+        bus: EventBus,
+        recognition: Recognition,
+        messenger: FanMessenger,
+        creator: CreatorDesk,
     ) -> None:
         self.clock = clock
         self.bus = bus
         self.recognition = recognition
         self.messenger = messenger
+        self.creator = creator
 
     async def schedule(
         self,
@@ -168,6 +177,23 @@ class LiveSessions:
         started = Rsvp.filter(session__status=LiveStatus.LIVE, reminded_start_at__isnull=True)
         sent += await self._remind(await started.select_related("session"), "start", now)
         return sent
+
+    async def nudge_late(self) -> int:
+        """Tell the creator, once, that a session's start time came and it is not live:
+        fans who signed up are waiting for their "we're live" message."""
+        now, told = self.clock.now(), 0
+        late = LiveSession.filter(
+            status=LiveStatus.SCHEDULED, starts_at__lte=now, nudged_at__isnull=True
+        )
+        for session in await late:
+            claimed = await LiveSession.filter(
+                id=session.id, status=LiveStatus.SCHEDULED, nudged_at__isnull=True
+            ).update(nudged_at=now)
+            if not claimed:
+                continue  # another clock told them
+            log.warning("live_session_not_started", session_id=session.id, title=session.title)
+            told += await self.creator.tell(LateStart(session.id, session.title, session.starts_at))
+        return told
 
     async def _remind(self, rsvps: list[Rsvp], stage: str, now: datetime) -> int:
         sent = 0

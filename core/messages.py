@@ -164,6 +164,18 @@ FanMessage = (
 
 
 @dataclass(frozen=True, slots=True)
+class LateStart:
+    """To the creator: a session's start time came and it is not live yet."""
+
+    session_id: int
+    title: str
+    starts_at: datetime
+
+
+CreatorNote = LateStart
+
+
+@dataclass(frozen=True, slots=True)
 class PayLink:
     url: str
     provider_ref: str

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.messages import (
+    CreatorNote,
     DropAnnouncement,
     FanMessage,
     HoldForPayment,
@@ -44,6 +45,13 @@ class Announcer(Protocol):
 class FanMessenger(Protocol):
     async def send(self, fan_id: int, message: FanMessage) -> bool:
         """Deliver a direct message; False when the fan cannot be reached."""
+        ...
+
+
+class CreatorDesk(Protocol):
+    async def tell(self, note: CreatorNote) -> bool:
+        """Tell the creator (their admins) something that needs them; False when nobody
+        could be reached."""
         ...
 
 

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+from typing import Any
+
+from adapters.memory import ManualClock
+from bots.bootstrap import App, bootstrap
+from bots.database import database
+from bots.processes import clock_jobs
+from config import Settings
 from core.app import Core
 from core.drops.specs import TierSpec
 from core.drops.views import DropView
@@ -36,3 +45,28 @@ async def fans(count: int, start: int = 0) -> list[int]:
     return [
         await fan_for(Platform.SANDBOX, f"fan-{n}", f"Fan {n}") for n in range(start, start + count)
     ]
+
+
+async def in_new_process(settings: Settings, clock: ManualClock, work: Any, **ports: Any) -> Any:
+    """`work(app)` as a freshly started process runs it: its own application, database
+    context and connections, sharing only the database (and the platforms) with the rest."""
+
+    async def process() -> Any:
+        async with database(settings.database_url):
+            app: App = bootstrap(settings, clock=clock, **ports)
+            try:
+                return await work(app)
+            finally:
+                await app.close()
+
+    return await asyncio.create_task(process(), context=contextvars.Context())
+
+
+async def restarted_clock(settings: Settings, clock: ManualClock, **ports: Any) -> None:
+    """Each of the clock process's jobs once, in a freshly started clock process."""
+
+    async def run_jobs(app: App) -> None:
+        for job, _ in clock_jobs(app.core):
+            await job()
+
+    await in_new_process(settings, clock, run_jobs, **ports)

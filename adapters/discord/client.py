@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import discord
@@ -50,6 +51,26 @@ class DropcastDiscord(discord.AutoShardedClient):
         self.admin_roles = frozenset(settings.admin_discord_role_ids)
         self.zone = settings.creator_timezone
         self.tree = app_commands.CommandTree(self)
+        self._token = settings.discord_token
+        self._logging_in = asyncio.Lock()
+
+    async def login(self, token: str) -> None:
+        """Once per process, whether the gateway (`start`) or a first REST call asks first."""
+        async with self._logging_in:
+            if self.user is None:
+                await super().login(token)
+
+    async def rest(self) -> DropcastDiscord:
+        """This client, logged in for Discord's REST API. The clock, web and CLI processes
+        never open the gateway: they log in on first use, and know no guild from a cache."""
+        assert self._token is not None
+        await self.login(self._token.get_secret_value())
+        return self
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """The gateway: only this process hears voice states and reads event interest."""
+        self._sign_ups.start()
+        await super().connect(reconnect=reconnect)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """A server that adds the bot gets its commands at once and is connected."""
@@ -57,12 +78,10 @@ class DropcastDiscord(discord.AutoShardedClient):
         self.tree.copy_global_to(guild=guild)
         await self.tree.sync(guild=guild)
 
-    async def setup_hook(self) -> None:
-        self._sign_ups.start()
-
     async def close(self) -> None:
         self._sign_ups.cancel()
-        await super().close()
+        if self.user is not None:  # logged in: discord.py has something to close
+            await super().close()
 
     @tasks.loop(minutes=1)
     async def _sign_ups(self) -> None:

@@ -10,7 +10,8 @@ import structlog
 
 from adapters import wording
 from adapters.discord import render
-from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
+from adapters.discord.client import DropcastDiscord
+from core.messages import CreatorNote, DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
 from core.models import Community, Platform, PlatformAccount, Post
 
 log = structlog.get_logger(__name__)
@@ -23,7 +24,7 @@ class DiscordMessenger:
     """DMs. A fan whose DMs are closed (50007) is marked unreachable and not tried again:
     Discord bans bots that make many failing requests. `/dm on` clears the mark."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: DropcastDiscord) -> None:
         self.client = client
 
     async def send(self, fan_id: int, message: FanMessage) -> bool:
@@ -35,9 +36,7 @@ class DiscordMessenger:
         if link:
             view.add_item(discord.ui.Button(label=link[0], url=link[1]))
         try:
-            channel = await self.client.http.start_private_message(int(account.platform_user_id))
-            dms = self.client.get_partial_messageable(int(channel["id"]))
-            await dms.send(wording.fan_text(message), view=view)
+            await _dm(self.client, int(account.platform_user_id), wording.fan_text(message), view)
         except discord.Forbidden as error:
             if error.code != CANNOT_DM:
                 raise
@@ -47,10 +46,30 @@ class DiscordMessenger:
         return True
 
 
+class DiscordDesk:
+    """Notes for the creator by DM from the bot to whoever owns its Discord application:
+    Dropcast is self-hosted, so that is the creator (or their team's owner)."""
+
+    def __init__(self, client: DropcastDiscord) -> None:
+        self.client = client
+
+    async def tell(self, note: CreatorNote) -> bool:
+        info = (await self.client.rest()).application
+        assert info is not None  # known once logged in
+        owner = info.team.owner if info.team and info.team.owner else info.owner
+        text = wording.creator_text(note, "run /live start number:{} in your server.")
+        try:
+            await _dm(self.client, owner.id, text)
+        except discord.Forbidden:
+            log.warning("discord_owner_unreachable", owner=owner.id)
+            return False
+        return True
+
+
 class DiscordAnnouncer:
     """One post per drop in the server's announcement channel, edited as the drop moves."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: DropcastDiscord) -> None:
         self.client = client
 
     async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
@@ -66,35 +85,41 @@ class DiscordAnnouncer:
             await self._sync_event(community_id, announcement)
 
     async def _sync_event(self, community_id: int, session: LiveAnnouncement) -> None:
+        """By REST alone, so any process can: guild, channel and event by their ids."""
         post = await Post.get(community_id=community_id, session_id=session.session_id)
-        guild = self.client.get_guild(int((await Community.get(id=community_id)).platform_ref))
-        if guild is None:
-            return
+        community = await Community.get(id=community_id)
+        http, guild_id = (await self.client.rest()).http, int(community.platform_ref)
         if post.event_ref is None and session.status == "scheduled":
-            event = await guild.create_scheduled_event(
+            event = await http.create_guild_scheduled_event(
+                guild_id,
                 name=session.title[:100],
-                start_time=session.starts_at,
-                end_time=session.starts_at + timedelta(minutes=session.minutes),
-                entity_type=discord.EntityType.external,
-                privacy_level=discord.PrivacyLevel.guild_only,
-                location=f"Here on {guild.name}"[:100],
+                scheduled_start_time=session.starts_at.isoformat(),
+                scheduled_end_time=(
+                    session.starts_at + timedelta(minutes=session.minutes)
+                ).isoformat(),
+                entity_type=discord.EntityType.external.value,
+                privacy_level=discord.PrivacyLevel.guild_only.value,
+                entity_metadata={"location": f"Here on {community.name}"[:100]},
             )
-            await Post.filter(id=post.id).update(event_ref=str(event.id))
+            await Post.filter(id=post.id).update(event_ref=str(event["id"]))
         elif post.event_ref is not None and session.status in EVENT_STATUS:
             event_id = int(post.event_ref)
-            room = guild.get_channel(int(session.voice_channel_ref or 0))
-            if session.status == "live" and room is not None:  # on air now, in a known room
-                kind = 1 if isinstance(room, discord.StageChannel) else 2  # stage, voice
-                await self.client.http.edit_scheduled_event(
-                    guild.id, event_id, channel_id=room.id, entity_type=kind, entity_metadata=None
-                )
+            if session.status == "live" and session.voice_channel_ref:  # on air, in a room
+                room = await http.get_channel(int(session.voice_channel_ref))
+                kind = 1 if room["type"] == discord.ChannelType.stage_voice.value else 2
+                await http.edit_scheduled_event(
+                    guild_id, event_id, channel_id=room["id"], entity_type=kind,
+                    entity_metadata=None,
+                )  # fmt: skip
             status = EVENT_STATUS[session.status]
-            await self.client.http.edit_scheduled_event(guild.id, event_id, status=status)
+            await http.edit_scheduled_event(guild_id, event_id, status=status)
 
     async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
         community = await Community.get(id=community_id)
         if community.platform == Platform.DISCORD and community.announce_channel_ref:
-            channel = self.client.get_partial_messageable(int(community.announce_channel_ref))
+            channel = (await self.client.rest()).get_partial_messageable(
+                int(community.announce_channel_ref)
+            )
             await channel.send(wording.shout_out_text(shout_out))
 
     async def _post(
@@ -111,7 +136,9 @@ class DiscordAnnouncer:
         if community.announce_channel_ref is None:
             log.warning("discord_no_announce_channel", guild=community.platform_ref)
             return False
-        channel = self.client.get_partial_messageable(int(community.announce_channel_ref))
+        channel = (await self.client.rest()).get_partial_messageable(
+            int(community.announce_channel_ref)
+        )
         shown = render.signature(embed, view)
         post = await Post.get_or_none(community_id=community_id, **subject)
         if post is None:
@@ -128,3 +155,11 @@ class DiscordAnnouncer:
         await message.edit(embed=embed, view=view)
         await Post.filter(id=post.id).update(shown=shown)
         return True
+
+
+async def _dm(
+    client: DropcastDiscord, user_id: int, text: str, view: discord.ui.View | None = None
+) -> None:
+    channel = await (await client.rest()).http.start_private_message(user_id)
+    dms = client.get_partial_messageable(int(channel["id"]))
+    await (dms.send(text, view=view) if view else dms.send(text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import discord
 
+from adapters.discord.client import DropcastDiscord
 from core.messages import PerkRef
 from core.models import Platform, PlatformAccount
 
@@ -32,32 +33,50 @@ def missing_for(guild: discord.Guild, role: discord.Role) -> str:
 
 
 class DiscordPerks:
-    def __init__(self, client: discord.Client) -> None:
+    """Roles by REST, so the web and clock processes give them too. Where the gateway's cache
+    knows the server, what the bot lacks is said before asking; elsewhere Discord's refusal
+    is."""
+
+    def __init__(self, client: DropcastDiscord) -> None:
         self.client = client
 
     async def grant(self, fan_id: int, perk: PerkRef, replacing: str = "") -> str:
-        guild, role, user_id = await self._where(fan_id, perk)
-        await self.client.http.add_role(guild.id, user_id, role.id, reason="Dropcast perk")
+        user_id = await self._member(fan_id, perk)
+        http = (await self.client.rest()).http
+        try:
+            await http.add_role(int(perk.place_ref), user_id, int(perk.ref), reason="Dropcast perk")
+        except discord.NotFound as gone:
+            raise PerkNotGrantable(_gone(perk)) from gone
+        except discord.Forbidden as refused:
+            raise PerkNotGrantable(
+                f"Discord refused the role for {perk.title!r}: {refused.text} (the bot needs "
+                "Manage Roles, and its own role above this one)"
+            ) from refused
         return ""
 
     async def revoke(self, fan_id: int, perk: PerkRef, access: str) -> None:
-        guild, role, user_id = await self._where(fan_id, perk)
+        user_id = await self._member(fan_id, perk)
+        http = (await self.client.rest()).http
         try:
-            await self.client.http.remove_role(
-                guild.id, user_id, role.id, reason="Dropcast perk ended"
+            await http.remove_role(
+                int(perk.place_ref), user_id, int(perk.ref), reason="Dropcast perk ended"
             )
         except discord.NotFound:  # the member left the server: nothing to take back
             return
 
-    async def _where(self, fan_id: int, perk: PerkRef) -> tuple[discord.Guild, discord.Role, int]:
+    async def _member(self, fan_id: int, perk: PerkRef) -> int:
         account = await PlatformAccount.get_or_none(fan_id=fan_id, platform=Platform.DISCORD)
         if account is None:
             raise PerkNotGrantable(f"fan #{fan_id} has no Discord account")
         guild = self.client.get_guild(int(perk.place_ref))
-        role = guild.get_role(int(perk.ref)) if guild else None
-        if guild is None or role is None:
-            raise PerkNotGrantable(f"the role for {perk.title!r} is gone from the server")
-        problem = missing_for(guild, role)
-        if problem:
-            raise PerkNotGrantable(problem)
-        return guild, role, int(account.platform_user_id)
+        if guild is not None:
+            role = guild.get_role(int(perk.ref))
+            if role is None:
+                raise PerkNotGrantable(_gone(perk))
+            if problem := missing_for(guild, role):
+                raise PerkNotGrantable(problem)
+        return int(account.platform_user_id)
+
+
+def _gone(perk: PerkRef) -> str:
+    return f"the role for {perk.title!r} is gone from the server"

@@ -5,12 +5,18 @@ would have seen.
 """
 
 from adapters.memory.clock import ManualClock
-from adapters.memory.community import MemoryAnnouncer, MemoryMessenger, MemoryPerks
+from adapters.memory.community import (
+    MemoryAnnouncer,
+    MemoryDesk,
+    MemoryMessenger,
+    MemoryPerks,
+)
 from adapters.memory.payments import MemoryPayLinks, MemoryRefunds
 
 __all__ = [
     "ManualClock",
     "MemoryAnnouncer",
+    "MemoryDesk",
     "MemoryMessenger",
     "MemoryPayLinks",
     "MemoryPerks",

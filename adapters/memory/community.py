@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement, PerkRef, ShoutOut
+from core.messages import (
+    CreatorNote,
+    DropAnnouncement,
+    FanMessage,
+    LiveAnnouncement,
+    PerkRef,
+    ShoutOut,
+)
 
 
 @dataclass
@@ -43,6 +50,17 @@ class MemoryMessenger:
 
     def to(self, fan_id: int) -> list[FanMessage]:
         return [message for fan, message in self.sent if fan == fan_id]
+
+
+@dataclass
+class MemoryDesk:
+    """The creator's notes, kept; the offline sandbox shows them in the clock's log."""
+
+    notes: list[CreatorNote] = field(default_factory=list)
+
+    async def tell(self, note: CreatorNote) -> bool:
+        self.notes.append(note)
+        return True
 
 
 @dataclass

@@ -61,6 +61,7 @@ def telegram_application(
         "link": fans.link,
         "checkin": fans.check_in,
         "shoutouts": fans.shout_outs,
+        "live": creators.live,
         "livecode": creators.live_code,
         "stop": fans.stop,
         "help": fans.help_,
@@ -72,6 +73,7 @@ def telegram_application(
     }
     for name, handler in commands.items():
         application.add_handler(CommandHandler(name, handler))
+    application.add_handler(CallbackQueryHandler(creators.go_live, "^golive:"))
     application.add_handler(CallbackQueryHandler(fans.tapped))
     application.add_handler(PreCheckoutQueryHandler(fans.pre_checkout))
     application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, fans.paid))

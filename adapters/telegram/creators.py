@@ -1,5 +1,6 @@
 """What the creator's admins (ADMIN_TELEGRAM_IDS) do in the bot chat: make a drop in a
-guided conversation, open, close and announce it, and connect channels by adding the bot."""
+guided conversation, open, close and announce it, run a live session, and connect channels
+by adding the bot."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMark
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ConversationHandler
 
+from adapters import wording
 from adapters.telegram.fans import Context, answer, core_of, reply
 from adapters.telegram.perks import missing_rights
 from core.drops.specs import TIER_HELP, parse_tiers
 from core.errors import DropcastError
+from core.live import LiveView
 from core.models import Community, Platform
 from core.times import parse_opening
 
@@ -176,6 +179,50 @@ async def tier_perk(update: Update, context: Context) -> None:
         lambda perk: f"{perk.title} is now held by {held_by}.",
         refused="{}",
     )
+
+
+LIVE_HELP = "Say /live start N, /live end N or /live cancel N (N: the session's number)."
+
+
+async def live(update: Update, context: Context) -> None:
+    """`/live start|end|cancel N`: run a planned session from the bot chat."""
+    if not is_admin(update, context):
+        await reply(update, NOT_ADMIN)
+        return
+    args = context.args or []
+    if len(args) != 2 or not args[1].isdigit():
+        await reply(update, LIVE_HELP)
+        return
+    sessions, number = core_of(context).live, int(args[1])
+    match args[0].lower():
+        case "start":
+            await answer(update, sessions.start(number), _started, refused="{}")
+        case "end":
+            summary = sessions.end(number)
+            await answer(update, summary, lambda s: "Ended: " + wording.live_summary_text(s))
+        case "cancel":
+            await answer(update, sessions.cancel(number), lambda s: f"{s.title} is called off.")
+        case _:
+            await reply(update, LIVE_HELP)
+
+
+async def go_live(update: Update, context: Context) -> None:
+    """The *Go live now* button on the note sent when a session's start time came."""
+    query = update.callback_query
+    assert query is not None
+    ref = (query.data or "").partition(":")[2]
+    if not is_admin(update, context):
+        await query.answer(NOT_ADMIN, show_alert=True)
+        return
+    if not ref.isdigit():
+        await query.answer("That button is out of date.")
+        return
+    started = core_of(context).live.start(int(ref))
+    await query.answer((await wording.outcome(started, _started, "{}"))[:200], show_alert=True)
+
+
+def _started(session: LiveView) -> str:
+    return f"{session.title} is live: fans who signed up are told now. /livecode for a code."
 
 
 async def live_code(update: Update, context: Context) -> None:

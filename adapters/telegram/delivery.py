@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -13,7 +14,7 @@ from telegram.ext import ExtBot
 from adapters import wording
 from adapters.telegram import render
 from adapters.telegram.bot import ready
-from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
+from core.messages import CreatorNote, DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
 from core.models import Community, Order, Platform, PlatformAccount, Post
 from core.money import Money
 from core.ports import Clock
@@ -47,6 +48,26 @@ class TelegramMessenger:
             log.info("telegram_fan_unreachable", fan_id=fan_id)
             return False
         return True
+
+
+class TelegramDesk:
+    """Notes for the creator in each admin's chat with the bot (ADMIN_TELEGRAM_IDS), with a
+    button that acts on them."""
+
+    def __init__(self, bot: ExtBot[Any], admin_ids: Sequence[int]) -> None:
+        self.bot = bot
+        self.admin_ids = admin_ids
+
+    async def tell(self, note: CreatorNote) -> bool:
+        text, keyboard = render.creator_note(note)
+        told = False
+        for admin in self.admin_ids:
+            try:
+                await (await ready(self.bot)).send_message(admin, text, reply_markup=keyboard)
+                told = True
+            except (Forbidden, BadRequest):  # never started the bot, or blocked it
+                log.warning("telegram_admin_unreachable", admin=admin)
+        return told
 
 
 async def send_invoice(bot: ExtBot[Any], chat_id: int, hold: HasHold) -> None:

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from adapters import wording
 from core import messages
 from core.drops.views import DropView
-from core.messages import DropAnnouncement, FanMessage, LiveAnnouncement
+from core.messages import CreatorNote, DropAnnouncement, FanMessage, LiveAnnouncement
 from core.money import STARS
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
@@ -105,6 +105,13 @@ def fan_message(message: FanMessage) -> Rendered:
         InlineKeyboardMarkup([[InlineKeyboardButton(link[0], url=link[1])]]) if link else None
     )
     return wording.fan_text(message), keyboard
+
+
+def creator_note(note: CreatorNote) -> Rendered:
+    """A note to the creator's admins, with a button that does what it asks."""
+    text = wording.creator_text(note, "tap Go live now, or send /live start {}.")
+    go_live = InlineKeyboardButton("Go live now", callback_data=f"golive:{note.session_id}")
+    return text, InlineKeyboardMarkup([[go_live]])
 
 
 def is_stars(message: FanMessage) -> bool:

@@ -33,6 +33,8 @@ class LiveSession(Model):
     community_ids: list[int] = fields.JSONField(default=list)
     started_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
+    # when the creator was told the start time passed with the session not yet live
+    nudged_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

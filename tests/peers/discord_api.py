@@ -321,9 +321,11 @@ class DiscordApi:
     # REST -------------------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.Response:
-        if request.headers.get("Authorization") not in (f"Bot {self.token}", None):
-            return _json({"code": 0, "message": "401: Unauthorized"}, 401)
         path = "/" + request.match_info["path"]
+        # only interaction answers go without the bot's token (they carry their own)
+        unsigned = path.startswith(("/webhooks/", "/interactions/"))
+        if not unsigned and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"code": 0, "message": "401: Unauthorized"}, 401)
         body: Any = None
         if request.can_read_body:
             body = await request.json()
@@ -395,6 +397,11 @@ class DiscordApi:
                 self.dm_channels[channel] = str(body["recipient_id"])
                 return {"id": channel, "type": 1, "last_message_id": None,
                         "recipients": [self.member(str(body["recipient_id"]))["user"]]}  # fmt: skip
+            case "GET", ["channels", channel]:
+                found = next((c for c in self._guild()["channels"] if c["id"] == channel), None)
+                if found is None:
+                    raise ApiError(404, 10003, "Unknown Channel")
+                return found
             case "POST", ["guilds", guild, "scheduled-events"]:
                 event = {**body, "id": self._id(), "guild_id": guild, "status": 1,
                          "channel_id": None, "creator_id": BOT_ID, "user_count": 0}  # fmt: skip

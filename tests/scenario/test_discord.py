@@ -17,6 +17,7 @@ import pytest
 from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
 from bots.bootstrap import App, bootstrap
 from config import Settings, load_settings
+from core.app import Core
 from core.drops.payments import PaymentReceived
 from core.drops.specs import TierSpec
 from core.drops.views import list_drops
@@ -112,12 +113,12 @@ async def announced(guild: Guild, *tiers: TierSpec) -> tuple[int, Message]:
     return drop.id, post
 
 
-async def pay(guild: Guild, fan: str) -> int:
+async def pay(core: Core, fan: str) -> int:
     """What Stripe's webhook does once the fan paid their hold (see test_stripe_webhooks)."""
     account = await PlatformAccount.get(platform=Platform.DISCORD, platform_user_id=fan)
     hold = await Reservation.get(fan_id=account.fan_id, status=HoldStatus.HELD)
     payment = PaymentReceived(f"pi_{hold.id}", "stripe", hold.id, Money(2500, "EUR"))
-    return (await guild.app.core.payments.settle(payment)).id
+    return (await core.payments.settle(payment)).id
 
 
 async def test_a_fan_sees_whats_on_buys_through_a_button_and_gets_a_receipt_by_dm(guild):
@@ -129,7 +130,7 @@ async def test_a_fan_sees_whats_on_buys_through_a_button_and_gets_a_receipt_by_d
     assert held.ephemeral
     assert "Held for you until" in held.text()
     assert held.button("Pay now")["url"].startswith("http://localhost:8080/l/")
-    await pay(guild, FAN)
+    await pay(guild.app.core, FAN)
     [receipt] = await guild.peer.wait_for(lambda: guild.peer.dms_to(FAN))
     assert "Paid: Winter drop, Signed print (25.00 EUR)" in receipt.text()
     me = await guild.command(FAN, "me")
@@ -147,7 +148,7 @@ async def test_a_fan_with_dms_closed_buys_is_told_in_the_reply_and_not_dmed_agai
     _, post = await announced(guild, tier(kind="digital", stock=3, limit=2))
     guild.peer.closed_dms.add(FAN)
     await guild.press(FAN, post, "Buy")
-    await pay(guild, FAN)  # the receipt DM meets 50007
+    await pay(guild.app.core, FAN)  # the receipt DM meets 50007
     account = await PlatformAccount.get(platform=Platform.DISCORD, platform_user_id=FAN)
     assert account.dm_reachable is False
     refused = guild.peer.refused_dms
@@ -180,7 +181,7 @@ async def test_a_perk_role_comes_with_a_purchase_goes_with_a_refund_and_too_high
         guild, tier("Insider pass", kind="digital", content="", perk="insider")
     )
     await guild.press(FAN, post, "Buy")
-    order_id = await pay(guild, FAN)
+    order_id = await pay(guild.app.core, FAN)
     assert INSIDER_ROLE in guild.peer.member_roles[FAN]
     notice = await guild.peer.wait_for(
         lambda: [m for m in guild.peer.dms_to(FAN) if "You now have" in m.text()]
@@ -436,7 +437,7 @@ async def test_a_weekly_session_from_the_stage_to_a_role_and_back(guild):
     await guild.command(FAN, "claim", option("code", code))
     post = next(m for m in guild.peer.in_channel(DROPS_CHANNEL) if "Friday listening" in m.text())
     await guild.press(FAN, post, "Buy")
-    order_id = await pay(guild, FAN)
+    order_id = await pay(guild.app.core, FAN)
     # the code 10, among the first buyers 50, within 15 minutes of the opening 20
     assert await guild.app.core.recognition.points(account.fan_id) == 80
     assert INSIDER_ROLE in guild.peer.member_roles[FAN]

@@ -429,3 +429,28 @@ async def test_a_weekly_session_from_sign_up_to_perk_and_back(bot):
     assert (await bot.says(FAN, "/me")).text.startswith("You are a fan, with 10 points.")
     summary = await bot.app.core.live.end(session.id)
     assert (summary.listeners, summary.code_claims, summary.orders_during) == (1, 1, 1)
+
+
+async def test_an_admin_is_nudged_when_a_session_is_due_and_goes_live_from_the_bot(bot):
+    starts = bot.clock.now() + timedelta(minutes=5)
+    session = await bot.app.core.live.schedule("Friday listening", starts)
+    bot.clock.advance(minutes=5)
+    for _ in range(2):
+        await bot.app.core.tick()
+    [nudge] = await bot.peer.wait_for(
+        lambda: [m for m in bot.peer.to(ADMIN) if "was due to go live" in m.text]
+    )
+    assert f"/live start {session.id}" in nudge.text
+    go_live = nudge.button("Go live now")["callback_data"]
+    assert "Only the creator's admins" in await bot.taps(FAN, nudge, go_live)
+    assert (await bot.says(FAN, f"/live start {session.id}")).text == (
+        "Only the creator's admins can do that."
+    )
+    assert "Friday listening is live" in await bot.taps(ADMIN, nudge, go_live)
+    assert "is live, not scheduled" in await bot.taps(ADMIN, nudge, go_live)
+    assert "Say /live start N" in (await bot.says(ADMIN, "/live stop now")).text
+    assert "Say /live start N" in (await bot.says(ADMIN, "/live")).text
+    assert "no live session #99" in (await bot.says(ADMIN, "/live end 99")).text
+    ended = (await bot.says(ADMIN, f"/live end {session.id}")).text
+    assert ended.startswith("Ended: listeners 0")
+    assert "is ended, not scheduled" in (await bot.says(ADMIN, f"/live cancel {session.id}")).text

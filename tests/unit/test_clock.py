@@ -7,15 +7,13 @@ import asyncio
 import contextvars
 from datetime import timedelta
 
-from adapters.memory import ManualClock, MemoryMessenger
-from bots.bootstrap import bootstrap
-from bots.database import database
+from adapters.memory import MemoryDesk, MemoryMessenger
 from bots.processes import serve_clock
 from config import load_settings
 from core.drops.views import drop_view
-from core.messages import HoldLapsed
+from core.messages import HoldLapsed, LateStart
 from core.models import HoldStatus, Reservation
-from tests.builders import fans, open_drop, tier
+from tests.builders import fans, open_drop, restarted_clock, tier
 
 
 async def test_the_clock_process_opens_a_scheduled_drop_when_its_time_comes(world, db):
@@ -45,8 +43,9 @@ async def test_a_hold_placed_before_a_restart_still_lapses_on_time_once(world, d
 
     inbox = MemoryMessenger()
 
+    settings = load_settings(database_url=db)
     for _ in range(2):  # two restarts, each a fresh application, context and connection
-        await restarted_clock(db, world.clock, inbox)
+        await restarted_clock(settings, world.clock, messenger=inbox)
     assert (await Reservation.get(id=hold.id)).status == HoldStatus.EXPIRED
     assert (await drop_view(drop.id)).tiers[0].available == 1
     assert inbox.to(fan) == [HoldLapsed(hold.id, "Winter drop", "Signed print")]  # told once
@@ -60,18 +59,26 @@ async def test_reminders_go_out_once_whichever_clock_process_sends_them(world, d
     world.clock.advance(minutes=21)
     inbox = MemoryMessenger()
 
-    await restarted_clock(db, world.clock, inbox)
+    settings = load_settings(database_url=db)
+    await restarted_clock(settings, world.clock, messenger=inbox)
     # restarted, and two more clocks started by mistake, all at once
-    await asyncio.gather(*(restarted_clock(db, world.clock, inbox) for _ in range(3)))
+    clocks = (restarted_clock(settings, world.clock, messenger=inbox) for _ in range(3))
+    await asyncio.gather(*clocks)
     assert [m.stage for m in inbox.to(fan)] == ["soon"]
 
 
-async def restarted_clock(db: str, clock: ManualClock, inbox: MemoryMessenger) -> None:
-    """One tick of a freshly started clock process: its own application, context, connection."""
-
-    async def process() -> None:
-        async with database(db):
-            app = bootstrap(load_settings(database_url=db), clock=clock, messenger=inbox)
-            await app.core.tick()
-
-    await asyncio.create_task(process(), context=contextvars.Context())
+async def test_the_creator_hears_once_when_a_sessions_start_passes_and_it_is_not_live(world, db):
+    starts = world.clock.now() + timedelta(minutes=30)
+    late = await world.core.live.schedule("Friday listening", starts)
+    on_time = await world.core.live.schedule("Saturday listening", starts)
+    settings, desk = load_settings(database_url=db), MemoryDesk()
+    world.clock.advance(minutes=29)
+    await restarted_clock(settings, world.clock, desk=desk)
+    assert desk.notes == []  # not due yet
+    world.clock.advance(minutes=1)
+    await world.core.live.start(on_time.id)
+    clocks = (restarted_clock(settings, world.clock, desk=desk) for _ in range(3))
+    await asyncio.gather(*clocks)
+    world.clock.advance(minutes=5)
+    await restarted_clock(settings, world.clock, desk=desk)
+    assert desk.notes == [LateStart(late.id, "Friday listening", starts)]
