@@ -39,6 +39,12 @@ class FirstReachable:
                 return True
         return False
 
+    async def drop_url(self, drop_id: int) -> str | None:
+        for messenger in self.messengers:
+            if url := await messenger.drop_url(drop_id):
+                return url
+        return None
+
 
 class EveryDesk:
     """The creator hears a note on every platform they run: whichever they look at first."""

@@ -74,6 +74,8 @@ def fan_text(message: FanMessage) -> str:
             if when is None:
                 return f"🔴 {message.title} is live now: come and listen!"
             return f"Reminder: {message.title} goes live {when}, at {message.starts_at:%H:%M} UTC."
+        case messages.CampaignDM():
+            return message.text
     raise TypeError(f"no wording for {type(message).__name__}")
 
 
@@ -96,7 +98,17 @@ def action(message: FanMessage) -> tuple[str, str] | None:
             return "Pay now", message.url
         case messages.PerkGranted() if message.access:
             return "Join", message.access
+        case messages.CampaignDM() if message.url:
+            return "Open", message.url
     return None
+
+
+OPT_OUT = "No more messages like this"
+OPTED_OUT = (
+    "Done: no more messages like this. Receipts still reach you; /start (Telegram) or "
+    "/dm on (Discord) to hear from us again."
+)
+ALREADY_OUT = "You had opted out already: nothing more will come."
 
 
 def profile_text(profile: FanProfile) -> str:

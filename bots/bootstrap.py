@@ -35,7 +35,9 @@ from adapters.telegram.delivery import (
 )
 from adapters.telegram.perks import TelegramPerks
 from config import Settings
+from config.settings import quiet_window
 from core.app import Core, build_core
+from core.campaigns.outbox import Limits
 from core.clock import SystemClock
 from core.models import FanTier, PaymentProvider, Platform
 from core.ports import Announcer, Clock, CreatorDesk, FanMessenger, PayLinks, Perks, Refunds
@@ -76,14 +78,18 @@ def bootstrap(
     bot = telegram_bot(settings) if settings.telegram_token else None
     guilds = discord_client(settings) if settings.discord_token else None
     announcers: list[Announcer] = [TelegramAnnouncer(bot, clock)] if bot else []
-    messengers: list[FanMessenger] = [TelegramMessenger(bot)] if bot else []
+    messengers: dict[str, FanMessenger] = {Platform.TELEGRAM: TelegramMessenger(bot)} if bot else {}
     desks: list[CreatorDesk] = [TelegramDesk(bot, settings.admin_telegram_ids)] if bot else []
     if guilds:
         announcers.append(DiscordAnnouncer(guilds))
-        messengers.append(DiscordMessenger(guilds))
+        messengers[Platform.DISCORD] = DiscordMessenger(guilds)
         desks.append(DiscordDesk(guilds))
     announcer = announcer or (EveryAnnouncer(announcers) if announcers else MemoryAnnouncer())
-    messenger = messenger or (FirstReachable(messengers) if messengers else MemoryMessenger())
+    if messenger is not None:  # a test's, or the sandbox's, stands in for every platform's
+        messengers = {}
+    else:
+        messenger = FirstReachable(list(messengers.values())) if messengers else MemoryMessenger()
+    messengers = {**dict.fromkeys(Platform, messenger), **messengers}
     desk = desk or (EveryDesk(desks) if desks else MemoryDesk())
     stripe_api = _stripe_api(settings)
     if pay_links is None:
@@ -102,6 +108,9 @@ def bootstrap(
         links_base_url=str(settings.public_base_url or f"http://localhost:{settings.port}"),
         rules=rules(settings),
         shout_outs=settings.shout_outs,
+        messengers=messengers,
+        limits=limits(settings),
+        near_tier_points=settings.near_tier_points,
     )
     if guilds:
         guilds.core = core
@@ -136,6 +145,11 @@ def rules(settings: Settings) -> Rules:
             FanTier.INNER_CIRCLE: settings.tier_inner_circle,
         },
     )
+
+
+def limits(settings: Settings) -> Limits:
+    quiet_from, quiet_until = quiet_window(settings.quiet_hours)
+    return Limits(settings.dm_weekly_cap, quiet_from, quiet_until, settings.creator_timezone)
 
 
 def _stripe_api(settings: Settings) -> StripeApi | None:

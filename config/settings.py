@@ -8,6 +8,7 @@ setting; secrets are `SecretStr`, so neither errors nor logs can print them.
 from __future__ import annotations
 
 import os
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +51,17 @@ SHIPPING_COUNTRIES = (
 )
 
 
+def quiet_window(text: str) -> tuple[time, time]:
+    """`22:00-08:00`: from, until (in the fan's local time)."""
+    start, sep, end = text.partition("-")
+    try:
+        if not sep:
+            raise ValueError
+        return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+    except ValueError:
+        raise ValueError("must look like 22:00-08:00") from None
+
+
 class SettingsError(Exception):
     """One line for the operator: which setting, what is wrong with it."""
 
@@ -86,6 +98,14 @@ class Settings(BaseSettings):
     tier_inner_circle: int = Field(default=400, ge=1)
     shout_outs: bool = False  # congratulate fans who reach a tier, in the community
 
+    # campaign DMs: at most this many per fan in any 7 days, none in quiet hours (the fan's
+    # time zone, else the creator's), at each platform's pace
+    dm_weekly_cap: int = Field(default=2, ge=0)
+    quiet_hours: str = "22:00-08:00"
+    near_tier_points: int = Field(default=20, ge=1)
+    telegram_messages_per_second: float = Field(default=30, gt=0)
+    discord_dms_per_second: float = Field(default=20, gt=0)
+
     admin_telegram_ids: IdList = Field(default_factory=list)
     admin_discord_role_ids: IdList = Field(default_factory=list)
 
@@ -105,6 +125,12 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("is not an IANA time zone such as Europe/Berlin") from None
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        quiet_window(value)
         return value
 
     @field_validator("admin_telegram_ids", "admin_discord_role_ids", mode="before")

@@ -6,12 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from core.bus import EventBus
+from core.campaigns.outbox import Limits, Outbox
+from core.campaigns.planner import Campaigns
+from core.consent import Consent
 from core.drops.holds import Holds
 from core.drops.lifecycle import DropLifecycle
 from core.drops.payments import Payments
 from core.linking import Linking
 from core.links import Links
 from core.live import LiveSessions
+from core.models import Platform
 from core.notifications import Notifier
 from core.orders import Orders
 from core.perks import PerkService
@@ -32,6 +36,9 @@ class Core:
     recognition: Recognition
     linking: Linking
     live: LiveSessions
+    consent: Consent
+    campaigns: Campaigns
+    outbox: Outbox
 
     async def tick(self) -> None:
         """Everything timed, derived from the database: opening, closing, lapsing holds."""
@@ -41,6 +48,7 @@ class Core:
         await self.payments.retry_refunds()
         await self.live.remind_due()
         await self.live.nudge_late()
+        await self.campaigns.queue_due()
 
 
 def build_core(
@@ -48,6 +56,7 @@ def build_core(
     clock: Clock,
     announcer: Announcer,
     messenger: FanMessenger,
+    messengers: Mapping[str, FanMessenger] | None = None,
     creator: CreatorDesk,
     pay_links: PayLinks,
     refunds: Mapping[str, Refunds],
@@ -55,18 +64,24 @@ def build_core(
     links_base_url: str,
     rules: Rules | None = None,
     shout_outs: bool = False,
+    limits: Limits | None = None,
+    near_tier_points: int = 20,
 ) -> Core:
     """`refunds` names each payment provider's refunds (see `PaymentProvider`), `perks`
-    each platform's perks (see `Platform`)."""
+    and `messengers` each platform's perks and DMs (see `Platform`; campaign DMs go out on
+    one platform at a time, at its pace). Without `messengers`, `messenger` serves all."""
+    rules = rules or Rules()
     bus = EventBus()
     links = Links(clock, links_base_url)
     holds = Holds(clock, bus, pay_links, links)
     payments = Payments(clock, bus, refunds)
     perk_service = PerkService(clock, perks, messenger)
-    recognition = Recognition(clock, bus, rules or Rules())
+    recognition = Recognition(clock, bus, rules)
     # points and perks settle before the fan is told: a receipt, then /me, shows them
     recognition.subscribe(bus)
     perk_service.subscribe(bus)
+    consent = Consent(clock)
+    consent.subscribe(bus)
     Notifier(announcer, messenger, pay_links, holds, shout_outs=shout_outs).subscribe(bus)
     return Core(
         clock=clock,
@@ -80,4 +95,13 @@ def build_core(
         recognition=recognition,
         linking=Linking(clock, recognition, perk_service),
         live=LiveSessions(clock, bus, recognition, messenger, creator),
+        consent=consent,
+        campaigns=Campaigns(clock, rules, near_tier_points),
+        outbox=Outbox(
+            clock,
+            messengers or dict.fromkeys(Platform, messenger),
+            links,
+            rules,
+            limits or Limits(),
+        ),
     )

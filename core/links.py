@@ -10,7 +10,7 @@ import secrets
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from core.models.links import Link
+from core.models.links import Link, LinkClick
 from core.ports import Clock
 
 
@@ -39,9 +39,10 @@ class Links:
         """Count a tap and return where it goes; None for a code we never made."""
         if not code.replace("-", "").replace("_", "").isalnum() or len(code) > 16:
             return None
-        counted = await Link.filter(code=code).update(
-            clicks=F("clicks") + 1, last_clicked_at=self.clock.now()
-        )
+        now = self.clock.now()
+        counted = await Link.filter(code=code).update(clicks=F("clicks") + 1, last_clicked_at=now)
         if not counted:
             return None
-        return (await Link.get(code=code)).target
+        link = await Link.get(code=code)
+        await LinkClick.create(link_id=link.id, at=now)
+        return link.target

@@ -148,6 +148,16 @@ class LiveReminder:
     stage: str
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignDM:
+    """A campaign's message, filled in for one fan; `url` is their own tracked link. Every
+    one carries a way to say no more."""
+
+    delivery_id: int
+    text: str
+    url: str | None
+
+
 FanMessage = (
     PayLinkOffer
     | HoldLapsed
@@ -160,6 +170,7 @@ FanMessage = (
     | PerkGranted
     | PerkTakenBack
     | LiveReminder
+    | CampaignDM
 )
 
 

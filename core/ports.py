@@ -47,6 +47,10 @@ class FanMessenger(Protocol):
         """Deliver a direct message; False when the fan cannot be reached."""
         ...
 
+    async def drop_url(self, drop_id: int) -> str | None:
+        """Where a fan on this platform opens the drop (a deep link, its post), if anywhere."""
+        ...
+
 
 class CreatorDesk(Protocol):
     async def tell(self, note: CreatorNote) -> bool:

@@ -8,11 +8,15 @@ from typing import Any
 from core.models import Fan
 
 
+def on_sqlite() -> bool:
+    return bool(Fan._meta.db.capabilities.dialect == "sqlite")
+
+
 async def rows(statement: str, *values: object) -> list[dict[str, Any]]:
     """Run a statement on the current connection (or transaction), with the dialect's
     placeholders in place of {0}, {1}, …"""
     db = Fan._meta.db
-    sqlite = db.capabilities.dialect == "sqlite"
+    sqlite = on_sqlite()
     marks = ["?" if sqlite else f"${n}" for n in range(1, len(values) + 1)]
     result: list[dict[str, Any]] = await db.execute_query_dict(statement.format(*marks), [*values])
     return result

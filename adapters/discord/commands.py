@@ -20,7 +20,7 @@ from core.drops.views import list_drops
 from core.errors import DropcastError
 from core.fans import profile
 from core.live import LiveView
-from core.models import DropTier, Fan, FanTier, Platform, PlatformAccount, Post
+from core.models import DropTier, Fan, FanTier, Platform, Post
 from core.times import parse_opening, parse_when
 
 log = structlog.get_logger(__name__)
@@ -85,14 +85,12 @@ async def me(interaction: discord.Interaction) -> None:
 @app_commands.choices(state=[app_commands.Choice(name="on", value="on"),
                              app_commands.Choice(name="off", value="off")])  # fmt: skip
 async def dm(interaction: discord.Interaction, state: app_commands.Choice[str]) -> None:
-    fan_id = await fan_of(interaction)
-    await Fan.filter(id=fan_id).update(dm_opt_in=state.value == "on")
+    fan_id, consent = await fan_of(interaction), core_of(interaction).consent
     if state.value == "on":
-        await PlatformAccount.filter(fan_id=fan_id, platform=Platform.DISCORD).update(
-            dm_reachable=True
-        )
+        await consent.give(fan_id, Platform.DISCORD, "/dm on")
         await say(interaction, "DMs on: you will hear about drops you care about.")
     else:
+        await consent.withdraw(fan_id, Platform.DISCORD, "/dm off")
         await say(interaction, "DMs off: only receipts for what you buy will reach you.")
 
 

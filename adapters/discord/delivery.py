@@ -11,7 +11,15 @@ import structlog
 from adapters import wording
 from adapters.discord import render
 from adapters.discord.client import DropcastDiscord
-from core.messages import CreatorNote, DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
+from adapters.discord.views import PostButton
+from core.messages import (
+    CampaignDM,
+    CreatorNote,
+    DropAnnouncement,
+    FanMessage,
+    LiveAnnouncement,
+    ShoutOut,
+)
 from core.models import Community, Platform, PlatformAccount, Post
 
 log = structlog.get_logger(__name__)
@@ -35,6 +43,8 @@ class DiscordMessenger:
         view = discord.ui.View(timeout=None)
         if link:
             view.add_item(discord.ui.Button(label=link[0], url=link[1]))
+        if isinstance(message, CampaignDM):  # every campaign DM: a way to say no more
+            view.add_item(PostButton("optout", message.delivery_id, wording.OPT_OUT))
         try:
             await _dm(self.client, int(account.platform_user_id), wording.fan_text(message), view)
         except discord.Forbidden as error:
@@ -44,6 +54,18 @@ class DiscordMessenger:
             log.info("discord_dms_closed", fan_id=fan_id)
             return False
         return True
+
+    async def drop_url(self, drop_id: int) -> str | None:
+        """The drop's post in a server, where its buy buttons are."""
+        post = (
+            await Post.filter(drop_id=drop_id, community__platform=Platform.DISCORD)
+            .select_related("community")
+            .first()
+        )
+        if post is None or post.community.announce_channel_ref is None:
+            return None
+        guild, channel = post.community.platform_ref, post.community.announce_channel_ref
+        return f"https://discord.com/channels/{guild}/{channel}/{post.message_ref}"
 
 
 class DiscordDesk:

@@ -97,3 +97,12 @@ async def _held(hold: HoldView, fan_id: int) -> str:
     text = f"Held for you until <t:{int(hold.expires_at.timestamp())}:t> ({hold.price})."
     account = await PlatformAccount.get(fan_id=fan_id, platform=Platform.DISCORD)
     return text + ("" if account.dm_reachable else DMS_CLOSED)
+
+
+async def opt_out(interaction: discord.Interaction, delivery_id: int) -> None:
+    """The button on every campaign DM; pressed twice, it says so and changes nothing."""
+    fan_id = await fan_of(interaction)
+    said_no = await core_of(interaction).consent.withdraw(
+        fan_id, Platform.DISCORD, "the opt-out button"
+    )
+    await say(interaction, wording.OPTED_OUT if said_no else wording.ALREADY_OUT)

@@ -1,7 +1,7 @@
-"""Post buttons as one dynamic item: its `custom_id` names the action (buy or join the
-waitlist of a tier, sign up for a live session) and what it is about, and the client
-registers the template at every start, so a post's buttons keep working after a restart
-without any view kept in memory."""
+"""Post and DM buttons as one dynamic item: its `custom_id` names the action (buy or join
+the waitlist of a tier, sign up for a live session, opt out of campaign DMs) and what it is
+about, and the client registers the template at every start, so buttons keep working after
+a restart without any view kept in memory."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ ACTIONS = {
     "buy": (fans.buy, discord.ButtonStyle.success),
     "wait": (fans.wait, discord.ButtonStyle.secondary),
     "rsvp": (fans.rsvp, discord.ButtonStyle.primary),
+    "optout": (fans.opt_out, discord.ButtonStyle.secondary),  # on campaign DMs
 }
 
 
 class PostButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"dropcast:(?P<action>buy|wait|rsvp):(?P<ref>[0-9]{1,12})",
+    template=r"dropcast:(?P<action>buy|wait|rsvp|optout):(?P<ref>[0-9]{1,12})",
 ):
     def __init__(self, action: str, ref: int, label: str = "") -> None:
         style = ACTIONS[action][1]

@@ -48,6 +48,9 @@ class MemoryMessenger:
         self.sent.append((fan_id, message))
         return True
 
+    async def drop_url(self, drop_id: int) -> str | None:
+        return f"https://example.com/drops/{drop_id}"
+
     def to(self, fan_id: int) -> list[FanMessage]:
         return [message for fan, message in self.sent if fan == fan_id]
 

@@ -74,6 +74,7 @@ def telegram_application(
     for name, handler in commands.items():
         application.add_handler(CommandHandler(name, handler))
     application.add_handler(CallbackQueryHandler(creators.go_live, "^golive:"))
+    application.add_handler(CallbackQueryHandler(fans.opt_out, "^optout:"))
     application.add_handler(CallbackQueryHandler(fans.tapped))
     application.add_handler(PreCheckoutQueryHandler(fans.pre_checkout))
     application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, fans.paid))

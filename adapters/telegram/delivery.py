@@ -15,7 +15,7 @@ from adapters import wording
 from adapters.telegram import render
 from adapters.telegram.bot import ready
 from core.messages import CreatorNote, DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
-from core.models import Community, Order, Platform, PlatformAccount, Post
+from core.models import Community, Drop, Order, Platform, PlatformAccount, Post
 from core.money import Money
 from core.ports import Clock
 
@@ -48,6 +48,13 @@ class TelegramMessenger:
             log.info("telegram_fan_unreachable", fan_id=fan_id)
             return False
         return True
+
+    async def drop_url(self, drop_id: int) -> str | None:
+        """The deep link that opens the drop in the bot chat."""
+        drop = await Drop.get_or_none(id=drop_id)
+        if drop is None:
+            return None
+        return f"https://t.me/{(await ready(self.bot)).username}?start=drop_{drop.code}"
 
 
 class TelegramDesk:

@@ -51,7 +51,7 @@ async def fan_of(update: Update) -> int:
 async def start(update: Update, context: Context) -> None:
     """`/start` (the fan opts in to messages) and deep links: `/start drop_<code>`."""
     fan_id = await fan_of(update)
-    await Fan.filter(id=fan_id).update(dm_opt_in=True)
+    await core_of(context).consent.give(fan_id, Platform.TELEGRAM, "/start")
     payload = context.args[0] if context.args else ""
     if payload.startswith("drop_"):
         drop = await Drop.get_or_none(code=payload.removeprefix("drop_")[:16])
@@ -129,6 +129,15 @@ async def _answer(core: Core, action: str, ref: int, fan_id: int) -> str:
         return f"See you at {session.title}! I will remind you (/start me if you have not)."
     session = await core.live.check_in(fan_id)
     return f"Checked in to {session.title}. Listen for the live code!"
+
+
+async def opt_out(update: Update, context: Context) -> None:
+    """The button on every campaign DM; pressed twice, it says so and changes nothing."""
+    query = update.callback_query
+    assert query is not None
+    consent = core_of(context).consent
+    said_no = await consent.withdraw(await fan_of(update), Platform.TELEGRAM, "the opt-out button")
+    await query.answer(wording.OPTED_OUT if said_no else wording.ALREADY_OUT, show_alert=True)
 
 
 async def offer_payment(update: Update, context: Context, hold: HoldView) -> None:
@@ -218,7 +227,7 @@ async def shout_outs(update: Update, context: Context) -> None:
 
 
 async def stop(update: Update, context: Context) -> None:
-    await Fan.filter(id=await fan_of(update)).update(dm_opt_in=False)
+    await core_of(context).consent.withdraw(await fan_of(update), Platform.TELEGRAM, "/stop")
     await reply(update, "Done: I will only answer you from now on. /start to hear from me again.")
 
 

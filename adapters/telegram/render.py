@@ -101,10 +101,11 @@ def pay_button(url: str) -> InlineKeyboardMarkup:
 def fan_message(message: FanMessage) -> Rendered:
     """A direct message to a fan. An offer priced in Stars gets its invoice separately."""
     link = wording.action(message)
-    keyboard = (
-        InlineKeyboardMarkup([[InlineKeyboardButton(link[0], url=link[1])]]) if link else None
-    )
-    return wording.fan_text(message), keyboard
+    rows = [[InlineKeyboardButton(link[0], url=link[1])]] if link else []
+    if isinstance(message, messages.CampaignDM):  # every campaign DM: a way to say no more
+        opt_out = f"optout:{message.delivery_id}"
+        rows.append([InlineKeyboardButton(wording.OPT_OUT, callback_data=opt_out)])
+    return wording.fan_text(message), InlineKeyboardMarkup(rows) if rows else None
 
 
 def creator_note(note: CreatorNote) -> Rendered:

@@ -1,5 +1,13 @@
 """The tortoise models of the `models` app; every module here is one part of the schema."""
 
+from core.models.campaigns import (
+    Automatic,
+    Campaign,
+    CampaignStatus,
+    CampaignVariant,
+    Delivery,
+    DeliveryStatus,
+)
 from core.models.communities import Community, Post
 from core.models.drops import (
     Drop,
@@ -11,16 +19,23 @@ from core.models.drops import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from core.models.fans import Fan, FanTier, LinkCode, Platform, PlatformAccount
+from core.models.fans import ConsentRecord, Fan, FanTier, LinkCode, Platform, PlatformAccount
 from core.models.inbox import ProviderEvent
-from core.models.links import Link
+from core.models.links import Link, LinkClick
 from core.models.live import Attendance, LiveCode, LiveSession, LiveStatus, Rsvp
 from core.models.orders import LedgerEntry, Order, OrderStatus, PaymentProvider
 from core.models.perks import Perk, PerkGrant, PerkGrantStatus
 
 __all__ = [
     "Attendance",
+    "Automatic",
+    "Campaign",
+    "CampaignStatus",
+    "CampaignVariant",
     "Community",
+    "ConsentRecord",
+    "Delivery",
+    "DeliveryStatus",
     "Drop",
     "DropStatus",
     "DropTier",
@@ -29,6 +44,7 @@ __all__ = [
     "HoldStatus",
     "LedgerEntry",
     "Link",
+    "LinkClick",
     "LinkCode",
     "LiveCode",
     "LiveSession",

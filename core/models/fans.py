@@ -73,3 +73,21 @@ class LinkCode(Model):
 
     class Meta:
         table = "link_code"
+
+
+class ConsentRecord(Model):
+    """Each time a fan said yes or no to direct messages, where and how: the creator can
+    show it. `Fan.dm_opt_in` is the latest answer."""
+
+    id = fields.IntField(primary_key=True)
+    fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
+        "models.Fan", related_name="consent", on_delete=fields.CASCADE
+    )
+    fan_id: int
+    given = fields.BooleanField()
+    platform = fields.CharEnumField(Platform, max_length=16)
+    how = fields.CharField(max_length=64)
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "consent_record"

@@ -22,3 +22,17 @@ class Link(Model):
     class Meta:
         table = "link"
         unique_together = (("purpose", "ref"),)
+
+
+class LinkClick(Model):
+    """Each tap, so orders that follow can be credited to the DM (and variant) it came from."""
+
+    id = fields.IntField(primary_key=True)
+    link: fields.ForeignKeyRelation[Link] = fields.ForeignKeyField(
+        "models.Link", related_name="taps", on_delete=fields.CASCADE
+    )
+    link_id: int
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "link_click"

@@ -1,0 +1,257 @@
+"""The outbox: deliveries claimed in batches by one conditional update (`SKIP LOCKED` on
+PostgreSQL, so two workers never take the same one), checked at the last moment against
+consent, reachability, the weekly cap and quiet hours (invariant 4), and sent at most once:
+one left half-sent by a stopped process is marked failed, never sent again (invariant 6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import structlog
+from tortoise.functions import Count, Max
+from tortoise.transactions import in_transaction
+
+from core import sql
+from core.campaigns import templates
+from core.campaigns.planner import next_tier
+from core.links import Links
+from core.messages import CampaignDM
+from core.models import (
+    CampaignStatus,
+    Delivery,
+    DeliveryStatus,
+    Drop,
+    DropTier,
+    Fan,
+    FanTier,
+    LedgerEntry,
+    Order,
+    OrderStatus,
+    PlatformAccount,
+)
+from core.ports import Clock, FanMessenger
+from core.recognition import Rules
+
+log = structlog.get_logger(__name__)
+WEEK = timedelta(days=7)
+PER_CHAT_GAP = timedelta(seconds=1)  # Telegram: one message a second to the same chat
+
+_CLAIM = (
+    'UPDATE "delivery" SET "status" = \'sending\', "claimed_at" = {0} WHERE "id" IN '
+    '(SELECT "id" FROM "delivery" WHERE "status" = \'queued\' AND "platform" = {1} '
+    'AND "not_before" <= {2} ORDER BY "id" LIMIT {3}LOCK) RETURNING "id", "fan_id"'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What holds for every campaign DM, however it is sent."""
+
+    weekly_cap: int = 2  # campaign DMs per fan in any 7 days
+    quiet_from: time = time(22, 0)  # in the fan's time zone
+    quiet_until: time = time(8, 0)
+    default_zone: str = "UTC"  # for a fan who never gave theirs: the creator's
+
+
+Pace = Callable[[], Awaitable[None]]
+
+
+class Outbox:
+    def __init__(
+        self,
+        clock: Clock,
+        messengers: Mapping[str, FanMessenger],
+        links: Links,
+        rules: Rules,
+        limits: Limits,
+    ) -> None:
+        self.clock = clock
+        self.messengers = messengers
+        self.links = links
+        self.rules = rules
+        self.limits = limits
+
+    async def drain(self, platform: str, batch: int = 50, pace: Pace | None = None) -> int:
+        """Take up to `batch` due deliveries on `platform` and send those that may go, each
+        after `pace()` (the platform's rate); returns how many were taken (0: none due)."""
+        taken, claimed = await self._claim(platform, batch)
+
+        async def send(delivery_id: int) -> None:
+            if pace is not None:
+                await pace()
+            await self._send(delivery_id)
+
+        await asyncio.gather(*(send(delivery_id) for delivery_id in claimed))
+        return taken
+
+    async def recover(self, platform: str, before: datetime) -> int:
+        """Deliveries a stopped process claimed before `before` may or may not have gone
+        out: they are marked failed rather than risk a second DM."""
+        return await Delivery.filter(
+            platform=platform, status=DeliveryStatus.SENDING, claimed_at__lt=before
+        ).update(status=DeliveryStatus.FAILED, reason="interrupted")
+
+    async def _claim(self, platform: str, batch: int) -> tuple[int, list[int]]:
+        """How many were taken, and those of them that may be sent now."""
+        now = self.clock.now()
+        lock = "" if sql.on_sqlite() else " FOR UPDATE SKIP LOCKED"
+        async with in_transaction():
+            taken = await sql.rows(_CLAIM.replace("LOCK", lock), now, platform, now, batch)
+            fan_ids = sorted({int(row["fan_id"]) for row in taken})
+            # each fan's row locked, so two platforms' workers count the same fan's cap in turn
+            fans = {fan.id: fan for fan in await Fan.filter(id__in=fan_ids).select_for_update()}
+            reachable: set[int] = set(
+                await PlatformAccount.filter(
+                    fan_id__in=fan_ids, platform=platform, dm_reachable=True
+                ).values_list("fan_id", flat=True)  # type: ignore[arg-type]
+            )
+            recent = {
+                int(fan_id): (int(count), last)
+                for fan_id, count, last in await Delivery.filter(
+                    fan_id__in=fan_ids,
+                    status__in=(DeliveryStatus.SENDING, DeliveryStatus.SENT),
+                    claimed_at__gte=now - WEEK,
+                )
+                .exclude(id__in=[row["id"] for row in taken])
+                .group_by("fan_id")
+                .annotate(count=Count("id"), last=Max("claimed_at"))
+                .values_list("fan_id", "count", "last")
+            }
+            sending: list[int] = []
+            for row in taken:
+                delivery_id, fan = int(row["id"]), fans[int(row["fan_id"])]
+                count, last = recent.get(fan.id, (0, None))
+                if not fan.dm_opt_in:
+                    await _skip(delivery_id, "no consent")
+                elif fan.id not in reachable:
+                    await _skip(delivery_id, "unreachable")
+                elif count >= self.limits.weekly_cap:
+                    await _skip(delivery_id, "weekly cap")
+                elif (resume := self._quiet_until(fan, now)) is not None:
+                    await _requeue(delivery_id, resume)
+                elif last is not None and now - last < PER_CHAT_GAP:
+                    await _requeue(delivery_id, now + PER_CHAT_GAP)
+                else:
+                    sending.append(delivery_id)
+                    recent[fan.id] = (count + 1, now)
+        return len(taken), sending
+
+    def _quiet_until(self, fan: Fan, now: datetime) -> datetime | None:
+        """When the fan's quiet hours end, if they are in them now."""
+        zone = ZoneInfo(fan.timezone if fan.timezone != "UTC" else self.limits.default_zone)
+        local = now.astimezone(zone)
+        start, end = self.limits.quiet_from, self.limits.quiet_until
+        quiet = (
+            (local.time() >= start or local.time() < end)
+            if start > end
+            else (start <= local.time() < end)
+        )
+        if not quiet:
+            return None
+        resume = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+        resume = resume if resume > local else resume + timedelta(days=1)
+        return resume.astimezone(UTC)  # stored times are UTC, compared as such
+
+    async def _send(self, delivery_id: int) -> None:
+        delivery = await Delivery.get(id=delivery_id).select_related("campaign", "variant", "fan")
+        if delivery.campaign.status == CampaignStatus.CANCELLED:
+            await _finish(delivery_id, DeliveryStatus.SKIPPED, "campaign cancelled")
+            return
+        values = await self._values(delivery)
+        if values is None:
+            await _finish(delivery_id, DeliveryStatus.SKIPPED, "no longer applies")
+            return
+        messenger = self.messengers[delivery.platform]
+        target = delivery.campaign.url or await _drop_url(messenger, values.get("drop_id"))
+        url = (
+            await self.links.shorten(target, purpose="delivery", ref=str(delivery.id))
+            if target
+            else None
+        )
+        values["link"] = url or ""
+        text = templates.fill(delivery.variant.template, values)
+        try:
+            reached = await messenger.send(delivery.fan_id, CampaignDM(delivery.id, text, url))
+        except Exception as error:  # the platform failed: not retried, the DM may be out
+            log.warning("delivery_failed", delivery_id=delivery_id, error=type(error).__name__)
+            await _finish(delivery_id, DeliveryStatus.FAILED, type(error).__name__)
+            return
+        if not reached:  # blocked the bot, closed DMs: the adapter marked them unreachable
+            await _finish(delivery_id, DeliveryStatus.SKIPPED, "unreachable")
+            return
+        code = url.rsplit("/", 1)[-1] if url else None
+        await _finish(delivery_id, DeliveryStatus.SENT, None, sent_at=self.clock.now(), code=code)
+
+    async def _values(self, delivery: Delivery) -> dict[str, str] | None:
+        """The template's variables for this fan now; None when an automatic campaign's
+        reason has passed (the fan bought, the drop sold out, the tier was reached)."""
+        values = {"name": delivery.fan.display_name, "points": "", "tier": ""}
+        kind, _, ref = delivery.subject.partition(":")
+        drop_id = int(ref) if kind == "drop" else delivery.campaign.drop_id
+        if kind == "drop":
+            bought = await Order.exists(
+                fan_id=delivery.fan_id, tier__drop_id=drop_id, status=OrderStatus.PAID
+            )
+            if bought or not await DropTier.exists(drop_id=drop_id, available__gt=0):
+                return None
+        if kind == "tier":
+            points = sum(
+                await LedgerEntry.filter(fan_id=delivery.fan_id).values_list("amount", flat=True)  # type: ignore[arg-type]
+            )
+            upcoming = next_tier(self.rules, points)
+            if upcoming is None or upcoming[0] != FanTier(ref):
+                return None
+            values.update(points=str(upcoming[1]), tier=ref.replace("_", " ").title())
+        if drop_id is not None:
+            drop = await Drop.get(id=drop_id)
+            values.update(drop=drop.title, drop_id=str(drop.id))
+            values["countdown"] = _countdown(drop, self.clock.now())
+        return values
+
+
+async def _drop_url(messenger: FanMessenger, drop_id: str | None) -> str | None:
+    return await messenger.drop_url(int(drop_id)) if drop_id else None
+
+
+def _countdown(drop: Drop, now: datetime) -> str:
+    if drop.opens_at is not None and drop.opens_at > now:
+        return "opens " + _in(drop.opens_at - now)
+    if drop.closes_at is not None and drop.closes_at > now:
+        return "closes " + _in(drop.closes_at - now)
+    return "open now" if drop.status == "open" else str(drop.status.value).replace("_", " ")
+
+
+def _in(left: timedelta) -> str:
+    minutes = int(left.total_seconds() // 60)
+    hours, mins = divmod(minutes, 60)
+    if hours >= 48:
+        return f"in {hours // 24} days"
+    return f"in {hours} h {mins} min" if hours else f"in {max(mins, 1)} min"
+
+
+async def _skip(delivery_id: int, reason: str) -> None:
+    await _finish(delivery_id, DeliveryStatus.SKIPPED, reason)
+
+
+async def _requeue(delivery_id: int, not_before: datetime) -> None:
+    await Delivery.filter(id=delivery_id, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.QUEUED, not_before=not_before, claimed_at=None
+    )
+
+
+async def _finish(
+    delivery_id: int,
+    status: DeliveryStatus,
+    reason: str | None,
+    *,
+    sent_at: datetime | None = None,
+    code: str | None = None,
+) -> None:
+    await Delivery.filter(id=delivery_id, status=DeliveryStatus.SENDING).update(
+        status=status, reason=reason, sent_at=sent_at, link_code=code
+    )

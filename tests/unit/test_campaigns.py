@@ -1,0 +1,210 @@
+"""Campaigns and their outbox on memory adapters: who gets a DM, what it says, and the
+limits that hold however it is sent (invariant 4), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from config import load_settings
+from core.campaigns.segments import Segment
+from core.drops.payments import PaymentReceived
+from core.errors import InvalidInput, InvalidState, NotFound
+from core.messages import CampaignDM
+from core.models import (
+    Automatic,
+    ConsentRecord,
+    Delivery,
+    Fan,
+    Platform,
+)
+from tests.builders import fans, open_drop, restarted_clock, tier
+
+
+async def opted_in(count: int, start: int = 0) -> list[int]:
+    ids = await fans(count, start)
+    for fan_id in ids:
+        await Fan.filter(id=fan_id).update(dm_opt_in=True)
+    return ids
+
+
+def dms(world, fan_id: int) -> list[CampaignDM]:
+    return [m for m in world.messenger.to(fan_id) if isinstance(m, CampaignDM)]
+
+
+async def drain(world) -> int:
+    sent = 0
+    while claimed := await world.core.outbox.drain(Platform.SANDBOX):
+        sent += claimed
+    return sent
+
+
+async def statuses() -> dict[int, tuple[str, str | None]]:
+    rows = await Delivery.all().values_list("fan_id", "status", "reason")
+    return {fan: (status, reason) for fan, status, reason in rows}
+
+
+async def test_a_campaign_reaches_each_opted_in_fan_once_with_their_own_link(world):
+    drop = await open_drop(world.core, tier(stock=5))
+    yes = await opted_in(3)
+    [no] = await fans(1, start=3)
+    campaign = await world.core.campaigns.create(
+        "Last units", Segment(), ["Hi {name}: {drop} is {countdown}. {link}"], drop_id=drop.id
+    )
+    assert await drain(world) == 4
+    [dm] = dms(world, yes[0])
+    assert dm.text.startswith("Hi Fan 0: Winter drop is open now. http://localhost:8080/l/")
+    assert dm.url is not None
+    assert dm.text.endswith(dm.url)
+    assert len({dms(world, fan)[0].url for fan in yes}) == 3  # a link each
+    assert dms(world, no) == []
+    assert (await statuses())[no] == ("skipped", "no consent")
+    await world.core.tick()  # a second look at the campaign queues nothing
+    assert await drain(world) == 0
+    assert await Delivery.filter(campaign_id=campaign.id).count() == 4
+
+
+async def test_bad_campaigns_are_refused_with_the_reason_and_nothing_is_made(world):
+    await opted_in(1)
+    campaigns = world.core.campaigns
+    with pytest.raises(InvalidInput, match=r"unknown variable \{nmae\}"):
+        await campaigns.create("Typo", Segment(), ["Hi {nmae}"])
+    with pytest.raises(InvalidInput, match=r"unknown variable \{name.__class__\}"):
+        await campaigns.create("Sneaky", Segment(), ["{name.__class__}"])
+    with pytest.raises(InvalidInput, match="no fan is in that segment"):
+        await campaigns.create("Nobody", Segment(bought=1), ["Hi"])
+    with pytest.raises(InvalidInput, match="future time"):
+        await campaigns.create("Late", Segment(), ["Hi"], send_at=world.clock.now())
+    with pytest.raises(NotFound, match="no live session #9"):
+        await campaigns.create("After", Segment(), ["Hi"], after_session=9, after_minutes=15)
+    with pytest.raises(InvalidInput, match="'vip' is not a tier"):
+        Segment.from_words("tier=vip")
+    with pytest.raises(InvalidInput, match="'colour=red' is not a filter"):
+        Segment.from_words("colour=red")
+    assert await campaigns.listing() == []
+
+
+async def test_a_fan_who_opts_out_gets_nothing_more_and_the_record_shows_it(world):
+    [fan] = await opted_in(1)
+    consent = world.core.consent
+    await world.core.campaigns.create("One", Segment(), ["First {link}"], url="https://x.test")
+    await drain(world)
+    assert await consent.withdraw(fan, Platform.TELEGRAM, "the opt-out button")
+    assert not await consent.withdraw(fan, Platform.TELEGRAM, "the opt-out button")  # twice
+    await world.core.campaigns.create("Two", Segment(), ["Second"])
+    await drain(world)
+    assert [dm.text.split()[0] for dm in dms(world, fan)] == ["First"]
+    [record] = await consent.history(fan)
+    assert (record.given, record.platform, record.how) == (False, "telegram", "the opt-out button")
+    assert await ConsentRecord.filter(fan_id=fan).count() == 1
+
+
+async def test_the_weekly_cap_holds_across_campaigns_and_lifts_after_seven_days(world):
+    [fan] = await opted_in(1)
+    for name in ("One", "Two", "Three"):
+        await world.core.campaigns.create(name, Segment(), [name])
+        await drain(world)
+        world.clock.advance(seconds=2)
+    assert [dm.text for dm in dms(world, fan)] == ["One", "Two"]
+    assert (await Delivery.get(campaign__name="Three")).reason == "weekly cap"
+    world.clock.advance(days=7)
+    await world.core.campaigns.create("Four", Segment(), ["Four"])
+    await drain(world)
+    assert dms(world, fan)[-1].text == "Four"
+
+
+async def test_quiet_hours_hold_the_dm_until_morning_in_the_fans_time_zone(world):
+    [fan] = await opted_in(1)
+    await Fan.filter(id=fan).update(timezone="Asia/Tokyo")  # 12:00 UTC is 21:00 there
+    world.clock.advance(hours=1, minutes=30)  # 22:30 in Tokyo
+    await world.core.campaigns.create("Night", Segment(), ["Good morning"])
+    await drain(world)
+    world.clock.advance(hours=9, minutes=29)  # 07:59 in Tokyo
+    await drain(world)
+    assert dms(world, fan) == []
+    world.clock.advance(minutes=1)
+    await drain(world)
+    assert [dm.text for dm in dms(world, fan)] == ["Good morning"]
+
+
+async def test_two_variants_split_the_segment_and_each_fan_keeps_theirs(world):
+    ids = await opted_in(40)
+    campaign = await world.core.campaigns.create("AB", Segment(), ["Only 3 left!", "Yours?"])
+    await drain(world)
+    texts = {fan: dms(world, fan)[0].text for fan in ids}
+    assert 10 <= list(texts.values()).count("Only 3 left!") <= 30
+    labels = await Delivery.filter(campaign_id=campaign.id).values_list("fan_id", "variant__label")
+    again = {fan: label for fan, label in labels}
+    assert all((texts[f] == "Only 3 left!") == (again[f] == "A") for f in ids)
+
+
+async def test_a_post_live_campaign_goes_out_fifteen_minutes_after_the_end(world):
+    listened = await opted_in(2)
+    [bought_already] = await opted_in(1, start=2)
+    drop = await open_drop(world.core, tier(stock=5))
+    starts = world.clock.now() + timedelta(minutes=5)
+    session = await world.core.live.schedule("Friday", starts, drop_id=drop.id)
+    world.clock.advance(minutes=5)
+    await world.core.live.start(session.id)
+    for fan in [*listened, bought_already]:
+        await world.core.live.check_in(fan)
+    hold = await world.core.holds.reserve(drop.tiers[0].id, bought_already)
+    await world.core.payments.settle(PaymentReceived("pi_1", "sandbox", hold.id, hold.price))
+    segment = Segment(listened=session.id, not_bought=drop.id)
+    await world.core.campaigns.create(
+        "After the show", segment, ["Thanks for listening, {name}!"],
+        after_session=session.id, after_minutes=15,
+    )  # fmt: skip
+    await world.core.live.end(session.id)
+    world.clock.advance(minutes=14)
+    await world.core.tick()
+    assert await drain(world) == 0
+    world.clock.advance(minutes=1)
+    await world.core.tick()
+    await drain(world)
+    assert [len(dms(world, fan)) for fan in [*listened, bought_already]] == [1, 1, 0]
+
+
+async def test_a_delivery_left_half_sent_is_never_sent_again(world, db):
+    ids = await opted_in(3)
+    await world.core.campaigns.create("Crash", Segment(), ["Once"])
+    _, claimed = await world.core.outbox._claim(Platform.SANDBOX, 2)  # then the process dies
+    assert len(claimed) == 2
+    world.clock.advance(seconds=1)
+    assert await world.core.outbox.recover(Platform.SANDBOX, world.clock.now()) == 2
+    await drain(world)
+    assert sum(len(dms(world, fan)) for fan in ids) == 1
+    assert sorted(s for s, _ in (await statuses()).values()) == ["failed", "failed", "sent"]
+
+
+async def test_two_clocks_and_two_senders_at_once_send_each_dm_once(world, db):
+    ids = await opted_in(30)
+    settings = load_settings(database_url=db)
+    await world.core.campaigns.create(
+        "Soon", Segment(), ["Hi"], send_at=world.clock.now() + timedelta(minutes=1)
+    )
+    world.clock.advance(minutes=1)
+    await asyncio.gather(*(restarted_clock(settings, world.clock) for _ in range(2)))
+    await asyncio.gather(*(world.core.outbox.drain(Platform.SANDBOX, 10) for _ in range(4)))
+    await drain(world)
+    assert [len(dms(world, fan)) for fan in ids] == [1] * 30
+
+
+async def test_automatic_nudges_reach_a_fan_once_while_they_still_apply(world):
+    [lapsed, close] = await opted_in(2)
+    drop = await open_drop(world.core, tier(stock=5))
+    await world.core.campaigns.switch(Automatic.ABANDONED_HOLD, "{drop} still has units: {link}")
+    await world.core.campaigns.switch(Automatic.NEAR_TIER, "{points} points from {tier}!")
+    await world.core.holds.reserve(drop.tiers[0].id, lapsed)
+    world.clock.advance(minutes=11)
+    await world.core.recognition.award(close, 40, "live_code", "code:1")
+    for _ in range(2):
+        await world.core.tick()
+        await drain(world)
+    assert [dm.text.split(":")[0] for dm in dms(world, lapsed)] == ["Winter drop still has units"]
+    assert [dm.text for dm in dms(world, close)] == ["10 points from Supporter!"]
+    assert await world.core.campaigns.switch(Automatic.ABANDONED_HOLD, None) is None
+    with pytest.raises(InvalidState, match="abandoned hold campaign is not on"):
+        await world.core.campaigns.switch(Automatic.ABANDONED_HOLD, None)
