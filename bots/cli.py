@@ -63,10 +63,21 @@ def migrate() -> None:
 
 
 def main() -> None:
-    from bots import drop_cli, fan_cli, live_cli, order_cli, processes, sandbox_cli
+    from bots import (
+        campaign_cli,
+        drop_cli,
+        fan_cli,
+        link_cli,
+        live_cli,
+        order_cli,
+        processes,
+        sandbox_cli,
+    )
 
+    app.add_typer(campaign_cli.app, name="campaign")
     app.add_typer(drop_cli.app, name="drop")
     app.add_typer(fan_cli.app, name="fan")
+    app.add_typer(link_cli.app, name="link")
     app.add_typer(live_cli.app, name="live")
     app.add_typer(order_cli.app, name="order")
     processes.register(app)

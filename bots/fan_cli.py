@@ -26,7 +26,7 @@ def show(
 ) -> None:
     """Accounts, consent, tier, points, orders and perks of one fan."""
 
-    async def look(_: App) -> str:
+    async def look(wired: App) -> str:
         fan = await _find(who)
         accounts = await PlatformAccount.filter(fan_id=fan.id).order_by("platform")
         perks = await PerkGrant.filter(
@@ -39,6 +39,10 @@ def show(
             for a in accounts
         ]
         lines.append(f"  DMs: {'opted in' if fan.dm_opt_in else 'not opted in'}")
+        lines += [
+            f"    {r.at:%Y-%m-%d %H:%M} UTC {'yes' if r.given else 'no'} on {r.platform} ({r.how})"
+            for r in await wired.core.consent.history(fan.id)
+        ]
         lines.append(wording.profile_text(await profile(fan.id)))
         lines.append("Perks: " + (", ".join(g.perk.title for g in perks) or "none"))
         return "\n".join(lines)

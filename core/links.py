@@ -35,9 +35,15 @@ class Links:
                 existing = await Link.get(purpose=purpose, ref=ref)
         return f"{self.base_url}/l/{existing.code}"
 
+    async def url_of(self, code: str) -> str | None:
+        """The short URL of a code we made, without counting a tap; None otherwise."""
+        if not _well_formed(code) or not await Link.exists(code=code):
+            return None
+        return f"{self.base_url}/l/{code}"
+
     async def follow(self, code: str) -> str | None:
         """Count a tap and return where it goes; None for a code we never made."""
-        if not code.replace("-", "").replace("_", "").isalnum() or len(code) > 16:
+        if not _well_formed(code):
             return None
         now = self.clock.now()
         counted = await Link.filter(code=code).update(clicks=F("clicks") + 1, last_clicked_at=now)
@@ -46,3 +52,7 @@ class Links:
         link = await Link.get(code=code)
         await LinkClick.create(link_id=link.id, at=now)
         return link.target
+
+
+def _well_formed(code: str) -> bool:
+    return code.replace("-", "").replace("_", "").isalnum() and len(code) <= 16

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from adapters import qr
 from adapters.web.metrics import Metrics
 from adapters.web.webhooks import WebhookReceiver
 from core.health import database_answers
 from core.links import Links
 
+IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 NO_SUCH_LINK = "<!doctype html><title>Link not found</title><p>This link does not exist.</p>"
 
 
@@ -39,6 +41,15 @@ def web_app(
     async def prometheus(_: web.Request) -> web.Response:
         return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
 
+    async def qr_code(request: web.Request) -> web.Response:
+        """The link as a QR code, for the screen or the stream: showing it counts no tap."""
+        url = await links.url_of(request.match_info["code"])
+        if url is None:
+            return web.Response(text=NO_SUCH_LINK, status=404, content_type="text/html")
+        kind = request.match_info["kind"]
+        body = qr.image(url, kind)
+        return web.Response(body=body, content_type=IMAGE_TYPES[kind])
+
     async def short_link(request: web.Request) -> web.Response:
         target = await links.follow(request.match_info["code"])
         if target is None:
@@ -46,6 +57,7 @@ def web_app(
         raise web.HTTPFound(target)
 
     app = web.Application(client_max_size=256 * 1024)
+    app.router.add_get("/l/{code:[A-Za-z0-9_-]{1,16}}.{kind:png|svg}", qr_code)
     app.router.add_get("/l/{code}", short_link)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)

@@ -6,13 +6,15 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from core.drops.payments import PaymentReceived
 from core.fans import fan_for
-from core.models import Platform
+from core.messages import CampaignDM
+from core.models import Fan, Platform
 from core.money import Money
 from tests.builders import fans, open_drop, tier
 
@@ -230,3 +232,54 @@ def test_a_creator_runs_a_live_session_from_the_command_line(tmp_path):
     late = dropcast(tmp_path, "live", "schedule", "Past", "--starts-at", "2020-01-01T10:00+00:00")
     assert late.returncode == 1
     assert "future time" in late.stderr
+
+
+async def test_a_creator_runs_a_post_live_ab_campaign_from_the_command_line(world, tmp_path):
+    drop = await open_drop(world.core, tier(stock=20))
+    listeners = await fans(12)
+    await Fan.filter(id__in=listeners).update(dm_opt_in=True)
+    session = await world.core.live.schedule("Friday", world.clock.now() + timedelta(minutes=1))
+    world.clock.advance(minutes=1)
+    await world.core.live.start(session.id)
+    for fan in listeners:
+        await world.core.live.check_in(fan)
+    buyer = listeners[0]
+    hold = await world.core.holds.reserve(drop.tiers[0].id, buyer)
+    await world.core.payments.settle(PaymentReceived("pi_live", "sandbox", hold.id, hold.price))
+    await world.core.live.end(session.id)
+    url = world.app.settings.database_url
+
+    async def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(dropcast, tmp_path, "campaign", *args, DATABASE_URL=url)
+
+    segment = ["--listened", str(session.id), "--not-bought", str(drop.id)]
+    shown = await cli("preview", *segment)
+    assert f"listened={session.id} not_bought={drop.id}: 11 fans, 11 of them said yes" in (
+        shown.stdout
+    )
+    typo = await cli("create", "Oops", "--text", "Hi {fan}", *segment)
+    assert typo.returncode == 1
+    assert "unknown variable {fan}" in typo.stderr
+    made = await cli(
+        "create", "After the show", *segment, "--drop", str(drop.id),
+        "--after-session", str(session.id), "--minutes", "15",
+        "--text", "Only a few left, {name}: {link}", "--text", "{name}, yours? {link}",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert f"15 min after session #{session.id} ends" in made.stdout
+    # the session ended long before the real clock of the CLI: queued at once; sent at noon
+    world.clock.set(datetime.now(UTC).replace(hour=12, minute=0) + timedelta(days=1))
+    while await world.core.outbox.drain(Platform.SANDBOX):
+        pass
+    dm = next(m for m in world.messenger.to(listeners[1]) if isinstance(m, CampaignDM))
+    assert dm.url is not None
+    await world.core.links.follow(dm.url.rsplit("/", 1)[1])
+    hold = await world.core.holds.reserve(drop.tiers[0].id, listeners[1])
+    await world.core.payments.settle(PaymentReceived("pi_dm", "sandbox", hold.id, hold.price))
+    report = await cli("show", "1")
+    assert report.returncode == 0, report.stderr
+    lines = report.stdout.splitlines()
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in lines if "│ " in line]
+    assert [row[0] for row in rows] == ["A", "B"]
+    assert sum(int(row[1]) for row in rows) == 11  # sent, across A and B
+    assert ["1", "1", "25.00 EUR"] in [row[5:] for row in rows]  # the tap, then the order

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from adapters.memory import ManualClock
+from bots.database import database
 from config import load_settings
+from core.links import Links
+from core.models import Link, LinkClick
 from tests.scenario.web_client import exchange
 
 
@@ -23,3 +27,26 @@ async def test_a_short_link_we_never_made_is_a_404_page(database_url):
     replies = await exchange(config, ["/l/nope", "/l/" + "x" * 40])
     assert [status for status, _ in replies] == [404, 404]
     assert all("This link does not exist." in body["text"] for _, body in replies)
+
+
+async def test_a_short_link_shows_as_a_qr_code_and_only_a_tap_counts(database_url):
+    config = load_settings(database_url=database_url)
+    async with database(database_url):
+        short = await Links(ManualClock(), "https://drops.example").shorten(
+            "https://shop.example/merch", purpose="manual", ref="merch"
+        )
+    code = short.rsplit("/", 1)[1]
+    png, svg, missing, tapped = await exchange(
+        config, [f"/l/{code}.png", f"/l/{code}.svg", "/l/nope.png", f"/l/{code}"]
+    )
+    assert png[0] == 200
+    assert png[1]["type"] == "image/png"
+    assert png[1]["bytes"].startswith(b"\x89PNG")
+    assert (svg[0], svg[1]["type"]) == (200, "image/svg+xml")
+    assert b"<svg" in svg[1]["bytes"]
+    assert missing[0] == 404
+    assert (tapped[0], tapped[1]["location"]) == (302, "https://shop.example/merch")
+    async with database(database_url):
+        link = await Link.get(code=code)
+        assert link.clicks == 1  # the two images counted nothing
+        assert await LinkClick.filter(link_id=link.id).count() == 1

@@ -54,4 +54,6 @@ async def _body(response: ClientResponse) -> dict:
     """JSON as sent; a redirect or a page as its location and text."""
     if response.content_type == "application/json":
         return await response.json()
+    if response.content_type.startswith("image/"):
+        return {"type": response.content_type, "bytes": await response.read()}
     return {"location": response.headers.get("Location"), "text": await response.text()}
