@@ -22,6 +22,7 @@ from adapters.web.webhooks import NotConfigured, WebhookReceiver
 from bots.bootstrap import App, bootstrap
 from bots.cli import err, new_event_loop, run_async, settings
 from bots.database import database, describe, migrate
+from bots.outbox import paces, send_outbox
 from bots.sandbox import SandboxOptions
 from bots.sandbox_cli import play
 from config import Settings
@@ -72,7 +73,8 @@ async def _run_all(config: Settings) -> None:
 
 
 def clock() -> None:
-    """The one process that runs timed work: openings, closings, lapsing holds."""
+    """The one process that runs timed work: openings, closings, lapsing holds, reminders,
+    campaigns, and the outbox that sends their DMs."""
     config = settings()
     run_async(migrate(config.database_url))
     run_async(serve_clock(config))
@@ -96,11 +98,16 @@ async def serve_clock(
                 _logged, "interval", seconds=seconds, args=[job], max_instances=1, coalesce=True
             )
         scheduler.start()
+        senders = [
+            asyncio.create_task(send_outbox(app.core, platform, rate, stop, idle=every))
+            for platform, rate in paces(config).items()
+        ]
         log.info("clock_started", database=describe(config.database_url))
         try:
             await stop.wait()
         finally:
             scheduler.shutdown(wait=False)
+            await asyncio.gather(*senders)
             await app.close()
 
 

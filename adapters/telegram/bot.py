@@ -23,7 +23,9 @@ def telegram_bot(settings: Settings) -> ExtBot[Any]:
         settings.telegram_token.get_secret_value(),
         base_url=f"{api}/bot",
         base_file_url=f"{api}/file/bot",
-        rate_limiter=AIORateLimiter(max_retries=2),
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=settings.telegram_messages_per_second, max_retries=2
+        ),
     )
 
 

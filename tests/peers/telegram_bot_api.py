@@ -11,6 +11,7 @@ Tests act as fans and creators through `user_sends`, `user_taps` and `user_pays`
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -83,6 +84,13 @@ class TelegramBotApi:
     commands: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, ApiError] = field(default_factory=dict)
     webhook: dict[str, str] | None = None
+    # Telegram's flood limits, when a test or benchmark sets them: messages a second in all,
+    # and to one chat; beyond them sendMessage answers 429 with retry_after
+    overall_per_second: float | None = None
+    chat_per_second: float | None = None
+    too_many: int = 0  # 429s answered
+    _recent: collections.deque[float] = field(default_factory=collections.deque)
+    _last_to: dict[int, float] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _posted: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -248,6 +256,7 @@ class TelegramBotApi:
 
     async def _api_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._reachable(p["chat_id"])
+        self._within_flood_limits(chat_id)
         text = str(p["text"])
         if not 1 <= len(text) <= 4096:
             raise ApiError(400, "Bad Request: message is too long")
@@ -385,6 +394,20 @@ class TelegramBotApi:
         if chat in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat
+
+    def _within_flood_limits(self, chat_id: int) -> None:
+        now = time.monotonic()
+        while self._recent and self._recent[0] <= now - 1:
+            self._recent.popleft()
+        overall = self.overall_per_second is not None and (
+            len(self._recent) >= self.overall_per_second
+        )
+        gap = 1 / self.chat_per_second if self.chat_per_second else 0
+        if overall or now - self._last_to.get(chat_id, -gap) < gap:
+            self.too_many += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        self._recent.append(now)
+        self._last_to[chat_id] = now
 
     def _administered(self, p: dict[str, Any], right: str) -> tuple[int, int]:
         chat_id = int(p["chat_id"])
