@@ -5,46 +5,67 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 
 import structlog
 from aiolimiter import AsyncLimiter
 
+from adapters.pacing import leaky_bucket
 from config import Settings
 from core.app import Core
 from core.models import Platform
 
 log = structlog.get_logger(__name__)
-SAFETY = 0.97  # a little under the limit, so timers that fire late never bunch past it
 IDLE_SECONDS = 1.0
+DRAINS = 4
 
 
-def paces(settings: Settings) -> dict[str, float]:
-    """Messages a second per platform this process sends on."""
-    rates = {Platform.SANDBOX.value: 100.0}
+@dataclass(frozen=True, slots=True)
+class Pace:
+    per_second: float
+    by_client: bool = False  # the platform's client paces every call itself
+
+
+def paces(settings: Settings) -> dict[str, Pace]:
+    """The pace of each platform this process sends on. PTB's rate limiter paces every
+    Telegram call (answers and receipts too) at TELEGRAM_MESSAGES_PER_SECOND."""
+    found = {Platform.SANDBOX.value: Pace(100.0)}
     if "telegram" in settings.platforms:
-        rates[Platform.TELEGRAM] = settings.telegram_messages_per_second
+        found[Platform.TELEGRAM] = Pace(settings.telegram_messages_per_second, by_client=True)
     if "discord" in settings.platforms:
-        rates[Platform.DISCORD] = settings.discord_dms_per_second
-    return rates
+        found[Platform.DISCORD] = Pace(settings.discord_dms_per_second)
+    return found
 
 
 async def send_outbox(
-    core: Core, platform: str, per_second: float, stop: asyncio.Event, idle: float = IDLE_SECONDS
+    core: Core,
+    platform: str,
+    pace: Pace,
+    stop: asyncio.Event,
+    idle: float = IDLE_SECONDS,
 ) -> None:
-    """Deliveries evenly spaced at `per_second` (no bursts: the bucket holds one), in
-    batches of about half a second's worth. What a stopped process left half-sent is
-    marked failed first, never sent again."""
+    """Deliveries at the platform's pace (see `leaky_bucket`), in batches of about half a
+    second's worth. What a stopped process left
+    half-sent is marked failed first, never sent again."""
     interrupted = await core.outbox.recover(platform, core.clock.now())
     if interrupted:
         log.warning("outbox_interrupted_deliveries", platform=platform, count=interrupted)
-    pace = AsyncLimiter(1, 1 / (per_second * SAFETY))
-    batch = max(1, int(per_second / 2))
-    while not stop.is_set():
-        try:
-            taken = await core.outbox.drain(platform, batch, pace=pace.acquire)
-        except Exception:
-            log.exception("outbox_drain_failed", platform=platform)
-            taken = 0
-        if not taken:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), idle)
+    bucket = None if pace.by_client else AsyncLimiter(*leaky_bucket(pace.per_second))
+    batch = max(1, int(pace.per_second / DRAINS / 2))
+
+    async def drain_until_stopped() -> None:
+        while not stop.is_set():
+            try:
+                taken = await core.outbox.drain(
+                    platform, batch, pace=bucket.acquire if bucket else None
+                )
+            except Exception:
+                log.exception("outbox_drain_failed", platform=platform)
+                taken = 0
+            if not taken:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), idle)
+
+    # several drains share the pace: some claim and make their batch ready while the
+    # others' sends go out, so the platform's rate is used without gaps
+    await asyncio.gather(*(drain_until_stopped() for _ in range(DRAINS)))

@@ -99,8 +99,8 @@ async def serve_clock(
             )
         scheduler.start()
         senders = [
-            asyncio.create_task(send_outbox(app.core, platform, rate, stop, idle=every))
-            for platform, rate in paces(config).items()
+            asyncio.create_task(send_outbox(app.core, platform, pace, stop, idle=every))
+            for platform, pace in paces(config).items()
         ]
         log.info("clock_started", database=describe(config.database_url))
         try:

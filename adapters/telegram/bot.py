@@ -6,7 +6,9 @@ import os
 from typing import Any
 
 from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 
+from adapters.pacing import leaky_bucket
 from config import Settings
 
 TELEGRAM_API = "https://api.telegram.org"
@@ -15,16 +17,23 @@ TELEGRAM_API = "https://api.telegram.org"
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
+CONNECTIONS = 16  # PTB's default is one: every call would wait for the one before
+
+
 def telegram_bot(settings: Settings) -> ExtBot[Any]:
-    """PTB's rate limiter waits out 429s (`retry_after`) and keeps to Telegram's limits."""
+    """PTB's rate limiter keeps every call of the bot (answers, receipts, campaign DMs)
+    under TELEGRAM_MESSAGES_PER_SECOND, right before it goes out, and waits out any 429
+    (`retry_after`); several connections let calls go out side by side."""
     assert settings.telegram_token is not None
+    burst, period = leaky_bucket(settings.telegram_messages_per_second)
     api = str(settings.telegram_api_base_url or TELEGRAM_API).rstrip("/")
     return ExtBot(
         settings.telegram_token.get_secret_value(),
         base_url=f"{api}/bot",
         base_file_url=f"{api}/file/bot",
+        request=HTTPXRequest(connection_pool_size=CONNECTIONS),
         rate_limiter=AIORateLimiter(
-            overall_max_rate=settings.telegram_messages_per_second, max_retries=2
+            overall_max_rate=burst, overall_time_period=period, max_retries=2
         ),
     )
 

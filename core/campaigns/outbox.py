@@ -78,15 +78,10 @@ class Outbox:
 
     async def drain(self, platform: str, batch: int = 50, pace: Pace | None = None) -> int:
         """Take up to `batch` due deliveries on `platform` and send those that may go, each
-        after `pace()` (the platform's rate); returns how many were taken (0: none due)."""
+        when `pace()` lets it (the platform's rate); returns how many were taken (0: none
+        due)."""
         taken, claimed = await self._claim(platform, batch)
-
-        async def send(delivery_id: int) -> None:
-            if pace is not None:
-                await pace()
-            await self._send(delivery_id)
-
-        await asyncio.gather(*(send(delivery_id) for delivery_id in claimed))
+        await asyncio.gather(*(self._send(delivery, pace) for delivery in claimed))
         return taken
 
     async def recover(self, platform: str, before: datetime) -> int:
@@ -96,7 +91,7 @@ class Outbox:
             platform=platform, status=DeliveryStatus.SENDING, claimed_at__lt=before
         ).update(status=DeliveryStatus.FAILED, reason="interrupted")
 
-    async def _claim(self, platform: str, batch: int) -> tuple[int, list[int]]:
+    async def _claim(self, platform: str, batch: int) -> tuple[int, list[Delivery]]:
         """How many were taken, and those of them that may be sent now."""
         now = self.clock.now()
         lock = "" if sql.on_sqlite() else " FOR UPDATE SKIP LOCKED"
@@ -139,7 +134,8 @@ class Outbox:
                 else:
                     sending.append(delivery_id)
                     recent[fan.id] = (count + 1, now)
-        return len(taken), sending
+        ready = await Delivery.filter(id__in=sending).select_related("campaign", "variant", "fan")
+        return len(taken), ready
 
     def _quiet_until(self, fan: Fan, now: datetime) -> datetime | None:
         """When the fan's quiet hours end, if they are in them now."""
@@ -157,8 +153,9 @@ class Outbox:
         resume = resume if resume > local else resume + timedelta(days=1)
         return resume.astimezone(UTC)  # stored times are UTC, compared as such
 
-    async def _send(self, delivery_id: int) -> None:
-        delivery = await Delivery.get(id=delivery_id).select_related("campaign", "variant", "fan")
+    async def _send(self, delivery: Delivery, pace: Pace | None) -> None:
+        """Everything but the message is made ready first, so paced sends leave evenly."""
+        delivery_id = delivery.id
         if delivery.campaign.status == CampaignStatus.CANCELLED:
             await _finish(delivery_id, DeliveryStatus.SKIPPED, "campaign cancelled")
             return
@@ -175,6 +172,8 @@ class Outbox:
         )
         values["link"] = url or ""
         text = templates.fill(delivery.variant.template, values)
+        if pace is not None:
+            await pace()
         try:
             reached = await messenger.send(delivery.fan_id, CampaignDM(delivery.id, text, url))
         except Exception as error:  # the platform failed: not retried, the DM may be out
