@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('link_code', fields.CharField(null=True, max_length=16)),
             ],
-            options={'table': 'delivery', 'app': 'models', 'unique_together': (('campaign', 'fan', 'subject'),), 'indexes': [Index(fields=['status', 'platform', 'not_before'])], 'pk_attr': 'id', 'table_description': "One fan's DM of one campaign: at most one per fan, campaign and subject, ever. The"},
+            options={'table': 'delivery', 'app': 'models', 'unique_together': (('campaign', 'fan', 'subject'),), 'indexes': [Index(fields=['status', 'platform', 'not_before']), Index(fields=['fan_id', 'claimed_at'])], 'pk_attr': 'id', 'table_description': "One fan's DM of one campaign: at most one per fan, campaign and subject, ever. The"},
             bases=['Model'],
         ),
         ops.CreateModel(

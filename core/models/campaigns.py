@@ -102,4 +102,4 @@ class Delivery(Model):
     class Meta:
         table = "delivery"
         unique_together = (("campaign", "fan", "subject"),)
-        indexes = (("status", "platform", "not_before"),)
+        indexes = (("status", "platform", "not_before"), ("fan_id", "claimed_at"))
