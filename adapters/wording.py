@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from core import messages
+from core.campaigns.planner import CampaignView, Preview
+from core.campaigns.report import CampaignReport
 from core.errors import DropcastError
 from core.fans import FanProfile
 from core.live import LiveSummary
@@ -151,3 +153,36 @@ def shout_out_choice(named: bool) -> str:
     if named:
         return "Shout-outs on: when you reach a tier, the community hears about it."
     return "Shout-outs off: your name stays out of public congratulations."
+
+
+def campaign_text(campaign: CampaignView) -> str:
+    when = (
+        f"{campaign.after_minutes} min after session #{campaign.after_session_id} ends"
+        if campaign.after_session_id
+        else f"{campaign.send_at:%Y-%m-%d %H:%M} UTC"
+        if campaign.send_at
+        else "automatic"
+    )
+    variants = "\n".join(f"{label}: {template}" for label, template in campaign.variants)
+    head = f"#{campaign.id} {campaign.name}: {campaign.status}, to {campaign.segment}, {when}"
+    return f"{head}\n{variants}"
+
+
+def preview_text(segment: str, preview: Preview) -> str:
+    sample = f" For example: {', '.join(preview.sample)}." if preview.sample else ""
+    return f"{segment}: {preview.size} fans, {preview.opted_in} of them said yes to DMs.{sample}"
+
+
+def report_text(report: CampaignReport) -> str:
+    """A campaign's report in a chat: one line per variant."""
+    lines = [campaign_text(report.campaign).splitlines()[0]]
+    for line in report.variants:
+        skipped = ", ".join(f"{n} {why}" for why, n in line.skipped.most_common())
+        lines.append(
+            f"{line.label}: sent {line.statuses['sent']}, queued "
+            f"{line.statuses['queued'] + line.statuses['sending']}, skipped "
+            f"{sum(line.skipped.values())}{f' ({skipped})' if skipped else ''}, failed "
+            f"{sum(line.failed.values())}, taps {line.taps}, orders {line.orders}"
+            + (f", {line.revenue_text}" if line.revenue else "")
+        )
+    return "\n".join(lines)

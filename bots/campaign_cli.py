@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from adapters import wording
 from bots.bootstrap import App
 from bots.wired import with_app
 from core.campaigns.planner import CampaignView, Preview
@@ -140,19 +141,7 @@ def auto(
 
 
 def _show(campaign: CampaignView) -> None:
-    when = (
-        f"{campaign.after_minutes} min after session #{campaign.after_session_id} ends"
-        if campaign.after_session_id
-        else f"{campaign.send_at:%Y-%m-%d %H:%M} UTC"
-        if campaign.send_at
-        else "automatic"
-    )
-    out.print(
-        f"#{campaign.id} {campaign.name}: {campaign.status}, to {campaign.segment}, {when}",
-        markup=False,
-    )
-    for label, template in campaign.variants:
-        out.print(f"  {label}: {template}", markup=False)
+    out.print(wording.campaign_text(campaign), markup=False)
 
 
 def _report(done: CampaignReport) -> None:

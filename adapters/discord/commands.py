@@ -11,7 +11,8 @@ import structlog
 from discord import app_commands
 
 from adapters import wording
-from adapters.discord import fans, render
+from adapters.discord import campaigns, fans, render
+from adapters.discord.admins import ADMIN_ONLY, NOT_ADMIN, admins_only
 from adapters.discord.client import DropcastDiscord, connect
 from adapters.discord.fans import answer, core_of, fan_of, say
 from adapters.discord.perks import missing_for
@@ -24,20 +25,6 @@ from core.models import DropTier, Fan, FanTier, Platform, Post
 from core.times import parse_opening, parse_when
 
 log = structlog.get_logger(__name__)
-NOT_ADMIN = "Only the creator's admins can do that."
-ADMIN_ONLY = discord.Permissions(manage_guild=True)
-
-
-class NotAdmin(app_commands.CheckFailure):
-    pass
-
-
-def admins_only(interaction: discord.Interaction) -> bool:
-    client: DropcastDiscord = interaction.client  # type: ignore[assignment]
-    roles = {role.id for role in getattr(interaction.user, "roles", [])}
-    if interaction.permissions.manage_guild or roles & client.admin_roles:
-        return True
-    raise NotAdmin(NOT_ADMIN)
 
 
 @app_commands.command(description="What is open and coming up")
@@ -366,6 +353,7 @@ def register(tree: app_commands.CommandTree[Any]) -> None:
         live,
         drop,
         setup,
+        campaigns.campaign,
     ]
     for command in commands:
         tree.add_command(command)

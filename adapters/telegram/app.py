@@ -62,6 +62,7 @@ def telegram_application(
         "checkin": fans.check_in,
         "shoutouts": fans.shout_outs,
         "live": creators.live,
+        "campaign": creators.campaign,
         "livecode": creators.live_code,
         "stop": fans.stop,
         "help": fans.help_,

@@ -4,6 +4,8 @@ by adding the bot."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ConversationHandler
@@ -11,6 +13,10 @@ from telegram.ext import ConversationHandler
 from adapters import wording
 from adapters.telegram.fans import Context, answer, core_of, reply
 from adapters.telegram.perks import missing_rights
+from core.campaigns import forms
+from core.campaigns.planner import Campaigns, CampaignView
+from core.campaigns.report import report
+from core.campaigns.segments import Segment
 from core.drops.specs import TIER_HELP, parse_tiers
 from core.errors import DropcastError
 from core.live import LiveView
@@ -223,6 +229,42 @@ async def go_live(update: Update, context: Context) -> None:
 
 def _started(session: LiveView) -> str:
     return f"{session.title} is live: fans who signed up are told now. /livecode for a code."
+
+
+async def campaign(update: Update, context: Context) -> None:
+    """`/campaign` with a campaign written under it (see `forms`), or `/campaign preview
+    <filters>`, `/campaign show N`, `/campaign cancel N`."""
+    if not is_admin(update, context):
+        await reply(update, NOT_ADMIN)
+        return
+    text = (update.effective_message.text or "") if update.effective_message else ""
+    parts = text.split(maxsplit=1)
+    body = parts[1].strip() if len(parts) == 2 else ""
+    word, _, rest = body.partition(" ")
+    core = core_of(context)
+    campaigns, zone = core.campaigns, context.application.bot_data["timezone"]
+    if not body:
+        await reply(update, forms.HELP)
+    elif word == "preview" and "\n" not in body:
+        await answer(update, _preview(campaigns, rest), str, refused="{}")
+    elif word in ("show", "cancel") and rest.strip().isdigit():
+        number = int(rest)
+        if word == "show":
+            await answer(update, report(campaigns, number), wording.report_text)
+        else:
+            await answer(update, campaigns.cancel(number), wording.campaign_text)
+    else:
+        made = _made(campaigns, body, core.clock.now(), zone)
+        await answer(update, made, wording.campaign_text, refused="Not created: {}.")
+
+
+async def _preview(campaigns: Campaigns, filters: str) -> str:
+    segment = Segment.from_words(filters)
+    return wording.preview_text(segment.describe(), await campaigns.preview(segment))
+
+
+async def _made(campaigns: Campaigns, body: str, now: datetime, zone: str) -> CampaignView:
+    return await campaigns.create_from(forms.parse_form(body, now=now, zone=zone))
 
 
 async def live_code(update: Update, context: Context) -> None:

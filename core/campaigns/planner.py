@@ -16,6 +16,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Sum
 
 from core.campaigns import templates
+from core.campaigns.forms import CampaignForm
 from core.campaigns.segments import Segment
 from core.drops.specs import check_title
 from core.errors import InvalidInput, InvalidState, NotFound
@@ -109,8 +110,10 @@ class Campaigns:
                 raise InvalidInput("send at a time, or after a session: not both")
             if not 0 <= after_minutes <= 7 * 24 * 60:
                 raise InvalidInput("after a session means 0 minutes to 7 days after it ends")
-            if not await LiveSession.exists(id=after_session):
+            session = await LiveSession.get_or_none(id=after_session)
+            if session is None:
                 raise NotFound(f"there is no live session #{after_session}")
+            drop_id = drop_id if drop_id is not None else session.drop_id  # its featured drop
         if drop_id is not None and not await Drop.exists(id=drop_id):
             raise NotFound(f"there is no drop #{drop_id}")
         if url and not url.startswith(("https://", "http://")):
@@ -168,6 +171,14 @@ class Campaigns:
             status=DeliveryStatus.SKIPPED, reason="campaign cancelled"
         )
         return await self.view(campaign_id)
+
+    async def create_from(self, form: CampaignForm) -> CampaignView:
+        """A campaign typed in a chat (see `forms`)."""
+        when = form.schedule
+        return await self.create(
+            form.name, form.segment, form.variants, send_at=when.send_at,
+            after_session=when.after_session, after_minutes=when.after_minutes,
+        )  # fmt: skip
 
     async def view(self, campaign_id: int) -> CampaignView:
         campaign = await _get(campaign_id)

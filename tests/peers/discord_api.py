@@ -315,6 +315,12 @@ class DiscordApi:
         }  # fmt: skip
         if message is not None:
             payload["message"] = self._message_json(message)
+        if channel_id in self.dm_channels:  # a button on a DM: no server, no member
+            for key in ("guild_id", "member", "guild_locale"):
+                del payload[key]
+            payload |= {"channel": {"id": channel_id, "type": 1}, "context": 1,
+                        "user": self.member(user_id)["user"],
+                        "authorizing_integration_owners": {"1": user_id}}  # fmt: skip
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction_id
 

@@ -10,14 +10,16 @@ import signal
 import sys
 from asyncio.subprocess import DEVNULL
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from bots.database import database
 from core.campaigns.segments import Segment
 from core.fans import fan_for
 from core.models import Delivery, DeliveryStatus, Fan, Platform
+from tests.builders import open_drop, tier
 from tests.peers.telegram_bot_api import TelegramBotApi
-from tests.scenario.test_telegram import FAN, OTHER, bot  # noqa: F401 (the fixture)
+from tests.scenario.test_telegram import ADMIN, FAN, OTHER, bot  # noqa: F401 (the fixture)
 
 
 async def test_a_campaign_dm_links_to_the_drop_and_its_opt_out_button_works_once(bot):  # noqa: F811
@@ -87,3 +89,37 @@ async def test_the_outbox_killed_mid_campaign_resumes_without_sending_anything_t
     # an interrupted DM may or may not have gone out; it is never sent again
     assert done["sent"] <= len(per_chat) <= done["sent"] + done["failed"]
     assert peer.too_many == 0
+
+
+async def test_an_admin_runs_a_post_live_ab_campaign_from_the_telegram_bot(bot):  # noqa: F811
+    await bot.says(FAN, "/start")
+    drop_id = (await open_drop(bot.app.core, tier(stock=5))).id
+    starts = bot.clock.now() + timedelta(minutes=1)
+    session = await bot.app.core.live.schedule("Friday", starts, drop_id=drop_id)
+    bot.clock.advance(minutes=1)
+    await bot.app.core.live.start(session.id)
+    await bot.says(FAN, "/checkin")
+    await bot.app.core.live.end(session.id)
+    form = (
+        f"/campaign After the show\nto: listened={session.id} not_bought={drop_id}\n"
+        f"when: after session {session.id} +15m\nA: Few left, {{name}}: {{link}}\n"
+        "B: Yours, {name}? {link}"
+    )
+    assert "Only the creator's admins" in (await bot.says(FAN, form)).text
+    assert "to: listened=" in (await bot.says(ADMIN, "/campaign")).text  # the help
+    preview = await bot.says(ADMIN, f"/campaign preview listened={session.id}")
+    assert preview.text.startswith(f"listened={session.id}: 1 fans, 1 of them said yes")
+    typo = await bot.says(ADMIN, form.replace("{link}", "{lnk}"))
+    assert typo.text.startswith("Not created: unknown variable {lnk}")
+    made = await bot.says(ADMIN, form)
+    assert made.text.startswith(f"#1 After the show: scheduled, to listened={session.id}")
+    assert f"15 min after session #{session.id} ends" in made.text
+    bot.clock.advance(minutes=15)
+    await bot.app.core.tick()
+    while await bot.app.core.outbox.drain(Platform.TELEGRAM):
+        pass
+    [dm] = [m for m in bot.peer.to(FAN) if "Fan" in m.text and "/l/" in m.text]
+    assert "start=drop_" not in dm.text  # the link is ours, tracked; it leads to the drop
+    shown = await bot.says(ADMIN, "/campaign show 1")
+    assert "sent 1" in shown.text
+    assert "no campaign #7" in (await bot.says(ADMIN, "/campaign cancel 7")).text

@@ -43,7 +43,9 @@ from tests.peers.discord_api import (
 
 FAN, CREATOR = "500000000000000001", "600000000000000001"
 INSIDER_ROLE, MODS_ROLE = "720000000000000002", "720000000000000003"
-COMMANDS = {"drops", "buy", "me", "dm", "link", "shoutouts", "claim", "live", "drop", "setup"}
+COMMANDS = {
+    "drops", "buy", "me", "dm", "link", "shoutouts", "claim", "live", "drop", "setup", "campaign"
+}  # fmt: skip
 OPENS = "Opens: now, +30m, or 2026-12-01T18:00+01:00"
 
 
@@ -332,7 +334,7 @@ async def test_dropcast_discord_sync_publishes_the_commands_globally(database_ur
         )
         out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, err.decode()
-    assert "Published 10 commands globally." in out.decode()
+    assert "Published 11 commands globally." in out.decode()
     assert {c["name"] for c in peer.commands["global"]} == COMMANDS
 
 
@@ -469,3 +471,31 @@ async def test_a_creator_plans_a_session_from_discord_and_bad_times_are_refused(
         in (await guild.command(CREATOR, "live schedule", *nonsense, admin=True)).text()
     )
     assert "Friday listening" in guild.peer.in_channel(DROPS_CHANNEL)[-1].text()
+
+
+async def test_an_admin_makes_a_campaign_and_a_fan_opts_out_of_its_dm_once(guild):
+    await guild.command(FAN, "dm", option("state", "on"))
+    preview = await guild.command(CREATOR, "campaign preview", admin=True)
+    assert preview.text().startswith("every fan: 1 fans, 1 of them said yes to DMs.")
+    refused = await guild.command(FAN, "campaign preview")
+    assert refused.text() == "Only the creator's admins can do that."
+    opened = await guild.peer.run_command(CREATOR, "campaign create", admin=True)
+    modal, inputs = await modal_fields(guild, opened)
+    typed = {"Name": "Hello", "To": "", "When": "now", "Message A": "Hi {name}!",
+             "Message B": ""}  # fmt: skip
+    values = {
+        custom_id: next(value for start, value in typed.items() if label.startswith(start))
+        for label, custom_id in inputs.items()
+    }
+    submitted = await guild.peer.submit_modal(CREATOR, modal, values, admin=True)
+    assert (await guild.peer.reply_to(submitted)).text().startswith("#1 Hello: queued")
+    while await guild.app.core.outbox.drain(Platform.DISCORD):
+        pass
+    [dm] = guild.peer.dms_to(FAN)
+    assert dm.text().startswith("Hi ")
+    first = await guild.press(FAN, dm, "No more messages")
+    assert first.text().startswith("Done: no more messages like this.")
+    again = await guild.press(FAN, dm, "No more messages")
+    assert again.text().startswith("You had opted out already")
+    shown = await guild.command(CREATOR, "campaign show", option("number", 1, 4), admin=True)
+    assert "A: sent 1" in shown.text()
