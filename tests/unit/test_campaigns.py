@@ -208,3 +208,15 @@ async def test_automatic_nudges_reach_a_fan_once_while_they_still_apply(world):
     assert await world.core.campaigns.switch(Automatic.ABANDONED_HOLD, None) is None
     with pytest.raises(InvalidState, match="abandoned hold campaign is not on"):
         await world.core.campaigns.switch(Automatic.ABANDONED_HOLD, None)
+
+
+async def test_the_weekly_cap_holds_when_several_senders_race_for_one_fan(world):
+    ids = await opted_in(5)
+    for name in ("One", "Two", "Three", "Four"):
+        await world.core.campaigns.create(name, Segment(), [name])
+    for _ in range(3):  # each round: four senders at once, then the per-chat second passes
+        await asyncio.gather(*(world.core.outbox.drain(Platform.SANDBOX, 3) for _ in range(4)))
+        world.clock.advance(seconds=2)
+    assert [len(dms(world, fan)) for fan in ids] == [2] * 5
+    capped = await Delivery.filter(reason="weekly cap").count()
+    assert capped == 10
