@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-BURST_SHARE = 0.02  # of a second's allowance, sent at once to make up for timers firing late
+BURST_SHARE = 0.01  # of a second's allowance, sent at once to make up for timers firing late
+STEADY_SHARE = 0.98  # of the rest, leaving room for messages that reach the platform late
 
 
 def leaky_bucket(per_second: float) -> tuple[float, float]:
@@ -11,5 +12,5 @@ def leaky_bucket(per_second: float) -> tuple[float, float]:
     the allowance evenly spaced (a bucket as big as the whole allowance would let a second's
     messages out at once, and a limit counted over any sliding second refuse some)."""
     burst = max(1, int(per_second * BURST_SHARE))
-    steady = max(per_second - burst, per_second / 2) * 0.99
+    steady = max(per_second - burst, per_second / 2) * STEADY_SHARE
     return burst, burst / steady

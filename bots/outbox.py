@@ -17,7 +17,10 @@ from core.models import Platform
 
 log = structlog.get_logger(__name__)
 IDLE_SECONDS = 1.0
-DRAINS = 4
+# many drains of small batches: each claim makes only a few DMs ready at once, so the event
+# loop never holds up, in one go, messages the rate limiter has already let out
+DRAINS = 8
+BATCH_SHARE = 1 / 64  # of a second's allowance, per claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +47,13 @@ async def send_outbox(
     stop: asyncio.Event,
     idle: float = IDLE_SECONDS,
 ) -> None:
-    """Deliveries at the platform's pace (see `leaky_bucket`), in batches of about half a
-    second's worth. What a stopped process left
+    """Deliveries at the platform's pace (see `leaky_bucket`). What a stopped process left
     half-sent is marked failed first, never sent again."""
     interrupted = await core.outbox.recover(platform, core.clock.now())
     if interrupted:
         log.warning("outbox_interrupted_deliveries", platform=platform, count=interrupted)
     bucket = None if pace.by_client else AsyncLimiter(*leaky_bucket(pace.per_second))
-    batch = max(1, int(pace.per_second / DRAINS / 2))
+    batch = max(1, int(pace.per_second * BATCH_SHARE))
 
     async def drain_until_stopped() -> None:
         while not stop.is_set():
@@ -66,6 +68,6 @@ async def send_outbox(
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), idle)
 
-    # several drains share the pace: some claim and make their batch ready while the
-    # others' sends go out, so the platform's rate is used without gaps
+    # the drains share the pace: some claim and make their batch ready while the others'
+    # sends go out, so the platform's rate is used without gaps
     await asyncio.gather(*(drain_until_stopped() for _ in range(DRAINS)))
