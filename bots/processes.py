@@ -115,10 +115,11 @@ def clock_jobs(
     core: Core, every: float = TICK_SECONDS
 ) -> tuple[tuple[Callable[[], Awaitable[object]], float], ...]:
     """What the clock runs, and how often: the tick; countdown posts moving on (an adapter
-    edits a post only when its text changed); perk changes a platform refused earlier, or a
-    stopped process left, retried."""
+    edits a post only when its text changed); what automatic campaigns owe; perk changes a
+    platform refused earlier, or a stopped process left, retried."""
     return ((core.tick, every), (core.drops.refresh_countdowns, COUNTDOWN_SECONDS),
             (core.live.refresh_countdowns, COUNTDOWN_SECONDS),
+            (core.campaigns.queue_automatic, COUNTDOWN_SECONDS),
             (core.perks.sweep, PERK_SWEEP_SECONDS))  # fmt: skip
 
 

@@ -47,7 +47,7 @@ from core.recognition import Rules
 PLATFORM_ORDER = (Platform.TELEGRAM, Platform.DISCORD, Platform.SANDBOX)
 LABELS = "ABCDEFGH"
 SAMPLE = 5
-RECENT_LAPSE = timedelta(hours=24)  # switched on, the hold nudge is for lapses this recent
+RECENT_LAPSE = timedelta(hours=24)  # automatic nudges look at lapses and points this recent
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +199,7 @@ class Campaigns:
         return [await self.view(campaign_id) for campaign_id in ids]
 
     async def queue_due(self) -> int:
-        """Queue every campaign whose time came, and what the automatic ones owe."""
+        """Queue every campaign whose time came (each clock tick)."""
         now, queued = self.clock.now(), 0
         sessions_ended = Subquery(
             LiveSession.filter(ended_at__isnull=False).values("id")
@@ -221,13 +221,19 @@ class Campaigns:
             await Campaign.filter(id=campaign.id, status=CampaignStatus.SCHEDULED).update(
                 status=CampaignStatus.QUEUED, queued_at=now
             )
+        return queued
+
+    async def queue_automatic(self) -> int:
+        """What the automatic campaigns that are on owe (every minute: each looks over the
+        last day's lapsed holds or points)."""
+        now, queued = self.clock.now(), 0
         for campaign in await Campaign.filter(
             status=CampaignStatus.SCHEDULED, automatic__isnull=False
         ):
             owed = (
                 await self._lapsed_holds(now)
                 if campaign.automatic == Automatic.ABANDONED_HOLD
-                else await self._near_a_tier()
+                else await self._near_a_tier(now)
             )
             queued += await self._queue(campaign, owed, now)
         return queued
@@ -280,10 +286,12 @@ class Campaigns:
                 owed.append((int(fan_id), f"drop:{drop_id}"))
         return sorted(owed)
 
-    async def _near_a_tier(self) -> list[tuple[int, str]]:
-        """Fans within `near_tier_points` of their next tier: one nudge per fan and tier."""
+    async def _near_a_tier(self, now: datetime) -> list[tuple[int, str]]:
+        """Fans who earned points in the last day and are now within `near_tier_points` of
+        their next tier: one nudge per fan and tier."""
+        lately = LedgerEntry.filter(created_at__gte=now - RECENT_LAPSE).values("fan_id")
         totals = await (
-            LedgerEntry.all()
+            LedgerEntry.filter(fan_id__in=Subquery(lately))
             .group_by("fan_id")
             .annotate(points=Sum("amount"))
             .values_list("fan_id", "points")
