@@ -72,6 +72,7 @@ def main() -> None:
         order_cli,
         processes,
         sandbox_cli,
+        stats_cli,
     )
 
     app.add_typer(campaign_cli.app, name="campaign")
@@ -80,6 +81,7 @@ def main() -> None:
     app.add_typer(link_cli.app, name="link")
     app.add_typer(live_cli.app, name="live")
     app.add_typer(order_cli.app, name="order")
+    app.add_typer(stats_cli.app, name="stats")
     processes.register(app)
     sandbox_cli.register(app)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -283,3 +284,29 @@ async def test_a_creator_runs_a_post_live_ab_campaign_from_the_command_line(worl
     assert [row[0] for row in rows] == ["A", "B"]
     assert sum(int(row[1]) for row in rows) == 11  # sent, across A and B
     assert ["1", "1", "25.00 EUR"] in [row[5:] for row in rows]  # the tap, then the order
+
+
+async def test_stats_lag_shows_minutes_from_going_live_to_paid(world, tmp_path):
+    drop = await open_drop(world.core, tier(stock=5))
+    session = await world.core.live.schedule("Friday", world.clock.now() + timedelta(minutes=1))
+    world.clock.advance(minutes=1)
+    await world.core.live.start(session.id)
+    for fan, minutes in zip(await fans(2), (3, 9), strict=True):
+        world.clock.advance(minutes=minutes)
+        hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+        await world.core.payments.settle(PaymentReceived(f"pi_{fan}", "x", hold.id, hold.price))
+    url = world.app.settings.database_url
+
+    async def stats(*args: str) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(dropcast, tmp_path, "stats", "lag", *args, DATABASE_URL=url)
+
+    shown = await stats("--session", str(session.id))
+    assert shown.returncode == 0, shown.stderr
+    assert "2 paid orders; median 3 min, 90% within 12 min" in shown.stdout
+    as_json = json.loads((await stats("--drop", str(drop.id), "--json")).stdout)
+    assert as_json["orders"] == 2
+    missing = await stats("--session", "9")
+    assert (missing.returncode, missing.stderr.strip()) == (
+        1,
+        "dropcast: there is no live session #9",
+    )

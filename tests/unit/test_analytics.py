@@ -1,0 +1,50 @@
+"""Metrics on small hand-made data, each answer worked out here, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.analytics.lag import conversion_lag
+from core.drops.payments import PaymentReceived
+from core.errors import NotFound
+from tests.builders import fans, open_drop, tier
+
+
+async def test_conversion_lag_counts_paid_orders_from_going_live(world):
+    drop = await open_drop(world.core, tier(stock=10))
+    session = await world.core.live.schedule("Friday", world.clock.now() + timedelta(minutes=1))
+    buyers = await fans(7)
+
+    async def buy(fan: int) -> int:
+        hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+        paid = PaymentReceived(f"pi_{fan}", "sandbox", hold.id, hold.price)
+        return (await world.core.payments.settle(paid)).id
+
+    await buy(buyers[0])  # before the session: not its
+    world.clock.advance(minutes=1)
+    await world.core.live.start(session.id)
+    for fan, minutes in zip(buyers[1:5], (2, 5, 5, 28), strict=True):
+        world.clock.advance(minutes=minutes)
+        await buy(fan)  # at 2, 7, 12 and 40 minutes
+    refunded = await buy(buyers[5])  # at 40 too, but refunded
+    await world.core.orders.refund(refunded, "changed their mind")
+    world.clock.advance(hours=25)
+    await buy(buyers[6])  # a day later: not the session's any more
+
+    lag = await conversion_lag("session", session.id)
+    assert lag.orders == 4
+    assert (lag.median, lag.p90) == (7.0, 40.0)  # nearest rank: 2nd and 4th of 4
+    assert lag.histogram == [(0, 1), (5, 1), (10, 1), (40, 1)]
+    from_opening = await conversion_lag("drop", drop.id)
+    assert from_opening.orders == 5  # the order before the session counts from the opening
+    assert from_opening.median == 8.0  # 0, 3, 8, 13, 41 minutes after the opening
+
+
+async def test_conversion_lag_with_no_orders_and_for_what_does_not_exist(world):
+    session = await world.core.live.schedule("Quiet", world.clock.now() + timedelta(minutes=1))
+    lag = await conversion_lag("session", session.id)  # never went live: nothing to measure
+    assert (lag.orders, lag.median, lag.p90, lag.histogram) == (0, None, None, [])
+    with pytest.raises(NotFound, match="no drop #9"):
+        await conversion_lag("drop", 9)
