@@ -10,8 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bots.bootstrap import App
 from bots.wired import with_app
+from core.analytics.buyers import WINDOWS, Cohort, RepeatRate, cohorts, repeat_rate
 from core.analytics.lag import BUCKET_MINUTES, Lag, conversion_lag
+from core.money import Money
 
 app = typer.Typer(help="Metrics from your drops, sessions and campaigns.", no_args_is_help=True)
 out = Console(highlight=False)
@@ -49,3 +52,31 @@ def lag(
 
 def _minutes(value: float | None) -> str:
     return "-" if value is None else f"{value:g} min"
+
+
+@app.command()
+def buyers(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
+) -> None:
+    """The repeat-buyer rate, and revenue per fan within 7, 30, 60 and 90 days of their
+    first order, by the week of that first order ("…" where the window is not over yet)."""
+
+    async def measure(wired: App) -> tuple[RepeatRate, list[Cohort]]:
+        return await repeat_rate(), await cohorts(wired.core.clock.now())
+
+    rate, found = with_app(measure)
+    if as_json:
+        rows = [{**asdict(c), "week": c.week.isoformat()} for c in found]
+        out.print(json.dumps({"repeat": {**asdict(rate), "rate": rate.rate}, "cohorts": rows}))
+        return
+    share = "-" if rate.rate is None else f"{rate.rate:.0%}"
+    out.print(f"{rate.repeat_buyers} of {rate.buyers} buyers bought again ({share})")
+    table = Table("first week", "fans", *(f"{n} days" for n in WINDOWS))
+    for cohort in found:
+        cells = [
+            "…" if value is None else str(Money(value, cohort.currency))
+            for value in cohort.per_fan.values()
+        ]
+        table.add_row(cohort.week.isoformat(), str(cohort.fans), *cells)
+    if found:
+        out.print(table)

@@ -7,16 +7,12 @@ import math
 from dataclasses import dataclass
 
 from core import sql
+from core.analytics.dialect import minutes_between
 from core.errors import NotFound
 
 BUCKET_MINUTES = 5
 HOURS_AFTER = 24  # orders this long after the start still count
 
-# minutes from {start} to the order, in each dialect
-_MINUTES = {
-    "sqlite": "((julianday(o.created_at) - julianday({start})) * 1440.0)",
-    "postgres": "(EXTRACT(EPOCH FROM (o.created_at - {start})) / 60.0)",
-}
 _FROM = {
     "session": (
         'FROM "order" o JOIN "live_session" s ON s.id = {0} '
@@ -46,7 +42,7 @@ async def conversion_lag(kind: str, ref: int) -> Lag:
     if not await sql.rows(f'SELECT 1 AS found FROM "{table}" WHERE id = {{0}}', ref):
         raise NotFound(f"there is no {'live session' if kind == 'session' else 'drop'} #{ref}")
     source, start = _FROM[kind]
-    minutes = _MINUTES["sqlite" if sql.on_sqlite() else "postgres"].format(start=start)
+    minutes = minutes_between(start, "o.created_at")
     within = f" AND {minutes} <= {HOURS_AFTER * 60}"
     lags = f"SELECT {minutes} AS m {source}{within}"
     [counted] = await sql.rows(f"SELECT COUNT(*) AS n FROM ({lags}) x", ref)

@@ -310,3 +310,18 @@ async def test_stats_lag_shows_minutes_from_going_live_to_paid(world, tmp_path):
         1,
         "dropcast: there is no live session #9",
     )
+
+
+async def test_stats_buyers_shows_the_repeat_rate_and_cohorts(world, tmp_path):
+    drop = await open_drop(world.core, tier(stock=5, limit=2))
+    first, second = await fans(2)
+    for fan in (first, first, second):
+        hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+        paid = PaymentReceived(f"pi_{hold.id}", "x", hold.id, hold.price)
+        await world.core.payments.settle(paid)
+    url = world.app.settings.database_url
+    shown = await asyncio.to_thread(dropcast, tmp_path, "stats", "buyers", DATABASE_URL=url)
+    assert shown.returncode == 0, shown.stderr
+    assert "1 of 2 buyers bought again (50%)" in shown.stdout
+    assert "2025-12-29" in shown.stdout  # the week of the test clock's first orders
+    assert "37.50 EUR" in shown.stdout  # 75.00 over 2 fans, all windows over by now

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from core.analytics.buyers import cohorts, repeat_rate
 from core.analytics.lag import conversion_lag
 from core.drops.payments import PaymentReceived
 from core.errors import NotFound
@@ -48,3 +49,35 @@ async def test_conversion_lag_with_no_orders_and_for_what_does_not_exist(world):
     assert (lag.orders, lag.median, lag.p90, lag.histogram) == (0, None, None, [])
     with pytest.raises(NotFound, match="no drop #9"):
         await conversion_lag("drop", 9)
+
+
+async def test_repeat_rate_and_cohort_ltv_by_first_purchase_week(world):
+    drop = await open_drop(world.core, tier(stock=20, limit=5))
+    a, b, c, d = await fans(4)
+    start = world.clock.now()  # Thursday 2026-01-01: the week of Monday 2025-12-29
+
+    async def buy(fan: int, day: int) -> int:
+        world.clock.set(start + timedelta(days=day))
+        hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+        paid = PaymentReceived(f"pi_{fan}_{day}", "sandbox", hold.id, hold.price)
+        return (await world.core.payments.settle(paid)).id
+
+    for fan, day in ((a, 0), (b, 0), (a, 10), (c, 7), (a, 45)):
+        await buy(fan, day)
+    await world.core.orders.refund(await buy(d, 1), "returned")  # refunded: no buyer
+
+    rate = await repeat_rate()
+    assert (rate.buyers, rate.repeat_buyers, rate.rate) == (3, 1, 0.333)
+    first, second = await cohorts(start + timedelta(days=45))
+    assert (first.week.isoformat(), first.currency, first.fans) == ("2025-12-29", "EUR", 2)
+    # per fan: two 25.00 orders in 7 days, one more by day 10 and by day 45; 60 days not over
+    assert first.per_fan == {7: 2500, 30: 3750, 60: None, 90: None}
+    assert (second.week.isoformat(), second.fans) == ("2026-01-05", 1)
+    later = await cohorts(start + timedelta(days=120))
+    assert later[0].per_fan == {7: 2500, 30: 3750, 60: 5000, 90: 5000}
+    assert later[1].per_fan == {7: 2500, 30: 2500, 60: 2500, 90: 2500}
+
+
+async def test_no_buyers_yet_is_an_empty_answer_not_an_error(world):
+    assert (await repeat_rate()).rate is None
+    assert await cohorts(world.clock.now()) == []
