@@ -13,6 +13,7 @@ from rich.table import Table
 from bots.bootstrap import App
 from bots.wired import with_app
 from core.analytics.buyers import WINDOWS, Cohort, RepeatRate, cohorts, repeat_rate
+from core.analytics.drops import DropReport, drop_reports
 from core.analytics.lag import BUCKET_MINUTES, Lag, conversion_lag
 from core.money import Money
 
@@ -80,3 +81,24 @@ def buyers(
         table.add_row(cohort.week.isoformat(), str(cohort.fans), *cells)
     if found:
         out.print(table)
+
+
+@app.command()
+def drops(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
+) -> None:
+    """Each drop that opened: units sold of its stock, minutes from opening to sold out, and
+    its funnel in fans: reached by campaign DMs, tapped a link to it, held a unit, paid."""
+    found: list[DropReport] = with_app(lambda _: drop_reports())
+    if as_json:
+        rows = [{**asdict(r), "sell_through": r.sell_through} for r in found]
+        out.print(json.dumps({"drops": rows}))
+        return
+    table = Table("drop", "sold", "sold out after", "reached", "tapped", "held", "paid")
+    for drop in found:
+        table.add_row(
+            f"#{drop.id} {drop.title}", f"{drop.sold}/{drop.stock} ({drop.sell_through:.0%})",
+            _minutes(drop.minutes_to_sell_out), str(drop.reached), str(drop.tapped),
+            str(drop.held), str(drop.paid),
+        )  # fmt: skip
+    out.print(table if found else "No drop has opened yet.")

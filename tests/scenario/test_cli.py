@@ -325,3 +325,7 @@ async def test_stats_buyers_shows_the_repeat_rate_and_cohorts(world, tmp_path):
     assert "1 of 2 buyers bought again (50%)" in shown.stdout
     assert "2025-12-29" in shown.stdout  # the week of the test clock's first orders
     assert "37.50 EUR" in shown.stdout  # 75.00 over 2 fans, all windows over by now
+    listed = await asyncio.to_thread(dropcast, tmp_path, "stats", "drops", DATABASE_URL=url)
+    assert listed.returncode == 0, listed.stderr
+    assert "#1 Winter drop" in listed.stdout
+    assert "3/5 (60%)" in listed.stdout

@@ -7,9 +7,13 @@ from datetime import timedelta
 import pytest
 
 from core.analytics.buyers import cohorts, repeat_rate
+from core.analytics.drops import drop_reports
 from core.analytics.lag import conversion_lag
+from core.campaigns.segments import Segment
 from core.drops.payments import PaymentReceived
 from core.errors import NotFound
+from core.messages import CampaignDM
+from core.models import Fan, Platform
 from tests.builders import fans, open_drop, tier
 
 
@@ -81,3 +85,27 @@ async def test_repeat_rate_and_cohort_ltv_by_first_purchase_week(world):
 async def test_no_buyers_yet_is_an_empty_answer_not_an_error(world):
     assert (await repeat_rate()).rate is None
     assert await cohorts(world.clock.now()) == []
+
+
+async def test_a_drops_sell_through_time_to_sell_out_and_funnel(world):
+    drop = await open_drop(world.core, tier(stock=3))
+    a, b, c, d = await fans(4)
+    await Fan.filter(id__in=[a, b, c, d]).update(dm_opt_in=True)
+    await world.core.campaigns.create("Go", Segment(), ["{link}"], drop_id=drop.id)
+    while await world.core.outbox.drain(Platform.SANDBOX):
+        pass
+    dm = next(m for m in world.messenger.to(a) if isinstance(m, CampaignDM))
+    assert dm.url is not None
+    await world.core.links.follow(dm.url.rsplit("/", 1)[1])  # a taps the DM's link
+    holds = {fan: await world.core.holds.reserve(drop.tiers[0].id, fan) for fan in (a, b, c)}
+    pay_link = await world.core.holds.pay_link(holds[c].id, c)
+    await world.core.links.follow(pay_link.url.rsplit("/", 1)[1])  # c taps their pay link
+    for fan, minutes in ((a, 2), (b, 3), (c, 4)):
+        world.clock.advance(minutes=minutes)
+        hold = holds[fan]
+        await world.core.payments.settle(PaymentReceived(f"pi_{fan}", "x", hold.id, hold.price))
+
+    [report] = await drop_reports()
+    assert (report.stock, report.sold, report.sell_through) == (3, 3, 1.0)
+    assert report.minutes_to_sell_out == 9.0  # the third unit, 2 + 3 + 4 minutes in
+    assert (report.reached, report.tapped, report.held, report.paid) == (4, 2, 3, 3)
