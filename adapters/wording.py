@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from core import messages
+from core.analytics.ab import Verdict
 from core.campaigns.planner import CampaignView, Preview
 from core.campaigns.report import CampaignReport
 from core.errors import DropcastError
@@ -185,4 +186,15 @@ def report_text(report: CampaignReport) -> str:
             f"{sum(line.failed.values())}, taps {line.taps}, orders {line.orders}"
             + (f", {line.revenue_text}" if line.revenue else "")
         )
+    if (ab := report.ab_test()) is not None:
+        lines.append(ab_text(ab))
     return "\n".join(lines)
+
+
+def ab_text(ab: Verdict) -> str:
+    """Each variant's conversion with its 95% interval, then the verdict."""
+    rates = "; ".join(
+        f"{arm.label} {arm.rate:.1%} ({arm.interval()[0]:.1%} to {arm.interval()[1]:.1%})"
+        for arm in ab.arms
+    )
+    return f"Bought after the DM: {rates}. {ab.words}"

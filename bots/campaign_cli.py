@@ -156,3 +156,5 @@ def _report(done: CampaignReport) -> None:
             str(line.taps), str(line.orders), line.revenue_text or "-",
         )  # fmt: skip
     out.print(table)
+    if (ab := done.ab_test()) is not None:
+        out.print(wording.ab_text(ab), markup=False)

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from core.analytics.ab import Arm, Verdict, verdict
 from core.campaigns.planner import Campaigns, CampaignView
 from core.models import (
     CampaignVariant,
@@ -31,6 +32,7 @@ class VariantReport:
     failed: Counter[str] = field(default_factory=Counter)  # by reason
     taps: int = 0
     orders: int = 0
+    buyers: int = 0  # fans with an order credited to this variant
     revenue: dict[str, int] = field(default_factory=dict)  # currency → minor units
 
     @property
@@ -42,6 +44,12 @@ class VariantReport:
 class CampaignReport:
     campaign: CampaignView
     variants: list[VariantReport]
+
+    def ab_test(self) -> Verdict | None:
+        """Which variant converts better, from fans sent each one and fans who bought."""
+        if len(self.variants) < 2:
+            return None
+        return verdict([Arm(v.label, v.statuses["sent"], v.buyers) for v in self.variants])
 
 
 async def report(campaigns: Campaigns, campaign_id: int) -> CampaignReport:
@@ -97,6 +105,7 @@ async def _credit_orders(
     orders = await Order.filter(fan_id__in=tapped_fans, status=OrderStatus.PAID).values_list(
         "fan_id", "created_at", "amount_minor", "currency"
     )
+    credited: set[str] = set()  # delivery ids with a buyer counted
     for fan_id, paid_at, minor, currency in orders:
         before = [c for c in clicks[fan_id] if paid_at - ATTRIBUTION_WINDOW <= c[0] <= paid_at]
         if not before:
@@ -105,4 +114,6 @@ async def _credit_orders(
         if ref in mine:
             line = mine[ref]
             line.orders += 1
+            line.buyers += ref not in credited
+            credited.add(ref)
             line.revenue[currency] = line.revenue.get(currency, 0) + int(minor)

@@ -284,6 +284,8 @@ async def test_a_creator_runs_a_post_live_ab_campaign_from_the_command_line(worl
     assert [row[0] for row in rows] == ["A", "B"]
     assert sum(int(row[1]) for row in rows) == 11  # sent, across A and B
     assert ["1", "1", "25.00 EUR"] in [row[5:] for row in rows]  # the tap, then the order
+    assert "Bought after the DM: A " in report.stdout  # each variant's rate and interval
+    assert "Not enough data yet: about" in report.stdout
 
 
 async def test_stats_lag_shows_minutes_from_going_live_to_paid(world, tmp_path):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from math import asin, ceil, sqrt
+from statistics import NormalDist
 
 import pytest
 
+from core.analytics.ab import Arm, verdict
 from core.analytics.buyers import cohorts, repeat_rate
 from core.analytics.drops import drop_reports
 from core.analytics.lag import conversion_lag
@@ -109,3 +112,40 @@ async def test_a_drops_sell_through_time_to_sell_out_and_funnel(world):
     assert (report.stock, report.sold, report.sell_through) == (3, 3, 1.0)
     assert report.minutes_to_sell_out == 9.0  # the third unit, 2 + 3 + 4 minutes in
     assert (report.reached, report.tapped, report.held, report.paid) == (4, 2, 3, 3)
+
+
+def wilson(converted: int, fans: int) -> tuple[float, float]:
+    """The Wilson score interval, written out, to check the library's against."""
+    z, p = NormalDist().inv_cdf(0.975), converted / fans
+    centre = (p + z * z / (2 * fans)) / (1 + z * z / fans)
+    half = z * sqrt(p * (1 - p) / fans + z * z / (4 * fans * fans)) / (1 + z * z / fans)
+    return centre - half, centre + half
+
+
+def test_a_real_difference_gets_a_winner_with_intervals():
+    found = verdict([Arm("A", 1000, 50), Arm("B", 1000, 100)])
+    assert found.winner == "B"
+    assert found.words == "B converts better than A, 95% confident."
+    assert found.p_value is not None
+    assert found.p_value < 0.001
+    low, high = found.arms[0].interval()
+    assert (round(low, 4), round(high, 4)) == tuple(round(x, 4) for x in wilson(50, 1000))
+
+
+def test_too_little_data_says_how_many_more_fans_it_would_take():
+    found = verdict([Arm("A", 50, 3), Arm("B", 50, 4)])
+    assert found.winner is None
+    # fans per variant for 80% power at 5% significance: 2 ((z_.975 + z_.8) / h)^2, with h
+    # Cohen's effect size between the rates (each arcsine-transformed rate has variance
+    # 1/n, so their difference 2/n)
+    h = 2 * asin(sqrt(0.08)) - 2 * asin(sqrt(0.06))
+    z = NormalDist().inv_cdf
+    needed = ceil(2 * ((z(0.975) + z(0.8)) / h) ** 2)
+    assert found.more_fans_needed == needed - 50
+    assert found.words == f"Not enough data yet: about {needed - 50} more fans per variant needed."
+
+
+def test_variants_that_convert_alike_or_not_at_all_get_no_winner():
+    assert verdict([Arm("A", 100, 10), Arm("B", 100, 10)]).words.startswith("No difference")
+    assert verdict([Arm("A", 100, 0), Arm("B", 100, 0)]).winner is None
+    assert verdict([Arm("A", 10, 1)]).winner is None
