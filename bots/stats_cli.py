@@ -12,7 +12,15 @@ from rich.table import Table
 
 from bots.bootstrap import App
 from bots.wired import with_app
-from core.analytics.buyers import WINDOWS, Cohort, RepeatRate, cohorts, repeat_rate
+from core.analytics.buyers import (
+    WINDOWS,
+    Cohort,
+    MonthChurn,
+    RepeatRate,
+    buyer_churn,
+    cohorts,
+    repeat_rate,
+)
 from core.analytics.drops import DropReport, drop_reports
 from core.analytics.lag import BUCKET_MINUTES, Lag, conversion_lag
 from core.money import Money
@@ -59,19 +67,28 @@ def _minutes(value: float | None) -> str:
 def buyers(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
 ) -> None:
-    """The repeat-buyer rate, and revenue per fan within 7, 30, 60 and 90 days of their
-    first order, by the week of that first order ("…" where the window is not over yet)."""
+    """The repeat-buyer rate, monthly churn of buyers, and revenue per fan within 7, 30, 60
+    and 90 days of their first order, by the week of that first order ("…" where the window
+    is not over yet)."""
 
-    async def measure(wired: App) -> tuple[RepeatRate, list[Cohort]]:
-        return await repeat_rate(), await cohorts(wired.core.clock.now())
+    async def measure(wired: App) -> tuple[RepeatRate, list[MonthChurn], list[Cohort]]:
+        now = wired.core.clock.now()
+        return await repeat_rate(), await buyer_churn(now), await cohorts(now)
 
-    rate, found = with_app(measure)
+    rate, churn, found = with_app(measure)
     if as_json:
         rows = [{**asdict(c), "week": c.week.isoformat()} for c in found]
-        out.print(json.dumps({"repeat": {**asdict(rate), "rate": rate.rate}, "cohorts": rows}))
+        months = [{**asdict(m), "rate": m.rate} for m in churn]
+        repeat = {**asdict(rate), "rate": rate.rate}
+        out.print(json.dumps({"repeat": repeat, "churn": months, "cohorts": rows}))
         return
     share = "-" if rate.rate is None else f"{rate.rate:.0%}"
     out.print(f"{rate.repeat_buyers} of {rate.buyers} buyers bought again ({share})")
+    for month in churn:
+        out.print(
+            f"{month.month}: {month.churned} of {month.buyers} buyers did not buy the month "
+            f"after ({month.rate:.0%} churn)"
+        )
     table = Table("first week", "fans", *(f"{n} days" for n in WINDOWS))
     for cohort in found:
         cells = [

@@ -16,3 +16,17 @@ def week_of(moment: str) -> str:
     if sql.on_sqlite():
         return f"date({moment}, '-6 days', 'weekday 1')"
     return f"to_char(date_trunc('week', {moment} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+
+
+def month_of(moment: str) -> str:
+    """`YYYY-MM` of `moment`, in UTC."""
+    if sql.on_sqlite():
+        return f"strftime('%Y-%m', {moment})"
+    return f"to_char({moment} AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+def month_after(month: str) -> str:
+    """The `YYYY-MM` after a `YYYY-MM`."""
+    if sql.on_sqlite():
+        return f"strftime('%Y-%m', {month} || '-01', '+1 month')"
+    return f"to_char(CAST({month} || '-01' AS DATE) + INTERVAL '1 month', 'YYYY-MM')"

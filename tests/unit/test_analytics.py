@@ -9,7 +9,7 @@ from statistics import NormalDist
 import pytest
 
 from core.analytics.ab import Arm, verdict
-from core.analytics.buyers import cohorts, repeat_rate
+from core.analytics.buyers import buyer_churn, cohorts, repeat_rate
 from core.analytics.drops import drop_reports
 from core.analytics.lag import conversion_lag
 from core.campaigns.segments import Segment
@@ -149,3 +149,19 @@ def test_variants_that_convert_alike_or_not_at_all_get_no_winner():
     assert verdict([Arm("A", 100, 10), Arm("B", 100, 10)]).words.startswith("No difference")
     assert verdict([Arm("A", 100, 0), Arm("B", 100, 0)]).winner is None
     assert verdict([Arm("A", 10, 1)]).winner is None
+
+
+async def test_buyer_churn_by_month_counts_buyers_who_did_not_buy_the_month_after(world):
+    drop = await open_drop(world.core, tier(stock=20, limit=5))
+    a, b, c = await fans(3)
+    start = world.clock.now()  # 2026-01-01
+    for fan, day in ((a, 0), (b, 3), (a, 40), (a, 70), (c, 75)):  # Jan, Jan, Feb, Mar, Mar
+        world.clock.set(start + timedelta(days=day))
+        hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+        paid = PaymentReceived(f"pi_{fan}_{day}", "x", hold.id, hold.price)
+        await world.core.payments.settle(paid)
+    months = await buyer_churn(start + timedelta(days=105))  # mid-April: March not judged yet
+    assert [(m.month, m.buyers, m.churned, m.rate) for m in months] == [
+        ("2026-01", 2, 1, 0.5),  # b did not come back in February
+        ("2026-02", 1, 0, 0.0),
+    ]
