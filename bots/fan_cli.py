@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from rich.console import Console
 from adapters import wording
 from bots.bootstrap import App
 from bots.wired import with_app
+from core import privacy
 from core.errors import NotFound
 from core.fans import profile
 from core.models import Fan, PerkGrant, PerkGrantStatus, PlatformAccount
@@ -60,3 +62,34 @@ async def _find(who: str) -> Fan:
     if fan is None:
         raise NotFound(f"no fan matches {who!r} (a fan id, or telegram:ID / discord:ID)")
     return fan
+
+
+@app.command()
+def export(
+    who: Annotated[str, typer.Argument(help="A fan id, or PLATFORM:USER_ID.")],
+) -> None:
+    """Everything held about one fan, as JSON (to hand to them when they ask)."""
+
+    async def gather(_: App) -> dict[str, object]:
+        return await privacy.export((await _find(who)).id)
+
+    out.print(json.dumps(with_app(gather), indent=2), markup=False, highlight=False)
+
+
+@app.command()
+def forget(
+    who: Annotated[str, typer.Argument(help="A fan id, or PLATFORM:USER_ID.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Really: this cannot be undone.")] = False,
+) -> None:
+    """Erase the person: their perks are taken back, then name, accounts, addresses and
+    consent records go; orders stay as anonymous totals."""
+    if not yes:
+        out.print("This erases the fan for good. Run again with --yes to do it.")
+        raise typer.Exit(2)
+
+    async def erase(wired: App) -> int:
+        fan = await _find(who)
+        await privacy.forget(fan.id, wired.core.perks)
+        return fan.id
+
+    out.print(f"Fan #{with_app(erase)} is forgotten; their orders remain as anonymous totals.")

@@ -140,6 +140,11 @@ class PerkService:
             if grant.status == PerkGrantStatus.GRANTED and grant.perk_id not in entitled:
                 await self._revoke(grant)
 
+    async def release_all(self, fan_id: int) -> None:
+        """Take every perk the fan holds back (they asked to be forgotten)."""
+        for grant in await PerkGrant.filter(fan_id=fan_id, status=PerkGrantStatus.GRANTED):
+            await self._revoke(grant)
+
     async def sweep(self) -> int:
         """Reconcile every fan whose perks differ from their entitlement (a platform that
         failed earlier, a process that stopped mid-change); returns how many."""

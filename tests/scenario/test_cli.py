@@ -331,3 +331,20 @@ async def test_stats_buyers_shows_the_repeat_rate_and_cohorts(world, tmp_path):
     assert listed.returncode == 0, listed.stderr
     assert "#1 Winter drop" in listed.stdout
     assert "3/5 (60%)" in listed.stdout
+
+
+async def test_a_fan_is_exported_and_forgotten_only_when_the_creator_confirms(world, tmp_path):
+    fan = await fan_for(Platform.TELEGRAM, "777", "Grace")
+    url = world.app.settings.database_url
+
+    async def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(dropcast, tmp_path, "fan", *args, DATABASE_URL=url)
+
+    exported = json.loads((await cli("export", "telegram:777")).stdout)
+    assert exported["fan"]["name"] == "Grace"
+    unconfirmed = await cli("forget", str(fan))
+    assert unconfirmed.returncode == 2
+    assert "--yes" in unconfirmed.stdout
+    assert (await Fan.get(id=fan)).display_name == "Grace"  # nothing happened
+    assert "is forgotten" in (await cli("forget", str(fan), "--yes")).stdout
+    assert (await Fan.get(id=fan)).display_name == "forgotten fan"

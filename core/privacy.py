@@ -1,0 +1,116 @@
+"""What Dropcast holds about one person, handed over whole (`export`) or erased (`forget`).
+
+Forgetting keeps what the creator's books need, without the person: orders keep their
+amounts, tiers and dates under a fan id that no longer leads to anyone; names, platform
+accounts, contact details, addresses, consent records, invite links and link codes go.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from core.errors import NotFound
+from core.models import (
+    Attendance,
+    ConsentRecord,
+    Delivery,
+    Fan,
+    FanTier,
+    LedgerEntry,
+    LinkCode,
+    Order,
+    PerkGrant,
+    PlatformAccount,
+    Reservation,
+    Rsvp,
+    WaitlistEntry,
+)
+from core.perks import PerkService
+
+FORGOTTEN = "forgotten fan"
+
+
+async def export(fan_id: int) -> dict[str, Any]:
+    """Everything held about the fan, as plain JSON-ready data."""
+    fan = await _fan(fan_id)
+    everything: dict[str, Any] = _plain(
+        {
+            "fan": {
+                "id": fan.id, "name": fan.display_name, "email": fan.email,
+                "tier": fan.tier.value, "time_zone": fan.timezone,
+                "direct_messages": fan.dm_opt_in, "named_in_shout_outs": fan.named_in_shout_outs,
+                "since": fan.created_at,
+            },
+            "accounts": await PlatformAccount.filter(fan_id=fan_id).values(
+                "platform", "platform_user_id", "username", "dm_reachable", "created_at"
+            ),
+            "consent": await ConsentRecord.filter(fan_id=fan_id).order_by("at").values(
+                "given", "platform", "how", "at"
+            ),
+            "orders": await Order.filter(fan_id=fan_id).order_by("id").values(
+                "id", "tier__drop__title", "tier__name", "amount_minor", "currency", "status",
+                "shipping_address", "created_at", "shipped_at",
+            ),
+            "holds": await Reservation.filter(fan_id=fan_id).order_by("id").values(
+                "id", "tier__drop__title", "status", "created_at", "expires_at"
+            ),
+            "waitlist": await WaitlistEntry.filter(fan_id=fan_id).values(
+                "tier__drop__title", "status", "created_at"
+            ),
+            "points": await LedgerEntry.filter(fan_id=fan_id).order_by("id").values(
+                "amount", "reason", "created_at"
+            ),
+            "perks": await PerkGrant.filter(fan_id=fan_id).values(
+                "perk__title", "status", "changed_at"
+            ),
+            "live_sessions": await Attendance.filter(fan_id=fan_id).values(
+                "session__title", "first_seen_at", "minutes"
+            ),
+            "sign_ups": await Rsvp.filter(fan_id=fan_id).values("session__title", "created_at"),
+            "campaign_messages": await Delivery.filter(fan_id=fan_id).values(
+                "campaign__name", "variant__label", "status", "reason", "sent_at"
+            ),
+        }
+    )  # fmt: skip
+    return everything
+
+
+async def forget(fan_id: int, perks: PerkService) -> None:
+    """Take back the fan's perks while their accounts still say where, then erase the
+    person. Forgetting twice changes nothing more."""
+    fan = await _fan(fan_id)
+    await perks.release_all(fan.id)
+    async with in_transaction():
+        await Fan.filter(id=fan_id).update(
+            display_name=FORGOTTEN, email=None, timezone="UTC", tier=FanTier.FAN,
+            dm_opt_in=False, named_in_shout_outs=False,
+        )  # fmt: skip
+        await PlatformAccount.filter(fan_id=fan_id).delete()
+        await ConsentRecord.filter(fan_id=fan_id).delete()
+        await LinkCode.filter(fan_id=fan_id).delete()
+        await WaitlistEntry.filter(fan_id=fan_id).delete()
+        await Rsvp.filter(fan_id=fan_id).delete()
+        await Order.filter(fan_id=fan_id).update(shipping_address=None)
+        await PerkGrant.filter(fan_id=fan_id).update(access="")
+
+
+async def _fan(fan_id: int) -> Fan:
+    fan = await Fan.get_or_none(id=fan_id)
+    if fan is None:
+        raise NotFound(f"there is no fan #{fan_id}")
+    return fan
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "value") and not isinstance(value, (str, int)):
+        return value.value
+    return value
