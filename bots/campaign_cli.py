@@ -11,56 +11,35 @@ from rich.table import Table
 from adapters import wording
 from bots.bootstrap import App
 from bots.wired import with_app
+from core.campaigns import forms
 from core.campaigns.planner import CampaignView, Preview
 from core.campaigns.report import CampaignReport, report
 from core.campaigns.segments import Segment
 from core.models import Automatic
-from core.times import parse_when
 
 app = typer.Typer(help="DM campaigns to segments of fans.", no_args_is_help=True)
 out = Console(highlight=False)
 
-Listened = Annotated[int | None, typer.Option(help="Fans who were at live session #N.")]
-NotBought = Annotated[int | None, typer.Option(help="Fans with no paid order from drop #N.")]
-Bought = Annotated[int | None, typer.Option(help="Fans who bought from drop #N.")]
-BoughtWithin = Annotated[int | None, typer.Option(help="Fans who bought in the last N days.")]
-Abandoned = Annotated[int | None, typer.Option(help="Fans who let a hold on drop #N lapse.")]
-Tier = Annotated[str | None, typer.Option(help="Fans at this tier or above.")]
-Lapsed = Annotated[int | None, typer.Option(help="Buyers with no order for N days.")]
-OnPlatform = Annotated[str | None, typer.Option(help="Fans on telegram or discord.")]
-
-
-def _segment(
-    listened: int | None,
-    not_bought: int | None,
-    bought: int | None,
-    bought_within: int | None,
-    abandoned: int | None,
-    tier: str | None,
-    lapsed: int | None,
-    platform: str | None,
-) -> Segment:
-    return Segment(listened, not_bought, bought, bought_within, abandoned, tier, lapsed, platform)
+To = Annotated[
+    str,
+    typer.Option(
+        help="Who: filters that must all hold, e.g. 'listened=3 not_bought=2' (empty: every "
+        "fan). Filters: listened, not_bought, bought, bought_within, abandoned, tier, "
+        "lapsed, platform."
+    ),
+]
 
 
 @app.command()
-def preview(
-    listened: Listened = None,
-    not_bought: NotBought = None,
-    bought: Bought = None,
-    bought_within: BoughtWithin = None,
-    abandoned: Abandoned = None,
-    tier: Tier = None,
-    lapsed: Lapsed = None,
-    platform: OnPlatform = None,
-) -> None:
+def preview(to: To = "") -> None:
     """How many fans a segment holds (and how many said yes to DMs), before sending."""
-    segment = _segment(listened, not_bought, bought, bought_within, abandoned, tier, lapsed,
-                       platform)  # fmt: skip
-    shown: Preview = with_app(lambda wired: wired.core.campaigns.preview(segment))
-    out.print(f"{segment.describe()}: {shown.size} fans, {shown.opted_in} of them said yes to DMs")
-    if shown.sample:
-        out.print("For example: " + ", ".join(shown.sample), markup=False)
+
+    async def look(wired: App) -> str:
+        segment = Segment.from_words(to)  # a bad filter is refused in one line, like the rest
+        shown: Preview = await wired.core.campaigns.preview(segment)
+        return wording.preview_text(segment.describe(), shown)
+
+    out.print(with_app(look), markup=False)
 
 
 @app.command()
@@ -72,32 +51,23 @@ def create(
             help="The message; twice or more for an A/B test. {name} {drop} {countdown} {link}."
         ),
     ],
+    to: To = "",
+    when: Annotated[
+        str, typer.Option(help="now, +2h, 2026-12-04T21:00+01:00, or 'after session 3 +15m'.")
+    ] = "now",
     drop: Annotated[int | None, typer.Option(help="The drop {drop} and {link} name.")] = None,
     url: Annotated[str, typer.Option(help="Where {link} leads instead of the drop.")] = "",
-    at: Annotated[str | None, typer.Option(help="Send at (ISO 8601 or +2h); default now.")] = None,
-    after_session: Annotated[
-        int | None, typer.Option(help="Send after live session #N ends...")
-    ] = None,
-    minutes: Annotated[int, typer.Option(help="...this many minutes after its end.")] = 15,
-    listened: Listened = None,
-    not_bought: NotBought = None,
-    bought: Bought = None,
-    bought_within: BoughtWithin = None,
-    abandoned: Abandoned = None,
-    tier: Tier = None,
-    lapsed: Lapsed = None,
-    platform: OnPlatform = None,
 ) -> None:
-    """Make a campaign: sent now, at a time, or some minutes after a live session ends."""
-    segment = _segment(listened, not_bought, bought, bought_within, abandoned, tier, lapsed,
-                       platform)  # fmt: skip
+    """Make a campaign: sent now, at a time, or some minutes after a live session ends (then
+    {link} leads to the session's drop unless --drop or --url says otherwise)."""
 
     async def make(wired: App) -> CampaignView:
         zone, now = wired.settings.creator_timezone, wired.core.clock.now()
-        send_at = parse_when(at, now=now, zone=zone) if at else None
+        schedule = forms.parse_schedule(when, now=now, zone=zone)
         return await wired.core.campaigns.create(
-            name, segment, text, drop_id=drop, url=url, send_at=send_at,
-            after_session=after_session, after_minutes=minutes if after_session else 0,
+            name, Segment.from_words(to), text, drop_id=drop, url=url,
+            send_at=schedule.send_at, after_session=schedule.after_session,
+            after_minutes=schedule.after_minutes,
         )  # fmt: skip
 
     _show(with_app(make))

@@ -253,7 +253,7 @@ async def test_a_creator_runs_a_post_live_ab_campaign_from_the_command_line(worl
     async def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return await asyncio.to_thread(dropcast, tmp_path, "campaign", *args, DATABASE_URL=url)
 
-    segment = ["--listened", str(session.id), "--not-bought", str(drop.id)]
+    segment = ["--to", f"listened={session.id} not_bought={drop.id}"]
     shown = await cli("preview", *segment)
     assert f"listened={session.id} not_bought={drop.id}: 11 fans, 11 of them said yes" in (
         shown.stdout
@@ -261,9 +261,15 @@ async def test_a_creator_runs_a_post_live_ab_campaign_from_the_command_line(worl
     typo = await cli("create", "Oops", "--text", "Hi {fan}", *segment)
     assert typo.returncode == 1
     assert "unknown variable {fan}" in typo.stderr
+    bad = await cli("preview", "--to", "colour=red")
+    assert (bad.returncode, bad.stderr.strip()) == (
+        1,
+        "dropcast: 'colour=red' is not a filter "
+        "(known: abandoned, bought, bought_within, lapsed, listened, not_bought, platform, tier)",
+    )
     made = await cli(
         "create", "After the show", *segment, "--drop", str(drop.id),
-        "--after-session", str(session.id), "--minutes", "15",
+        "--when", f"after session {session.id} +15m",
         "--text", "Only a few left, {name}: {link}", "--text", "{name}, yours? {link}",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
