@@ -169,9 +169,10 @@ def campaign_text(campaign: CampaignView) -> str:
     return f"{head}\n{variants}"
 
 
-def preview_text(segment: str, preview: Preview) -> str:
+def preview_text(preview: Preview) -> str:
     sample = f" For example: {', '.join(preview.sample)}." if preview.sample else ""
-    return f"{segment}: {preview.size} fans, {preview.opted_in} of them said yes to DMs.{sample}"
+    said_yes = f"{preview.opted_in} of them said yes to DMs"
+    return f"{preview.segment}: {preview.size} fans, {said_yes}.{sample}"
 
 
 def report_text(report: CampaignReport) -> str:

@@ -33,13 +33,8 @@ To = Annotated[
 @app.command()
 def preview(to: To = "") -> None:
     """How many fans a segment holds (and how many said yes to DMs), before sending."""
-
-    async def look(wired: App) -> str:
-        segment = Segment.from_words(to)  # a bad filter is refused in one line, like the rest
-        shown: Preview = await wired.core.campaigns.preview(segment)
-        return wording.preview_text(segment.describe(), shown)
-
-    out.print(with_app(look), markup=False)
+    shown: Preview = with_app(lambda wired: wired.core.campaigns.preview(to))
+    out.print(wording.preview_text(shown), markup=False)
 
 
 @app.command()

@@ -71,7 +71,8 @@ async def create(interaction: discord.Interaction) -> None:
 @campaign.command(name="preview", description="How many fans a segment holds, before sending")
 @app_commands.check(admins_only)
 async def preview(interaction: discord.Interaction, filters: str = "") -> None:
-    await answer(interaction, _preview(interaction, filters), str, refused="{}")
+    shown = core_of(interaction).campaigns.preview(filters)
+    await answer(interaction, shown, wording.preview_text, refused="{}")
 
 
 @campaign.command(name="show", description="What a campaign did, per variant")
@@ -85,9 +86,3 @@ async def show(interaction: discord.Interaction, number: int) -> None:
 async def cancel(interaction: discord.Interaction, number: int) -> None:
     cancelled = core_of(interaction).campaigns.cancel(number)
     await answer(interaction, cancelled, wording.campaign_text)
-
-
-async def _preview(interaction: discord.Interaction, filters: str) -> str:
-    segment = Segment.from_words(filters)
-    shown = await core_of(interaction).campaigns.preview(segment)
-    return wording.preview_text(segment.describe(), shown)

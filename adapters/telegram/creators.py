@@ -16,7 +16,6 @@ from adapters.telegram.perks import missing_rights
 from core.campaigns import forms
 from core.campaigns.planner import Campaigns, CampaignView
 from core.campaigns.report import report
-from core.campaigns.segments import Segment
 from core.drops.specs import TIER_HELP, parse_tiers
 from core.errors import DropcastError
 from core.live import LiveView
@@ -246,7 +245,7 @@ async def campaign(update: Update, context: Context) -> None:
     if not body:
         await reply(update, forms.HELP)
     elif word == "preview" and "\n" not in body:
-        await answer(update, _preview(campaigns, rest), str, refused="{}")
+        await answer(update, campaigns.preview(rest), wording.preview_text, refused="{}")
     elif word in ("show", "cancel") and rest.strip().isdigit():
         number = int(rest)
         if word == "show":
@@ -256,11 +255,6 @@ async def campaign(update: Update, context: Context) -> None:
     else:
         made = _made(campaigns, body, core.clock.now(), zone)
         await answer(update, made, wording.campaign_text, refused="Not created: {}.")
-
-
-async def _preview(campaigns: Campaigns, filters: str) -> str:
-    segment = Segment.from_words(filters)
-    return wording.preview_text(segment.describe(), await campaigns.preview(segment))
 
 
 async def _made(campaigns: Campaigns, body: str, now: datetime, zone: str) -> CampaignView:

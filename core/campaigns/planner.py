@@ -52,6 +52,7 @@ RECENT_LAPSE = timedelta(hours=24)  # automatic nudges look at lapses and points
 
 @dataclass(frozen=True, slots=True)
 class Preview:
+    segment: str  # described
     size: int
     opted_in: int
     sample: list[str]
@@ -75,13 +76,15 @@ class Campaigns:
         self.rules = rules
         self.near_tier_points = near_tier_points
 
-    async def preview(self, segment: Segment) -> Preview:
-        """How many fans the segment holds, how many said yes to DMs, and a few names."""
+    async def preview(self, filters: str) -> Preview:
+        """How many fans the segment the filters write holds, how many said yes to DMs, and
+        a few names."""
+        segment = Segment.from_words(filters)
         fans = segment.fans(self.clock.now())
         size = await fans.count()
         opted_in = await fans.filter(dm_opt_in=True).count()
         sample = await fans.order_by("id").limit(SAMPLE).values_list("display_name", flat=True)
-        return Preview(size, opted_in, [str(name) for name in sample])
+        return Preview(segment.describe(), size, opted_in, [str(name) for name in sample])
 
     async def create(
         self,
