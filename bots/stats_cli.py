@@ -12,15 +12,8 @@ from rich.table import Table
 
 from bots.bootstrap import App
 from bots.wired import with_app
-from core.analytics.buyers import (
-    WINDOWS,
-    Cohort,
-    MonthChurn,
-    RepeatRate,
-    buyer_churn,
-    cohorts,
-    repeat_rate,
-)
+from core.analytics.buyers import WINDOWS, Cohort, RepeatRate, cohorts, repeat_rate
+from core.analytics.churn import MonthChurn, buyer_churn
 from core.analytics.drops import DropReport, drop_reports
 from core.analytics.lag import BUCKET_MINUTES, Lag, conversion_lag
 from core.money import Money
@@ -86,7 +79,7 @@ def buyers(
     out.print(f"{rate.repeat_buyers} of {rate.buyers} buyers bought again ({share})")
     for month in churn:
         out.print(
-            f"{month.month}: {month.churned} of {month.buyers} buyers did not buy the month "
+            f"{month.month}: {month.churned} of {month.active} buyers did not buy the month "
             f"after ({month.rate:.0%} churn)"
         )
     table = Table("first week", "fans", *(f"{n} days" for n in WINDOWS))

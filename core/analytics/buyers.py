@@ -1,6 +1,5 @@
-"""Buyers over time: the repeat-buyer rate, monthly churn of buyers, and 90-day LTV by
-cohort of first-purchase week (revenue per fan within 7, 30, 60 and 90 days of their first
-order). Refunded and disputed
+"""Buyers over time: the repeat-buyer rate and 90-day LTV by cohort of first-purchase week
+(revenue per fan within 7, 30, 60 and 90 days of their first order). Refunded and disputed
 orders do not count; each currency is its own row, since amounts do not add across them."""
 
 from __future__ import annotations
@@ -9,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from core import sql
-from core.analytics.dialect import minutes_between, month_after, month_of, week_of
+from core.analytics.dialect import minutes_between, week_of
 
 WINDOWS = (7, 30, 60, 90)  # days after each fan's first order
 
@@ -34,17 +33,6 @@ class RepeatRate:
 
 
 @dataclass(frozen=True, slots=True)
-class MonthChurn:
-    month: str  # YYYY-MM
-    buyers: int  # fans who bought that month
-    churned: int  # of them, fans who bought nothing the month after
-
-    @property
-    def rate(self) -> float:
-        return round(self.churned / self.buyers, 3)
-
-
-@dataclass(frozen=True, slots=True)
 class Cohort:
     week: date  # the Monday of the first purchases' week
     currency: str
@@ -55,32 +43,6 @@ class Cohort:
 async def repeat_rate() -> RepeatRate:
     [row] = await sql.rows(_REPEAT)
     return RepeatRate(int(row["buyers"]), int(row["repeat"]))
-
-
-async def buyer_churn(now: datetime) -> list[MonthChurn]:
-    """Each month whose following month is over: its buyers, and how many did not buy again
-    the next month."""
-    active = (
-        f'SELECT DISTINCT fan_id, {month_of("created_at")} AS month FROM "order" '
-        "WHERE status = 'paid'"
-    )
-    rows = await sql.rows(
-        f"SELECT a.month AS month, COUNT(*) AS buyers, "
-        "SUM(CASE WHEN n.fan_id IS NULL THEN 1 ELSE 0 END) AS churned "
-        f"FROM ({active}) a LEFT JOIN ({active}) n ON n.fan_id = a.fan_id "
-        f"AND n.month = {month_after('a.month')} GROUP BY a.month ORDER BY a.month"
-    )
-    this_month = f"{now:%Y-%m}"
-    return [
-        MonthChurn(str(r["month"]), int(r["buyers"]), int(r["churned"]))
-        for r in rows
-        if _next(str(r["month"])) < this_month
-    ]
-
-
-def _next(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year + number // 12}-{number % 12 + 1:02d}"
 
 
 async def cohorts(now: datetime) -> list[Cohort]:

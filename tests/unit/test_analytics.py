@@ -9,14 +9,17 @@ from statistics import NormalDist
 import pytest
 
 from core.analytics.ab import Arm, verdict
-from core.analytics.buyers import buyer_churn, cohorts, repeat_rate
+from core.analytics.attribution import Weights, blended_attribution
+from core.analytics.buyers import cohorts, repeat_rate
+from core.analytics.churn import buyer_churn, member_churn
 from core.analytics.drops import drop_reports
 from core.analytics.lag import conversion_lag
+from core.analytics.uplift import recognition_uplift
 from core.campaigns.segments import Segment
 from core.drops.payments import PaymentReceived
 from core.errors import NotFound
 from core.messages import CampaignDM
-from core.models import Fan, Platform
+from core.models import Attendance, Fan, FanTier, Platform
 from tests.builders import fans, open_drop, tier
 
 
@@ -161,7 +164,122 @@ async def test_buyer_churn_by_month_counts_buyers_who_did_not_buy_the_month_afte
         paid = PaymentReceived(f"pi_{fan}_{day}", "x", hold.id, hold.price)
         await world.core.payments.settle(paid)
     months = await buyer_churn(start + timedelta(days=105))  # mid-April: March not judged yet
-    assert [(m.month, m.buyers, m.churned, m.rate) for m in months] == [
+    assert [(m.month, m.active, m.churned, m.rate) for m in months] == [
         ("2026-01", 2, 1, 0.5),  # b did not come back in February
         ("2026-02", 1, 0, 0.0),
     ]
+
+
+async def test_member_churn_counts_any_way_of_taking_part(world):
+    drop = await open_drop(world.core, tier(stock=20, limit=5))
+    a, b, c, d = await fans(4)
+    start = world.clock.now()  # 2026-01-01
+    session = await world.core.live.schedule("Feb show", start + timedelta(days=35))
+    await world.core.live.rsvp(session.id, a)  # January: a says they will come
+    await world.core.holds.reserve(drop.tiers[0].id, b)  # January: b holds, never pays
+    world.clock.set(start + timedelta(days=35))
+    await world.core.live.start(session.id)
+    await world.core.live.check_in(a)  # February: a listens
+    await world.core.live.check_in(c)  # February: c listens
+    await world.core.campaigns.create("Go", Segment(), ["{link}"], drop_id=drop.id)
+    await Fan.filter(id=d).update(dm_opt_in=True)
+    world.clock.set(start + timedelta(days=60))  # March: d taps a campaign DM
+    while await world.core.outbox.drain(Platform.SANDBOX):
+        pass
+    dm = next(m for m in world.messenger.to(d) if isinstance(m, CampaignDM))
+    await world.core.links.follow(dm.url.rsplit("/", 1)[1])
+
+    months = await member_churn(start + timedelta(days=95))  # April: March not judged yet
+    assert [(m.month, m.active, m.churned) for m in months] == [
+        ("2026-01", 2, 1),  # b did nothing in February
+        ("2026-02", 2, 2),  # neither a nor c came back in March
+    ]
+
+
+async def test_blended_attribution_splits_each_order_by_the_weights(world):
+    drop = await open_drop(world.core, tier(stock=20))
+    a, b, c, d, e = await fans(5)
+    start = world.clock.now()
+    early = await world.core.live.schedule("Too long ago", start + timedelta(minutes=1))
+    await world.core.live.start(early.id)
+    await world.core.live.check_in(e)  # e listened, but 8 days before paying
+    await world.core.live.end(early.id)
+    world.clock.set(start + timedelta(days=7))
+    session = await world.core.live.schedule("Friday", world.clock.now() + timedelta(minutes=1))
+    await world.core.live.start(session.id)
+    await world.core.live.check_in(a)
+    await Attendance.filter(session_id=session.id, fan_id=a).update(minutes=90)  # capped at 60
+    code = await world.core.live.new_code()
+    await world.core.live.claim(code, a)
+    await world.core.live.check_in(c)  # checked in, listened 0 minutes
+    await Fan.filter(id__in=[b, c]).update(dm_opt_in=True)
+    await world.core.campaigns.create("Go", Segment(), ["{link}"], drop_id=drop.id)
+    while await world.core.outbox.drain(Platform.SANDBOX):
+        pass
+    for fan in (b, c):
+        dm = next(m for m in world.messenger.to(fan) if isinstance(m, CampaignDM))
+        await world.core.links.follow(dm.url.rsplit("/", 1)[1])
+    world.clock.advance(days=1)
+    for fan in (a, b, c, d, e):
+        hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+        await world.core.payments.settle(PaymentReceived(f"pi_{fan}", "x", hold.id, hold.price))
+
+    [credit] = await blended_attribution(Weights())
+    # weights (live, dm, organic): a (2 + 0.05*60 + 0.5, 0, 0.5); b (0, 1, 0.5);
+    # c (2, 1, 0.5); d and e (0, 0, 0.5); each order 25.00
+    shares = {
+        "live": 5.5 / 6 + 2 / 3.5,
+        "dm": 1 / 1.5 + 1 / 3.5,
+        "organic": 0.5 / 6 + 0.5 / 1.5 + 0.5 / 3.5 + 2,
+    }
+    assert (credit.currency, credit.orders, credit.revenue) == ("EUR", 5, 12500)
+    assert credit.live == round(2500 * shares["live"])
+    assert credit.dm == round(2500 * shares["dm"])
+    assert credit.organic == round(2500 * shares["organic"])
+    assert (credit.live_orders, credit.dm_orders) == (
+        round(shares["live"], 2),
+        round(shares["dm"], 2),
+    )
+    only_organic = await blended_attribution(Weights(live=0, per_minute=0, per_code=0, dm=0))
+    assert only_organic[0].organic == 12500
+
+
+async def test_recognition_uplift_compares_within_each_first_purchase_month(world):
+    drop = await open_drop(world.core, tier(stock=30, limit=5))
+    people = await fans(7)
+    start = world.clock.now()  # January 2026
+
+    async def buy(fan: int, day: int) -> None:
+        world.clock.set(start + timedelta(days=day))
+        hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+        await world.core.payments.settle(
+            PaymentReceived(f"pi_{fan}_{day}", "x", hold.id, hold.price)
+        )
+
+    jan_crossed, jan_repeat, jan_once, feb_crossed, feb_once, feb_repeat, _never = people
+    for fan, days in (
+        (jan_crossed, (0, 20)), (jan_repeat, (1, 21)), (jan_once, (2,)),
+        (feb_crossed, (40, 45)), (feb_once, (41,)), (feb_repeat, (42, 50)),
+    ):  # fmt: skip
+        for day in days:
+            await buy(fan, day)
+    await Fan.filter(id__in=people).update(tier=FanTier.FAN)  # first-buyer points aside
+    await Fan.filter(id__in=[jan_crossed, feb_crossed]).update(tier=FanTier.INSIDER)
+
+    found = await recognition_uplift()
+    by_month = {c.month: c for c in found.cohorts}
+    jan, feb = by_month["2026-01"], by_month["2026-02"]
+    assert (jan.crossed.fans, jan.crossed.rate, jan.others.fans, jan.others.rate) == (
+        1,
+        1.0,
+        2,
+        0.5,
+    )
+    assert (feb.crossed.fans, feb.crossed.rate, feb.others.fans, feb.others.rate) == (
+        1,
+        1.0,
+        2,
+        0.5,
+    )
+    assert found.difference == 0.5  # 1.0 - 0.5 in both cohorts of 3
+    assert "not proof" in found.caveat

@@ -1,0 +1,76 @@
+"""Recognition uplift: do fans who reached a tier buy again more often than fans who did
+not? Compared within each cohort of first-purchase month, so that long-time buyers are not
+set against newcomers, then averaged over the cohorts by their size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core import sql
+from core.analytics.dialect import month_of
+
+CAVEAT = (
+    "Fans who reach a tier are also the most engaged, and buying earns points itself: the "
+    "difference is an association, not proof that recognition caused it."
+)
+
+_FIRST = (
+    'SELECT fan_id, MIN(created_at) AS first_at, COUNT(*) AS n FROM "order" '
+    "WHERE status = 'paid' GROUP BY fan_id"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    fans: int
+    repeat: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.repeat / self.fans, 3) if self.fans else None
+
+
+@dataclass(frozen=True, slots=True)
+class CohortUplift:
+    month: str  # of the first purchase, YYYY-MM
+    crossed: Group  # fans whose tier is above the first
+    others: Group
+
+
+@dataclass(frozen=True, slots=True)
+class Uplift:
+    cohorts: list[CohortUplift]
+    difference: float | None  # repeat rate, crossed minus others, weighted by cohort size
+    caveat: str = CAVEAT
+
+
+async def recognition_uplift() -> Uplift:
+    rows = await sql.rows(
+        f"SELECT {month_of('f.first_at')} AS month, "
+        "CASE WHEN fan.tier = 'fan' THEN 0 ELSE 1 END AS crossed, COUNT(*) AS fans, "
+        "SUM(CASE WHEN f.n > 1 THEN 1 ELSE 0 END) AS repeat "
+        f'FROM ({_FIRST}) f JOIN "fan" fan ON fan.id = f.fan_id GROUP BY 1, 2 ORDER BY 1, 2'
+    )
+    groups: dict[str, dict[int, Group]] = {}
+    for r in rows:
+        groups.setdefault(str(r["month"]), {})[int(r["crossed"])] = Group(
+            int(r["fans"]), int(r["repeat"])
+        )
+    cohorts = [
+        CohortUplift(month, found.get(1, Group(0, 0)), found.get(0, Group(0, 0)))
+        for month, found in groups.items()
+    ]
+    return Uplift(cohorts, _weighted_difference(cohorts))
+
+
+def _weighted_difference(cohorts: list[CohortUplift]) -> float | None:
+    compared = [c for c in cohorts if c.crossed.fans and c.others.fans]
+    size = sum(c.crossed.fans + c.others.fans for c in compared)
+    if not size:
+        return None
+    total = sum(
+        (c.crossed.fans + c.others.fans)
+        * (c.crossed.repeat / c.crossed.fans - c.others.repeat / c.others.fans)
+        for c in compared
+    )
+    return round(total / size, 3)
