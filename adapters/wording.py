@@ -10,10 +10,12 @@ from core import messages
 from core.analytics.ab import Verdict
 from core.campaigns.planner import CampaignView, Preview
 from core.campaigns.report import CampaignReport
+from core.drops.copy import Pitch
 from core.errors import DropcastError
 from core.fans import FanProfile
 from core.live import LiveSummary
 from core.messages import CreatorNote, FanMessage, ShoutOut
+from core.money import Money
 
 T = TypeVar("T")
 
@@ -32,7 +34,8 @@ def fan_text(message: FanMessage) -> str:
             intro = "A unit came free for you from the waitlist! " if message.from_waitlist else ""
             return (
                 f"{intro}{message.title}: {message.tier_name} is held for you until "
-                f"{message.expires_at:%H:%M} UTC ({message.price})."
+                f"{message.expires_at:%H:%M} UTC ({priced(message.price, message.pitch)})."
+                f"{scarcity(message.pitch)}"
             )
         case messages.HoldLapsed():
             return f"Your hold on {message.title} ({message.tier_name}) lapsed unpaid."
@@ -92,6 +95,22 @@ def creator_text(note: CreatorNote, how_to_start: str) -> str:
                 f"{how_to_start.format(note.session_id)}"
             )
     raise TypeError(f"no wording for {type(note).__name__}")
+
+
+def priced(price: Money, pitch: Pitch) -> str:
+    """The price, after a struck "was" price when the fan's copy variant anchors it."""
+    if pitch.was is None:
+        return str(price)
+    return f"{STRIKE.join(str(pitch.was))}{STRIKE} {price}"
+
+
+def scarcity(pitch: Pitch) -> str:
+    if pitch.left is None:
+        return ""
+    return f" Only {pitch.left} left!" if pitch.left else " That was the last one!"
+
+
+STRIKE = "\u0336"  # combining long stroke: strikes through in plain text on every platform
 
 
 def action(message: FanMessage) -> tuple[str, str] | None:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from bots.bootstrap import App
 from bots.wired import with_app
+from core.drops.copy import HELP as COPY_HELP
 from core.drops.specs import TIER_HELP, EarlyAccess, parse_tier, whole_number
 from core.drops.views import DropView, drop_view, list_drops
 from core.errors import InvalidInput
@@ -87,6 +88,19 @@ def close(drop_id: int) -> None:
 def cancel(drop_id: int) -> None:
     """Call a drop off before anyone paid; holds end and fans are told."""
     _do(lambda app: app.core.drops.cancel(drop_id))
+
+
+@app.command(name="copy")
+def copy_(
+    drop_id: int,
+    variants: Annotated[str, typer.Argument(help=f"The {COPY_HELP}; '' stops the test.")],
+) -> None:
+    """A/B test the words a fan reads when a unit is held for them: scarcity ("only 3
+    left") or a struck "was" price. Each fan always sees the same variant; `dropcast stats`
+    shows which converts better."""
+    out.print(
+        f"Drop #{drop_id} copy: {with_app(lambda app: app.core.drops.set_copy(drop_id, variants))}"
+    )
 
 
 @app.command(name="show")

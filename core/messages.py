@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.drops.copy import Pitch
 from core.money import Money
 
 
@@ -61,6 +62,7 @@ class PayLinkOffer:
     url: str
     expires_at: datetime
     from_waitlist: bool
+    pitch: Pitch = field(default_factory=Pitch)
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,6 +147,7 @@ class Notifier:
             url,
             event.expires_at,
             from_waitlist=True,
+            pitch=await self.holds.pitch(event.hold_id),
         )
         await self.messenger.send(event.fan_id, offer)
 

@@ -65,7 +65,7 @@ async def buy(interaction: discord.Interaction, tier_id: int) -> None:
     except DropcastError as refusal:
         await say(interaction, f"{refusal}.")
         return
-    await say(interaction, await _held(hold, fan_id), view=pay_button(link.url))
+    await say(interaction, await _held(core, hold, fan_id), view=pay_button(link.url))
 
 
 async def wait(interaction: discord.Interaction, tier_id: int) -> None:
@@ -93,8 +93,12 @@ def pay_button(url: str) -> discord.ui.View:
     return view
 
 
-async def _held(hold: HoldView, fan_id: int) -> str:
-    text = f"Held for you until <t:{int(hold.expires_at.timestamp())}:t> ({hold.price})."
+async def _held(core: Core, hold: HoldView, fan_id: int) -> str:
+    pitch = await core.holds.pitch(hold.id)
+    text = (
+        f"Held for you until <t:{int(hold.expires_at.timestamp())}:t> "
+        f"({wording.priced(hold.price, pitch)}).{wording.scarcity(pitch)}"
+    )
     account = await PlatformAccount.get(fan_id=fan_id, platform=Platform.DISCORD)
     return text + ("" if account.dm_reachable else DMS_CLOSED)
 

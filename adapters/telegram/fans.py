@@ -146,14 +146,16 @@ async def offer_payment(update: Update, context: Context, hold: HoldView) -> Non
     assert fan is not None
     tier = (await drop_view(hold.drop_id)).tiers
     name = next(line.name for line in tier if line.id == hold.tier_id)
-    until = f"{hold.expires_at:%H:%M} UTC"
+    pitch = await core_of(context).holds.pitch(hold.id)
+    until = f"{hold.expires_at:%H:%M} UTC ({wording.priced(hold.price, pitch)})."
+    until += wording.scarcity(pitch)
     if hold.price.currency == STARS:
-        await reply(update, f"{name} is held for you until {until}. Pay below in Stars.")
+        await reply(update, f"{name} is held for you until {until} Pay below in Stars.")
         drop = await drop_view(hold.drop_id)
         await send_invoice(context.bot, fan.id, HoldToPay(hold.id, drop.title, name, hold.price))
         return
     link = await core_of(context).holds.pay_link(hold.id, hold.fan_id)
-    await reply(update, f"{name} is held for you until {until}.", render.pay_button(link.url))
+    await reply(update, f"{name} is held for you until {until}", render.pay_button(link.url))
 
 
 async def pre_checkout(update: Update, context: Context) -> None:

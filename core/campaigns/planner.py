@@ -7,7 +7,6 @@ unique per fan, campaign and subject, so a restarted or second clock queues noth
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Sum
 
+from core.buckets import bucket
 from core.campaigns import templates
 from core.campaigns.forms import CampaignForm
 from core.campaigns.segments import Segment
@@ -257,7 +257,7 @@ class Campaigns:
         deliveries = [
             Delivery(
                 campaign_id=campaign.id,
-                variant_id=variants[_bucket(campaign.id, fan_id, len(variants))].id,
+                variant_id=variants[bucket(str(campaign.id), fan_id, len(variants))].id,
                 fan_id=fan_id,
                 subject=subject,
                 platform=reachable.get(fan_id, Platform.SANDBOX),
@@ -313,12 +313,6 @@ def next_tier(rules: Rules, points: int) -> tuple[FanTier, int] | None:
         (needed - points, tier) for tier, needed in rules.thresholds.items() if needed > points
     )
     return (ahead[0][1], ahead[0][0]) if ahead else None
-
-
-def _bucket(campaign_id: int, fan_id: int, variants: int) -> int:
-    """The fan's variant: stable for the campaign, independent across campaigns."""
-    digest = hashlib.blake2b(f"{campaign_id}:{fan_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % variants
 
 
 async def _get(campaign_id: int) -> Campaign:

@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.buckets import bucket
 from core.bus import EventBus
 from core.drops import stock
+from core.drops.copy import Pitch, from_stored
 from core.drops.stock import NewHold, TierState
 from core.drops.views import HoldView
 from core.errors import InvalidState, LimitReached, NotFound, SoldOut
@@ -25,6 +27,7 @@ from core.events import (
 from core.links import Links
 from core.messages import HoldForPayment, PayLink
 from core.models import (
+    Drop,
     DropStatus,
     Fan,
     FanTier,
@@ -112,6 +115,25 @@ class Holds:
         await Reservation.filter(id=hold.id, pay_ref__isnull=True).update(pay_ref=link.provider_ref)
         short = await self.links.shorten(link.url, purpose="pay", ref=str(hold.id))
         return PayLink(url=short, provider_ref=link.provider_ref)
+
+    async def pitch(self, hold_id: int) -> Pitch:
+        """The copy variant a held fan reads, during a drop's A/B test: stable per fan, and
+        recorded on the hold the first time it is shown."""
+        hold = await Reservation.get(id=hold_id)
+        tier = await _tier(hold.tier_id)
+        variants = from_stored((await Drop.get(id=tier.drop_id)).copy_variants)
+        if not variants:
+            return Pitch()
+        chosen = variants[bucket(f"drop:{tier.drop_id}", hold.fan_id, len(variants))]
+        await Reservation.filter(id=hold_id, copy_label__isnull=True).update(
+            copy_label=chosen.label
+        )
+        was = None if chosen.was_minor is None else Money(chosen.was_minor, tier.price.currency)
+        return Pitch(
+            chosen.label,
+            tier.available if chosen.scarcity else None,
+            was if was is not None and was.minor > tier.price.minor else None,
+        )
 
     async def check_payable(self, hold_id: int, fan_id: int, amount: Money) -> None:
         """Just before a fan's money moves (Telegram's pre-checkout): is the hold theirs,

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from core.bus import EventBus
 from core.drops import stock
+from core.drops.copy import as_stored, describe, parse_copy
 from core.drops.specs import (
     EarlyAccess,
     TierSpec,
@@ -40,6 +41,7 @@ from core.models import (
     Perk,
     Reservation,
 )
+from core.money import Money
 from core.ports import Clock
 
 CLOSABLE = (DropStatus.SCHEDULED, DropStatus.OPEN, DropStatus.SOLD_OUT)
@@ -160,6 +162,16 @@ class DropLifecycle:
                     events.append(HoldCancelled(now, hold.id, drop_id, hold.tier_id, hold.fan_id))
         await self.bus.publish(*events)
         return await drop_view(drop_id)
+
+    async def set_copy(self, drop_id: int, text: str) -> str:
+        """Start (or, with empty text, stop) an A/B test of the words held fans read; says
+        what is now set. Fans already given a variant keep it on their holds."""
+        drop = await _get(drop_id)
+        tiers = await DropTier.filter(drop_id=drop_id).order_by("price_minor")
+        cheapest = Money(tiers[0].price_minor, tiers[0].currency)
+        variants = parse_copy(text, cheapest)
+        await Drop.filter(id=drop.id).update(copy_variants=as_stored(variants))
+        return describe(variants, cheapest.currency)
 
     async def announce(self, drop_id: int) -> DropView:
         """Post the drop in every connected community (or bring its post up to date)."""

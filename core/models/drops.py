@@ -51,6 +51,7 @@ class Drop(Model):
     early_access_tier = fields.CharEnumField(FanTier, null=True, max_length=16)
     early_access_minutes = fields.IntField(default=0)
     hold_minutes = fields.IntField(default=10)
+    copy_variants: list[dict[str, object]] = fields.JSONField(default=list)  # an A/B test
     created_at = fields.DatetimeField(auto_now_add=True)
     opened_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
@@ -113,6 +114,7 @@ class Reservation(Model):
     created_at = fields.DatetimeField()
     ended_at = fields.DatetimeField(null=True)
     pay_ref = fields.CharField(max_length=255, null=True)
+    copy_label = fields.CharField(max_length=8, null=True)  # the drop copy variant shown
 
     class Meta:
         table = "reservation"

@@ -12,14 +12,17 @@ from core.analytics.ab import Arm, verdict
 from core.analytics.attribution import Weights, blended_attribution
 from core.analytics.buyers import cohorts, repeat_rate
 from core.analytics.churn import buyer_churn, member_churn
+from core.analytics.copy_tests import copy_tests
 from core.analytics.drops import drop_reports
 from core.analytics.lag import conversion_lag
 from core.analytics.uplift import recognition_uplift
 from core.campaigns.segments import Segment
+from core.drops.copy import Pitch
 from core.drops.payments import PaymentReceived
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from core.messages import CampaignDM
 from core.models import Attendance, Fan, FanTier, Platform
+from core.money import parse_price
 from tests.builders import fans, open_drop, tier
 
 
@@ -283,3 +286,54 @@ async def test_recognition_uplift_compares_within_each_first_purchase_month(worl
     )
     assert found.difference == 0.5  # 1.0 - 0.5 in both cohorts of 3
     assert "not proof" in found.caveat
+
+
+async def test_drop_copy_variants_are_stable_per_fan_and_compared_by_who_paid(world):
+    drop = await open_drop(world.core, tier(stock=100, price="20.00 EUR"))
+    said = await world.core.drops.set_copy(drop.id, "A=plain B=scarcity+was:30.00")
+    assert said == "A: plain, B: scarcity + was 30.00 EUR"
+    people = await fans(40)
+    shown: dict[str, list[int]] = {"A": [], "B": []}
+    for fan in people:
+        hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+        pitch = await world.core.holds.pitch(hold.id)
+        assert await world.core.holds.pitch(hold.id) == pitch  # the same every time
+        assert pitch.label is not None
+        shown[pitch.label].append(hold.id)
+        if pitch.label == "B":
+            assert str(pitch.was) == "30.00 EUR"
+            assert pitch.left is not None
+            assert pitch.left < 100
+        else:
+            assert (pitch.left, pitch.was) == (None, None)
+    assert min(len(holds) for holds in shown.values()) >= 10  # both variants in use
+    for label, holds in shown.items():
+        for hold_id in holds[: 2 if label == "A" else 8]:
+            hold = await world.core.holds.pitch(hold_id)
+            await world.core.payments.settle(
+                PaymentReceived(f"pi_{hold_id}", "x", hold_id, parse_price("20.00 EUR"))
+            )
+
+    [test] = await copy_tests()
+    arms = {arm.label: (arm.fans, arm.converted) for arm in test.verdict.arms}
+    assert arms == {"A": (len(shown["A"]), 2), "B": (len(shown["B"]), 8)}
+    assert test.title == "Winter drop"
+
+
+@pytest.mark.parametrize(
+    ("variants", "refusal"),
+    [
+        ("A=plain", "at least two variants"),
+        ("A=plain A=scarcity", "its own label"),
+        ("A=plain B=loud", "'loud' is not a style"),
+        ("A=plain B=was:10.00", "must be above the price"),
+        ("A=plain B=was:ten", "is not"),
+        ("plain scarcity", "is not LABEL=STYLE"),
+    ],
+)
+async def test_bad_drop_copy_is_refused_by_name_and_changes_nothing(world, variants, refusal):
+    drop = await open_drop(world.core, tier(price="20.00 EUR"))
+    with pytest.raises(InvalidInput, match=refusal):
+        await world.core.drops.set_copy(drop.id, variants)
+    hold = await world.core.holds.reserve(drop.tiers[0].id, (await fans(1))[0])
+    assert await world.core.holds.pitch(hold.id) == Pitch()
