@@ -36,6 +36,7 @@ from adapters.telegram.delivery import (
 from adapters.telegram.perks import TelegramPerks
 from config import Settings
 from config.settings import quiet_window
+from core.analytics.attribution import Weights
 from core.app import Core, build_core
 from core.campaigns.outbox import Limits
 from core.clock import SystemClock
@@ -127,6 +128,19 @@ def bootstrap(
         bot,
         guilds,
         closers,
+    )
+
+
+def weights(settings: Settings) -> Weights:
+    """Blended attribution's weights, as the creator set them."""
+    return Weights(
+        live=settings.attribution_live,
+        per_minute=settings.attribution_per_minute,
+        minutes_cap=settings.attribution_minutes_cap,
+        per_code=settings.attribution_per_code,
+        dm=settings.attribution_dm,
+        organic=settings.attribution_organic,
+        days=settings.attribution_days,
     )
 
 

@@ -1,25 +1,143 @@
-"""`dropcast stats …`: what the data says (issue 9 builds the rest of the report)."""
+"""`dropcast stats`: the whole report (rich tables, `--json`, `--csv DIR`), and one metric
+at a time (`stats lag|buyers|drops`)."""
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bots.bootstrap import App
+from bots.bootstrap import App, weights
 from bots.wired import with_app
-from core.analytics.buyers import WINDOWS, Cohort, RepeatRate, cohorts, repeat_rate
-from core.analytics.churn import MonthChurn, buyer_churn
-from core.analytics.drops import DropReport, drop_reports
+from core.analytics.buyers import WINDOWS, Cohort
+from core.analytics.churn import MonthChurn
+from core.analytics.drops import DropReport
 from core.analytics.lag import BUCKET_MINUTES, Lag, conversion_lag
+from core.analytics.report import Report, as_data, full_report, tables
 from core.money import Money
 
-app = typer.Typer(help="Metrics from your drops, sessions and campaigns.", no_args_is_help=True)
+app = typer.Typer(
+    help="Metrics from your drops, sessions and campaigns. With no command: the whole report.",
+    invoke_without_command=True,
+)
 out = Console(highlight=False)
+
+
+async def _report(wired: App) -> Report:
+    now = wired.core.clock.now()
+    return await full_report(now, weights(wired.settings), wired.core.campaigns)
+
+
+@app.callback()
+def everything(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
+    csv_dir: Annotated[
+        Path | None, typer.Option("--csv", help="Write one CSV file per table into this folder.")
+    ] = None,
+) -> None:
+    """Every metric: live sessions' conversion lag, drops' funnels, buyers and members
+    (repeat rate, churn, cohort LTV), blended attribution with its weights, recognition
+    uplift with its caveat, and every A/B test's verdict."""
+    if ctx.invoked_subcommand is not None:
+        return
+    found: Report = with_app(_report)
+    if as_json:
+        out.print(json.dumps(as_data(found)), markup=False)
+    elif csv_dir is not None:
+        _write_csv(found, csv_dir)
+    else:
+        _show(found)
+
+
+def _write_csv(found: Report, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables(found).items():
+        path = folder / f"{name}.csv"
+        with path.open("w", newline="") as file:
+            if rows:
+                writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+        out.print(f"{path}: {len(rows)} rows")
+
+
+def _show(found: Report) -> None:
+    out.rule("Live sessions: minutes from going live to each paid order (24 h)")
+    pooled = found.lag
+    out.print(
+        f"All sessions: {pooled.orders} paid orders; median {_minutes(pooled.median)}, "
+        f"90% within {_minutes(pooled.p90)}"
+    )
+    _histogram(pooled)
+    sessions = Table("session", "orders", "median", "90% within")
+    for s in found.sessions:
+        sessions.add_row(
+            f"#{s.id} {s.title}", str(s.lag.orders), _minutes(s.lag.median), _minutes(s.lag.p90)
+        )
+    out.print(sessions if found.sessions else "No session has gone live yet.")
+    out.rule("Drops")
+    _drops(found.drops)
+    out.rule("Buyers and members")
+    _repeat_and_cohorts(found)
+    _churn("buyers", found.buyer_churn)
+    _churn("members", found.member_churn)
+    out.rule("Blended attribution")
+    out.print(f"Weights: {found.weights.describe()}")
+    credit = Table("currency", "orders", "revenue", "live", "campaign DMs", "organic")
+    for c in found.attribution:
+
+        def cell(minor: int, orders: float, cur: str = c.currency) -> str:
+            return f"{Money(minor, cur)} ({orders:g} orders)"
+
+        credit.add_row(
+            c.currency, str(c.orders), str(Money(c.revenue, c.currency)),
+            cell(c.live, c.live_orders), cell(c.dm, c.dm_orders),
+            cell(c.organic, c.organic_orders),
+        )  # fmt: skip
+    out.print(credit if found.attribution else "No paid orders yet.")
+    out.rule("Recognition uplift")
+    _uplift(found)
+    out.rule("A/B tests")
+    for test in found.tests:
+        arms = ", ".join(
+            f"{a.label} {a.converted}/{a.fans} ({a.rate:.0%})" for a in test.verdict.arms
+        )
+        out.print(f"{test.kind} #{test.ref} {test.name}: {arms}. {test.verdict.words}")
+    if not found.tests:
+        out.print("No A/B test yet: campaigns with --text twice, or dropcast drop copy.")
+
+
+def _uplift(found: Report) -> None:
+    uplift = found.uplift
+    if uplift.difference is None:
+        out.print("Not enough buyers on both sides of a tier to compare yet.")
+        return
+    table = Table("first bought", "reached a tier", "bought again", "others", "bought again")
+    for c in uplift.cohorts:
+        table.add_row(
+            c.month, str(c.crossed.fans), _share(c.crossed.rate), str(c.others.fans),
+            _share(c.others.rate),
+        )  # fmt: skip
+    out.print(table)
+    out.print(
+        f"Fans who reached a tier bought again {uplift.difference:+.0%} (percentage points) "
+        f"more often than fans of the same month who did not. {uplift.caveat}"
+    )
+
+
+def _share(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.0%}"
+
+
+def _minutes(value: float | None) -> str:
+    return "-" if value is None else f"{value:g} min"
 
 
 @app.command()
@@ -43,6 +161,10 @@ def lag(
         f"{found.orders} paid orders; median {_minutes(found.median)}, "
         f"90% within {_minutes(found.p90)}"
     )
+    _histogram(found)
+
+
+def _histogram(found: Lag) -> None:
     table = Table("minutes", "orders", "")
     widest = max((n for _, n in found.histogram), default=1)
     for start, count in found.histogram:
@@ -52,36 +174,39 @@ def lag(
         out.print(table)
 
 
-def _minutes(value: float | None) -> str:
-    return "-" if value is None else f"{value:g} min"
-
-
 @app.command()
 def buyers(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
 ) -> None:
-    """The repeat-buyer rate, monthly churn of buyers, and revenue per fan within 7, 30, 60
-    and 90 days of their first order, by the week of that first order ("…" where the window
-    is not over yet)."""
-
-    async def measure(wired: App) -> tuple[RepeatRate, list[MonthChurn], list[Cohort]]:
-        now = wired.core.clock.now()
-        return await repeat_rate(), await buyer_churn(now), await cohorts(now)
-
-    rate, churn, found = with_app(measure)
+    """The repeat-buyer rate, monthly churn of buyers and of members, and revenue per fan
+    within 7, 30, 60 and 90 days of their first order, by the week of that first order
+    ("…" where the window is not over yet)."""
+    found: Report = with_app(_report)
     if as_json:
-        rows = [{**asdict(c), "week": c.week.isoformat()} for c in found]
-        months = [{**asdict(m), "rate": m.rate} for m in churn]
-        repeat = {**asdict(rate), "rate": rate.rate}
-        out.print(json.dumps({"repeat": repeat, "churn": months, "cohorts": rows}))
+        data = as_data(found)
+        keys = ("repeat", "buyer_churn", "member_churn", "cohorts")
+        out.print(json.dumps({key: data[key] for key in keys}), markup=False)
         return
-    share = "-" if rate.rate is None else f"{rate.rate:.0%}"
-    out.print(f"{rate.repeat_buyers} of {rate.buyers} buyers bought again ({share})")
-    for month in churn:
+    _repeat_and_cohorts(found)
+    _churn("buyers", found.buyer_churn)
+    _churn("members", found.member_churn)
+
+
+def _repeat_and_cohorts(found: Report) -> None:
+    rate = found.repeat
+    out.print(f"{rate.repeat_buyers} of {rate.buyers} buyers bought again ({_share(rate.rate)})")
+    _cohorts(found.cohorts)
+
+
+def _churn(who: str, months: list[MonthChurn]) -> None:
+    for month in months:
         out.print(
-            f"{month.month}: {month.churned} of {month.active} buyers did not buy the month "
+            f"{month.month}: {month.churned} of {month.active} {who} were not back the month "
             f"after ({month.rate:.0%} churn)"
         )
+
+
+def _cohorts(found: list[Cohort]) -> None:
     table = Table("first week", "fans", *(f"{n} days" for n in WINDOWS))
     for cohort in found:
         cells = [
@@ -99,16 +224,27 @@ def drops(
 ) -> None:
     """Each drop that opened: units sold of its stock, minutes from opening to sold out, and
     its funnel in fans: reached by campaign DMs, tapped a link to it, held a unit, paid."""
-    found: list[DropReport] = with_app(lambda _: drop_reports())
+    found: Report = with_app(_report)
     if as_json:
-        rows = [{**asdict(r), "sell_through": r.sell_through} for r in found]
-        out.print(json.dumps({"drops": rows}))
+        out.print(json.dumps({"drops": as_data(found)["drops"]}), markup=False)
         return
+    _drops(found.drops)
+
+
+def _drops(found: list[DropReport]) -> None:
     table = Table("drop", "sold", "sold out after", "reached", "tapped", "held", "paid")
     for drop in found:
         table.add_row(
             f"#{drop.id} {drop.title}", f"{drop.sold}/{drop.stock} ({drop.sell_through:.0%})",
-            _minutes(drop.minutes_to_sell_out), str(drop.reached), str(drop.tapped),
-            str(drop.held), str(drop.paid),
+            _minutes(drop.minutes_to_sell_out), _step(drop.reached, None),
+            _step(drop.tapped, drop.reached), _step(drop.held, drop.tapped or drop.reached),
+            _step(drop.paid, drop.held),
         )  # fmt: skip
     out.print(table if found else "No drop has opened yet.")
+
+
+def _step(fans: int, before: int | None) -> str:
+    """A funnel step in fans, with the share of the step before it that got this far."""
+    if not before:
+        return str(fans)
+    return f"{fans} ({fans / before:.0%})"

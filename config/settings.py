@@ -106,6 +106,15 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = Field(default=30, gt=0)
     discord_dms_per_second: float = Field(default=20, gt=0)
 
+    # blended attribution: how each paid order's credit is split (see `dropcast stats`)
+    attribution_live: float = Field(default=2.0, ge=0)
+    attribution_per_minute: float = Field(default=0.05, ge=0)
+    attribution_minutes_cap: int = Field(default=60, ge=0)
+    attribution_per_code: float = Field(default=0.5, ge=0)
+    attribution_dm: float = Field(default=1.0, ge=0)
+    attribution_organic: float = Field(default=0.5, gt=0)
+    attribution_days: int = Field(default=7, ge=1)
+
     admin_telegram_ids: IdList = Field(default_factory=list)
     admin_discord_role_ids: IdList = Field(default_factory=list)
 

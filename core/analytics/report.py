@@ -1,0 +1,189 @@
+"""The whole picture in one read: every metric the creator's stats and dashboard show,
+gathered once, with flat tables for CSV and a JSON-ready form for scripts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from core.analytics.ab import Verdict
+from core.analytics.attribution import Credit, Weights, blended_attribution
+from core.analytics.buyers import Cohort, RepeatRate, cohorts, repeat_rate
+from core.analytics.churn import MonthChurn, buyer_churn, member_churn
+from core.analytics.copy_tests import copy_tests
+from core.analytics.drops import DropReport, drop_reports
+from core.analytics.lag import Lag, conversion_lag, lag_after_sessions
+from core.analytics.uplift import Uplift, recognition_uplift
+from core.campaigns.planner import Campaigns
+from core.campaigns.report import report as campaign_report
+from core.models import CampaignVariant, LiveSession
+
+RECENT_SESSIONS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLag:
+    id: int
+    title: str
+    started_at: datetime
+    lag: Lag
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    """An A/B test: a campaign's variants, or a drop's copy."""
+
+    kind: str  # "campaign" or "drop copy"
+    ref: int
+    name: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    at: datetime
+    lag: Lag  # every session pooled
+    sessions: list[SessionLag]  # the most recent that went live, newest first
+    drops: list[DropReport]
+    repeat: RepeatRate
+    buyer_churn: list[MonthChurn]
+    member_churn: list[MonthChurn]
+    cohorts: list[Cohort]
+    weights: Weights
+    attribution: list[Credit]
+    uplift: Uplift
+    tests: list[Test]
+
+
+async def full_report(now: datetime, weights: Weights, campaigns: Campaigns) -> Report:
+    return Report(
+        now, await lag_after_sessions(), await _sessions(), await drop_reports(),
+        await repeat_rate(),
+        await buyer_churn(now), await member_churn(now), await cohorts(now),
+        weights, await blended_attribution(weights), await recognition_uplift(),
+        await _campaign_tests(campaigns) + [
+            Test("drop copy", t.drop_id, t.title, t.verdict) for t in await copy_tests()
+        ],
+    )  # fmt: skip
+
+
+async def _sessions() -> list[SessionLag]:
+    recent = (
+        await LiveSession.filter(started_at__isnull=False)
+        .order_by("-started_at")
+        .limit(RECENT_SESSIONS)
+    )
+    return [
+        SessionLag(s.id, s.title, s.started_at, await conversion_lag("session", s.id))
+        for s in recent
+        if s.started_at is not None
+    ]
+
+
+async def _campaign_tests(campaigns: Campaigns) -> list[Test]:
+    with_variants = (
+        await CampaignVariant.filter(label="B")
+        .order_by("campaign_id")
+        .values_list("campaign_id", flat=True)
+    )
+    tests = []
+    for campaign_id in with_variants:
+        found = await campaign_report(campaigns, int(str(campaign_id)))
+        ab = found.ab_test()
+        if ab is not None:
+            tests.append(Test("campaign", found.campaign.id, found.campaign.name, ab))
+    return tests
+
+
+def as_data(report: Report) -> dict[str, Any]:
+    """Plain JSON-ready values: dates as ISO text, derived rates included."""
+    data: dict[str, Any] = _plain(
+        {
+            "at": report.at,
+            "lag": report.lag,
+            "sessions": report.sessions,
+            "drops": [{**asdict(d), "sell_through": d.sell_through} for d in report.drops],
+            "repeat": {**asdict(report.repeat), "rate": report.repeat.rate},
+            "buyer_churn": [{**asdict(m), "rate": m.rate} for m in report.buyer_churn],
+            "member_churn": [{**asdict(m), "rate": m.rate} for m in report.member_churn],
+            "cohorts": report.cohorts,
+            "attribution": {"weights": report.weights, "rows": report.attribution},
+            "uplift": {
+                "difference": report.uplift.difference,
+                "caveat": report.uplift.caveat,
+                "cohorts": [
+                    {"month": c.month, "crossed": asdict(c.crossed), "others": asdict(c.others)}
+                    for c in report.uplift.cohorts
+                ],
+            },
+            "tests": [_test(t) for t in report.tests],
+        }
+    )
+    return data
+
+
+def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
+    """One flat table per metric, for CSV files."""
+    return {
+        "sessions": [
+            {"session": s.id, "title": s.title, "started_at": s.started_at.isoformat(),
+             "orders": s.lag.orders, "median_minutes": s.lag.median, "p90_minutes": s.lag.p90}
+            for s in report.sessions
+        ],
+        "lag_histogram": [
+            {"from_minute": start, "orders": n} for start, n in report.lag.histogram
+        ],
+        "drops": [{**asdict(d), "sell_through": d.sell_through} for d in report.drops],
+        "churn": [
+            {"who": who, "month": m.month, "active": m.active, "churned": m.churned,
+             "rate": m.rate}
+            for who, months in (("buyers", report.buyer_churn), ("members", report.member_churn))
+            for m in months
+        ],
+        "cohorts": [
+            {"week": c.week.isoformat(), "currency": c.currency, "fans": c.fans,
+             **{f"per_fan_{n}d": v for n, v in c.per_fan.items()}}
+            for c in report.cohorts
+        ],
+        "attribution": [
+            {**asdict(c), "weights": report.weights.describe()} for c in report.attribution
+        ],
+        "uplift": [
+            {"month": c.month, "crossed_fans": c.crossed.fans, "crossed_rate": c.crossed.rate,
+             "other_fans": c.others.fans, "other_rate": c.others.rate}
+            for c in report.uplift.cohorts
+        ],
+        "tests": [
+            {"kind": t.kind, "ref": t.ref, "name": t.name, "variant": a.label, "fans": a.fans,
+             "converted": a.converted, "rate": round(a.rate, 4), "verdict": t.verdict.words}
+            for t in report.tests for a in t.verdict.arms
+        ],
+    }  # fmt: skip
+
+
+def _test(test: Test) -> dict[str, Any]:
+    return {
+        "kind": test.kind,
+        "ref": test.ref,
+        "name": test.name,
+        "verdict": test.verdict.words,
+        "p_value": test.verdict.p_value,
+        "winner": test.verdict.winner,
+        "arms": [
+            {**asdict(a), "rate": round(a.rate, 4), "interval": a.interval()}
+            for a in test.verdict.arms
+        ],
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return _plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
