@@ -74,6 +74,7 @@ def main() -> None:
         sandbox_cli,
         stats_cli,
     )
+    from bots.demo import cli as demo_cli
 
     app.add_typer(campaign_cli.app, name="campaign")
     app.add_typer(drop_cli.app, name="drop")
@@ -84,6 +85,7 @@ def main() -> None:
     app.add_typer(stats_cli.app, name="stats")
     processes.register(app)
     sandbox_cli.register(app)
+    demo_cli.register(app)
     try:
         app()
     except KeyboardInterrupt:

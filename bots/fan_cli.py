@@ -73,7 +73,7 @@ def export(
     async def gather(_: App) -> dict[str, object]:
         return await privacy.export((await _find(who)).id)
 
-    out.print(json.dumps(with_app(gather), indent=2), markup=False, highlight=False)
+    typer.echo(json.dumps(with_app(gather), indent=2))
 
 
 @app.command()

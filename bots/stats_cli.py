@@ -49,7 +49,7 @@ def everything(
         return
     found: Report = with_app(_report)
     if as_json:
-        out.print(json.dumps(as_data(found)), markup=False)
+        typer.echo(json.dumps(as_data(found)))
     elif csv_dir is not None:
         _write_csv(found, csv_dir)
     else:
@@ -117,7 +117,10 @@ def _show(found: Report) -> None:
 def _uplift(found: Report) -> None:
     uplift = found.uplift
     if uplift.difference is None:
-        out.print("Not enough buyers on both sides of a tier to compare yet.")
+        out.print(
+            "Not enough buyers on both sides of a tier, in a month that is over, to compare "
+            f"yet. {uplift.caveat}"
+        )
         return
     table = Table("first bought", "reached a tier", "bought again", "others", "bought again")
     for c in uplift.cohorts:
@@ -127,8 +130,8 @@ def _uplift(found: Report) -> None:
         )  # fmt: skip
     out.print(table)
     out.print(
-        f"Fans who reached a tier bought again {uplift.difference:+.0%} (percentage points) "
-        f"more often than fans of the same month who did not. {uplift.caveat}"
+        f"Fans who reached a tier bought again {uplift.difference * 100:+.0f} percentage points "
+        f"more often than fans who first bought in the same month and did not. {uplift.caveat}"
     )
 
 
@@ -155,7 +158,7 @@ def lag(
     assert ref is not None
     found: Lag = with_app(lambda _: conversion_lag(kind, ref))
     if as_json:
-        out.print(json.dumps(asdict(found)), markup=False)
+        typer.echo(json.dumps(asdict(found)))
         return
     out.print(
         f"{found.orders} paid orders; median {_minutes(found.median)}, "
@@ -185,7 +188,7 @@ def buyers(
     if as_json:
         data = as_data(found)
         keys = ("repeat", "buyer_churn", "member_churn", "cohorts")
-        out.print(json.dumps({key: data[key] for key in keys}), markup=False)
+        typer.echo(json.dumps({key: data[key] for key in keys}))
         return
     _repeat_and_cohorts(found)
     _churn("buyers", found.buyer_churn)
@@ -226,7 +229,7 @@ def drops(
     its funnel in fans: reached by campaign DMs, tapped a link to it, held a unit, paid."""
     found: Report = with_app(_report)
     if as_json:
-        out.print(json.dumps({"drops": as_data(found)["drops"]}), markup=False)
+        typer.echo(json.dumps({"drops": as_data(found)["drops"]}))
         return
     _drops(found.drops)
 
@@ -244,7 +247,8 @@ def _drops(found: list[DropReport]) -> None:
 
 
 def _step(fans: int, before: int | None) -> str:
-    """A funnel step in fans, with the share of the step before it that got this far."""
-    if not before:
+    """A funnel step in fans, with the share of the step before it that got this far (a fan
+    can hold from the bot without tapping a link, so a step may outnumber the one before)."""
+    if not before or fans > before:
         return str(fans)
     return f"{fans} ({fans / before:.0%})"

@@ -57,7 +57,7 @@ async def monthly_churn(active: str, now: datetime) -> list[MonthChurn]:
     return [
         MonthChurn(str(r["month"]), int(r["active"]), int(r["churned"]))
         for r in rows
-        if _next(str(r["month"])) < this_month
+        if next_month(str(r["month"])) < this_month
     ]
 
 
@@ -77,6 +77,6 @@ async def member_churn(now: datetime) -> list[MonthChurn]:
     return await monthly_churn(taking_part(), now)
 
 
-def _next(month: str) -> str:
+def next_month(month: str) -> str:
     year, number = int(month[:4]), int(month[5:])
     return f"{year + number // 12}-{number % 12 + 1:02d}"

@@ -61,7 +61,7 @@ async def full_report(now: datetime, weights: Weights, campaigns: Campaigns) -> 
         now, await lag_after_sessions(), await _sessions(), await drop_reports(),
         await repeat_rate(),
         await buyer_churn(now), await member_churn(now), await cohorts(now),
-        weights, await blended_attribution(weights), await recognition_uplift(),
+        weights, await blended_attribution(weights), await recognition_uplift(now),
         await _campaign_tests(campaigns) + [
             Test("drop copy", t.drop_id, t.title, t.verdict) for t in await copy_tests()
         ],

@@ -5,8 +5,10 @@ set against newcomers, then averaged over the cohorts by their size."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from core import sql
+from core.analytics.churn import next_month
 from core.analytics.dialect import month_of
 
 CAVEAT = (
@@ -44,7 +46,9 @@ class Uplift:
     caveat: str = CAVEAT
 
 
-async def recognition_uplift() -> Uplift:
+async def recognition_uplift(now: datetime) -> Uplift:
+    """Cohorts count once the month after their first purchases is over: younger fans have
+    not had the time to buy again."""
     rows = await sql.rows(
         f"SELECT {month_of('f.first_at')} AS month, "
         "CASE WHEN fan.tier = 'fan' THEN 0 ELSE 1 END AS crossed, COUNT(*) AS fans, "
@@ -59,6 +63,7 @@ async def recognition_uplift() -> Uplift:
     cohorts = [
         CohortUplift(month, found.get(1, Group(0, 0)), found.get(0, Group(0, 0)))
         for month, found in groups.items()
+        if next_month(month) < f"{now:%Y-%m}"
     ]
     return Uplift(cohorts, _weighted_difference(cohorts))
 

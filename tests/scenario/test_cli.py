@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 import os
 import subprocess
@@ -354,3 +355,31 @@ async def test_a_fan_is_exported_and_forgotten_only_when_the_creator_confirms(wo
     assert (await Fan.get(id=fan)).display_name == "Grace"  # nothing happened
     assert "is forgotten" in (await cli("forget", str(fan), "--yes")).stdout
     assert (await Fan.get(id=fan)).display_name == "forgotten fan"
+
+
+def test_demo_data_then_the_whole_report_in_the_terminal_as_json_and_as_csv(tmp_path):
+    made = dropcast(tmp_path, "demo-data", "--fans", "1000", "--seed", "3")
+    assert made.returncode == 0, made.stderr
+    assert "1000 fans, 12 live sessions, 7 drops" in made.stdout
+    again = dropcast(tmp_path, "demo-data")
+    assert again.returncode == 1
+    assert "already has fans" in again.stderr
+
+    shown = dropcast(tmp_path, "stats")
+    assert shown.returncode == 0, shown.stderr
+    for section in ("Live sessions", "Drops", "Buyers and members", "Blended attribution",
+                    "Recognition uplift", "A/B tests", "Weights: live 2", "not proof"):  # fmt: skip
+        assert section in shown.stdout
+    assert "campaign #1 Sample pack launch" in shown.stdout
+
+    data = json.loads(dropcast(tmp_path, "stats", "--json").stdout)
+    assert data["repeat"]["buyers"] > 0
+    assert data["attribution"]["weights"]["dm"] == 1.0
+    assert data["tests"][0]["arms"][0]["label"] == "A"
+    csv_dir = tmp_path / "csv"
+    written = dropcast(tmp_path, "stats", "--csv", str(csv_dir))
+    assert written.returncode == 0, written.stderr
+    with (csv_dir / "drops.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert [row["title"] for row in rows][-1] == "Sample pack"
+    assert {p.name for p in csv_dir.iterdir()} >= {"sessions.csv", "cohorts.csv", "tests.csv"}

@@ -269,7 +269,7 @@ async def test_recognition_uplift_compares_within_each_first_purchase_month(worl
     await Fan.filter(id__in=people).update(tier=FanTier.FAN)  # first-buyer points aside
     await Fan.filter(id__in=[jan_crossed, feb_crossed]).update(tier=FanTier.INSIDER)
 
-    found = await recognition_uplift()
+    found = await recognition_uplift(start + timedelta(days=95))  # April
     by_month = {c.month: c for c in found.cohorts}
     jan, feb = by_month["2026-01"], by_month["2026-02"]
     assert (jan.crossed.fans, jan.crossed.rate, jan.others.fans, jan.others.rate) == (
