@@ -48,9 +48,10 @@ class MonthChurn:
 async def monthly_churn(active: str, now: datetime) -> list[MonthChurn]:
     """`active` selects (fan_id, month) pairs, each once."""
     rows = await sql.rows(
+        f"WITH a AS MATERIALIZED ({active}) "
         "SELECT a.month AS month, COUNT(*) AS active, "
         "SUM(CASE WHEN n.fan_id IS NULL THEN 1 ELSE 0 END) AS churned "
-        f"FROM ({active}) a LEFT JOIN ({active}) n ON n.fan_id = a.fan_id "
+        "FROM a LEFT JOIN a n ON n.fan_id = a.fan_id "
         f"AND n.month = {month_after('a.month')} GROUP BY a.month ORDER BY a.month"
     )
     this_month = f"{now:%Y-%m}"

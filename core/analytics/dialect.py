@@ -30,3 +30,11 @@ def month_after(month: str) -> str:
     if sql.on_sqlite():
         return f"strftime('%Y-%m', {month} || '-01', '+1 month')"
     return f"to_char(CAST({month} || '-01' AS DATE) + INTERVAL '1 month', 'YYYY-MM')"
+
+
+def soon_after(moment: str, minutes: int) -> str:
+    """A bound a little over `minutes` after `moment`, comparable with stored timestamps (so
+    an index can narrow a range before the exact test)."""
+    if sql.on_sqlite():
+        return f"strftime('%Y-%m-%d %H:%M:%S', {moment}, '+{minutes + 1} minutes')"
+    return f"({moment} + INTERVAL '{minutes + 1} minutes')"

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 from core import sql
-from core.analytics.dialect import minutes_between
+from core.analytics.dialect import minutes_between, soon_after
 from core.errors import NotFound
 
 BUCKET_MINUTES = 5
@@ -58,29 +58,26 @@ async def lag_after_sessions() -> Lag:
 async def _measure(kind: str, *ref: int) -> Lag:
     source, start = _FROM[kind]
     minutes = minutes_between(start, "o.created_at")
-    within = f" AND {minutes} <= {HOURS_AFTER * 60}"
-    lags = f"SELECT {minutes} AS m {source}{within}"
-    [counted] = await sql.rows(f"SELECT COUNT(*) AS n FROM ({lags}) x", *ref)
-    orders = int(counted["n"])
+    window = HOURS_AFTER * 60
+    lags = (
+        f"SELECT {minutes} AS m {source} AND o.created_at <= {soon_after(start, window)} "
+        f"AND {minutes} <= {window}"
+    )
     buckets = await sql.rows(
         f"SELECT CAST(m / {BUCKET_MINUTES} AS INTEGER) AS b, COUNT(*) AS n FROM ({lags}) x "
-        "GROUP BY CAST(m / {BUCKET_MINUTES} AS INTEGER) ORDER BY 1".replace(
-            "{BUCKET_MINUTES}", str(BUCKET_MINUTES)
-        ),
+        f"GROUP BY CAST(m / {BUCKET_MINUTES} AS INTEGER) ORDER BY 1",
         *ref,
     )
-    return Lag(
-        orders,
-        await _quantile(lags, ref, orders, 0.5),
-        await _quantile(lags, ref, orders, 0.9),
-        [(int(row["b"]) * BUCKET_MINUTES, int(row["n"])) for row in buckets],
-    )
-
-
-async def _quantile(lags: str, ref: tuple[int, ...], orders: int, q: float) -> float | None:
-    """The nearest-rank quantile, found by the database (ordered, one row read)."""
+    histogram = [(int(row["b"]) * BUCKET_MINUTES, int(row["n"])) for row in buckets]
+    orders = sum(n for _, n in histogram)
     if not orders:
-        return None
-    rank = max(1, math.ceil(round(q * orders, 9)))
-    [row] = await sql.rows(f"SELECT m FROM ({lags}) x ORDER BY m LIMIT 1 OFFSET {rank - 1}", *ref)
-    return round(float(row["m"]), 1)
+        return Lag(0, None, None, [])
+    ranks = {q: max(1, math.ceil(round(q * orders, 9))) for q in (0.5, 0.9)}
+    # nearest-rank quantiles, picked by the database from the ordered lags
+    picked = await sql.rows(
+        f"SELECT r, m FROM (SELECT m, ROW_NUMBER() OVER (ORDER BY m) AS r FROM ({lags}) x) y "
+        f"WHERE r IN ({ranks[0.5]}, {ranks[0.9]})",
+        *ref,
+    )
+    at = {int(row["r"]): round(float(row["m"]), 1) for row in picked}
+    return Lag(orders, at[ranks[0.5]], at[ranks[0.9]], histogram)

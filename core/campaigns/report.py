@@ -4,23 +4,17 @@ fan tapped in the week before paying (last click), so no order counts twice."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
+from core import sql
 from core.analytics.ab import Arm, Verdict, verdict
+from core.analytics.dialect import minutes_between
 from core.campaigns.planner import Campaigns, CampaignView
-from core.models import (
-    CampaignVariant,
-    Delivery,
-    Link,
-    LinkClick,
-    Order,
-    OrderStatus,
-)
+from core.models import CampaignVariant
 from core.money import Money
 
-ATTRIBUTION_WINDOW = timedelta(days=7)
+ATTRIBUTION_WINDOW_MINUTES = 7 * 24 * 60
 
 
 @dataclass
@@ -58,62 +52,80 @@ async def report(campaigns: Campaigns, campaign_id: int) -> CampaignReport:
         v.id: VariantReport(v.label, v.template)
         for v in await CampaignVariant.filter(campaign_id=campaign_id).order_by("label")
     }
-    deliveries = await Delivery.filter(campaign_id=campaign_id).values_list(
-        "id", "variant_id", "fan_id", "status", "reason"
-    )
-    for _, variant_id, _, status, reason in deliveries:
-        line = variants[variant_id]
-        line.statuses[status] += 1
+    for row in await sql.rows(_STATUSES, campaign_id):
+        line = variants[int(row["variant_id"])]
+        status, n = str(row["status"]), int(row["n"])
+        line.statuses[status] += n
         if status in ("skipped", "failed"):
-            getattr(line, status)[reason or "unknown"] += 1
-    mine = {str(d[0]): variants[d[1]] for d in deliveries}
-    taps = await _taps([str(d[0]) for d in deliveries])
-    for ref, moments in taps.items():
-        mine[ref].taps += len(moments)
-    await _credit_orders(mine, {int(d[0]): int(d[2]) for d in deliveries}, taps)
+            getattr(line, status)[row["reason"] or "unknown"] += n
+    for row in await sql.rows(_TAPS, campaign_id):
+        variants[int(row["variant_id"])].taps = int(row["n"])
+    for credit in await credited(campaign_id):
+        line = variants[credit.variant_id]
+        line.orders += credit.orders
+        line.buyers += 1
+        for currency, minor in credit.revenue.items():
+            line.revenue[currency] = line.revenue.get(currency, 0) + minor
     return CampaignReport(view, list(variants.values()))
 
 
-async def _taps(refs: list[str]) -> dict[str, list[datetime]]:
-    """Each delivery's taps on its own link, by delivery id."""
-    taps: dict[str, list[datetime]] = defaultdict(list)
-    rows = await LinkClick.filter(link__purpose="delivery", link__ref__in=refs).values_list(
-        "link__ref", "at"
-    )
-    for ref, at in rows:
-        taps[str(ref)].append(at)
-    return taps
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """The orders credited to one delivery (one fan's DM)."""
+
+    campaign_id: int
+    variant_id: int
+    orders: int
+    revenue: dict[str, int]
 
 
-async def _credit_orders(
-    mine: dict[str, VariantReport], fans: dict[int, int], taps: dict[str, list[datetime]]
-) -> None:
-    """Orders after a tap on one of this campaign's DMs, unless a later tap on another
-    campaign's DM was closer to the payment."""
-    tapped_fans = sorted({fans[int(ref)] for ref in taps})
-    if not tapped_fans:
-        return
-    # every campaign DM these fans tapped, to find each order's last click
-    theirs = await Delivery.filter(fan_id__in=tapped_fans).values_list("id", "fan_id")
-    fan_of = {str(d): int(f) for d, f in theirs}
-    clicks: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    for ref, at in await Link.filter(purpose="delivery", ref__in=list(fan_of)).values_list(
-        "ref", "taps__at"
-    ):
-        if at is not None:
-            clicks[fan_of[str(ref)]].append((at, str(ref)))
-    orders = await Order.filter(fan_id__in=tapped_fans, status=OrderStatus.PAID).values_list(
-        "fan_id", "created_at", "amount_minor", "currency"
+async def credited(campaign_id: int | None = None) -> list[Credit]:
+    """Every delivery with orders credited to it (of one campaign, or of all): each paid
+    order goes to the last campaign DM link its fan tapped in the week before paying."""
+    scope = "" if campaign_id is None else _OF_CAMPAIGN
+    rows = await sql.rows(
+        _CREDITED.format(
+            scope=scope,
+            window=minutes_between("t.at", "o.created_at"),
+            campaign="" if campaign_id is None else "AND campaign_id = {1}",
+        ),
+        *(() if campaign_id is None else (campaign_id, campaign_id)),
     )
-    credited: set[str] = set()  # delivery ids with a buyer counted
-    for fan_id, paid_at, minor, currency in orders:
-        before = [c for c in clicks[fan_id] if paid_at - ATTRIBUTION_WINDOW <= c[0] <= paid_at]
-        if not before:
-            continue
-        _, ref = max(before)
-        if ref in mine:
-            line = mine[ref]
-            line.orders += 1
-            line.buyers += ref not in credited
-            credited.add(ref)
-            line.revenue[currency] = line.revenue.get(currency, 0) + int(minor)
+    found: dict[int, Credit] = {}
+    for row in rows:
+        delivery = int(row["delivery_id"])
+        credit = found.setdefault(
+            delivery, Credit(int(row["campaign_id"]), int(row["variant_id"]), 0, {})
+        )
+        found[delivery] = Credit(
+            credit.campaign_id, credit.variant_id, credit.orders + int(row["orders"]),
+            {**credit.revenue, str(row["currency"]): int(row["revenue"])},
+        )  # fmt: skip
+    return list(found.values())
+
+
+_STATUSES = (
+    'SELECT variant_id, status, reason, COUNT(*) AS n FROM "delivery" WHERE campaign_id = {0} '
+    "GROUP BY variant_id, status, reason"
+)
+_TAPS = (
+    'SELECT x.variant_id AS variant_id, COUNT(*) AS n FROM "delivery" x '
+    "JOIN \"link\" l ON l.purpose = 'delivery' AND l.ref = CAST(x.id AS VARCHAR(64)) "
+    'JOIN "link_click" c ON c.link_id = l.id WHERE x.campaign_id = {0} GROUP BY x.variant_id'
+)
+_OF_CAMPAIGN = 'AND x.fan_id IN (SELECT fan_id FROM "delivery" WHERE campaign_id = {0})'
+_CREDITED = (
+    "WITH taps AS (SELECT x.id AS delivery_id, x.campaign_id AS campaign_id, "
+    "x.variant_id AS variant_id, x.fan_id AS fan_id, c.at AS at, l.ref AS ref "
+    'FROM "delivery" x JOIN "link" l ON l.purpose = \'delivery\' '
+    'AND l.ref = CAST(x.id AS VARCHAR(64)) JOIN "link_click" c ON c.link_id = l.id '
+    "WHERE 1 = 1 {scope}), "
+    "last AS (SELECT o.amount_minor AS amount, o.currency AS currency, t.delivery_id, "
+    "t.campaign_id, t.variant_id, "
+    "ROW_NUMBER() OVER (PARTITION BY o.id ORDER BY t.at DESC, t.ref DESC) AS r "
+    'FROM "order" o JOIN taps t ON t.fan_id = o.fan_id AND t.at <= o.created_at '
+    f"AND {{window}} <= {ATTRIBUTION_WINDOW_MINUTES} WHERE o.status = 'paid') "
+    "SELECT delivery_id, campaign_id, variant_id, currency, COUNT(*) AS orders, "
+    "SUM(amount) AS revenue FROM last WHERE r = 1 {campaign} "
+    "GROUP BY delivery_id, campaign_id, variant_id, currency"
+)

@@ -119,7 +119,7 @@ class Reservation(Model):
     class Meta:
         table = "reservation"
         unique_together = (("tier", "fan", "slot"),)
-        indexes = (("status", "expires_at"),)
+        indexes = (("status", "expires_at"), ("fan_id", "created_at"))
 
 
 class WaitlistEntry(Model):

@@ -36,3 +36,4 @@ class LinkClick(Model):
 
     class Meta:
         table = "link_click"
+        indexes = (("link_id", "at"),)

@@ -75,6 +75,7 @@ class Attendance(Model):
     class Meta:
         table = "attendance"
         unique_together = (("session", "fan"),)
+        indexes = (("fan_id", "first_seen_at"),)
 
 
 class Rsvp(Model):
