@@ -124,18 +124,14 @@ async def fill(orders: int, events: int) -> None:
 
 async def measure(url: str) -> dict[str, float]:
     """In this (fresh) process: the full report, as `dropcast stats --json` builds it."""
-    from bots.bootstrap import bootstrap
-    from config import load_settings
     from core.analytics.attribution import Weights
     from core.analytics.report import as_data, full_report
 
     async with database(url):
-        wired = bootstrap(load_settings(database_url=url))
         started = time.perf_counter()
-        report = await full_report(datetime.now(UTC), Weights(), wired.core.campaigns)
+        report = await full_report(datetime.now(UTC), Weights())
         json.dumps(as_data(report))
         seconds = time.perf_counter() - started
-        await wired.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"report_s": round(seconds, 2), "peak_mb": round(peak_mb, 1)}
 

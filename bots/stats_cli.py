@@ -31,7 +31,7 @@ out = Console(highlight=False)
 
 async def _report(wired: App) -> Report:
     now = wired.core.clock.now()
-    return await full_report(now, weights(wired.settings), wired.core.campaigns)
+    return await full_report(now, weights(wired.settings))
 
 
 @app.callback()

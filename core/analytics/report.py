@@ -15,9 +15,8 @@ from core.analytics.copy_tests import copy_tests
 from core.analytics.drops import DropReport, drop_reports
 from core.analytics.lag import Lag, conversion_lag, lag_after_sessions
 from core.analytics.uplift import Uplift, recognition_uplift
-from core.campaigns.planner import Campaigns
-from core.campaigns.report import report as campaign_report
-from core.models import CampaignVariant, LiveSession
+from core.campaigns.report import ab_tests
+from core.models import LiveSession
 
 RECENT_SESSIONS = 12
 
@@ -56,13 +55,13 @@ class Report:
     tests: list[Test]
 
 
-async def full_report(now: datetime, weights: Weights, campaigns: Campaigns) -> Report:
+async def full_report(now: datetime, weights: Weights) -> Report:
     return Report(
         now, await lag_after_sessions(), await _sessions(), await drop_reports(),
         await repeat_rate(),
         await buyer_churn(now), await member_churn(now), await cohorts(now),
         weights, await blended_attribution(weights), await recognition_uplift(now),
-        await _campaign_tests(campaigns) + [
+        await _campaign_tests() + [
             Test("drop copy", t.drop_id, t.title, t.verdict) for t in await copy_tests()
         ],
     )  # fmt: skip
@@ -81,19 +80,8 @@ async def _sessions() -> list[SessionLag]:
     ]
 
 
-async def _campaign_tests(campaigns: Campaigns) -> list[Test]:
-    with_variants = (
-        await CampaignVariant.filter(label="B")
-        .order_by("campaign_id")
-        .values_list("campaign_id", flat=True)
-    )
-    tests = []
-    for campaign_id in with_variants:
-        found = await campaign_report(campaigns, int(str(campaign_id)))
-        ab = found.ab_test()
-        if ab is not None:
-            tests.append(Test("campaign", found.campaign.id, found.campaign.name, ab))
-    return tests
+async def _campaign_tests() -> list[Test]:
+    return [Test("campaign", ref, name, found) for ref, name, found in await ab_tests()]
 
 
 def as_data(report: Report) -> dict[str, Any]:

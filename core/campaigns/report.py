@@ -11,7 +11,7 @@ from core import sql
 from core.analytics.ab import Arm, Verdict, verdict
 from core.analytics.dialect import minutes_between
 from core.campaigns.planner import Campaigns, CampaignView
-from core.models import CampaignVariant
+from core.models import Campaign, CampaignVariant
 from core.money import Money
 
 ATTRIBUTION_WINDOW_MINUTES = 7 * 24 * 60
@@ -69,6 +69,28 @@ async def report(campaigns: Campaigns, campaign_id: int) -> CampaignReport:
     return CampaignReport(view, list(variants.values()))
 
 
+async def ab_tests() -> list[tuple[int, str, Verdict]]:
+    """Every campaign with variants: (id, name, verdict), from fans sent each variant and
+    fans credited with an order, in two aggregate reads for all campaigns at once."""
+    sent: dict[int, dict[int, Arm]] = {}
+    for row in await sql.rows(_SENT):
+        arms = sent.setdefault(int(row["campaign_id"]), {})
+        arms[int(row["variant_id"])] = Arm(str(row["label"]), int(row["sent"]), 0)
+    for credit in await credited():
+        arm = sent[credit.campaign_id][credit.variant_id]
+        sent[credit.campaign_id][credit.variant_id] = Arm(arm.label, arm.fans, arm.converted + 1)
+    names = dict(await Campaign.filter(id__in=list(sent)).values_list("id", "name"))
+    return [
+        (campaign_id, str(names[campaign_id]), verdict(sorted(arms.values(), key=_label)))
+        for campaign_id, arms in sorted(sent.items())
+        if len(arms) > 1
+    ]
+
+
+def _label(arm: Arm) -> str:
+    return arm.label
+
+
 @dataclass(frozen=True, slots=True)
 class Credit:
     """The orders credited to one delivery (one fan's DM)."""
@@ -107,6 +129,11 @@ async def credited(campaign_id: int | None = None) -> list[Credit]:
 _STATUSES = (
     'SELECT variant_id, status, reason, COUNT(*) AS n FROM "delivery" WHERE campaign_id = {0} '
     "GROUP BY variant_id, status, reason"
+)
+_SENT = (
+    "SELECT v.campaign_id AS campaign_id, v.id AS variant_id, v.label AS label, "
+    'COUNT(x.id) AS sent FROM "campaign_variant" v LEFT JOIN "delivery" x '
+    "ON x.variant_id = v.id AND x.status = 'sent' GROUP BY v.campaign_id, v.id, v.label"
 )
 _TAPS = (
     'SELECT x.variant_id AS variant_id, COUNT(*) AS n FROM "delivery" x '

@@ -29,7 +29,7 @@ async def demo(db):
     return plan
 
 
-async def test_every_metric_matches_what_the_simulation_counted(demo, world):
+async def test_every_metric_matches_what_the_simulation_counted(demo):
     truth = demo.truth
     lag = await lag_after_sessions()
     assert lag.median == pytest.approx(truth.realised_lag_median, abs=0.1)
@@ -44,7 +44,7 @@ async def test_every_metric_matches_what_the_simulation_counted(demo, world):
     assert left == truth.member_churn
     assert {d.id: d.sold for d in await drop_reports()} == truth.sold
 
-    report = await full_report(NOW, Weights(), world.core.campaigns)
+    report = await full_report(NOW, Weights())
     [campaign] = [t for t in report.tests if t.kind == "campaign"]
     assert campaign.verdict.winner == truth.campaign_winner  # B converts 0.4 vs 0.15 of tappers
 
