@@ -112,6 +112,9 @@ def bootstrap(
         messengers=messengers,
         limits=limits(settings),
         near_tier_points=settings.near_tier_points,
+        dashboard_password=(
+            settings.dashboard_password.get_secret_value() if settings.dashboard_password else None
+        ),
     )
     if guilds:
         guilds.core = core

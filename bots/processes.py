@@ -17,9 +17,10 @@ from adapters.stripe.webhooks import StripeWebhooks
 from adapters.telegram.app import COMMANDS, telegram_application
 from adapters.telegram.webhook import TelegramWebhook, webhook_url
 from adapters.web.app import web_app
+from adapters.web.dashboard import Dashboard
 from adapters.web.metrics import Metrics
 from adapters.web.webhooks import NotConfigured, WebhookReceiver
-from bots.bootstrap import App, bootstrap
+from bots.bootstrap import App, bootstrap, weights
 from bots.cli import err, new_event_loop, run_async, settings
 from bots.database import database, describe, migrate
 from bots.outbox import paces, send_outbox
@@ -166,7 +167,9 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
         else NotConfigured("STRIPE_WEBHOOK_SECRET"),
         "telegram": telegram or NotConfigured("TELEGRAM_TOKEN and PUBLIC_BASE_URL"),
     }
-    application = web_app(app.core.links, webhooks, metrics)
+    secure = str(config.public_base_url or "").startswith("https://")
+    dashboard = Dashboard(app.core, weights(config), secure_cookie=secure)
+    application = web_app(app.core.links, webhooks, metrics, dashboard)
 
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
         async with database(config.database_url):

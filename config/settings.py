@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     attribution_organic: float = Field(default=0.5, gt=0)
     attribution_days: int = Field(default=7, ge=1)
 
+    dashboard_password: SecretStr | None = None  # else only one-time links from /dashboard
+
     admin_telegram_ids: IdList = Field(default_factory=list)
     admin_discord_role_ids: IdList = Field(default_factory=list)
 

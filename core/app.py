@@ -9,6 +9,7 @@ from core.bus import EventBus
 from core.campaigns.outbox import Limits, Outbox
 from core.campaigns.planner import Campaigns
 from core.consent import Consent
+from core.dashboard import DashboardAccess
 from core.drops.holds import Holds
 from core.drops.lifecycle import DropLifecycle
 from core.drops.payments import Payments
@@ -39,6 +40,7 @@ class Core:
     consent: Consent
     campaigns: Campaigns
     outbox: Outbox
+    dashboard: DashboardAccess
 
     async def tick(self) -> None:
         """Everything timed, derived from the database: opening, closing, lapsing holds."""
@@ -66,6 +68,7 @@ def build_core(
     shout_outs: bool = False,
     limits: Limits | None = None,
     near_tier_points: int = 20,
+    dashboard_password: str | None = None,
 ) -> Core:
     """`refunds` names each payment provider's refunds (see `PaymentProvider`), `perks`
     and `messengers` each platform's perks and DMs (see `Platform`; campaign DMs go out on
@@ -104,4 +107,5 @@ def build_core(
             rules,
             limits or Limits(),
         ),
+        dashboard=DashboardAccess(clock, links_base_url, dashboard_password),
     )

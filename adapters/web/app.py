@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from adapters import qr
+from adapters.web.dashboard import Dashboard
 from adapters.web.metrics import Metrics
 from adapters.web.webhooks import WebhookReceiver
 from core.health import database_answers
@@ -18,7 +19,10 @@ NO_SUCH_LINK = "<!doctype html><title>Link not found</title><p>This link does no
 
 
 def web_app(
-    links: Links, webhooks: Mapping[str, WebhookReceiver], metrics: Metrics
+    links: Links,
+    webhooks: Mapping[str, WebhookReceiver],
+    metrics: Metrics,
+    dashboard: Dashboard,
 ) -> web.Application:
     """`webhooks` names each provider's receiver, served at `/webhooks/{provider}`."""
 
@@ -62,4 +66,5 @@ def web_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)
     app.router.add_post("/webhooks/{provider}", webhook)
+    dashboard.add_routes(app)
     return app

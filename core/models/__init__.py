@@ -9,6 +9,7 @@ from core.models.campaigns import (
     DeliveryStatus,
 )
 from core.models.communities import Community, Post
+from core.models.dashboard import DashboardKey
 from core.models.drops import (
     Drop,
     DropStatus,
@@ -34,6 +35,7 @@ __all__ = [
     "CampaignVariant",
     "Community",
     "ConsentRecord",
+    "DashboardKey",
     "Delivery",
     "DeliveryStatus",
     "Drop",

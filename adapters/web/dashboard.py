@@ -1,0 +1,130 @@
+"""The creator's dashboard at /dashboard: the stats report as pages with charts, behind a
+login (the dashboard password, or a one-time link from `/dashboard` in a bot or
+`dropcast dashboard`)."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+
+from adapters.web import charts
+from core.analytics.attribution import Weights
+from core.analytics.buyers import WINDOWS
+from core.analytics.report import Report, full_report
+from core.app import Core
+from core.money import Money
+
+COOKIE = "dropcast_dashboard"
+PAGES = ("overview", "drops", "sessions", "campaigns", "fans")
+FAILURES_ALLOWED = 5  # wrong passwords from one address in FAILURE_WINDOW seconds
+FAILURE_WINDOW = 600.0
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("adapters.web", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+templates.filters["money"] = lambda minor, currency: str(Money(int(minor), currency))
+templates.filters["share"] = lambda rate: "-" if rate is None else f"{rate:.0%}"
+templates.filters["minutes"] = lambda value: "-" if value is None else f"{value:g} min"
+
+
+class Dashboard:
+    def __init__(self, core: Core, weights: Weights, secure_cookie: bool) -> None:
+        self.core = core
+        self.weights = weights
+        self.secure_cookie = secure_cookie
+        self.failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/dashboard", self._page("overview"))
+        for page in PAGES[1:]:
+            app.router.add_get(f"/dashboard/{page}", self._page(page))
+        app.router.add_get("/dashboard/login", self.login_form)
+        app.router.add_post("/dashboard/login", self.log_in)
+        app.router.add_get("/dashboard/enter/{token}", self.enter_form)
+        app.router.add_post("/dashboard/enter/{token}", self.enter)
+        app.router.add_post("/dashboard/logout", self.log_out)
+
+    def _page(self, page: str) -> Handler:
+        async def show(request: web.Request) -> web.StreamResponse:
+            if not await self.core.dashboard.allows(request.cookies.get(COOKIE)):
+                raise web.HTTPSeeOther("/dashboard/login")
+            report = await full_report(self.core.clock.now(), self.weights)
+            return _html(f"{page}.html", page=page, report=report, svg=_charts(page, report),
+                         windows=WINDOWS, weights=self.weights.describe())  # fmt: skip
+
+        return show
+
+    async def login_form(self, _: web.Request) -> web.StreamResponse:
+        return _html("login.html", message="", has_password=self.core.dashboard.password)
+
+    async def log_in(self, request: web.Request) -> web.StreamResponse:
+        address = request.remote or "?"
+        recent = self.failures[address]
+        while recent and recent[0] < time.monotonic() - FAILURE_WINDOW:
+            recent.popleft()
+        if len(recent) >= FAILURES_ALLOWED:
+            message = "Too many wrong passwords: wait ten minutes, or use a link from /dashboard."
+            return _html("login.html", message=message, has_password=True, status=429)
+        form = await request.post()
+        session = await self.core.dashboard.log_in(str(form.get("password", "")))
+        if session is None:
+            recent.append(time.monotonic())
+            return _html("login.html", message="That is not the dashboard password.",
+                         has_password=self.core.dashboard.password, status=401)  # fmt: skip
+        return self._logged_in(session)
+
+    async def enter_form(self, request: web.Request) -> web.StreamResponse:
+        """A link preview (Telegram fetches links it shows) must not spend the link: the
+        visitor presses a button, which POSTs."""
+        return _html("enter.html", token=request.match_info["token"])
+
+    async def enter(self, request: web.Request) -> web.StreamResponse:
+        session = await self.core.dashboard.enter(request.match_info["token"])
+        if session is None:
+            message = "This link was used already or is too old: ask /dashboard for a new one."
+            return _html("login.html", message=message,
+                         has_password=self.core.dashboard.password, status=403)  # fmt: skip
+        return self._logged_in(session)
+
+    async def log_out(self, request: web.Request) -> web.StreamResponse:
+        session = request.cookies.get(COOKIE)
+        if session:
+            await self.core.dashboard.log_out(session)
+        response = web.HTTPSeeOther("/dashboard/login")
+        response.del_cookie(COOKIE, path="/dashboard")
+        raise response
+
+    def _logged_in(self, session: str) -> web.StreamResponse:
+        response = web.HTTPSeeOther("/dashboard")
+        response.set_cookie(
+            COOKIE, session, path="/dashboard", httponly=True, samesite="Strict",
+            secure=self.secure_cookie, max_age=12 * 3600,
+        )  # fmt: skip
+        raise response
+
+
+def _charts(page: str, report: Report) -> dict[str, Markup]:
+    drawn: dict[str, str] = {}
+    if page in ("overview", "sessions") and report.lag.histogram:
+        drawn["lag"] = charts.lag_histogram(report.lag)
+    if page == "overview" and report.attribution:
+        drawn["attribution"] = charts.attribution_pie(report.attribution[0])
+    if page == "drops" and report.drops:
+        drawn["funnel"] = charts.funnel_bars(report.drops)
+    if page == "fans" and report.cohorts:
+        drawn["ltv"] = charts.ltv_curves(report.cohorts)
+    return {name: Markup(svg) for name, svg in drawn.items()}  # pygal escapes what it draws
+
+
+def _html(template: str, status: int = 200, **context: object) -> web.Response:
+    body = templates.get_template(template).render(**context)
+    return web.Response(text=body, status=status, content_type="text/html",
+                        headers={"Cache-Control": "no-store"})  # fmt: skip
