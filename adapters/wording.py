@@ -125,6 +125,23 @@ def action(message: FanMessage) -> tuple[str, str] | None:
     return None
 
 
+def dashboard_text(link: str) -> str:
+    return f"Your dashboard, for the next 15 minutes and for one visit: {link}"
+
+
+MY_DATA = "Everything Dropcast holds about you, as a JSON file."
+MY_DATA_FILE = "dropcast-my-data.json"
+FORGET_ASK = (
+    "Forget you? Your name, accounts, email, addresses, consent records, places in queues and "
+    "perks go; your orders stay only as anonymous totals. This cannot be undone."
+)
+FORGET_YES = "Yes, forget me"
+FORGET_NO = "Keep my data"
+FORGOTTEN = "Done: you are forgotten. If you write to me again, you start afresh."
+KEPT = "Nothing changed: your data stays."
+FORGET_NOT_YOURS = "Already done, or this button is someone else's: nothing changed."
+PRIVATE_ONLY = "Ask me that in a private chat with me: what I hold about you is for you alone."
+
 OPT_OUT = "No more messages like this"
 OPTED_OUT = (
     "Done: no more messages like this. Receipts still reach you; /start (Telegram) or "

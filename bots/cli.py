@@ -65,6 +65,7 @@ def migrate() -> None:
 def main() -> None:
     from bots import (
         campaign_cli,
+        dashboard_cli,
         drop_cli,
         fan_cli,
         link_cli,
@@ -86,6 +87,7 @@ def main() -> None:
     processes.register(app)
     sandbox_cli.register(app)
     demo_cli.register(app)
+    dashboard_cli.register(app)
     try:
         app()
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ accounts, contact details, addresses, consent records, invite links and link cod
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from core.models import (
     LinkCode,
     Order,
     PerkGrant,
+    Platform,
     PlatformAccount,
     Reservation,
     Rsvp,
@@ -95,6 +97,24 @@ async def forget(fan_id: int, perks: PerkService) -> None:
         await Rsvp.filter(fan_id=fan_id).delete()
         await Order.filter(fan_id=fan_id).update(shipping_address=None)
         await PerkGrant.filter(fan_id=fan_id).update(access="")
+
+
+async def forget_account(
+    platform: Platform, user_ref: str, fan_id: int, perks: PerkService
+) -> bool:
+    """A fan's own confirmed request from a chat: forgets `fan_id` only if this platform
+    account still belongs to it; False if it was done already (or the button is not theirs)."""
+    if not await PlatformAccount.exists(
+        platform=platform, platform_user_id=user_ref, fan_id=fan_id
+    ):
+        return False
+    await forget(fan_id, perks)
+    return True
+
+
+def as_file(data: dict[str, Any]) -> bytes:
+    """An export as the JSON file a fan downloads."""
+    return json.dumps(data, indent=2, ensure_ascii=False).encode()
 
 
 async def _fan(fan_id: int) -> Fan:

@@ -11,7 +11,7 @@ import structlog
 from discord import app_commands
 
 from adapters import wording
-from adapters.discord import campaigns, fans, render
+from adapters.discord import campaigns, fans, privacy, render
 from adapters.discord.admins import ADMIN_ONLY, NOT_ADMIN, admins_only
 from adapters.discord.client import DropcastDiscord, connect
 from adapters.discord.fans import answer, core_of, fan_of, say
@@ -112,6 +112,15 @@ async def claim(interaction: discord.Interaction, code: str) -> None:
         core_of(interaction).live.claim(code, await fan_of(interaction)),
         lambda points: f"Heard it! +{points} points. /me shows your total.",
     )
+
+
+@app_commands.command(description="A one-time link to your dashboard (only you see it)")
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.check(admins_only)
+async def dashboard(interaction: discord.Interaction) -> None:
+    link = await core_of(interaction).dashboard.new_link()
+    await say(interaction, wording.dashboard_text(link))
 
 
 live = app_commands.Group(
@@ -354,6 +363,9 @@ def register(tree: app_commands.CommandTree[Any]) -> None:
         drop,
         setup,
         campaigns.campaign,
+        privacy.my_data,
+        privacy.forget_me,
+        dashboard,
     ]
     for command in commands:
         tree.add_command(command)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import discord
 
 from adapters import wording
+from core import privacy
 from core.app import Core
 from core.drops.views import HoldView
 from core.errors import DropcastError
@@ -101,6 +102,18 @@ async def _held(core: Core, hold: HoldView, fan_id: int) -> str:
     )
     account = await PlatformAccount.get(fan_id=fan_id, platform=Platform.DISCORD)
     return text + ("" if account.dm_reachable else DMS_CLOSED)
+
+
+async def forget(interaction: discord.Interaction, fan_id: int) -> None:
+    """The confirming button of /forgetme; it names the fan it was shown to."""
+    done = await privacy.forget_account(
+        Platform.DISCORD, str(interaction.user.id), fan_id, core_of(interaction).perks
+    )
+    await say(interaction, wording.FORGOTTEN if done else wording.FORGET_NOT_YOURS)
+
+
+async def keep(interaction: discord.Interaction, _: int) -> None:
+    await say(interaction, wording.KEPT)
 
 
 async def opt_out(interaction: discord.Interaction, delivery_id: int) -> None:

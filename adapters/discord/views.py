@@ -1,5 +1,6 @@
 """Post and DM buttons as one dynamic item: its `custom_id` names the action (buy or join
-the waitlist of a tier, sign up for a live session, opt out of campaign DMs) and what it is
+the waitlist of a tier, sign up for a live session, opt out of campaign DMs, confirm
+/forgetme) and what it is
 about, and the client registers the template at every start, so buttons keep working after
 a restart without any view kept in memory."""
 
@@ -17,12 +18,14 @@ ACTIONS = {
     "wait": (fans.wait, discord.ButtonStyle.secondary),
     "rsvp": (fans.rsvp, discord.ButtonStyle.primary),
     "optout": (fans.opt_out, discord.ButtonStyle.secondary),  # on campaign DMs
+    "forget": (fans.forget, discord.ButtonStyle.danger),  # confirms /forgetme
+    "keep": (fans.keep, discord.ButtonStyle.secondary),
 }
 
 
 class PostButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"dropcast:(?P<action>buy|wait|rsvp|optout):(?P<ref>[0-9]{1,12})",
+    template=r"dropcast:(?P<action>buy|wait|rsvp|optout|forget|keep):(?P<ref>[0-9]{1,12})",
 ):
     def __init__(self, action: str, ref: int, label: str = "") -> None:
         style = ACTIONS[action][1]

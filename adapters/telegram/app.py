@@ -34,6 +34,8 @@ COMMANDS = [
     ("checkin", "I am listening to the live session"),
     ("help", "What I can do"),
     ("stop", "No more messages from me"),
+    ("mydata", "Everything you hold about me, as a file"),
+    ("forgetme", "Erase me (you will be asked first)"),
 ]
 CONCURRENT_UPDATES = 32
 SORRY = "Sorry, something went wrong on our side. Nothing was charged twice; please try again."
@@ -71,11 +73,15 @@ def telegram_application(
         "announce": creators.announce,
         "perkchat": creators.perk_chat,
         "tierperk": creators.tier_perk,
+        "mydata": fans.my_data,
+        "forgetme": fans.forget_me,
+        "dashboard": creators.dashboard,
     }
     for name, handler in commands.items():
         application.add_handler(CommandHandler(name, handler))
     application.add_handler(CallbackQueryHandler(creators.go_live, "^golive:"))
     application.add_handler(CallbackQueryHandler(fans.opt_out, "^optout:"))
+    application.add_handler(CallbackQueryHandler(fans.forget_answer, "^forget:"))
     application.add_handler(CallbackQueryHandler(fans.tapped))
     application.add_handler(PreCheckoutQueryHandler(fans.pre_checkout))
     application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, fans.paid))

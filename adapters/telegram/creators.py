@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ConversationHandler
 
@@ -24,6 +30,7 @@ from core.times import parse_opening
 
 TITLE, TIERS, OPENS, CONFIRM = range(4)
 NOT_ADMIN = "Only the creator's admins can do that."
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def is_admin(update: Update, context: Context) -> bool:
@@ -228,6 +235,22 @@ async def go_live(update: Update, context: Context) -> None:
 
 def _started(session: LiveView) -> str:
     return f"{session.title} is live: fans who signed up are told now. /livecode for a code."
+
+
+async def dashboard(update: Update, context: Context) -> None:
+    """`/dashboard`: a one-time link to the dashboard, sent to the admin privately (never in
+    a group, where others could use it) and without a link preview (which would fetch it)."""
+    user = update.effective_user
+    if user is None or not is_admin(update, context):
+        await reply(update, NOT_ADMIN)
+        return
+    link = await core_of(context).dashboard.new_link()
+    await context.bot.send_message(
+        user.id, wording.dashboard_text(link), link_preview_options=NO_PREVIEW
+    )
+    chat = update.effective_chat
+    if chat is not None and chat.id != user.id:
+        await reply(update, "I sent you the dashboard link in our private chat.")
 
 
 async def campaign(update: Update, context: Context) -> None:

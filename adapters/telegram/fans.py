@@ -7,11 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from adapters import wording
 from adapters.telegram import render
 from adapters.telegram.delivery import HoldToPay, send_invoice
+from core import privacy
 from core.app import Core
 from core.drops.payments import PaymentReceived
 from core.drops.views import HoldView, drop_view, list_drops
@@ -30,6 +32,8 @@ HELP = (
     "/checkin - I am listening to the live session\n"
     "/shoutouts on|off - may I congratulate you by name when you reach a tier?\n"
     "/stop - no more messages from me (/start to undo)\n"
+    "/mydata - everything I hold about you, as a file\n"
+    "/forgetme - erase you (I ask first)\n"
     "Tap a Buy button to hold a unit; you then have a few minutes to pay."
 )
 Context = ContextTypes.DEFAULT_TYPE
@@ -129,6 +133,45 @@ async def _answer(core: Core, action: str, ref: int, fan_id: int) -> str:
         return f"See you at {session.title}! I will remind you (/start me if you have not)."
     session = await core.live.check_in(fan_id)
     return f"Checked in to {session.title}. Listen for the live code!"
+
+
+async def my_data(update: Update, context: Context) -> None:
+    """`/mydata`: everything held about the fan, as a file, in their private chat."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        await reply(update, wording.PRIVATE_ONLY)
+        return
+    data = privacy.as_file(await privacy.export(await fan_of(update)))
+    await context.bot.send_document(
+        chat.id, data, filename=wording.MY_DATA_FILE, caption=wording.MY_DATA
+    )
+
+
+async def forget_me(update: Update, context: Context) -> None:
+    """`/forgetme`: asks first; the button carries the fan id it was asked for."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        await reply(update, wording.PRIVATE_ONLY)
+        return
+    fan_id = await fan_of(update)
+    await reply(update, wording.FORGET_ASK, render.forget_buttons(fan_id))
+
+
+async def forget_answer(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    choice = (query.data or "").removeprefix("forget:")
+    if not choice.isdigit():
+        await query.answer()
+        await query.edit_message_text(wording.KEPT)
+        return
+    user = update.effective_user
+    assert user is not None
+    done = await privacy.forget_account(
+        Platform.TELEGRAM, str(user.id), int(choice), core_of(context).perks
+    )
+    await query.answer()
+    await query.edit_message_text(wording.FORGOTTEN if done else wording.FORGET_NOT_YOURS)
 
 
 async def opt_out(update: Update, context: Context) -> None:

@@ -98,6 +98,15 @@ def pay_button(url: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton("Pay now", url=url)]])
 
 
+def forget_buttons(fan_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(wording.FORGET_YES, callback_data=f"forget:{fan_id}")],
+            [InlineKeyboardButton(wording.FORGET_NO, callback_data="forget:no")],
+        ]
+    )
+
+
 def fan_message(message: FanMessage) -> Rendered:
     """A direct message to a fan. An offer priced in Stars gets its invoice separately."""
     link = wording.action(message)

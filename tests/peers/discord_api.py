@@ -53,6 +53,7 @@ class Message:
     components: list[dict[str, Any]]
     flags: int = 0
     edits: int = 0
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # (name, content) attached
 
     def embeds_text(self) -> str:
         return "\n".join(
@@ -333,7 +334,12 @@ class DiscordApi:
         if not unsigned and request.headers.get("Authorization") != f"Bot {self.token}":
             return _json({"code": 0, "message": "401: Unauthorized"}, 401)
         body: Any = None
-        if request.can_read_body:
+        if request.content_type == "multipart/form-data":  # a message with files
+            form = await request.post()
+            body = json.loads(str(form["payload_json"]))
+            body["files"] = [(f.filename, f.file.read()) for f in form.values()
+                             if isinstance(f, web.FileField)]  # fmt: skip
+        elif request.can_read_body:
             body = await request.json()
         try:
             self._injected_failure(request.method, path)
@@ -436,7 +442,7 @@ class DiscordApi:
         if interaction in self.callbacks:
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")
         self.callbacks[interaction] = body
-        kind, data = body["type"], body.get("data") or {}
+        kind, data = body["type"], {**(body.get("data") or {}), "files": body.get("files", [])}
         if kind in (4, 7):  # a message now (7: the component's message, updated)
             reply = self._new_message(DROPS_CHANNEL, data)
             self.responses.setdefault(interaction, []).append(reply)
@@ -495,6 +501,8 @@ class DiscordApi:
             message.embeds = body["embeds"] or []
         if "components" in body:
             message.components = body["components"] or []
+        if "files" in body:
+            message.files = body["files"]
 
     def _find(self, channel_id: str, message_id: str) -> Message:
         for message in self.messages:

@@ -47,6 +47,7 @@ class Sent:
     text: str
     reply_markup: dict[str, Any] | None = None
     edits: int = 0
+    document: tuple[str, bytes] | None = None  # (file name, content) of a sent file
 
     def buttons(self) -> list[dict[str, Any]]:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
@@ -264,6 +265,17 @@ class TelegramBotApi:
         self.sent.append(message)
         return self._message_json(message)
 
+    async def _api_sendDocument(self, p: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._reachable(p["chat_id"])
+        self._within_flood_limits(chat_id)
+        document = p.get("document")
+        if not isinstance(document, tuple):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        caption = str(p.get("caption", ""))
+        message = Sent(chat_id, self._message_id(), caption, p.get("reply_markup"), 0, document)
+        self.sent.append(message)
+        return self._message_json(message)
+
     async def _api_editMessageText(self, p: dict[str, Any]) -> dict[str, Any]:
         message = self._find(p)
         if message.text == p["text"] and message.reply_markup == p.get("reply_markup"):
@@ -447,6 +459,9 @@ async def _parameters(request: web.Request) -> dict[str, Any]:
     form = await request.post()
     values: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):  # a multipart upload, such as sendDocument's
+            values[key] = (value.filename, value.file.read())
+            continue
         text = str(value)
         if key in TEXT_PARAMETERS:
             values[key] = text

@@ -383,3 +383,9 @@ def test_demo_data_then_the_whole_report_in_the_terminal_as_json_and_as_csv(tmp_
         rows = list(csv.DictReader(file))
     assert [row["title"] for row in rows][-1] == "Sample pack"
     assert {p.name for p in csv_dir.iterdir()} >= {"sessions.csv", "cohorts.csv", "tests.csv"}
+
+
+def test_dropcast_dashboard_prints_a_one_time_link(tmp_path):
+    made = dropcast(tmp_path, "dashboard", PUBLIC_BASE_URL="https://drops.example")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("https://drops.example/dashboard/enter/")
