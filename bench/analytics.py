@@ -44,8 +44,10 @@ def _at(seconds: str) -> str:
     return f"to_timestamp({BASE} + ({seconds}))"
 
 
-def _yes() -> str:
-    return "1" if sql.on_sqlite() else "TRUE"
+def _yes(yes: bool = True) -> str:
+    if sql.on_sqlite():
+        return "1" if yes else "0"
+    return "TRUE" if yes else "FALSE"
 
 
 async def _fill(table: str, columns: str, values: str, rows: int) -> None:
@@ -59,7 +61,7 @@ async def _fill(table: str, columns: str, values: str, rows: int) -> None:
     else:
         await sql.rows(
             f'INSERT INTO "{table}" ({columns}) SELECT {values} '
-            f"FROM generate_series(0, {rows - 1}) AS s(i)"
+            f"FROM generate_series(CAST(0 AS BIGINT), {rows - 1}) AS s(i)"
         )
 
 
@@ -92,7 +94,7 @@ async def fill(orders: int, events: int) -> None:
     fan = f"((i * 7919) % {FANS} + 1)"
     await _fill("reservation", '"tier_id", "fan_id", "status", "slot", "from_waitlist", '
                 '"expires_at", "created_at"',
-                f"{drop} + 1, {fan}, 'paid', i, 0, {paid_at}, {paid_at}", orders)  # fmt: skip
+                f"{drop} + 1, {fan}, 'paid', i, {_yes(False)}, {paid_at}, {paid_at}", orders)  # fmt: skip
     await _fill("order", '"payment_id", "provider", "hold_id", "tier_id", "fan_id", '
                 '"amount_minor", "currency", "status", "created_at"',
                 f"'pi_' || i, 'stripe', i + 1, {drop} + 1, {fan}, 2500, 'EUR', "
