@@ -125,6 +125,14 @@ def action(message: FanMessage) -> tuple[str, str] | None:
     return None
 
 
+def funnel_step(fans: int, before: int | None) -> str:
+    """A funnel step in fans, with the share of the step before it that got this far (a fan
+    can hold from the bot without tapping a link, so a step may outnumber the one before)."""
+    if not before or fans > before:
+        return str(fans)
+    return f"{fans} ({fans / before:.0%})"
+
+
 def dashboard_text(link: str) -> str:
     return f"Your dashboard, for the next 15 minutes and for one visit: {link}"
 

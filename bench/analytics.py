@@ -94,7 +94,8 @@ async def fill(orders: int, events: int) -> None:
     fan = f"((i * 7919) % {FANS} + 1)"
     await _fill("reservation", '"tier_id", "fan_id", "status", "slot", "from_waitlist", '
                 '"expires_at", "created_at"',
-                f"{drop} + 1, {fan}, 'paid', i, {_yes(False)}, {paid_at}, {paid_at}", orders)  # fmt: skip
+                f"{drop} + 1, {fan}, 'paid', i, {_yes(False)}, {paid_at}, {paid_at}",
+                orders)  # fmt: skip
     await _fill("order", '"payment_id", "provider", "hold_id", "tier_id", "fan_id", '
                 '"amount_minor", "currency", "status", "created_at"',
                 f"'pi_' || i, 'stripe', i + 1, {drop} + 1, {fan}, 2500, 'EUR', "

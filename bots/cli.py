@@ -80,6 +80,8 @@ def main() -> None:
     app.add_typer(campaign_cli.app, name="campaign")
     app.add_typer(drop_cli.app, name="drop")
     app.add_typer(fan_cli.app, name="fan")
+    app.command(name="export")(fan_cli.export)  # the same as `fan export` and `fan forget`
+    app.command(name="forget")(fan_cli.forget)
     app.add_typer(link_cli.app, name="link")
     app.add_typer(live_cli.app, name="live")
     app.add_typer(order_cli.app, name="order")

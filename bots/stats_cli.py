@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from adapters.wording import funnel_step
 from bots.bootstrap import App, weights
 from bots.wired import with_app
 from core.analytics.buyers import WINDOWS, Cohort
@@ -239,16 +240,8 @@ def _drops(found: list[DropReport]) -> None:
     for drop in found:
         table.add_row(
             f"#{drop.id} {drop.title}", f"{drop.sold}/{drop.stock} ({drop.sell_through:.0%})",
-            _minutes(drop.minutes_to_sell_out), _step(drop.reached, None),
-            _step(drop.tapped, drop.reached), _step(drop.held, drop.tapped or drop.reached),
-            _step(drop.paid, drop.held),
+            _minutes(drop.minutes_to_sell_out), funnel_step(drop.reached, None),
+            funnel_step(drop.tapped, drop.reached),
+            funnel_step(drop.held, drop.tapped or drop.reached), funnel_step(drop.paid, drop.held),
         )  # fmt: skip
     out.print(table if found else "No drop has opened yet.")
-
-
-def _step(fans: int, before: int | None) -> str:
-    """A funnel step in fans, with the share of the step before it that got this far (a fan
-    can hold from the bot without tapping a link, so a step may outnumber the one before)."""
-    if not before or fans > before:
-        return str(fans)
-    return f"{fans} ({fans / before:.0%})"

@@ -12,6 +12,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
+from adapters import wording
 from adapters.web import charts
 from core.analytics.attribution import Weights
 from core.analytics.buyers import WINDOWS
@@ -32,6 +33,7 @@ templates = jinja2.Environment(
 )
 templates.filters["money"] = lambda minor, currency: str(Money(int(minor), currency))
 templates.filters["share"] = lambda rate: "-" if rate is None else f"{rate:.0%}"
+templates.filters["step"] = wording.funnel_step
 templates.filters["minutes"] = lambda value: "-" if value is None else f"{value:g} min"
 
 

@@ -48,11 +48,13 @@ class MonthChurn:
 async def monthly_churn(active: str, now: datetime) -> list[MonthChurn]:
     """`active` selects (fan_id, month) pairs, each once."""
     rows = await sql.rows(
-        f"WITH a AS MATERIALIZED ({active}) "
+        # the month after is a column, so the self-join is a plain equality (hashable)
+        f"WITH a AS MATERIALIZED (SELECT fan_id, month, {month_after('month')} AS next "
+        f"FROM ({active}) x) "
         "SELECT a.month AS month, COUNT(*) AS active, "
         "SUM(CASE WHEN n.fan_id IS NULL THEN 1 ELSE 0 END) AS churned "
-        "FROM a LEFT JOIN a n ON n.fan_id = a.fan_id "
-        f"AND n.month = {month_after('a.month')} GROUP BY a.month ORDER BY a.month"
+        "FROM a LEFT JOIN a n ON n.fan_id = a.fan_id AND n.month = a.next "
+        "GROUP BY a.month ORDER BY a.month"
     )
     this_month = f"{now:%Y-%m}"
     return [

@@ -345,11 +345,12 @@ async def test_a_fan_is_exported_and_forgotten_only_when_the_creator_confirms(wo
     url = world.app.settings.database_url
 
     async def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return await asyncio.to_thread(dropcast, tmp_path, "fan", *args, DATABASE_URL=url)
+        return await asyncio.to_thread(dropcast, tmp_path, *args, DATABASE_URL=url)
 
-    exported = json.loads((await cli("export", "telegram:777")).stdout)
+    exported = json.loads((await cli("fan", "export", "telegram:777")).stdout)
     assert exported["fan"]["name"] == "Grace"
-    unconfirmed = await cli("forget", str(fan))
+    assert json.loads((await cli("export", str(fan))).stdout) == exported  # the short name
+    unconfirmed = await cli("fan", "forget", str(fan))
     assert unconfirmed.returncode == 2
     assert "--yes" in unconfirmed.stdout
     assert (await Fan.get(id=fan)).display_name == "Grace"  # nothing happened
