@@ -7,13 +7,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from statsmodels.stats.power import NormalIndPower
-from statsmodels.stats.proportion import (
-    proportion_confint,
-    proportion_effectsize,
-    proportions_ztest,
-)
-
 CONFIDENCE = 0.95
 POWER = 0.8
 
@@ -31,6 +24,8 @@ class Arm:
     def interval(self) -> tuple[float, float]:
         if not self.fans:
             return (0.0, 1.0)
+        from statsmodels.stats.proportion import proportion_confint  # slow to import: on use
+
         low, high = proportion_confint(self.converted, self.fans, 1 - CONFIDENCE, "wilson")
         return (float(low), float(high))
 
@@ -60,6 +55,10 @@ def verdict(arms: list[Arm]) -> Verdict:
     best, second = ranked[:2]
     if best.converted + second.converted == 0:
         return Verdict(arms, None, None, None)
+    # statsmodels (scipy, pandas) takes a second to import: every CLI command would pay it
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize, proportions_ztest
+
     _, p_value = proportions_ztest([best.converted, second.converted], [best.fans, second.fans])
     p = float(p_value)
     if p < 1 - CONFIDENCE and best.rate > second.rate:
