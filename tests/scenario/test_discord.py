@@ -44,7 +44,8 @@ from tests.peers.discord_api import (
 FAN, CREATOR = "500000000000000001", "600000000000000001"
 INSIDER_ROLE, MODS_ROLE = "720000000000000002", "720000000000000003"
 COMMANDS = {
-    "drops", "buy", "me", "dm", "link", "shoutouts", "claim", "live", "drop", "setup", "campaign"
+    "drops", "buy", "me", "dm", "link", "shoutouts", "claim", "live", "drop", "setup", "campaign",
+    "mydata", "forgetme", "dashboard",
 }  # fmt: skip
 OPENS = "Opens: now, +30m, or 2026-12-01T18:00+01:00"
 
@@ -334,7 +335,7 @@ async def test_dropcast_discord_sync_publishes_the_commands_globally(database_ur
         )
         out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, err.decode()
-    assert "Published 11 commands globally." in out.decode()
+    assert f"Published {len(COMMANDS)} commands globally." in out.decode()
     assert {c["name"] for c in peer.commands["global"]} == COMMANDS
 
 
