@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from core.analytics.buyers import WINDOWS
 from core.analytics.churn import next_month
 from core.recognition import Rules
 
@@ -95,6 +96,9 @@ class Truth:
     buyer_churn: dict[str, tuple[int, int]] = field(default_factory=dict)  # month: active, gone
     member_churn: dict[str, tuple[int, int]] = field(default_factory=dict)
     sold: dict[int, int] = field(default_factory=dict)  # drop id: units paid
+    held: dict[int, int] = field(default_factory=dict)  # drop id: fans who held
+    # first-purchase week (Monday): {window in days: revenue per fan, None if not over}
+    ltv: dict[date, dict[int, int | None]] = field(default_factory=dict)
     campaign_winner: str = "B"
 
 
@@ -248,9 +252,35 @@ def _truth(plan: Plan) -> Truth:
         | {(h.fan_id, f"{h.at:%Y-%m}") for h in plan.holds}
         | {(dm.fan_id, f"{dm.tapped_at:%Y-%m}") for dm in plan.dms if dm.tapped_at}
     )
+    for drop_id in {h.drop_id for h in plan.holds}:
+        truth.held[drop_id] = len({h.fan_id for h in plan.holds if h.drop_id == drop_id})
+    truth.ltv = _ltv(plan, paid)
     truth.buyer_churn = _churn(buying, plan.now)
     truth.member_churn = _churn(taking_part, plan.now)
     return truth
+
+
+def _ltv(plan: Plan, paid: list[tuple[Hold, datetime]]) -> dict[date, dict[int, int | None]]:
+    """Revenue per fan within each window of their first order, by its week."""
+    prices = {d.id: d.price_minor for d in plan.drops}
+    first: dict[int, datetime] = {}
+    for hold, at in paid:
+        first[hold.fan_id] = min(at, first.get(hold.fan_id, at))
+    weeks: dict[date, list[int]] = {}
+    for fan, at in first.items():
+        weeks.setdefault((at - timedelta(days=at.weekday())).date(), []).append(fan)
+    ltv = {}
+    for monday, fans in sorted(weeks.items()):
+        cohort_end = datetime(monday.year, monday.month, monday.day, tzinfo=UTC) + timedelta(7)
+        ltv[monday] = {
+            n: round(
+                sum(prices[h.drop_id] for h, at in paid
+                    if h.fan_id in fans and at - first[h.fan_id] < timedelta(days=n))
+                / len(fans)
+            ) if cohort_end + timedelta(days=n) <= plan.now else None
+            for n in WINDOWS
+        }  # fmt: skip
+    return ltv
 
 
 def _churn(active: set[tuple[int, str]], now: datetime) -> dict[str, tuple[int, int]]:

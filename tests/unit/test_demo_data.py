@@ -10,7 +10,7 @@ import pytest
 from bots.demo.loader import load
 from bots.demo.simulation import Params, simulate
 from core.analytics.attribution import Weights, blended_attribution
-from core.analytics.buyers import repeat_rate
+from core.analytics.buyers import cohorts, repeat_rate
 from core.analytics.churn import buyer_churn, member_churn
 from core.analytics.drops import drop_reports
 from core.analytics.lag import lag_after_sessions
@@ -42,7 +42,10 @@ async def test_every_metric_matches_what_the_simulation_counted(demo):
     assert churned == truth.buyer_churn
     left = {m.month: (m.active, m.churned) for m in await member_churn(NOW)}
     assert left == truth.member_churn
-    assert {d.id: d.sold for d in await drop_reports()} == truth.sold
+    drops = await drop_reports()
+    assert {d.id: d.sold for d in drops} == truth.sold
+    assert {d.id: d.held for d in drops} == truth.held
+    assert {c.week: c.per_fan for c in await cohorts(NOW)} == truth.ltv
 
     report = await full_report(NOW, Weights())
     [campaign] = [t for t in report.tests if t.kind == "campaign"]
