@@ -30,7 +30,7 @@ class SessionLag:
 
 
 @dataclass(frozen=True, slots=True)
-class Test:
+class AbTest:
     """An A/B test: a campaign's variants, or a drop's copy."""
 
     kind: str  # "campaign" or "drop copy"
@@ -52,7 +52,7 @@ class Report:
     weights: Weights
     attribution: list[Credit]
     uplift: Uplift
-    tests: list[Test]
+    tests: list[AbTest]
 
 
 async def full_report(now: datetime, weights: Weights) -> Report:
@@ -62,7 +62,7 @@ async def full_report(now: datetime, weights: Weights) -> Report:
         await buyer_churn(now), await member_churn(now), await cohorts(now),
         weights, await blended_attribution(weights), await recognition_uplift(now),
         await _campaign_tests() + [
-            Test("drop copy", t.drop_id, t.title, t.verdict) for t in await copy_tests()
+            AbTest("drop copy", t.drop_id, t.title, t.verdict) for t in await copy_tests()
         ],
     )  # fmt: skip
 
@@ -80,8 +80,8 @@ async def _sessions() -> list[SessionLag]:
     ]
 
 
-async def _campaign_tests() -> list[Test]:
-    return [Test("campaign", ref, name, found) for ref, name, found in await ab_tests()]
+async def _campaign_tests() -> list[AbTest]:
+    return [AbTest("campaign", ref, name, found) for ref, name, found in await ab_tests()]
 
 
 def as_data(report: Report) -> dict[str, Any]:
@@ -150,7 +150,7 @@ def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
     }  # fmt: skip
 
 
-def _test(test: Test) -> dict[str, Any]:
+def _test(test: AbTest) -> dict[str, Any]:
     return {
         "kind": test.kind,
         "ref": test.ref,

@@ -92,7 +92,7 @@ def _label(arm: Arm) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Credit:
+class DeliveryCredit:
     """The orders credited to one delivery (one fan's DM)."""
 
     campaign_id: int
@@ -101,7 +101,7 @@ class Credit:
     revenue: dict[str, int]
 
 
-async def credited(campaign_id: int | None = None) -> list[Credit]:
+async def credited(campaign_id: int | None = None) -> list[DeliveryCredit]:
     """Every delivery with orders credited to it (of one campaign, or of all): each paid
     order goes to the last campaign DM link its fan tapped in the week before paying."""
     scope = "" if campaign_id is None else _OF_CAMPAIGN
@@ -113,13 +113,13 @@ async def credited(campaign_id: int | None = None) -> list[Credit]:
         ),
         *(() if campaign_id is None else (campaign_id, campaign_id)),
     )
-    found: dict[int, Credit] = {}
+    found: dict[int, DeliveryCredit] = {}
     for row in rows:
         delivery = int(row["delivery_id"])
         credit = found.setdefault(
-            delivery, Credit(int(row["campaign_id"]), int(row["variant_id"]), 0, {})
+            delivery, DeliveryCredit(int(row["campaign_id"]), int(row["variant_id"]), 0, {})
         )
-        found[delivery] = Credit(
+        found[delivery] = DeliveryCredit(
             credit.campaign_id, credit.variant_id, credit.orders + int(row["orders"]),
             {**credit.revenue, str(row["currency"]): int(row["revenue"])},
         )  # fmt: skip
