@@ -91,7 +91,7 @@ def _label(arm: Arm) -> str:
     return arm.label
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DeliveryCredit:
     """The orders credited to one delivery (one fan's DM)."""
 
@@ -114,15 +114,13 @@ async def credited(campaign_id: int | None = None) -> list[DeliveryCredit]:
         *(() if campaign_id is None else (campaign_id, campaign_id)),
     )
     found: dict[int, DeliveryCredit] = {}
-    for row in rows:
-        delivery = int(row["delivery_id"])
+    for row in rows:  # one row per delivery and currency
         credit = found.setdefault(
-            delivery, DeliveryCredit(int(row["campaign_id"]), int(row["variant_id"]), 0, {})
+            int(row["delivery_id"]),
+            DeliveryCredit(int(row["campaign_id"]), int(row["variant_id"]), 0, {}),
         )
-        found[delivery] = DeliveryCredit(
-            credit.campaign_id, credit.variant_id, credit.orders + int(row["orders"]),
-            {**credit.revenue, str(row["currency"]): int(row["revenue"])},
-        )  # fmt: skip
+        credit.orders += int(row["orders"])
+        credit.revenue[str(row["currency"])] = int(row["revenue"])
     return list(found.values())
 
 
