@@ -1,6 +1,6 @@
 """Stripe webhooks over real HTTP to `dropcast web`: 2,000 checkout completions, each sent
 twice, shuffled, against an aiohttp server that only verifies signatures. Prints one JSON
-object.
+object; `settled_s` is the time from the first delivery until every payment is an order.
 
     python bench/webhooks.py --db sqlite|postgres [--payments 2000] [--concurrency 32]
 """
@@ -117,6 +117,16 @@ async def stream(
     return len(bodies) / (time.perf_counter() - began), latencies, outcomes
 
 
+async def settled(payments: int) -> None:
+    """Wait until every accepted payment is an order: acknowledging comes first, and the
+    orders are settled behind it (core/inbox.py)."""
+    deadline = time.monotonic() + 120
+    while await Order.filter(status=OrderStatus.PAID).count() < payments:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the accepted payments were not all settled within 120 s")
+        await asyncio.sleep(0.05)
+
+
 async def measure(url: str, db: str, payments: int, concurrency: int) -> dict[str, object]:
     bodies = await prepare(url, payments)
     shuffled = bodies * 2
@@ -135,11 +145,15 @@ async def measure(url: str, db: str, payments: int, concurrency: int) -> dict[st
             base = f"http://127.0.0.1:{baseline_port}/webhooks/stripe"
             baseline_per_s, _, _ = await stream(http, base, shuffled, concurrency)
             hooks = f"http://127.0.0.1:{web_port}/webhooks/stripe"
+            began = time.perf_counter()
             per_s, latencies, outcomes = await stream(http, hooks, shuffled, concurrency)
+            async with database(url):
+                await settled(payments)
+            settled_s = time.perf_counter() - began
     finally:
         for server in servers:
             server.terminate()
-            server.wait(timeout=10)
+            server.wait(timeout=30)
     async with database(url):
         orders = await Order.filter(status=OrderStatus.PAID).count()
     return {
@@ -151,6 +165,7 @@ async def measure(url: str, db: str, payments: int, concurrency: int) -> dict[st
         "duplicates_ignored": outcomes.count("duplicate"),
         "baseline_per_s": round(baseline_per_s),
         "ratio": round(per_s / baseline_per_s, 2),
+        "settled_s": round(settled_s, 2),
     }
 
 

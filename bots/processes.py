@@ -28,6 +28,7 @@ from bots.sandbox import SandboxOptions
 from bots.sandbox_cli import play
 from config import Settings
 from core.app import Core
+from core.inbox import Handler, Inbox
 from core.ports import Clock
 
 log = structlog.get_logger(__name__)
@@ -35,6 +36,7 @@ out = Console(highlight=False)
 TICK_SECONDS = 1.0
 COUNTDOWN_SECONDS = 60.0
 PERK_SWEEP_SECONDS = 300.0
+INBOX_GRACE_SECONDS = 20.0
 
 NO_PLATFORM = (
     "No platform connected: set DISCORD_TOKEN and/or TELEGRAM_TOKEN to run the real bots "
@@ -161,18 +163,19 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
     metrics.subscribe(app.core.bus)
     telegram = _telegram_webhook(app, config)
     secret = config.stripe_webhook_secret
+    stripe = StripeWebhooks(app.core, secret.get_secret_value()) if secret else None
     webhooks: dict[str, WebhookReceiver] = {
-        "stripe": StripeWebhooks(app.core, secret.get_secret_value())
-        if secret
-        else NotConfigured("STRIPE_WEBHOOK_SECRET"),
+        "stripe": stripe or NotConfigured("STRIPE_WEBHOOK_SECRET"),
         "telegram": telegram or NotConfigured("TELEGRAM_TOKEN and PUBLIC_BASE_URL"),
     }
+    handlers: dict[str, Handler] = {"stripe": stripe.handle} if stripe else {}
     secure = str(config.public_base_url or "").startswith("https://")
     dashboard = Dashboard(app.core, weights(config), secure_cookie=secure)
     application = web_app(app.core.links, webhooks, metrics, dashboard)
 
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
         async with database(config.database_url):
+            inbox = asyncio.create_task(app.core.inbox.serve(handlers))
             if telegram:
                 await telegram.start()
             try:
@@ -180,10 +183,21 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
             finally:
                 if telegram:
                     await telegram.stop()
+                await _finish_inbox(app.core.inbox, inbox)
         await app.close()
 
     application.cleanup_ctx.append(lifespan)
     return application
+
+
+async def _finish_inbox(inbox: Inbox, serving: asyncio.Task[None]) -> None:
+    """Handle what was accepted before stopping, for as long as a restart can wait; what is
+    left is handled on the next start."""
+    inbox.stop()
+    try:
+        await asyncio.wait_for(serving, INBOX_GRACE_SECONDS)
+    except TimeoutError:
+        log.warning("inbox_left_for_next_start", grace_seconds=INBOX_GRACE_SECONDS)
 
 
 def _telegram_webhook(app: App, config: Settings) -> TelegramWebhook | None:

@@ -13,6 +13,7 @@ from core.dashboard import DashboardAccess
 from core.drops.holds import Holds
 from core.drops.lifecycle import DropLifecycle
 from core.drops.payments import Payments
+from core.inbox import Inbox
 from core.linking import Linking
 from core.links import Links
 from core.live import LiveSessions
@@ -31,6 +32,7 @@ class Core:
     drops: DropLifecycle
     holds: Holds
     payments: Payments
+    inbox: Inbox
     links: Links
     orders: Orders
     perks: PerkService
@@ -92,6 +94,7 @@ def build_core(
         drops=DropLifecycle(clock, bus),
         holds=holds,
         payments=payments,
+        inbox=Inbox(clock),
         links=links,
         orders=Orders(clock, bus, payments),
         perks=perk_service,

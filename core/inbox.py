@@ -1,36 +1,184 @@
-"""Processing each provider event once, whatever is redelivered, and when.
+"""Provider events are kept on arrival and handled after the provider has had its answer.
 
-An event is recorded once its handling succeeded, so one whose handling failed is handled
-again on the provider's redelivery. Two deliveries in flight at once may both be handled:
-handling is itself idempotent (settling a payment id twice makes one order), and only the
-first is recorded.
+Stripe asks for a 2xx before any lengthy work, and a delivery that waits for a whole order
+to be settled caps how fast a burst is taken in (bench/webhooks.py). So a delivery waits
+only for its event to be stored, together with whatever arrived at the same moment, in one
+statement; a redelivery of a kept event is acknowledged and changes nothing.
+
+Handling runs in the background, oldest first. A failure is tried again later, never lost,
+and a restart between keeping and handling leaves the event due for the next start
+(invariant 6). Several web processes may drain one inbox: each event is claimed by a
+conditional update before it is handled, and a claim lapses if its process dies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
 
 from core import sql
 from core.ports import Clock
 
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[str, str], Awaitable[str]]
+"""Handles one provider's event from its kind and payload; returns what happened."""
+
 DUPLICATE = "duplicate"
+LEASE = timedelta(minutes=5)
+FIRST_RETRY = timedelta(seconds=30)
+LAST_RETRY = timedelta(hours=1)
+BATCH = 100
 
-_SEEN = 'SELECT 1 AS seen FROM "provider_event" WHERE "provider" = {0} AND "event_id" = {1}'
-_RECORD = (
-    'INSERT INTO "provider_event" ("provider", "event_id", "kind", "received_at", '
-    '"processed_at", "outcome") VALUES ({0}, {1}, {2}, {3}, {4}, {5}) '
-    'ON CONFLICT ("provider", "event_id") DO NOTHING'
+_KEEP = (
+    'INSERT INTO "provider_event" ("provider", "event_id", "kind", "received_at", "payload", '
+    '"due_at", "attempts") VALUES {rows} '
+    'ON CONFLICT ("provider", "event_id") DO NOTHING RETURNING "provider", "event_id"'
 )
+_KEEP_ROW = "({{{0}}}, {{{1}}}, {{{2}}}, {{{3}}}, {{{4}}}, {{{5}}}, 0)"
+# the outer due_at test matters on PostgreSQL: a row another process claimed meanwhile is
+# re-read after its lock and no longer matches
+_CLAIM = (
+    'UPDATE "provider_event" SET "due_at" = {0}, "attempts" = "attempts" + 1 '
+    'WHERE "due_at" <= {1} AND "id" IN (SELECT "id" FROM "provider_event" '
+    'WHERE "due_at" <= {2} ORDER BY "id" LIMIT {3}) '
+    'RETURNING "id", "provider", "kind", "payload", "attempts"'
+)
+_DONE = (
+    'UPDATE "provider_event" SET "due_at" = NULL, "payload" = NULL, "processed_at" = {0}, '
+    '"outcome" = {1} WHERE "id" = {2}'
+)
+_RETRY = 'UPDATE "provider_event" SET "due_at" = {0}, "outcome" = {1} WHERE "id" = {2}'
 
 
-async def handle_once(
-    clock: Clock, provider: str, event_id: str, kind: str, handle: Callable[[], Awaitable[str]]
-) -> str:
-    """Run `handle` unless this event was processed before; returns what happened."""
-    if await sql.rows(_SEEN, provider, event_id):
-        return DUPLICATE
-    received_at = clock.now()
-    outcome = await handle()
-    values = (provider, event_id, kind[:100], received_at, clock.now(), outcome[:255])
-    await sql.rows(_RECORD, *values)
-    return outcome
+@dataclass(frozen=True, slots=True)
+class KeptEvent:
+    id: int
+    provider: str
+    kind: str
+    payload: str
+    attempts: int
+    """Counting the one under way."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Arrival:
+    provider: str
+    event_id: str
+    kind: str
+    payload: str
+    stored: asyncio.Future[bool]
+
+
+class Inbox:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._arrived = asyncio.Event()
+        self._stopping = False
+        self._arrivals: list[_Arrival] = []
+        self._storing: asyncio.Task[None] | None = None
+
+    async def keep(self, provider: str, event_id: str, kind: str, payload: str) -> bool:
+        """Store an event to be handled; False if this provider sent this id before."""
+        stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._arrivals.append(_Arrival(provider, event_id, kind[:100], payload, stored))
+        if self._storing is None:
+            self._storing = asyncio.create_task(self._store_arrivals())
+        return await stored
+
+    async def _store_arrivals(self) -> None:
+        """Whatever arrived while the last statement ran goes into the next one."""
+        try:
+            while self._arrivals:
+                batch, self._arrivals = self._arrivals[:BATCH], self._arrivals[BATCH:]
+                try:
+                    new = await _insert(batch, self.clock.now())
+                except Exception as error:  # each delivery waiting on it fails, and is retried
+                    for arrival in batch:
+                        _settle(arrival.stored, error=error)
+                    continue
+                for arrival in batch:
+                    key = (arrival.provider, arrival.event_id)
+                    _settle(arrival.stored, result=key in new)
+                    new.discard(key)  # sent twice in one batch: the second is a redelivery
+                self._arrived.set()
+        finally:
+            self._storing = None
+
+    async def drain(self, handlers: Mapping[str, Handler]) -> int:
+        """Handle every event that is due, oldest first; returns how many were handled."""
+        handled = 0
+        while claimed := await self._claim():
+            for event in claimed:
+                handled += await self._handle(event, handlers)
+        return handled
+
+    async def _claim(self) -> list[KeptEvent]:
+        now = self.clock.now()
+        rows = await sql.rows(_CLAIM, now + LEASE, now, now, BATCH)
+        return sorted((KeptEvent(**row) for row in rows), key=lambda event: event.id)
+
+    async def serve(self, handlers: Mapping[str, Handler], *, every: float = 30.0) -> None:
+        """Handle events as they arrive and retries as they come due, until `stop`; what is
+        due when `stop` is called is handled before this returns."""
+        self._stopping = False
+        while True:
+            self._arrived.clear()
+            try:
+                await self.drain(handlers)
+            except Exception as error:  # the database is away: the events wait, and so do we
+                log.error("inbox_unavailable", error=type(error).__name__)
+            if self._stopping:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), every)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._arrived.set()
+
+    async def _handle(self, event: KeptEvent, handlers: Mapping[str, Handler]) -> bool:
+        handler = handlers.get(event.provider)
+        try:
+            if handler is None:
+                raise LookupError(f"this process handles no {event.provider} events")
+            outcome = await handler(event.kind, event.payload)
+        except Exception as error:  # kept for another try: a fault here must not lose it
+            wait = min(FIRST_RETRY * 2 ** (event.attempts - 1), LAST_RETRY)
+            failed = f"failed {event.attempts}x, last: {type(error).__name__}"
+            await sql.rows(_RETRY, self.clock.now() + wait, failed, event.id)
+            log.error("provider_event_failed", id=event.id, kind=event.kind, error=repr(error))
+            return False
+        await sql.rows(_DONE, self.clock.now(), outcome[:255], event.id)
+        log.info("provider_event_handled", id=event.id, kind=event.kind, outcome=outcome)
+        return True
+
+
+async def _insert(batch: list[_Arrival], now: datetime) -> set[tuple[str, str]]:
+    """Stores a batch in one statement; returns the keys that were new."""
+    width = 6
+    rows = ", ".join(
+        _KEEP_ROW.format(*range(n * width, n * width + width)) for n in range(len(batch))
+    )
+    values = [
+        value for a in batch for value in (a.provider, a.event_id, a.kind, now, a.payload, now)
+    ]
+    inserted = await sql.rows(_KEEP.replace("{rows}", rows), *values)
+    return {(row["provider"], row["event_id"]) for row in inserted}
+
+
+def _settle(
+    stored: asyncio.Future[bool], *, result: bool = False, error: Exception | None = None
+) -> None:
+    """Answer a waiting delivery, unless it gave up waiting (its client went away)."""
+    if stored.done():
+        return
+    if error is not None:
+        stored.set_exception(error)
+    else:
+        stored.set_result(result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from adapters.memory import ManualClock
@@ -15,7 +16,7 @@ from core.app import Core
 from core.drops.specs import TierSpec
 from core.drops.views import DropView
 from core.fans import fan_for
-from core.models import Platform
+from core.models import Platform, ProviderEvent
 from core.money import parse_price
 
 
@@ -45,6 +46,25 @@ async def fans(count: int, start: int = 0) -> list[int]:
     return [
         await fan_for(Platform.SANDBOX, f"fan-{n}", f"Fan {n}") for n in range(start, start + count)
     ]
+
+
+async def handled() -> list[str | None]:
+    """What became of each provider event kept by the web process, oldest first."""
+    return list(await ProviderEvent.all().order_by("id").values_list("outcome", flat=True))
+
+
+def until_handled(count: int) -> Callable[[], Awaitable[None]]:
+    """Waits, between a test's web requests, until the web process has handled `count`
+    provider events in the background."""
+
+    async def wait() -> None:
+        for _ in range(1000):
+            if await ProviderEvent.filter(processed_at__isnull=False).count() >= count:
+                return
+            await asyncio.sleep(0.01)
+        raise TimeoutError(f"{count} provider events were not handled within 10 s")
+
+    return wait
 
 
 async def in_new_process(settings: Settings, clock: ManualClock, work: Any, **ports: Any) -> Any:

@@ -1,5 +1,5 @@
-"""`POST /webhooks/stripe`: verify with Stripe's own code, record each event once, and turn
-the ones we act on into core calls.
+"""`POST /webhooks/stripe`: verify with Stripe's own code, keep each event we act on once,
+and, once Stripe has its answer, turn it into core calls (see `core.inbox`).
 
 Bad signatures, stale replays and garbage bodies get a 400 and change nothing; event types
 we do not act on get a 200 so Stripe stops redelivering them.
@@ -18,7 +18,7 @@ from adapters.web.webhooks import WebhookReply
 from core.app import Core
 from core.drops.payments import PaymentReceived
 from core.errors import DropcastError, InvalidInput
-from core.inbox import handle_once
+from core.inbox import DUPLICATE
 from core.models import OrderStatus, PaymentProvider
 from core.money import Money
 
@@ -29,6 +29,8 @@ REVERSING = {
     "charge.refunded": OrderStatus.REFUNDED,
     "charge.dispute.created": OrderStatus.DISPUTED,
 }
+FAILING = "checkout.session.async_payment_failed"
+ACTED_ON = frozenset((*SETTLING, *REVERSING, FAILING))
 TOLERANCE_SECONDS = 300
 
 
@@ -45,24 +47,20 @@ class StripeWebhooks:
         except ValueError:
             return WebhookReply(400, {"error": "body is not a Stripe event"})
         kind = str(event.get("type", ""))
-        obj = (event.get("data") or {}).get("object")
-        if not event.get("id") or not kind or not isinstance(obj, dict):
+        if not event.get("id") or not kind or not isinstance(_object(event), dict):
             return WebhookReply(400, {"error": "event has no id, type or object"})
+        if kind not in ACTED_ON:
+            return WebhookReply(200, {"outcome": "ignored"})
+        kept = await self.core.inbox.keep("stripe", str(event["id"]), kind, body.decode())
+        return WebhookReply(200, {"outcome": "accepted" if kept else DUPLICATE})
 
-        async def act() -> str:
-            return await self._act(kind, obj)
-
-        outcome = await handle_once(self.core.clock, "stripe", event["id"], kind, act)
-        log.info("stripe_webhook", event_id=event["id"], kind=kind, outcome=outcome)
-        return WebhookReply(200, {"outcome": outcome})
-
-    async def _act(self, kind: str, obj: Mapping[str, Any]) -> str:
+    async def handle(self, kind: str, payload: str) -> str:
+        """A kept event's effect, once Stripe has had its answer."""
+        obj = _object(json.loads(payload))
         if kind in REVERSING:
             return await self._reverse(kind, obj)
-        if kind == "checkout.session.async_payment_failed":
+        if kind == FAILING:
             return await self._failed(obj)
-        if kind not in SETTLING:
-            return "ignored"
         try:
             payment = payment_from_session(obj)
             if payment is None:
@@ -102,6 +100,10 @@ def verified_event(body: bytes, signature: str | None, secret: str) -> dict[str,
     if not isinstance(event, dict):
         raise ValueError("a Stripe event is a JSON object")
     return event
+
+
+def _object(event: Mapping[str, Any]) -> Any:
+    return (event.get("data") or {}).get("object")
 
 
 def payment_from_session(session: Mapping[str, Any]) -> PaymentReceived | None:

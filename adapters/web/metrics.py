@@ -66,9 +66,5 @@ class Metrics:
 
 
 def _result(status: int, outcome: str) -> str:
-    """A handful of label values, never ids: rejected, duplicate, processed, ignored, …"""
-    if status != 200:
-        return "rejected"
-    if outcome.startswith("order "):
-        return "processed"
-    return outcome.split(":")[0]
+    """A handful of label values, never ids: accepted, duplicate, ignored, queued, rejected."""
+    return outcome if status == 200 else "rejected"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import socket
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from aiohttp import ClientResponse
@@ -12,6 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bots.processes import web_application
 from config import Settings
+
+Wait = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -29,16 +32,18 @@ def free_port() -> int:
 
 
 async def exchange(
-    config: Settings, requests: list[Post | str], **overrides: object
+    config: Settings, requests: Sequence[Post | str | Wait], **overrides: object
 ) -> list[tuple[int, dict]]:
-    """Serve the app for these requests (a path means GET); its own database context, as
-    in its own process."""
+    """Serve the app for these requests (a path means GET; a `Wait` is awaited in between,
+    with no reply); its own database context, as in its own process."""
 
     async def serve() -> list[tuple[int, dict]]:
         replies = []
         async with TestClient(TestServer(web_application(config, **overrides))) as client:
             for request in requests:
-                if isinstance(request, str):
+                if callable(request):
+                    await request()
+                elif isinstance(request, str):
                     response = await client.get(request, allow_redirects=False)
                 else:
                     response = await client.post(

@@ -1,36 +1,119 @@
-"""Provider events are handled once; one whose handling failed is handled on redelivery."""
+"""Provider events are kept on arrival and handled once, later; nothing kept is lost to a
+failure, a crash or a second process."""
 
 from __future__ import annotations
 
-import pytest
+import asyncio
 
-from core.inbox import DUPLICATE, handle_once
+from core import inbox as inbox_module
+from core.inbox import Inbox
 from core.models import ProviderEvent
 
 
-async def test_an_event_is_handled_once_and_a_failed_one_again_on_redelivery(world):
-    calls: list[str] = []
+def recorder(calls: list[str], outcome: str = "done"):
+    async def handle(kind: str, payload: str) -> str:
+        calls.append(f"{kind} {payload}")
+        return outcome
 
-    async def failing() -> str:
-        calls.append("failed")
-        raise ConnectionError("provider down")
+    return handle
 
-    async def working() -> str:
-        calls.append("handled")
-        return "done"
 
-    with pytest.raises(ConnectionError):
-        await handle_once(world.clock, "stripe", "evt_1", "x", failing)
-    assert await handle_once(world.clock, "stripe", "evt_1", "x", working) == "done"
-    assert await handle_once(world.clock, "stripe", "evt_1", "x", working) == DUPLICATE
-    assert calls == ["failed", "handled"]
+async def test_an_event_is_kept_once_and_handled_once(world):
+    inbox, calls = Inbox(world.clock), []
+    assert await inbox.keep("stripe", "evt_1", "paid", '{"n": 1}') is True
+    assert await inbox.keep("stripe", "evt_1", "paid", '{"n": 1}') is False
+    assert await inbox.drain({"stripe": recorder(calls)}) == 1
+    assert await inbox.drain({"stripe": recorder(calls)}) == 0
+    assert calls == ['paid {"n": 1}']
     event = await ProviderEvent.get(event_id="evt_1")
-    assert (event.outcome, event.processed_at) == ("done", world.clock.now())
+    assert (event.outcome, event.processed_at, event.payload) == ("done", world.clock.now(), None)
+
+
+async def test_deliveries_arriving_together_are_each_answered(world):
+    inbox = Inbox(world.clock)
+    answers = await asyncio.gather(
+        *(inbox.keep("stripe", f"evt_{n % 5}", "paid", "{}") for n in range(10))
+    )
+    assert sorted(answers) == [False] * 5 + [True] * 5
+    assert await ProviderEvent.all().count() == 5
 
 
 async def test_the_same_id_from_another_provider_is_another_event(world):
-    async def handle() -> str:
+    inbox = Inbox(world.clock)
+    assert await inbox.keep("stripe", "1", "x", "{}") is True
+    assert await inbox.keep("telegram", "1", "x", "{}") is True
+
+
+async def test_a_failed_event_is_tried_again_later_and_not_lost(world):
+    inbox, calls = Inbox(world.clock), []
+
+    async def failing(kind: str, payload: str) -> str:
+        calls.append("failed")
+        raise ConnectionError("provider down")
+
+    await inbox.keep("stripe", "evt_1", "refund", "{}")
+    assert await inbox.drain({"stripe": failing}) == 0
+    event = await ProviderEvent.get(event_id="evt_1")
+    assert (event.outcome, event.processed_at) == ("failed 1x, last: ConnectionError", None)
+    assert await inbox.drain({"stripe": recorder(calls)}) == 0  # not due yet
+    world.clock.advance(seconds=30)
+    assert await inbox.drain({"stripe": failing}) == 0
+    world.clock.advance(seconds=59)
+    assert await inbox.drain({"stripe": recorder(calls)}) == 0  # backs off: 60 s this time
+    world.clock.advance(seconds=1)
+    assert await inbox.drain({"stripe": recorder(calls)}) == 1
+    assert calls == ["failed", "failed", "refund {}"]
+    assert (await ProviderEvent.get(event_id="evt_1")).outcome == "done"
+
+
+async def test_an_event_kept_before_a_restart_is_handled_by_the_next_process(world):
+    await Inbox(world.clock).keep("stripe", "evt_1", "paid", "{}")
+    calls: list[str] = []
+    assert await Inbox(world.clock).drain({"stripe": recorder(calls)}) == 1
+    assert calls == ["paid {}"]
+
+
+async def test_an_event_whose_process_died_while_handling_it_is_taken_over(world):
+    inbox, started = Inbox(world.clock), asyncio.Event()
+
+    async def hangs(kind: str, payload: str) -> str:
+        started.set()
+        await asyncio.Event().wait()
+        return "never"
+
+    await inbox.keep("stripe", "evt_1", "paid", "{}")
+    dying = asyncio.create_task(inbox.drain({"stripe": hangs}))
+    await started.wait()
+    dying.cancel()
+    calls: list[str] = []
+    other = Inbox(world.clock)
+    assert await other.drain({"stripe": recorder(calls)}) == 0  # still claimed
+    world.clock.advance(minutes=5)
+    assert await other.drain({"stripe": recorder(calls)}) == 1
+    assert calls == ["paid {}"]
+
+
+async def test_two_processes_draining_at_once_handle_each_event_once(world, monkeypatch):
+    monkeypatch.setattr(inbox_module, "BATCH", 3)  # many small claims, interleaved
+    for n in range(40):
+        await Inbox(world.clock).keep("stripe", f"evt_{n}", "paid", str(n))
+    calls: list[str] = []
+
+    async def slow(kind: str, payload: str) -> str:
+        await asyncio.sleep(0)
+        calls.append(payload)
         return "done"
 
-    assert await handle_once(world.clock, "stripe", "1", "x", handle) == "done"
-    assert await handle_once(world.clock, "telegram", "1", "x", handle) == "done"
+    first, second = Inbox(world.clock), Inbox(world.clock)
+    counts = await asyncio.gather(first.drain({"stripe": slow}), second.drain({"stripe": slow}))
+    assert sum(counts) == 40
+    assert sorted(calls, key=int) == [str(n) for n in range(40)]
+
+
+async def test_a_provider_this_process_does_not_handle_waits_for_one_that_does(world):
+    inbox, calls = Inbox(world.clock), []
+    await inbox.keep("telegram", "1", "paid", "{}")
+    assert await inbox.drain({"stripe": recorder(calls)}) == 0
+    world.clock.advance(seconds=30)
+    assert await inbox.drain({"telegram": recorder(calls)}) == 1
+    assert calls == ["paid {}"]
