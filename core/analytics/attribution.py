@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import sql
-from core.analytics.dialect import minutes_between
+from core.analytics.dialect import DELIVERY_OF_LINK, paid_within
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,24 +45,23 @@ class Credit:
 
 def _query(w: Weights) -> str:
     window = w.days * 1440
-    since = f"BETWEEN 0 AND {window}"
     minutes = f"CASE WHEN a.minutes > {w.minutes_cap} THEN {w.minutes_cap} ELSE a.minutes END"
     listened = (
-        f"SELECT p.id AS order_id, SUM({minutes}) AS minutes FROM paid p "
-        'JOIN "attendance" a ON a.fan_id = p.fan_id JOIN "live_session" s ON s.id = a.session_id '
-        f"WHERE s.started_at IS NOT NULL AND {minutes_between('s.started_at', 'p.created_at')} "
-        f"{since} GROUP BY p.id"
+        f'SELECT p.id AS order_id, SUM({minutes}) AS minutes FROM "attendance" a '
+        'JOIN "live_session" s ON s.id = a.session_id '
+        f'JOIN "order" p ON {paid_within("p", "a.fan_id", "s.started_at", window)} '
+        "GROUP BY p.id"
     )
     codes = (
-        'SELECT p.id AS order_id, COUNT(*) AS codes FROM paid p JOIN "ledger_entry" l '
-        "ON l.fan_id = p.fan_id AND l.reason = 'live_code' "
-        f"WHERE {minutes_between('l.created_at', 'p.created_at')} {since} GROUP BY p.id"
+        'SELECT p.id AS order_id, COUNT(*) AS codes FROM "ledger_entry" l '
+        f'JOIN "order" p ON {paid_within("p", "l.fan_id", "l.created_at", window)} '
+        "WHERE l.reason = 'live_code' GROUP BY p.id"
     )
     tapped = (
-        'SELECT DISTINCT p.id AS order_id FROM paid p JOIN "delivery" x ON x.fan_id = p.fan_id '
-        "JOIN \"link\" l ON l.purpose = 'delivery' AND l.ref = CAST(x.id AS VARCHAR(64)) "
-        'JOIN "link_click" c ON c.link_id = l.id '
-        f"WHERE {minutes_between('c.at', 'p.created_at')} {since}"
+        'SELECT DISTINCT p.id AS order_id FROM "link_click" c JOIN "link" l ON l.id = c.link_id '
+        f'JOIN "delivery" x ON x.id = {DELIVERY_OF_LINK} '
+        f'JOIN "order" p ON {paid_within("p", "x.fan_id", "c.at", window)} '
+        "WHERE l.purpose = 'delivery'"
     )
     live_weight = (
         "CASE WHEN li.order_id IS NULL AND co.order_id IS NULL THEN 0.0 ELSE "

@@ -1,8 +1,13 @@
-"""The few expressions SQLite and PostgreSQL write differently, for the metrics' queries."""
+"""Expressions the metrics' queries share, among them the few that SQLite and PostgreSQL
+write differently."""
 
 from __future__ import annotations
 
 from core import sql
+
+# the delivery a campaign DM's link `l` was made for; the CASE keeps PostgreSQL from casting
+# other links' refs, which need not be numbers
+DELIVERY_OF_LINK = "CASE WHEN l.purpose = 'delivery' THEN CAST(l.ref AS INTEGER) END"
 
 
 def minutes_between(start: str, end: str) -> str:
@@ -38,3 +43,15 @@ def soon_after(moment: str, minutes: int) -> str:
     if sql.on_sqlite():
         return f"strftime('%Y-%m-%d %H:%M:%S', {moment}, '+{minutes + 1} minutes')"
     return f"({moment} + INTERVAL '{minutes + 1} minutes')"
+
+
+def paid_within(order: str, fan: str, moment: str, minutes: int) -> str:
+    """Join condition: `order` is a paid order of `fan` placed from `moment` to `minutes`
+    after. Driving from the earlier event lets the orders' (fan_id, created_at) index pick
+    each fan's few orders in range, where joining every order to every event of its fan
+    would test millions of pairs (bench/analytics.py)."""
+    return (
+        f"{order}.fan_id = {fan} AND {order}.status = 'paid' AND {order}.created_at >= {moment} "
+        f"AND {order}.created_at <= {soon_after(moment, minutes)} "
+        f"AND {minutes_between(moment, f'{order}.created_at')} <= {minutes}"
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from core import sql
 from core.analytics.ab import Arm, Verdict, verdict
-from core.analytics.dialect import minutes_between
+from core.analytics.dialect import DELIVERY_OF_LINK, paid_within
 from core.campaigns.planner import Campaigns, CampaignView
 from core.models import Campaign, CampaignVariant
 from core.money import Money
@@ -106,11 +106,7 @@ async def credited(campaign_id: int | None = None) -> list[DeliveryCredit]:
     order goes to the last campaign DM link its fan tapped in the week before paying."""
     scope = "" if campaign_id is None else _OF_CAMPAIGN
     rows = await sql.rows(
-        _CREDITED.format(
-            scope=scope,
-            window=minutes_between("t.at", "o.created_at"),
-            campaign="" if campaign_id is None else "AND campaign_id = {1}",
-        ),
+        _credited(scope, "" if campaign_id is None else "AND campaign_id = {1}"),
         *(() if campaign_id is None else (campaign_id, campaign_id)),
     )
     found: dict[int, DeliveryCredit] = {}
@@ -139,18 +135,21 @@ _TAPS = (
     'JOIN "link_click" c ON c.link_id = l.id WHERE x.campaign_id = {0} GROUP BY x.variant_id'
 )
 _OF_CAMPAIGN = 'AND x.fan_id IN (SELECT fan_id FROM "delivery" WHERE campaign_id = {0})'
-_CREDITED = (
-    "WITH taps AS (SELECT x.id AS delivery_id, x.campaign_id AS campaign_id, "
-    "x.variant_id AS variant_id, x.fan_id AS fan_id, c.at AS at, l.ref AS ref "
-    'FROM "delivery" x JOIN "link" l ON l.purpose = \'delivery\' '
-    'AND l.ref = CAST(x.id AS VARCHAR(64)) JOIN "link_click" c ON c.link_id = l.id '
-    "WHERE 1 = 1 {scope}), "
-    "last AS (SELECT o.amount_minor AS amount, o.currency AS currency, t.delivery_id, "
-    "t.campaign_id, t.variant_id, "
-    "ROW_NUMBER() OVER (PARTITION BY o.id ORDER BY t.at DESC, t.ref DESC) AS r "
-    'FROM "order" o JOIN taps t ON t.fan_id = o.fan_id AND t.at <= o.created_at '
-    f"AND {{window}} <= {ATTRIBUTION_WINDOW_MINUTES} WHERE o.status = 'paid') "
-    "SELECT delivery_id, campaign_id, variant_id, currency, COUNT(*) AS orders, "
-    "SUM(amount) AS revenue FROM last WHERE r = 1 {campaign} "
-    "GROUP BY delivery_id, campaign_id, variant_id, currency"
-)
+
+
+def _credited(scope: str, campaign: str) -> str:
+    """Each paid order's last tapped campaign DM, within the window before paying, summed per
+    delivery and currency."""
+    window = ATTRIBUTION_WINDOW_MINUTES
+    return (
+        "WITH last AS (SELECT o.amount_minor AS amount, o.currency AS currency, "
+        "x.id AS delivery_id, x.campaign_id AS campaign_id, x.variant_id AS variant_id, "
+        "ROW_NUMBER() OVER (PARTITION BY o.id ORDER BY c.at DESC, l.ref DESC) AS r "
+        'FROM "link_click" c JOIN "link" l ON l.id = c.link_id '
+        f'JOIN "delivery" x ON x.id = {DELIVERY_OF_LINK} '
+        f'JOIN "order" o ON {paid_within("o", "x.fan_id", "c.at", window)} '
+        f"WHERE l.purpose = 'delivery' {scope}) "
+        "SELECT delivery_id, campaign_id, variant_id, currency, COUNT(*) AS orders, "
+        f"SUM(amount) AS revenue FROM last WHERE r = 1 {campaign} "
+        "GROUP BY delivery_id, campaign_id, variant_id, currency"
+    )
