@@ -159,7 +159,7 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
     """The web app wired to the core, its database open for as long as it serves; with
     Telegram in webhook mode, the Telegram bot's updates are handled here too."""
     app = bootstrap(config, **overrides)
-    metrics = Metrics()
+    metrics = Metrics(app.core.inbox.backlog)
     metrics.subscribe(app.core.bus)
     telegram = _telegram_webhook(app, config)
     secret = config.stripe_webhook_secret

@@ -53,6 +53,10 @@ _DONE = (
     'UPDATE "provider_event" SET "due_at" = NULL, "payload" = NULL, "processed_at" = {0}, '
     '"outcome" = {1} WHERE "id" = {2}'
 )
+_BACKLOG = (
+    'SELECT COUNT(*) AS waiting, COUNT("outcome") AS failing FROM "provider_event" '
+    'WHERE "due_at" IS NOT NULL'
+)
 _RETRY = 'UPDATE "provider_event" SET "due_at" = {0}, "outcome" = {1} WHERE "id" = {2}'
 
 
@@ -64,6 +68,12 @@ class KeptEvent:
     payload: str
     attempts: int
     """Counting the one under way."""
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    waiting: int  # kept, not yet handled
+    failing: int  # of them, those whose handling failed at least once
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +119,12 @@ class Inbox:
                 self._arrived.set()
         finally:
             self._storing = None
+
+    async def backlog(self) -> Backlog:
+        """What is still to be handled, for `/metrics`: a payment stuck here is money taken
+        without an order yet."""
+        [row] = await sql.rows(_BACKLOG)
+        return Backlog(int(row["waiting"]), int(row["failing"]))
 
     async def drain(self, handlers: Mapping[str, Handler]) -> int:
         """Handle every event that is due, oldest first; returns how many were handled."""

@@ -43,7 +43,7 @@ def web_app(
         return web.json_response(reply.body, status=reply.status)
 
     async def prometheus(_: web.Request) -> web.Response:
-        return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
+        return web.Response(body=await metrics.render(), content_type="text/plain", charset="utf-8")
 
     async def qr_code(request: web.Request) -> web.Response:
         """The link as a QR code, for the screen or the stream: showing it counts no tap."""

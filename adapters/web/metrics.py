@@ -5,14 +5,18 @@ Each process counts its own; scrape every web process (no multiprocess mode yet)
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from core.bus import EventBus
 from core.events import HoldExpired, HoldPlaced, OrderPaid, OrderReversed, PaymentRefunded
+from core.inbox import Backlog
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, backlog: Callable[[], Awaitable[Backlog]]) -> None:
+        self.backlog = backlog
         self.registry = CollectorRegistry()
         self.holds = Counter("dropcast_holds_placed", "Holds placed", registry=self.registry)
         self.expiries = Counter("dropcast_holds_expired", "Holds lapsed", registry=self.registry)
@@ -27,6 +31,14 @@ class Metrics:
         )
         self.webhooks = Counter(
             "dropcast_webhook_events", "Webhook deliveries", ["provider", "result"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.waiting = Gauge(
+            "dropcast_provider_events_waiting", "Webhook events kept, not yet handled",
+            registry=self.registry,
+        )  # fmt: skip
+        self.failing = Gauge(
+            "dropcast_provider_events_failing", "Of them, events whose handling failed",
             registry=self.registry,
         )  # fmt: skip
         self.webhook_seconds = Histogram(
@@ -45,7 +57,10 @@ class Metrics:
         self.webhooks.labels(provider, _result(status, outcome)).inc()
         self.webhook_seconds.labels(provider).observe(seconds)
 
-    def render(self) -> bytes:
+    async def render(self) -> bytes:
+        backlog = await self.backlog()
+        self.waiting.set(backlog.waiting)
+        self.failing.set(backlog.failing)
         return generate_latest(self.registry)
 
     async def _hold_placed(self, _: HoldPlaced) -> None:

@@ -216,6 +216,7 @@ async def test_metrics_count_orders_revenue_and_webhook_results(world):
     text = page["text"]
     assert 'dropcast_orders_paid_total{currency="EUR"} 1.0' in text
     assert 'dropcast_revenue_minor_total{currency="EUR"} 2500.0' in text
+    assert "dropcast_provider_events_waiting 0.0" in text  # handled before the scrape
     for result, count in (("accepted", 1), ("duplicate", 1), ("rejected", 1)):
         assert (
             f'dropcast_webhook_events_total{{provider="stripe",result="{result}"}} {count}.0'

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from core import inbox as inbox_module
-from core.inbox import Inbox
+from core.inbox import Backlog, Inbox
 from core.models import ProviderEvent
 
 
@@ -52,7 +52,10 @@ async def test_a_failed_event_is_tried_again_later_and_not_lost(world):
         raise ConnectionError("provider down")
 
     await inbox.keep("stripe", "evt_1", "refund", "{}")
+    await inbox.keep("stripe", "evt_2", "refund", "{}")
+    assert await inbox.backlog() == Backlog(waiting=2, failing=0)
     assert await inbox.drain({"stripe": failing}) == 0
+    assert await inbox.backlog() == Backlog(waiting=2, failing=2)
     event = await ProviderEvent.get(event_id="evt_1")
     assert (event.outcome, event.processed_at) == ("failed 1x, last: ConnectionError", None)
     assert await inbox.drain({"stripe": recorder(calls)}) == 0  # not due yet
@@ -61,9 +64,10 @@ async def test_a_failed_event_is_tried_again_later_and_not_lost(world):
     world.clock.advance(seconds=59)
     assert await inbox.drain({"stripe": recorder(calls)}) == 0  # backs off: 60 s this time
     world.clock.advance(seconds=1)
-    assert await inbox.drain({"stripe": recorder(calls)}) == 1
-    assert calls == ["failed", "failed", "refund {}"]
+    assert await inbox.drain({"stripe": recorder(calls)}) == 2
+    assert calls == ["failed", "failed", "failed", "failed", "refund {}", "refund {}"]
     assert (await ProviderEvent.get(event_id="evt_1")).outcome == "done"
+    assert await inbox.backlog() == Backlog(waiting=0, failing=0)
 
 
 async def test_an_event_kept_before_a_restart_is_handled_by_the_next_process(world):
