@@ -4,9 +4,11 @@ login (the dashboard password, or a one-time link from `/dashboard` in a bot or
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import jinja2
 from aiohttp import web
@@ -24,6 +26,7 @@ COOKIE = "dropcast_dashboard"
 PAGES = ("overview", "drops", "sessions", "campaigns", "fans")
 FAILURES_ALLOWED = 5  # wrong passwords from one address in FAILURE_WINDOW seconds
 FAILURE_WINDOW = 600.0
+FRESH_FOR = timedelta(minutes=1)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 templates = jinja2.Environment(
@@ -43,6 +46,8 @@ class Dashboard:
         self.weights = weights
         self.secure_cookie = secure_cookie
         self.failures: dict[str, deque[float]] = defaultdict(deque)
+        self._latest: Report | None = None
+        self._computing: asyncio.Task[Report] | None = None
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/dashboard", self._page("overview"))
@@ -58,11 +63,24 @@ class Dashboard:
         async def show(request: web.Request) -> web.StreamResponse:
             if not await self.core.dashboard.allows(request.cookies.get(COOKIE)):
                 raise web.HTTPSeeOther("/dashboard/login")
-            report = await full_report(self.core.clock.now(), self.weights)
+            report = await self.report()
             return _html(f"{page}.html", page=page, report=report, svg=_charts(page, report),
                          windows=WINDOWS, weights=self.weights.describe())  # fmt: skip
 
         return show
+
+    async def report(self) -> Report:
+        """One report serves every page for a minute, and a page asked for while it is being
+        made waits for that one: with a million orders a report takes most of a minute
+        (bench/analytics.py), and a creator clicking through five pages should not start
+        five. A visitor who leaves does not stop it for the others."""
+        now = self.core.clock.now()
+        if self._latest is not None and now - self._latest.at < FRESH_FOR:
+            return self._latest
+        if self._computing is None or self._computing.done():
+            self._computing = asyncio.create_task(full_report(now, self.weights))
+        self._latest = await asyncio.shield(self._computing)
+        return self._latest
 
     async def login_form(self, _: web.Request) -> web.StreamResponse:
         return _html("login.html", message="", has_password=self.core.dashboard.password)
