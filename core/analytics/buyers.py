@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from core import sql
-from core.analytics.dialect import minutes_between, week_of
+from core.analytics.dialect import minutes_between, soon_after, week_of
 
 WINDOWS = (7, 30, 60, 90)  # days after each fan's first order
 
@@ -54,6 +54,8 @@ async def cohorts(now: datetime) -> list[Cohort]:
     rows = await sql.rows(
         f"SELECT {week} AS week, o.currency AS currency, COUNT(DISTINCT f.fan_id) AS fans, "
         f'{sums} FROM ({_FIRST}) f JOIN "order" o ON o.fan_id = f.fan_id '
+        # orders past the longest window count in none: the index skips them
+        f"AND o.created_at <= {soon_after('f.first_at', WINDOWS[-1] * 1440)} "
         f"AND o.status = 'paid' GROUP BY {week}, o.currency ORDER BY 1, 2"
     )
     found = []
