@@ -103,7 +103,8 @@ def verified_event(body: bytes, signature: str | None, secret: str) -> dict[str,
 
 
 def _object(event: Mapping[str, Any]) -> Any:
-    return (event.get("data") or {}).get("object")
+    data = event.get("data")
+    return data.get("object") if isinstance(data, dict) else None
 
 
 def payment_from_session(session: Mapping[str, Any]) -> PaymentReceived | None:
