@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core import sql
-from core.analytics.dialect import month_after, month_of
+from core.analytics.dialect import DELIVERY_OF_LINK, month_after, month_of
 
 # every trace of a member taking part, as (fan_id, month)
 _TRACES = (
@@ -20,7 +20,7 @@ _TRACES = (
 _DM_TAPS = (
     'SELECT DISTINCT x.fan_id AS fan_id, {month} AS month FROM "link_click" c '
     "JOIN \"link\" l ON l.id = c.link_id AND l.purpose = 'delivery' "
-    'JOIN "delivery" x ON CAST(x.id AS VARCHAR(64)) = l.ref'
+    f'JOIN "delivery" x ON x.id = {DELIVERY_OF_LINK}'
 )
 
 
