@@ -6,10 +6,11 @@ always has its own weight, so every order is fully credited."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from core import sql
-from core.analytics.dialect import DELIVERY_OF_LINK, paid_within
+from core.analytics.dialect import dm_link, paid_within
+from core.analytics.rollups import Fans, Rollup, totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,66 +44,83 @@ class Credit:
     organic_orders: float
 
 
-def _query(w: Weights) -> str:
+def _parts(w: Weights) -> Callable[[Fans], str]:
+    """Per fan and kind of order: n1 orders, n2 revenue. The kind (the key) is what the
+    weights apply to: "EUR|1|60|1|0" is currency, listened live (1/0), minutes listened
+    (each session capped), live codes claimed and DM tapped (1/0), all within the window
+    before paying. The weights themselves are applied when reading, so they can change."""
     window = w.days * 1440
-    minutes = f"CASE WHEN a.minutes > {w.minutes_cap} THEN {w.minutes_cap} ELSE a.minutes END"
-    listened = (
-        f'SELECT p.id AS order_id, SUM({minutes}) AS minutes FROM "attendance" a '
-        'JOIN "live_session" s ON s.id = a.session_id '
-        f'JOIN "order" p ON {paid_within("p", "a.fan_id", "s.started_at", window)} '
-        "GROUP BY p.id"
-    )
-    codes = (
-        'SELECT p.id AS order_id, COUNT(*) AS codes FROM "ledger_entry" l '
-        f'JOIN "order" p ON {paid_within("p", "l.fan_id", "l.created_at", window)} '
-        "WHERE l.reason = 'live_code' GROUP BY p.id"
-    )
-    tapped = (
-        'SELECT DISTINCT p.id AS order_id FROM "link_click" c JOIN "link" l ON l.id = c.link_id '
-        f'JOIN "delivery" x ON x.id = {DELIVERY_OF_LINK} '
-        f'JOIN "order" p ON {paid_within("p", "x.fan_id", "c.at", window)} '
-        "WHERE l.purpose = 'delivery'"
-    )
-    live_weight = (
-        "CASE WHEN li.order_id IS NULL AND co.order_id IS NULL THEN 0.0 ELSE "
-        f"{w.live!r} + {w.per_minute!r} * COALESCE(li.minutes, 0) "
-        f"+ {w.per_code!r} * COALESCE(co.codes, 0) END"
-    )
-    dm_weight = f"CASE WHEN t.order_id IS NULL THEN 0.0 ELSE {w.dm!r} END"
-    weighted = (
-        f"SELECT p.currency AS currency, p.amount_minor AS amount, {live_weight} AS lw, "
-        f"{dm_weight} AS dw, {w.organic!r} AS ow FROM paid p "
-        f"LEFT JOIN ({listened}) li ON li.order_id = p.id "
-        f"LEFT JOIN ({codes}) co ON co.order_id = p.id "
-        f"LEFT JOIN ({tapped}) t ON t.order_id = p.id"
-    )
-    share = "{0} / (lw + dw + ow)"
-    return (
-        'WITH paid AS (SELECT id, fan_id, amount_minor, currency, created_at FROM "order" '
-        "WHERE status = 'paid') "
-        "SELECT currency, COUNT(*) AS orders, SUM(amount) AS revenue, "
-        + ", ".join(
-            f"SUM(amount * {share.format(col)}) AS {name}, SUM({share.format(col)}) AS {name}_n"
-            for name, col in (("live", "lw"), ("dm", "dw"), ("organic", "ow"))
+
+    def parts(fans: Fans) -> str:
+        minutes = f"CASE WHEN a.minutes > {w.minutes_cap} THEN {w.minutes_cap} ELSE a.minutes END"
+        listened = (
+            f'SELECT p.id AS order_id, SUM({minutes}) AS minutes FROM "attendance" a '
+            'JOIN "live_session" s ON s.id = a.session_id '
+            f'JOIN "order" p ON {paid_within("p", "a.fan_id", "s.started_at", window)} '
+            f"WHERE {fans('a.fan_id')} GROUP BY p.id"
         )
-        + f" FROM ({weighted}) x GROUP BY currency ORDER BY currency"
-    )
+        codes = (
+            'SELECT p.id AS order_id, COUNT(*) AS codes FROM "ledger_entry" l '
+            f'JOIN "order" p ON {paid_within("p", "l.fan_id", "l.created_at", window)} '
+            f"WHERE l.reason = 'live_code' AND {fans('l.fan_id')} GROUP BY p.id"
+        )
+        tapped = (
+            'SELECT DISTINCT p.id AS order_id FROM "delivery" x '
+            f'JOIN "link" l ON {dm_link("l", "x")} '
+            'JOIN "link_click" c ON c.link_id = l.id '
+            f'JOIN "order" p ON {paid_within("p", "x.fan_id", "c.at", window)} '
+            f"WHERE {fans('x.fan_id')}"
+        )
+        kind = (
+            "p.currency || '|' || CASE WHEN li.order_id IS NULL THEN '0' ELSE '1' END || '|' || "
+            "CAST(COALESCE(li.minutes, 0) AS VARCHAR(20)) || '|' || "
+            "CAST(COALESCE(co.codes, 0) AS VARCHAR(20)) || '|' || "
+            "CASE WHEN t.order_id IS NULL THEN '0' ELSE '1' END"
+        )
+        return (
+            f"SELECT p.fan_id AS fan_id, {kind} AS key, COUNT(*) AS n1, SUM(p.amount_minor) AS n2, "
+            '0 AS n3, 0 AS n4, 0 AS n5 FROM "order" p '
+            f"LEFT JOIN ({listened}) li ON li.order_id = p.id "
+            f"LEFT JOIN ({codes}) co ON co.order_id = p.id "
+            f"LEFT JOIN ({tapped}) t ON t.order_id = p.id "
+            f"WHERE p.status = 'paid' AND {fans('p.fan_id')} GROUP BY p.fan_id, {kind}"
+        )
+
+    return parts
+
+
+def rollup(weights: Weights) -> Rollup:
+    """The orders' kinds for these weights' window and cap."""
+    return Rollup(f"attribution {weights.days}d {weights.minutes_cap}min", _parts(weights))
 
 
 async def blended_attribution(weights: Weights) -> list[Credit]:
     """One row per currency."""
-    return [_credit(row) for row in await sql.rows(_query(weights))]
+    credits: dict[str, list[float]] = {}
+    for total in await totals(rollup(weights)):
+        currency, listened, minutes, codes, tapped = total.key.split("|")
+        orders, revenue = total.n[0], total.n[1]
+        engaged = listened == "1" or int(codes) > 0
+        live = (
+            weights.live + weights.per_minute * int(minutes) + weights.per_code * int(codes)
+            if engaged
+            else 0.0
+        )
+        dm = weights.dm if tapped == "1" else 0.0
+        whole = live + dm + weights.organic
+        sums = credits.setdefault(currency, [0.0] * 8)
+        for i, value in enumerate(
+            (orders, revenue, revenue * live / whole, revenue * dm / whole,
+             revenue * weights.organic / whole, orders * live / whole, orders * dm / whole,
+             orders * weights.organic / whole)
+        ):  # fmt: skip
+            sums[i] += value
+    return [_credit(currency, sums) for currency, sums in sorted(credits.items())]
 
 
-def _credit(row: dict[str, object]) -> Credit:
-    def money(name: str) -> int:
-        return round(float(str(row[name])))
-
-    def orders(name: str) -> float:
-        return round(float(str(row[f"{name}_n"])), 2)
-
+def _credit(currency: str, sums: list[float]) -> Credit:
+    orders, revenue, live, dm, organic, live_n, dm_n, organic_n = sums
     return Credit(
-        str(row["currency"]), int(str(row["orders"])), money("revenue"),
-        money("live"), money("dm"), money("organic"),
-        orders("live"), orders("dm"), orders("organic"),
+        currency, int(orders), int(revenue), round(live), round(dm), round(organic),
+        round(live_n, 2), round(dm_n, 2), round(organic_n, 2),
     )  # fmt: skip

@@ -5,11 +5,12 @@ A month is judged once the month after it is over."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from core import sql
-from core.analytics.dialect import DELIVERY_OF_LINK, month_after, month_of
+from core.analytics.dialect import dm_link, month_after, month_of
+from core.analytics.rollups import Fans, Rollup, totals
 
 # every trace of a member taking part, as (fan_id, month)
 _TRACES = (
@@ -18,20 +19,49 @@ _TRACES = (
     ('"reservation"', "fan_id", "created_at"),
 )
 _DM_TAPS = (
-    'SELECT DISTINCT x.fan_id AS fan_id, {month} AS month FROM "link_click" c '
-    "JOIN \"link\" l ON l.id = c.link_id AND l.purpose = 'delivery' "
-    f'JOIN "delivery" x ON x.id = {DELIVERY_OF_LINK}'
+    'SELECT DISTINCT x.fan_id AS fan_id, {month} AS month FROM "delivery" x '
+    'JOIN "link" l ON {link} JOIN "link_click" c ON c.link_id = l.id WHERE {fans}'
 )
 
 
-def taking_part() -> str:
+def taking_part(fans: Fans) -> str:
     """(fan_id, month) for every month a member did something, as one SELECT."""
     parts = [
-        f"SELECT DISTINCT {fan} AS fan_id, {month_of(at)} AS month FROM {table}"
+        f"SELECT DISTINCT {fan} AS fan_id, {month_of(at)} AS month FROM {table} WHERE {fans(fan)}"
         for table, fan, at in _TRACES
     ]
-    parts.append(_DM_TAPS.format(month=month_of("c.at")))
+    taps = _DM_TAPS.format(month=month_of("c.at"), link=dm_link("l", "x"), fans=fans("x.fan_id"))
+    parts.append(taps)
     return " UNION ".join(parts)
+
+
+def buying(fans: Fans) -> str:
+    """(fan_id, month) for every month a fan paid for an order."""
+    return (
+        f'SELECT DISTINCT fan_id, {month_of("created_at")} AS month FROM "order" '
+        f"WHERE status = 'paid' AND {fans('fan_id')}"
+    )
+
+
+def _months(active: Callable[[Fans], str]) -> Callable[[Fans], str]:
+    """Parts of a churn rollup: per fan and month they were active (the key), n1 = 1 and
+    n2 = 1 if they were not active the month after."""
+
+    def parts(fans: Fans) -> str:
+        # the month after is a column, so the self-join is a plain equality (hashable)
+        return (
+            f"WITH a AS MATERIALIZED (SELECT fan_id, month, {month_after('month')} AS next "
+            f"FROM ({active(fans)}) x) "
+            "SELECT a.fan_id AS fan_id, a.month AS key, 1 AS n1, "
+            "CASE WHEN n.fan_id IS NULL THEN 1 ELSE 0 END AS n2, 0 AS n3, 0 AS n4, 0 AS n5 "
+            "FROM a LEFT JOIN a n ON n.fan_id = a.fan_id AND n.month = a.next"
+        )
+
+    return parts
+
+
+BUYING = Rollup("buyer months", _months(buying))
+TAKING_PART = Rollup("member months", _months(taking_part))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,39 +75,21 @@ class MonthChurn:
         return round(self.churned / self.active, 3)
 
 
-async def monthly_churn(active: str, now: datetime) -> list[MonthChurn]:
-    """`active` selects (fan_id, month) pairs, each once."""
-    rows = await sql.rows(
-        # the month after is a column, so the self-join is a plain equality (hashable)
-        f"WITH a AS MATERIALIZED (SELECT fan_id, month, {month_after('month')} AS next "
-        f"FROM ({active}) x) "
-        "SELECT a.month AS month, COUNT(*) AS active, "
-        "SUM(CASE WHEN n.fan_id IS NULL THEN 1 ELSE 0 END) AS churned "
-        "FROM a LEFT JOIN a n ON n.fan_id = a.fan_id AND n.month = a.next "
-        "GROUP BY a.month ORDER BY a.month"
-    )
-    this_month = f"{now:%Y-%m}"
-    return [
-        MonthChurn(str(r["month"]), int(r["active"]), int(r["churned"]))
-        for r in rows
-        if next_month(str(r["month"])) < this_month
-    ]
-
-
-def buying() -> str:
-    """(fan_id, month) for every month a fan paid for an order."""
-    return (
-        f'SELECT DISTINCT fan_id, {month_of("created_at")} AS month FROM "order" '
-        "WHERE status = 'paid'"
-    )
-
-
 async def buyer_churn(now: datetime) -> list[MonthChurn]:
-    return await monthly_churn(buying(), now)
+    return await _judged(BUYING, now)
 
 
 async def member_churn(now: datetime) -> list[MonthChurn]:
-    return await monthly_churn(taking_part(), now)
+    return await _judged(TAKING_PART, now)
+
+
+async def _judged(rollup: Rollup, now: datetime) -> list[MonthChurn]:
+    this_month = f"{now:%Y-%m}"
+    return [
+        MonthChurn(t.key, t.n[0], t.n[1])
+        for t in await totals(rollup)
+        if next_month(t.key) < this_month
+    ]
 
 
 def next_month(month: str) -> str:

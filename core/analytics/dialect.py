@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from core import sql
 
-# the delivery a campaign DM's link `l` was made for; the CASE keeps PostgreSQL from casting
-# other links' refs, which need not be numbers
-DELIVERY_OF_LINK = "CASE WHEN l.purpose = 'delivery' THEN CAST(l.ref AS INTEGER) END"
+
+def dm_link(link: str, delivery: str) -> str:
+    """Join condition: `link` is the link of the campaign DM `delivery`. Said both ways, so
+    that either side's index can lead: from a fan's deliveries to their links when one fan
+    is recounted, from the taps to their deliveries when every fan is. The CASE keeps
+    PostgreSQL from casting other links' refs, which need not be numbers."""
+    return (
+        f"{link}.purpose = 'delivery' AND {link}.ref = CAST({delivery}.id AS VARCHAR(64)) "
+        f"AND {delivery}.id = CASE WHEN {link}.purpose = 'delivery' "
+        f"THEN CAST({link}.ref AS INTEGER) END"
+    )
 
 
 def minutes_between(start: str, end: str) -> str:

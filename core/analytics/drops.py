@@ -7,16 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import sql
-from core.analytics.dialect import minutes_between
+from core.analytics.dialect import dm_link, minutes_between
+from core.analytics.rollups import Fans, Rollup, totals
 
 _DROPS = (
     'SELECT d.id AS id, d.title AS title, SUM(t.stock) AS stock FROM "drop" d '
     'JOIN "drop_tier" t ON t.drop_id = d.id WHERE d.opened_at IS NOT NULL '
     "GROUP BY d.id, d.title ORDER BY d.id"
-)
-_PAID = (
-    'SELECT t.drop_id AS drop_id, COUNT(*) AS n, COUNT(DISTINCT o.fan_id) AS fans FROM "order" o '
-    "JOIN \"drop_tier\" t ON t.id = o.tier_id WHERE o.status = 'paid' GROUP BY t.drop_id"
 )
 # the minute the last unit went: the stock-th paid order of each drop
 _SOLD_OUT = (
@@ -26,26 +23,36 @@ _SOLD_OUT = (
     "WHERE o.status = 'paid') x JOIN (SELECT drop_id, SUM(stock) AS stock FROM \"drop_tier\" "
     "GROUP BY drop_id) s ON s.drop_id = x.drop_id AND x.r = s.stock"
 )
-_REACHED = (
-    'SELECT c.drop_id AS drop_id, COUNT(DISTINCT x.fan_id) AS n FROM "delivery" x '
-    "JOIN \"campaign\" c ON c.id = x.campaign_id WHERE x.status = 'sent' GROUP BY c.drop_id"
-)
-# fans who tapped their campaign DM's link to the drop, or their own pay link for it
-_TAPPED = (
-    "SELECT drop_id, COUNT(DISTINCT fan_id) AS n FROM ("
-    'SELECT c.drop_id AS drop_id, x.fan_id AS fan_id FROM "delivery" x '
-    'JOIN "campaign" c ON c.id = x.campaign_id '
-    "JOIN \"link\" l ON l.purpose = 'delivery' AND l.ref = CAST(x.id AS VARCHAR(64)) "
-    "WHERE l.clicks > 0 UNION "
-    'SELECT t.drop_id AS drop_id, r.fan_id AS fan_id FROM "reservation" r '
-    'JOIN "drop_tier" t ON t.id = r.tier_id '
-    "JOIN \"link\" l ON l.purpose = 'pay' AND l.ref = CAST(r.id AS VARCHAR(64)) "
-    "WHERE l.clicks > 0) taps GROUP BY drop_id"
-)
-_HELD = (
-    'SELECT t.drop_id AS drop_id, COUNT(DISTINCT r.fan_id) AS n FROM "reservation" r '
-    'JOIN "drop_tier" t ON t.id = r.tier_id GROUP BY t.drop_id'
-)
+
+
+def _funnel_parts(fans: Fans) -> str:
+    """Per fan and drop (the key): n1 reached by a campaign DM, n2 tapped a link to it (the
+    DM's, or their own pay link), n3 held a unit, n4 paid (each 1 or 0), n5 orders paid."""
+    steps = (
+        "SELECT x.fan_id AS fan_id, c.drop_id AS drop_id, 1 AS n1, 0 AS n2, 0 AS n3, 0 AS n4, "
+        '0 AS n5 FROM "delivery" x JOIN "campaign" c ON c.id = x.campaign_id '
+        f"WHERE x.status = 'sent' AND c.drop_id IS NOT NULL AND {fans('x.fan_id')} "
+        'UNION ALL SELECT x.fan_id, c.drop_id, 0, 1, 0, 0, 0 FROM "delivery" x '
+        'JOIN "campaign" c ON c.id = x.campaign_id '
+        f'JOIN "link" l ON {dm_link("l", "x")} '
+        f"WHERE l.clicks > 0 AND c.drop_id IS NOT NULL AND {fans('x.fan_id')} "
+        'UNION ALL SELECT r.fan_id, t.drop_id, 0, 1, 0, 0, 0 FROM "reservation" r '
+        'JOIN "drop_tier" t ON t.id = r.tier_id '
+        "JOIN \"link\" l ON l.purpose = 'pay' AND l.ref = CAST(r.id AS VARCHAR(64)) "
+        f"WHERE l.clicks > 0 AND {fans('r.fan_id')} "
+        'UNION ALL SELECT r.fan_id, t.drop_id, 0, 0, 1, 0, 0 FROM "reservation" r '
+        f'JOIN "drop_tier" t ON t.id = r.tier_id WHERE {fans("r.fan_id")} '
+        'UNION ALL SELECT o.fan_id, t.drop_id, 0, 0, 0, 1, 1 FROM "order" o '
+        'JOIN "drop_tier" t ON t.id = o.tier_id '
+        f"WHERE o.status = 'paid' AND {fans('o.fan_id')}"
+    )
+    return (
+        "SELECT fan_id, CAST(drop_id AS VARCHAR(20)) AS key, MAX(n1) AS n1, MAX(n2) AS n2, "
+        f"MAX(n3) AS n3, MAX(n4) AS n4, SUM(n5) AS n5 FROM ({steps}) s GROUP BY fan_id, drop_id"
+    )
+
+
+FUNNELS = Rollup("drop funnels", _funnel_parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,25 +73,21 @@ class DropReport:
 
 
 async def drop_reports() -> list[DropReport]:
-    """Every drop that opened, oldest first: each figure one grouped read for all drops."""
-    paid = {int(r["drop_id"]): (int(r["n"]), int(r["fans"])) for r in await sql.rows(_PAID)}
+    """Every drop that opened, oldest first."""
+    funnels = {int(t.key): t.n for t in await totals(FUNNELS)}
     minutes = minutes_between("d.opened_at", "o.created_at")
     sold_out = {
         int(r["drop_id"]): round(float(r["m"]), 1)
         for r in await sql.rows(_SOLD_OUT.format(minutes=minutes))
     }
-    reached = await _per_drop(_REACHED)
-    tapped = await _per_drop(_TAPPED)
-    held = await _per_drop(_HELD)
     reports = []
     for drop in await sql.rows(_DROPS):
         ref = int(drop["id"])
-        sold, buyers = paid.get(ref, (0, 0))
-        counts = (reached.get(ref, 0), tapped.get(ref, 0), held.get(ref, 0), buyers)
-        stock = int(drop["stock"])
-        reports.append(DropReport(ref, str(drop["title"]), stock, sold, sold_out.get(ref), *counts))
+        reached, tapped, held, buyers, sold = funnels.get(ref, (0, 0, 0, 0, 0))
+        reports.append(
+            DropReport(
+                ref, str(drop["title"]), int(drop["stock"]), sold, sold_out.get(ref),
+                reached, tapped, held, buyers,
+            )
+        )  # fmt: skip
     return reports
-
-
-async def _per_drop(query: str) -> dict[int, int]:
-    return {int(r["drop_id"]): int(r["n"]) for r in await sql.rows(query)}

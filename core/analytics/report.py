@@ -10,14 +10,18 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from core import sql
+from core.analytics import attribution
 from core.analytics.ab import Verdict
 from core.analytics.attribution import Credit, Weights, blended_attribution
-from core.analytics.buyers import Cohort, RepeatRate, cohorts, repeat_rate
-from core.analytics.churn import MonthChurn, buyer_churn, member_churn
+from core.analytics.buyers import BUYERS, COHORTS, Cohort, RepeatRate, cohorts, repeat_rate
+from core.analytics.churn import BUYING, TAKING_PART, MonthChurn, buyer_churn, member_churn
+from core.analytics.copy_tests import ARMS as COPY_ARMS
 from core.analytics.copy_tests import copy_tests
-from core.analytics.drops import DropReport, drop_reports
-from core.analytics.lag import Lag, conversion_lag, lag_after_sessions
+from core.analytics.drops import FUNNELS, DropReport, drop_reports
+from core.analytics.lag import POOLED, Lag, conversion_lag, lag_after_sessions
+from core.analytics.rollups import frozen, up_to_date
 from core.analytics.uplift import Uplift, recognition_uplift
+from core.campaigns.report import ARMS as CAMPAIGN_ARMS
 from core.campaigns.report import ab_tests
 from core.models import LiveSession
 
@@ -59,14 +63,20 @@ class Report:
 
 
 async def full_report(now: datetime, weights: Weights) -> Report:
+    await up_to_date(
+        BUYERS, COHORTS, BUYING, TAKING_PART, FUNNELS, COPY_ARMS, CAMPAIGN_ARMS, POOLED,
+        attribution.rollup(weights),
+    )  # fmt: skip
     if sql.on_sqlite():  # a transaction would hold the one connection every writer needs
         return await _report(now, weights)
+    with frozen():  # a read-only snapshot: its figures as they stood when it began
+        return await _snapshot(now, weights)
+
+
+async def _snapshot(now: datetime, weights: Weights) -> Report:
     async with in_transaction():
-        # one snapshot, so the figures agree with each other, and room for the big sorts and
-        # hashes: with the default 4 MB a parallel DISTINCT over 2M listens spilled for
-        # seven minutes, with 64 MB it takes one second (bench/analytics.py)
+        # one snapshot, so the figures agree with each other
         await sql.rows("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        await sql.rows("SET LOCAL work_mem = '64MB'")
         return await _report(now, weights)
 
 

@@ -7,18 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core import sql
+from core.analytics.buyers import BUYERS
 from core.analytics.churn import next_month
-from core.analytics.dialect import month_of
+from core.analytics.rollups import totals
 
 CAVEAT = (
     "Fans who reach a tier are also the most engaged, and buying earns points itself: the "
     "difference is an association, not proof that recognition caused it."
-)
-
-_FIRST = (
-    'SELECT fan_id, MIN(created_at) AS first_at, COUNT(*) AS n FROM "order" '
-    "WHERE status = 'paid' GROUP BY fan_id"
 )
 
 
@@ -49,17 +44,10 @@ class Uplift:
 async def recognition_uplift(now: datetime) -> Uplift:
     """Cohorts count once the month after their first purchases is over: younger fans have
     not had the time to buy again."""
-    rows = await sql.rows(
-        f"SELECT {month_of('f.first_at')} AS month, "
-        "CASE WHEN fan.tier = 'fan' THEN 0 ELSE 1 END AS crossed, COUNT(*) AS fans, "
-        "SUM(CASE WHEN f.n > 1 THEN 1 ELSE 0 END) AS repeat "
-        f'FROM ({_FIRST}) f JOIN "fan" fan ON fan.id = f.fan_id GROUP BY 1, 2 ORDER BY 1, 2'
-    )
     groups: dict[str, dict[int, Group]] = {}
-    for r in rows:
-        groups.setdefault(str(r["month"]), {})[int(r["crossed"])] = Group(
-            int(r["fans"]), int(r["repeat"])
-        )
+    for total in await totals(BUYERS):
+        month, crossed = total.key.split("|")
+        groups.setdefault(month, {})[int(crossed)] = Group(total.n[0], total.n[1])
     cohorts = [
         CohortUplift(month, found.get(1, Group(0, 0)), found.get(0, Group(0, 0)))
         for month, found in groups.items()

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from core import sql
 from core.analytics.ab import Arm, Verdict, verdict
-from core.analytics.dialect import DELIVERY_OF_LINK, paid_within
+from core.analytics.dialect import dm_link, paid_within
+from core.analytics.rollups import Fans, Rollup, totals
 from core.campaigns.planner import Campaigns, CampaignView
 from core.models import Campaign, CampaignVariant
 from core.money import Money
@@ -71,24 +72,34 @@ async def report(campaigns: Campaigns, campaign_id: int) -> CampaignReport:
 
 async def ab_tests() -> list[tuple[int, str, Verdict]]:
     """Every campaign with variants: (id, name, verdict), from fans sent each variant and
-    fans credited with an order, in two aggregate reads for all campaigns at once."""
-    sent: dict[int, dict[int, Arm]] = {}
-    for row in await sql.rows(_SENT):
-        arms = sent.setdefault(int(row["campaign_id"]), {})
-        arms[int(row["variant_id"])] = Arm(str(row["label"]), int(row["sent"]), 0)
-    for credit in await credited():
-        arm = sent[credit.campaign_id][credit.variant_id]
-        sent[credit.campaign_id][credit.variant_id] = Arm(arm.label, arm.fans, arm.converted + 1)
-    names = dict(await Campaign.filter(id__in=list(sent)).values_list("id", "name"))
+    fans credited with an order."""
+    counted = {int(t.key): t.n for t in await totals(ARMS)}
+    arms: dict[int, list[Arm]] = {}
+    for variant in await CampaignVariant.all().order_by("campaign_id", "label"):
+        sent, converted = counted.get(variant.id, (0, 0))[:2]
+        arms.setdefault(variant.campaign_id, []).append(Arm(variant.label, sent, converted))
+    names = dict(await Campaign.filter(id__in=list(arms)).values_list("id", "name"))
     return [
-        (campaign_id, str(names[campaign_id]), verdict(sorted(arms.values(), key=_label)))
-        for campaign_id, arms in sorted(sent.items())
-        if len(arms) > 1
+        (campaign_id, str(names[campaign_id]), verdict(found))
+        for campaign_id, found in sorted(arms.items())
+        if len(found) > 1
     ]
 
 
-def _label(arm: Arm) -> str:
-    return arm.label
+def _arm_parts(fans: Fans) -> str:
+    """Per fan and variant (the key): n1 DMs sent, n2 those credited with an order."""
+    return (
+        "SELECT fan_id, CAST(variant_id AS VARCHAR(20)) AS key, SUM(n1) AS n1, SUM(n2) AS n2, "
+        "0 AS n3, 0 AS n4, 0 AS n5 FROM ("
+        'SELECT x.fan_id AS fan_id, x.variant_id AS variant_id, 1 AS n1, 0 AS n2 FROM "delivery" x '
+        f"WHERE x.status = 'sent' AND {fans('x.fan_id')} "
+        'UNION ALL SELECT x.fan_id, x.variant_id, 0, 1 FROM "delivery" x WHERE x.id IN '
+        f"(SELECT delivery_id FROM ({_credited(fans('x.fan_id'))}) c)"
+        ") a GROUP BY fan_id, variant_id"
+    )
+
+
+ARMS = Rollup("campaign arms", _arm_parts)
 
 
 @dataclass(slots=True)
@@ -101,13 +112,11 @@ class DeliveryCredit:
     revenue: dict[str, int]
 
 
-async def credited(campaign_id: int | None = None) -> list[DeliveryCredit]:
-    """Every delivery with orders credited to it (of one campaign, or of all): each paid
-    order goes to the last campaign DM link its fan tapped in the week before paying."""
-    scope = "" if campaign_id is None else _OF_CAMPAIGN
+async def credited(campaign_id: int) -> list[DeliveryCredit]:
+    """Every delivery of the campaign with orders credited to it: each paid order goes to
+    the last campaign DM link its fan tapped in the week before paying."""
     rows = await sql.rows(
-        _credited(scope, "" if campaign_id is None else "AND campaign_id = {1}"),
-        *(() if campaign_id is None else (campaign_id, campaign_id)),
+        _credited(_OF_CAMPAIGN, "AND campaign_id = {1}"), campaign_id, campaign_id
     )
     found: dict[int, DeliveryCredit] = {}
     for row in rows:  # one row per delivery and currency
@@ -124,20 +133,15 @@ _STATUSES = (
     'SELECT variant_id, status, reason, COUNT(*) AS n FROM "delivery" WHERE campaign_id = {0} '
     "GROUP BY variant_id, status, reason"
 )
-_SENT = (
-    "SELECT v.campaign_id AS campaign_id, v.id AS variant_id, v.label AS label, "
-    'COUNT(x.id) AS sent FROM "campaign_variant" v LEFT JOIN "delivery" x '
-    "ON x.variant_id = v.id AND x.status = 'sent' GROUP BY v.campaign_id, v.id, v.label"
-)
 _TAPS = (
     'SELECT x.variant_id AS variant_id, COUNT(*) AS n FROM "delivery" x '
     "JOIN \"link\" l ON l.purpose = 'delivery' AND l.ref = CAST(x.id AS VARCHAR(64)) "
     'JOIN "link_click" c ON c.link_id = l.id WHERE x.campaign_id = {0} GROUP BY x.variant_id'
 )
-_OF_CAMPAIGN = 'AND x.fan_id IN (SELECT fan_id FROM "delivery" WHERE campaign_id = {0})'
+_OF_CAMPAIGN = 'x.fan_id IN (SELECT fan_id FROM "delivery" WHERE campaign_id = {0})'
 
 
-def _credited(scope: str, campaign: str) -> str:
+def _credited(fans: str, campaign: str = "") -> str:
     """Each paid order's last tapped campaign DM, within the window before paying, summed per
     delivery and currency."""
     window = ATTRIBUTION_WINDOW_MINUTES
@@ -146,9 +150,9 @@ def _credited(scope: str, campaign: str) -> str:
         "x.id AS delivery_id, x.campaign_id AS campaign_id, x.variant_id AS variant_id, "
         "ROW_NUMBER() OVER (PARTITION BY o.id ORDER BY c.at DESC, l.ref DESC) AS r "
         'FROM "link_click" c JOIN "link" l ON l.id = c.link_id '
-        f'JOIN "delivery" x ON x.id = {DELIVERY_OF_LINK} '
+        f'JOIN "delivery" x ON {dm_link("l", "x")} '
         f'JOIN "order" o ON {paid_within("o", "x.fan_id", "c.at", window)} '
-        f"WHERE l.purpose = 'delivery' {scope}) "
+        f"WHERE {fans}) "
         "SELECT delivery_id, campaign_id, variant_id, currency, COUNT(*) AS orders, "
         f"SUM(amount) AS revenue FROM last WHERE r = 1 {campaign} "
         "GROUP BY delivery_id, campaign_id, variant_id, currency"

@@ -1,5 +1,6 @@
 """The tortoise models of the `models` app; every module here is one part of the schema."""
 
+from core.models.analytics import RollupPart, RollupStale, RollupTotal, StaleFan
 from core.models.campaigns import (
     Automatic,
     Campaign,
@@ -62,7 +63,11 @@ __all__ = [
     "Post",
     "ProviderEvent",
     "Reservation",
+    "RollupPart",
+    "RollupStale",
+    "RollupTotal",
     "Rsvp",
+    "StaleFan",
     "TierKind",
     "WaitlistEntry",
     "WaitlistStatus",

@@ -98,3 +98,4 @@ class Rsvp(Model):
     class Meta:
         table = "rsvp"
         unique_together = (("session", "fan"),)
+        indexes = (("fan_id", "created_at"),)

@@ -1,0 +1,68 @@
+"""Rollups: the analytics' running totals, kept exact as fans' data changes, so a report
+reads thousands of rows where the raw data has millions (core/analytics/rollups.py)."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class RollupPart(Model):
+    """One fan's share of a rollup's totals, kept so that it can be taken out again.
+
+    A rollup's numbers (n1 to n5) are what its metric adds up, such as fans and repeat
+    buyers: each metric says what they mean for its rows.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    rollup = fields.CharField(max_length=64)
+    fan_id = fields.IntField()
+    key = fields.CharField(max_length=128)
+    n1 = fields.BigIntField(default=0)
+    n2 = fields.BigIntField(default=0)
+    n3 = fields.BigIntField(default=0)
+    n4 = fields.BigIntField(default=0)
+    n5 = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "rollup_part"
+        indexes = (("fan_id",),)
+
+
+class RollupTotal(Model):
+    """The sum of every fan's part of a rollup, per key."""
+
+    id = fields.BigIntField(primary_key=True)
+    rollup = fields.CharField(max_length=64)
+    key = fields.CharField(max_length=128)
+    n1 = fields.BigIntField(default=0)
+    n2 = fields.BigIntField(default=0)
+    n3 = fields.BigIntField(default=0)
+    n4 = fields.BigIntField(default=0)
+    n5 = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "rollup_total"
+        unique_together = (("rollup", "key"),)
+
+
+class RollupStale(Model):
+    """A fan a rollup has still to recount."""
+
+    id = fields.BigIntField(primary_key=True)
+    rollup = fields.CharField(max_length=64)
+    fan_id = fields.IntField()
+
+    class Meta:
+        table = "rollup_stale"
+        unique_together = (("rollup", "fan_id"),)
+
+
+class StaleFan(Model):
+    """A fan whose data changed, marked by database triggers (so that no write path can
+    forget to) until every rollup has been told."""
+
+    fan_id = fields.IntField(primary_key=True, generated=False)
+
+    class Meta:
+        table = "stale_fan"
