@@ -48,9 +48,18 @@ def month_after(month: str) -> str:
 def soon_after(moment: str, minutes: int) -> str:
     """A bound a little over `minutes` after `moment`, comparable with stored timestamps (so
     an index can narrow a range before the exact test)."""
+    return _shifted(moment, minutes + 1)
+
+
+def soon_before(moment: str, minutes: int) -> str:
+    """A bound a little over `minutes` before `moment`, as `soon_after`."""
+    return _shifted(moment, -(minutes + 1))
+
+
+def _shifted(moment: str, minutes: int) -> str:
     if sql.on_sqlite():
-        return f"strftime('%Y-%m-%d %H:%M:%S', {moment}, '+{minutes + 1} minutes')"
-    return f"({moment} + INTERVAL '{minutes + 1} minutes')"
+        return f"strftime('%Y-%m-%d %H:%M:%S', {moment}, '{minutes:+d} minutes')"
+    return f"({moment} + INTERVAL '{minutes} minutes')"
 
 
 def paid_within(order: str, fan: str, moment: str, minutes: int) -> str:

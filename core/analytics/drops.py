@@ -5,24 +5,11 @@ have no view counts, so reach is what Dropcast itself sent."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from core import sql
-from core.analytics.dialect import dm_link, minutes_between
+from core.analytics.dialect import dm_link
 from core.analytics.rollups import Fans, Rollup, totals
-
-_DROPS = (
-    'SELECT d.id AS id, d.title AS title, SUM(t.stock) AS stock FROM "drop" d '
-    'JOIN "drop_tier" t ON t.drop_id = d.id WHERE d.opened_at IS NOT NULL '
-    "GROUP BY d.id, d.title ORDER BY d.id"
-)
-# the minute the last unit went: the stock-th paid order of each drop
-_SOLD_OUT = (
-    "SELECT x.drop_id AS drop_id, x.m AS m FROM (SELECT t.drop_id AS drop_id, {minutes} AS m, "
-    "ROW_NUMBER() OVER (PARTITION BY t.drop_id ORDER BY o.created_at, o.id) AS r "
-    'FROM "order" o JOIN "drop_tier" t ON t.id = o.tier_id JOIN "drop" d ON d.id = t.drop_id '
-    "WHERE o.status = 'paid') x JOIN (SELECT drop_id, SUM(stock) AS stock FROM \"drop_tier\" "
-    "GROUP BY drop_id) s ON s.drop_id = x.drop_id AND x.r = s.stock"
-)
+from core.models import Drop, Order, OrderStatus
 
 
 def _funnel_parts(fans: Fans) -> str:
@@ -43,7 +30,9 @@ def _funnel_parts(fans: Fans) -> str:
         'UNION ALL SELECT r.fan_id, t.drop_id, 0, 0, 1, 0, 0 FROM "reservation" r '
         f'JOIN "drop_tier" t ON t.id = r.tier_id WHERE {fans("r.fan_id")} '
         'UNION ALL SELECT o.fan_id, t.drop_id, 0, 0, 0, 1, 1 FROM "order" o '
-        'JOIN "drop_tier" t ON t.id = o.tier_id '
+        # the unary plus keeps SQLite from walking every paid order of every tier, where the
+        # fans' own orders are a few
+        'JOIN "drop_tier" t ON t.id = +o.tier_id '
         f"WHERE o.status = 'paid' AND {fans('o.fan_id')}"
     )
     return (
@@ -75,19 +64,35 @@ class DropReport:
 async def drop_reports() -> list[DropReport]:
     """Every drop that opened, oldest first."""
     funnels = {int(t.key): t.n for t in await totals(FUNNELS)}
-    minutes = minutes_between("d.opened_at", "o.created_at")
-    sold_out = {
-        int(r["drop_id"]): round(float(r["m"]), 1)
-        for r in await sql.rows(_SOLD_OUT.format(minutes=minutes))
-    }
     reports = []
-    for drop in await sql.rows(_DROPS):
-        ref = int(drop["id"])
-        reached, tapped, held, buyers, sold = funnels.get(ref, (0, 0, 0, 0, 0))
+    for drop in await Drop.filter(opened_at__isnull=False).order_by("id").prefetch_related("tiers"):
+        reached, tapped, held, buyers, sold = funnels.get(drop.id, (0, 0, 0, 0, 0))
+        stock = sum(t.stock for t in drop.tiers)
         reports.append(
             DropReport(
-                ref, str(drop["title"]), int(drop["stock"]), sold, sold_out.get(ref),
+                drop.id, drop.title, stock, sold,
+                await _minutes_to_sell_out(drop, stock) if sold >= stock else None,
                 reached, tapped, held, buyers,
             )
         )  # fmt: skip
     return reports
+
+
+async def _minutes_to_sell_out(drop: Drop, stock: int) -> float | None:
+    """Minutes from the opening to the stock-th paid order (of a drop that sold its stock).
+    The stock-th of the drop is among the first `stock` of each tier, which its index
+    gives."""
+    if drop.opened_at is None or not stock:
+        return None
+    paid: list[tuple[datetime, int]] = []
+    for tier in drop.tiers:
+        paid += await (
+            Order.filter(tier_id=tier.id, status=OrderStatus.PAID)
+            .order_by("created_at", "id")
+            .limit(stock)
+            .values_list("created_at", "id")
+        )
+    if len(paid) < stock:
+        return None
+    last, _ = sorted(paid)[stock - 1]
+    return round((last - drop.opened_at).total_seconds() / 60, 1)

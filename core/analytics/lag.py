@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from core import sql
-from core.analytics.dialect import minutes_between, soon_after
+from core.analytics.dialect import minutes_between, soon_after, soon_before
 from core.analytics.rollups import Fans, Rollup, totals
 from core.errors import NotFound
 
@@ -54,9 +54,9 @@ def _pooled_parts(fans: Fans) -> str:
     lags = (
         f"SELECT o.fan_id AS fan_id, CAST({minutes} / {BUCKET_MINUTES} AS INTEGER) AS b, "
         f"CAST(ROUND({minutes} * 10) AS INTEGER) AS t "
-        'FROM "order" o JOIN "live_session" s ON s.started_at IS NOT NULL '
-        "AND o.created_at >= s.started_at "
-        f"AND o.created_at <= {soon_after('s.started_at', window)} "
+        # the sessions started in the day before the order, which their index finds
+        'FROM "order" o JOIN "live_session" s ON s.started_at <= o.created_at '
+        f"AND s.started_at >= {soon_before('o.created_at', window)} "
         f"WHERE o.status = 'paid' AND {fans('o.fan_id')} AND {minutes} <= {window}"
     )
     return (

@@ -113,13 +113,17 @@ async def _work_for(rollups: tuple[Rollup, ...]) -> bool:
 async def _hand_on_marks() -> None:
     """Move the triggers' marks into the queue of every rollup built so far."""
     built = f"SELECT rollup FROM \"rollup_total\" WHERE key = '{BUILT}'"
-    if sql.on_sqlite():  # one writer at a time: nothing can be marked in between
-        await sql.rows(
-            'INSERT OR IGNORE INTO "rollup_stale" (rollup, fan_id) '
-            f'SELECT b.rollup, s.fan_id FROM "stale_fan" s CROSS JOIN ({built}) b'
-        )
-        await sql.rows('DELETE FROM "stale_fan"')
-    else:  # the marks handed on are exactly the marks taken
+    if sql.on_sqlite():  # the marks handed on are exactly the marks taken
+        taken = [
+            int(r["fan_id"]) for r in await sql.rows('DELETE FROM "stale_fan" RETURNING fan_id')
+        ]
+        for start in range(0, len(taken), BATCH):
+            listed = ", ".join(f"({fan})" for fan in taken[start : start + BATCH])
+            await sql.rows(
+                'INSERT OR IGNORE INTO "rollup_stale" (rollup, fan_id) '
+                f"SELECT b.rollup, f.column1 FROM (VALUES {listed}) f CROSS JOIN ({built}) b"
+            )
+    else:  # in one statement, so a mark cannot land between taking and handing on
         await sql.rows(
             'WITH taken AS (DELETE FROM "stale_fan" RETURNING fan_id) '
             'INSERT INTO "rollup_stale" (rollup, fan_id) '

@@ -106,7 +106,6 @@ ARMS = Rollup("campaign arms", _arm_parts)
 class DeliveryCredit:
     """The orders credited to one delivery (one fan's DM)."""
 
-    campaign_id: int
     variant_id: int
     orders: int
     revenue: dict[str, int]
@@ -122,7 +121,7 @@ async def credited(campaign_id: int) -> list[DeliveryCredit]:
     for row in rows:  # one row per delivery and currency
         credit = found.setdefault(
             int(row["delivery_id"]),
-            DeliveryCredit(int(row["campaign_id"]), int(row["variant_id"]), 0, {}),
+            DeliveryCredit(int(row["variant_id"]), 0, {}),
         )
         credit.orders += int(row["orders"])
         credit.revenue[str(row["currency"])] = int(row["revenue"])

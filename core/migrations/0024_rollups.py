@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('n4', fields.BigIntField(default=0)),
                 ('n5', fields.BigIntField(default=0)),
             ],
-            options={'table': 'rollup_part', 'app': 'models', 'indexes': [Index(fields=['fan_id'])], 'pk_attr': 'id', 'table_description': "One fan's share of a rollup's totals, kept so that it can be taken out again."},
+            options={'table': 'rollup_part', 'app': 'models', 'indexes': [Index(fields=['rollup', 'fan_id'])], 'pk_attr': 'id', 'table_description': "One fan's share of a rollup's totals, kept so that it can be taken out again."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -55,11 +55,24 @@ class Migration(migrations.Migration):
             fields=[
                 ('fan_id', fields.IntField(primary_key=True, unique=True, db_index=True)),
             ],
-            options={'table': 'stale_fan', 'app': 'models', 'pk_attr': 'fan_id', 'table_description': 'A fan whose data changed, marked by database triggers (so that no write path can'},
+            options={'table': 'stale_fan', 'app': 'models', 'pk_attr': 'fan_id', 'table_description': 'A fan whose data changed since the rollups last heard.'},
             bases=['Model'],
         ),
         ops.AddIndex(
             model_name='Rsvp',
             index=Index(fields=['fan_id', 'created_at']),
+        ),
+        ops.RemoveIndex(
+            model_name='Order',
+            name=None,
+            fields=['tier_id', 'status'],
+        ),
+        ops.AddIndex(
+            model_name='Order',
+            index=Index(fields=['tier_id', 'status', 'created_at']),
+        ),
+        ops.AddIndex(
+            model_name='LiveSession',
+            index=Index(fields=['started_at']),
         ),
     ]

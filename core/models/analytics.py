@@ -26,7 +26,7 @@ class RollupPart(Model):
 
     class Meta:
         table = "rollup_part"
-        indexes = (("fan_id",),)
+        indexes = (("rollup", "fan_id"),)
 
 
 class RollupTotal(Model):
@@ -59,10 +59,12 @@ class RollupStale(Model):
 
 
 class StaleFan(Model):
-    """A fan whose data changed, marked by database triggers (so that no write path can
-    forget to) until every rollup has been told."""
+    """A fan whose data changed since the rollups last heard.
 
-    fan_id = fields.IntField(primary_key=True, generated=False)
+    Database triggers mark them, so that no write path can forget to (migration 0025).
+    """
+
+    fan_id = fields.IntField(primary_key=True)
 
     class Meta:
         table = "stale_fan"

@@ -39,6 +39,7 @@ class LiveSession(Model):
 
     class Meta:
         table = "live_session"
+        indexes = (("started_at",),)  # for the analytics: the sessions before an order
 
 
 class LiveCode(Model):

@@ -55,7 +55,7 @@ class Order(Model):
     class Meta:
         table = "order"
         # for the analytics: each fan's orders in time, each tier's, everything in time
-        indexes = (("fan_id", "created_at"), ("tier_id", "status"), ("created_at",))
+        indexes = (("fan_id", "created_at"), ("tier_id", "status", "created_at"), ("created_at",))
 
 
 class LedgerEntry(Model):
