@@ -95,6 +95,9 @@ async def up_to_date(*rollups: Rollup) -> None:
             # room for a build's sorts and hashes: with the default 4 MB, a parallel DISTINCT
             # over 2M listens spilled for seven minutes, with 64 MB it takes a second
             await sql.rows("SET LOCAL work_mem = '64MB'")
+            # recounting a few fans is many short statements: compiling each costs more than
+            # it saves
+            await sql.rows("SET LOCAL jit = off")
         await _hand_on_marks()
         for rollup in rollups:
             if await _built(rollup):
