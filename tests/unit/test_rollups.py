@@ -18,7 +18,7 @@ from core.analytics.report import as_data, full_report
 from core.campaigns.segments import Segment
 from core.drops.payments import PaymentReceived
 from core.messages import CampaignDM
-from core.models import Fan, FanTier, LedgerEntry, Order, Platform
+from core.models import Fan, FanTier, LedgerEntry, LiveSession, LiveStatus, Order, Platform
 from core.privacy import forget
 from tests.builders import fans, open_drop, tier
 
@@ -104,6 +104,14 @@ async def test_every_kind_of_change_reads_as_a_count_from_scratch(world, demo):
     await LedgerEntry.create(
         fan_id=buyers[4], amount=5, reason="live_code", source_id="imported",
         created_at=last.created_at - timedelta(hours=1),
+    )  # fmt: skip
+
+    # a session imported with its start in the past: the orders of the day after it count
+    anchor = await Order.filter(status="paid").exclude(fan_id__in=buyers).order_by("id").first()
+    assert anchor is not None
+    await LiveSession.create(
+        title="Imported", starts_at=anchor.created_at - timedelta(hours=2),
+        started_at=anchor.created_at - timedelta(hours=2), status=LiveStatus.ENDED,
     )  # fmt: skip
 
     await repeat_rate()  # one metric read first: it must not leave the others behind
