@@ -158,6 +158,10 @@ async def _build(rollup: Rollup) -> None:
     for table in ("rollup_part", "rollup_total", "rollup_stale"):
         await sql.rows(f'DELETE FROM "{table}" WHERE rollup = {{0}}', rollup.name)
     await _add_parts(rollup, every_fan)
+    if not sql.on_sqlite():
+        # up to millions of new parts: without statistics the next recount would plan for
+        # the table as it was
+        await sql.rows('ANALYZE "rollup_part"')
     await sql.rows(
         f'INSERT INTO "rollup_total" (rollup, key, {", ".join(NUMBERS)}) '
         f'SELECT rollup, key, {_sums()} FROM "rollup_part" WHERE rollup = {{0}} '
