@@ -96,26 +96,28 @@ def rollup(weights: Weights) -> Rollup:
 
 async def blended_attribution(weights: Weights) -> list[Credit]:
     """One row per currency."""
-    credits: dict[str, list[float]] = {}
+    credits: dict[str, list[float]] = {}  # orders, revenue, 3 amounts, 3 order shares
     for total in await totals(rollup(weights)):
         currency, listened, minutes, codes, tapped = total.key.split("|")
         orders, revenue = total.n[0], total.n[1]
-        engaged = listened == "1" or int(codes) > 0
-        live = (
-            weights.live + weights.per_minute * int(minutes) + weights.per_code * int(codes)
-            if engaged
-            else 0.0
-        )
-        dm = weights.dm if tapped == "1" else 0.0
-        whole = live + dm + weights.organic
+        shares = _shares(weights, listened == "1", int(minutes), int(codes), tapped == "1")
         sums = credits.setdefault(currency, [0.0] * 8)
-        for i, value in enumerate(
-            (orders, revenue, revenue * live / whole, revenue * dm / whole,
-             revenue * weights.organic / whole, orders * live / whole, orders * dm / whole,
-             orders * weights.organic / whole)
-        ):  # fmt: skip
-            sums[i] += value
+        sums[0] += orders
+        sums[1] += revenue
+        for i, share in enumerate(shares):
+            sums[2 + i] += revenue * share
+            sums[5 + i] += orders * share
     return [_credit(currency, sums) for currency, sums in sorted(credits.items())]
+
+
+def _shares(
+    w: Weights, listened: bool, minutes: int, codes: int, tapped: bool
+) -> tuple[float, float, float]:
+    """An order's (live, DM, organic) shares, which add up to 1."""
+    live = w.live + w.per_minute * minutes + w.per_code * codes if listened or codes else 0.0
+    dm = w.dm if tapped else 0.0
+    whole = live + dm + w.organic
+    return live / whole, dm / whole, w.organic / whole
 
 
 def _credit(currency: str, sums: list[float]) -> Credit:

@@ -7,16 +7,12 @@ from tortoise import fields
 from tortoise.models import Model
 
 
-class RollupPart(Model):
-    """One fan's share of a rollup's totals, kept so that it can be taken out again.
-
-    A rollup's numbers (n1 to n5) are what its metric adds up, such as fans and repeat
-    buyers: each metric says what they mean for its rows.
-    """
+class RollupRow(Model):
+    """A rollup's row: its numbers (n1 to n5) are what its metric adds up, such as fans and
+    repeat buyers, each metric saying what they mean for its rows."""
 
     id = fields.BigIntField(primary_key=True)
     rollup = fields.CharField(max_length=64)
-    fan_id = fields.IntField()
     key = fields.CharField(max_length=128)
     n1 = fields.BigIntField(default=0)
     n2 = fields.BigIntField(default=0)
@@ -25,21 +21,21 @@ class RollupPart(Model):
     n5 = fields.BigIntField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class RollupPart(RollupRow):
+    """One fan's share of a rollup's totals, kept so that it can be taken out again."""
+
+    fan_id = fields.IntField()
+
+    class Meta:
         table = "rollup_part"
         indexes = (("rollup", "fan_id"),)
 
 
-class RollupTotal(Model):
+class RollupTotal(RollupRow):
     """The sum of every fan's part of a rollup, per key."""
-
-    id = fields.BigIntField(primary_key=True)
-    rollup = fields.CharField(max_length=64)
-    key = fields.CharField(max_length=128)
-    n1 = fields.BigIntField(default=0)
-    n2 = fields.BigIntField(default=0)
-    n3 = fields.BigIntField(default=0)
-    n4 = fields.BigIntField(default=0)
-    n5 = fields.BigIntField(default=0)
 
     class Meta:
         table = "rollup_total"
