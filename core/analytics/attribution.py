@@ -91,7 +91,9 @@ def _parts(w: Weights) -> Callable[[Fans], str]:
 
 def rollup(weights: Weights) -> Rollup:
     """The orders' kinds for these weights' window and cap."""
-    return Rollup(f"attribution {weights.days}d {weights.minutes_cap}min", _parts(weights))
+    return Rollup(
+        f"attribution {weights.days}d {weights.minutes_cap}min", _parts(weights), "attribution"
+    )
 
 
 async def blended_attribution(weights: Weights) -> list[Credit]:

@@ -36,6 +36,10 @@ class Rollup:
     name: str
     # the SELECT of fan_id, key (text) and n1 … n5, for the fans a condition picks
     parts: Callable[[Fans], str]
+    # a rollup built from settings names them, and building it drops the ones built from
+    # earlier settings, whose names start the same: "attribution 7d 60min" replaces every
+    # other "attribution …"
+    family: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +159,10 @@ async def _built(rollup: Rollup) -> bool:
 
 
 async def _build(rollup: Rollup) -> None:
+    # its own rows, and those of its family (its own included) built from other settings
+    same, name = ("LIKE", f"{rollup.family} %") if rollup.family else ("=", rollup.name)
     for table in ("rollup_part", "rollup_total", "rollup_stale"):
-        await sql.rows(f'DELETE FROM "{table}" WHERE rollup = {{0}}', rollup.name)
+        await sql.rows(f'DELETE FROM "{table}" WHERE rollup {same} {{0}}', name)
     await _add_parts(rollup, every_fan)
     if not sql.on_sqlite():
         # up to millions of new parts: without statistics the next recount would plan for

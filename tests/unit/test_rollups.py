@@ -12,7 +12,7 @@ import pytest
 from bots.demo.loader import load
 from bots.demo.simulation import Params, simulate
 from core import sql
-from core.analytics.attribution import Weights
+from core.analytics.attribution import Weights, blended_attribution
 from core.analytics.buyers import repeat_rate
 from core.analytics.report import as_data, full_report
 from core.campaigns.segments import Segment
@@ -132,3 +132,11 @@ async def test_reports_asking_together_count_each_change_once(world, demo):
     afresh = await counted_afresh()
     assert all(found == afresh for found in together)
     assert kept == await rollup_totals()
+
+
+async def test_attribution_from_new_settings_replaces_the_rollup_of_the_old(demo):
+    week = await blended_attribution(Weights())
+    assert await blended_attribution(Weights(days=3)) != week
+    kept = await sql.rows("SELECT DISTINCT rollup FROM \"rollup_part\" WHERE rollup LIKE 'a%'")
+    assert [row["rollup"] for row in kept] == ["attribution 3d 60min"]
+    assert await blended_attribution(Weights()) == week  # back again: built afresh
