@@ -36,9 +36,9 @@ class Rollup:
     name: str
     # the SELECT of fan_id, key (text) and n1 … n5, for the fans a condition picks
     parts: Callable[[Fans], str]
-    # a rollup built from settings names them, and building it drops the ones built from
-    # earlier settings, whose names start the same: "attribution 7d 60min" replaces every
-    # other "attribution …"
+    # rollups made from settings (attribution's window and cap) share a family, the start
+    # of their names: building "attribution 7d 60min" drops any other "attribution …",
+    # built from earlier settings
     family: str = ""
 
 
