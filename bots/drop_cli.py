@@ -47,7 +47,9 @@ def create(
 def schedule(
     drop_id: int,
     opens_at: Annotated[str, typer.Option(help="ISO 8601 (2026-12-01T18:00+01:00) or +30m.")],
-    closes_at: Annotated[str | None, typer.Option(help="Optional end, same formats.")] = None,
+    closes_at: Annotated[
+        str | None, typer.Option(help="Optional end, same formats; +3d counts from the opening.")
+    ] = None,
     early_access: Annotated[
         str | None, typer.Option(help='Fan tier and minutes, e.g. "insider:30".')
     ] = None,
@@ -57,7 +59,9 @@ def schedule(
     async def action(app: App) -> DropView:
         now, zone = app.core.clock.now(), app.settings.creator_timezone
         opens = parse_when(opens_at, now=now, zone=zone)
-        closes = parse_when(closes_at, now=now, zone=zone) if closes_at else None
+        closes = None
+        if closes_at:  # "+3d" is three days of selling, counted from the opening
+            closes = parse_when(closes_at, now=now, zone=zone, relative_to=opens)
         return await app.core.drops.schedule(drop_id, opens, closes, _early(early_access))
 
     _do(action)

@@ -10,14 +10,27 @@ from core.errors import InvalidInput
 
 _RELATIVE = re.compile(r"^\s*(?:\+|in\s+)(?P<n>\d+)\s*(?P<unit>[smhd])\s*$", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+# Nothing a creator plans is ten years out; past this a typo would overflow the calendar
+# (and the clock's arithmetic on the time) instead of meaning something.
+FARTHEST = timedelta(days=3650)
 
 
-def parse_when(text: str, *, now: datetime, zone: str = "UTC") -> datetime:
-    """An aware UTC datetime; a time without an offset is read in the creator's `zone`."""
+def parse_when(
+    text: str, *, now: datetime, zone: str = "UTC", relative_to: datetime | None = None
+) -> datetime:
+    """An aware UTC datetime; a time without an offset is read in the creator's `zone`.
+    A relative time counts from `relative_to` (a drop's closing from its opening), else now."""
+    base = relative_to or now
     relative = _RELATIVE.match(text)
     if relative:
         unit = _UNITS[relative["unit"].lower()]
-        return now + timedelta(**{unit: int(relative["n"])})
+        try:
+            step = timedelta(**{unit: int(relative["n"])})
+        except OverflowError:
+            step = FARTHEST * 2
+        if step > FARTHEST:
+            raise _too_far(text)
+        return base + step
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -26,7 +39,17 @@ def parse_when(text: str, *, now: datetime, zone: str = "UTC") -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment.astimezone(ZoneInfo("UTC"))
+    try:
+        moment = moment.astimezone(ZoneInfo("UTC"))
+    except OverflowError:  # the first or last hours of the calendar, moved to UTC
+        raise InvalidInput(f"{text.strip()!r} is outside the calendar") from None
+    if moment - now > FARTHEST:
+        raise _too_far(text)
+    return moment
+
+
+def _too_far(text: str) -> InvalidInput:
+    return InvalidInput(f"{text.strip()!r} is more than ten years away: give a nearer time")
 
 
 def parse_opening(text: str, *, now: datetime, zone: str = "UTC") -> datetime | None:

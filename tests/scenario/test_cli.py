@@ -122,13 +122,27 @@ def test_schedule_in_the_past_or_backwards_is_refused(tmp_path):
     past = dropcast(tmp_path, "drop", "schedule", "1", "--opens-at", "2020-01-01T10:00")
     assert past.returncode == 1
     assert "is in the past" in past.stderr
+    opens = (datetime.now(UTC) + timedelta(days=2)).isoformat(timespec="minutes")
     backwards = dropcast(
-        tmp_path, "drop", "schedule", "1", "--opens-at", "+2h", "--closes-at", "+1h"
+        tmp_path, "drop", "schedule", "1", "--opens-at", "+3d", "--closes-at", opens
     )
     assert "closes_at must be after opens_at" in backwards.stderr
     nonsense = dropcast(tmp_path, "drop", "schedule", "1", "--opens-at", "tomorrowish")
     assert "is not a time" in nonsense.stderr
     assert "draft" in dropcast(tmp_path, "drop", "show", "1").stdout
+
+
+def test_a_relative_closing_counts_from_the_opening(tmp_path):
+    dropcast(
+        tmp_path, "drop", "create", "D", "--tier", "name=A, price=1.00 EUR, stock=1, kind=physical"
+    )
+    result = dropcast(tmp_path, "drop", "schedule", "1", "--opens-at", "+2d", "--closes-at", "+3d")
+    assert result.returncode == 0, result.stderr
+    words = result.stdout.split()
+    opens = datetime.fromisoformat(words[words.index("opens") + 1])
+    closes = datetime.fromisoformat(words[words.index("closes") + 1])
+    assert opens - datetime.now(UTC) > timedelta(days=1, hours=23)
+    assert closes - opens == timedelta(days=3)
 
 
 def test_unknown_drop_is_named(tmp_path):

@@ -36,3 +36,24 @@ def test_a_time_without_offset_is_in_the_creators_zone():
 def test_anything_else_is_refused_with_the_formats_named(text):
     with pytest.raises(InvalidInput, match=r"is not a time: use ISO 8601"):
         parse_when(text, now=NOW)
+
+
+def test_a_relative_time_counts_from_what_it_follows():
+    opens = NOW + timedelta(days=2)
+    assert parse_when("+3d", now=NOW, relative_to=opens) == NOW + timedelta(days=5)
+    assert parse_when("2026-12-04T12:00Z", now=NOW, relative_to=opens) == NOW + timedelta(days=3)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("+99999999999999999999d", "more than ten years away"),
+        ("+3651d", "more than ten years away"),
+        ("2040-01-01T00:00Z", "more than ten years away"),
+        ("9999-12-31T23:59-14:00", "outside the calendar"),
+        ("0001-01-01T00:00+05:00", "outside the calendar"),
+    ],
+)
+def test_times_past_the_calendar_are_refused_in_words(text, words):
+    with pytest.raises(InvalidInput, match=words):
+        parse_when(text, now=NOW)
