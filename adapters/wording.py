@@ -208,6 +208,8 @@ def campaign_text(campaign: CampaignView) -> str:
         if campaign.send_at
         else "automatic"
     )
+    if campaign.status == "scheduled" and when != "automatic":
+        when += " (to the fans in the segment then)"
     variants = "\n".join(f"{label}: {template}" for label, template in campaign.variants)
     head = f"#{campaign.id} {campaign.name}: {campaign.status}, to {campaign.segment}, {when}"
     return f"{head}\n{variants}"

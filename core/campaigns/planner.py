@@ -99,8 +99,8 @@ class Campaigns:
         after_minutes: int = 0,
     ) -> CampaignView:
         """A campaign sent now (no time given), at `send_at`, or `after_minutes` after live
-        session `after_session` ends. Refused: an unknown variable, an empty segment, a
-        time in the past."""
+        session `after_session` ends. Refused: an unknown variable, a time in the past, and an
+        empty segment for a campaign sent now."""
         name = check_title(name)
         texts = [templates.check(text) for text in variants]
         if not 1 <= len(texts) <= len(LABELS):
@@ -121,7 +121,10 @@ class Campaigns:
             raise NotFound(f"there is no drop #{drop_id}")
         if url and not url.startswith(("https://", "http://")):
             raise InvalidInput(f"{url!r} is not a web address")
-        if not await segment.fans(now).exists():
+        # a campaign for later works out its audience when it is queued: "listened=3" before
+        # session 3 is empty now and full after it
+        sends_now = send_at is None and after_session is None
+        if sends_now and not await segment.fans(now).exists():
             raise InvalidInput(f"no fan is in that segment ({segment.describe()}): nothing to send")
         campaign = await Campaign.create(
             name=name,

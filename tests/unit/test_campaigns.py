@@ -140,23 +140,25 @@ async def test_two_variants_split_the_segment_and_each_fan_keeps_theirs(world):
     assert all((texts[f] == "Only 3 left!") == (again[f] == "A") for f in ids)
 
 
-async def test_a_post_live_campaign_goes_out_fifteen_minutes_after_the_end(world):
+async def test_a_post_live_campaign_made_before_the_session_reaches_its_listeners(world):
     listened = await opted_in(2)
-    [bought_already] = await opted_in(1, start=2)
+    [bought_already, stayed_away] = await opted_in(2, start=2)
     drop = await open_drop(world.core, tier(stock=5))
-    starts = world.clock.now() + timedelta(minutes=5)
+    starts = world.clock.now() + timedelta(days=1)
     session = await world.core.live.schedule("Friday", starts, drop_id=drop.id)
-    world.clock.advance(minutes=5)
+    segment = Segment(listened=session.id, not_bought=drop.id)
+    # made the day before, as the README shows: nobody has listened yet
+    campaign = await world.core.campaigns.create(
+        "After the show", segment, ["Thanks for listening, {name}!"],
+        after_session=session.id, after_minutes=15,
+    )  # fmt: skip
+    assert campaign.status == "scheduled"
+    world.clock.advance(days=1)
     await world.core.live.start(session.id)
     for fan in [*listened, bought_already]:
         await world.core.live.check_in(fan)
     hold = await world.core.holds.reserve(drop.tiers[0].id, bought_already)
     await world.core.payments.settle(PaymentReceived("pi_1", "sandbox", hold.id, hold.price))
-    segment = Segment(listened=session.id, not_bought=drop.id)
-    await world.core.campaigns.create(
-        "After the show", segment, ["Thanks for listening, {name}!"],
-        after_session=session.id, after_minutes=15,
-    )  # fmt: skip
     await world.core.live.end(session.id)
     world.clock.advance(minutes=14)
     await world.core.tick()
@@ -164,7 +166,8 @@ async def test_a_post_live_campaign_goes_out_fifteen_minutes_after_the_end(world
     world.clock.advance(minutes=1)
     await world.core.tick()
     await drain(world)
-    assert [len(dms(world, fan)) for fan in [*listened, bought_already]] == [1, 1, 0]
+    fans_ = [*listened, bought_already, stayed_away]
+    assert [len(dms(world, fan)) for fan in fans_] == [1, 1, 0, 0]
 
 
 async def test_a_delivery_left_half_sent_is_never_sent_again(world, db):
