@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from bots.demo.simulation import Plan
 from core import sql
@@ -15,6 +16,7 @@ from core.models import (
     Campaign,
     CampaignStatus,
     CampaignVariant,
+    Community,
     ConsentRecord,
     Delivery,
     DeliveryStatus,
@@ -30,6 +32,7 @@ from core.models import (
     LiveStatus,
     Order,
     Platform,
+    Perk,
     PlatformAccount,
     Reservation,
     TierKind,
@@ -40,17 +43,31 @@ BATCH = 2000
 TEXTS = {"A": "New: {drop}. {link}", "B": "Only a few days: {drop} is here. {link}"}
 
 
+# what a creator's own database has as soon as it is used; simulated weeks never mix with it
+IN_USE = {
+    "fans": Fan, "drops": Drop, "live sessions": LiveSession, "campaigns": Campaign,
+    "links": Link, "connected communities": Community, "perks": Perk,
+}  # fmt: skip
+
+
 async def load(plan: Plan, rules: Rules | None = None) -> None:
-    """Refuses a database that already has fans: demo data is for a fresh one."""
-    if await Fan.exists():
-        raise InvalidState("this database already has fans; demo data goes into an empty one")
+    """All of it or nothing, into a database nobody uses yet: refused before anything is
+    written if it has any of `IN_USE`, and written in one transaction, so a failure halfway
+    leaves the database as it was."""
+    for what, model in IN_USE.items():
+        if await model.exists():
+            raise InvalidState(
+                f"this database already has {what}; demo data goes only into a new one "
+                "(set DATABASE_URL to another file, then dropcast migrate)"
+            )
     rules = rules or Rules()
-    await _fans(plan, rules)
-    await _drops(plan)
-    await _sessions(plan)
-    await _holds(plan)
-    await _campaign(plan)
-    await _bump_sequences()
+    async with in_transaction():
+        await _fans(plan, rules)
+        await _drops(plan)
+        await _sessions(plan)
+        await _holds(plan)
+        await _campaign(plan)
+        await _bump_sequences()
 
 
 async def _bulk(rows: list[Model]) -> None:

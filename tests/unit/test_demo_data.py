@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from tortoise.exceptions import IntegrityError
 
 from bots.demo.loader import load
 from bots.demo.simulation import Params, simulate
@@ -17,6 +18,9 @@ from core.analytics.lag import lag_after_sessions
 from core.analytics.report import full_report
 from core.analytics.uplift import recognition_uplift
 from core.errors import InvalidState
+from core.models import Fan
+from tests.builders import open_drop, tier
+from tests.unit.state import database_state
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 LAG_TOLERANCE = 0.2  # the pooled median of ~170 exponential lags, within 20% of mean x ln 2
@@ -66,3 +70,21 @@ async def test_attribution_and_uplift_on_the_simulated_weeks(demo):
 async def test_demo_data_goes_only_into_an_empty_database(demo):
     with pytest.raises(InvalidState, match="already has fans"):
         await load(simulate(Params(fans=10, weeks=2), NOW))
+
+
+async def test_a_database_in_use_is_refused_before_anything_is_written(world):
+    await open_drop(world.core, tier(stock=5))  # a creator's first drop, no fan yet
+    before = await database_state()
+    with pytest.raises(InvalidState, match="already has drops"):
+        await load(simulate(Params(fans=10, weeks=2), NOW))
+    assert await database_state() == before
+
+
+async def test_a_load_that_fails_halfway_leaves_nothing_behind(db):
+    plan = simulate(Params(fans=40, weeks=2), NOW)
+    plan.drops.append(plan.drops[0])  # written after the fans, refused by the drop's own id
+    with pytest.raises(IntegrityError):
+        await load(plan)
+    assert await Fan.all().count() == 0
+    await load(simulate(Params(fans=40, weeks=2), NOW))  # and it can run again
+    assert await Fan.all().count() == 40
