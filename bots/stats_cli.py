@@ -198,7 +198,8 @@ def buyers(
 
 def _repeat_and_cohorts(found: Report) -> None:
     rate = found.repeat
-    out.print(f"{rate.repeat_buyers} of {rate.buyers} buyers bought again ({_share(rate.rate)})")
+    bought_again = f"{rate.repeat_buyers} of {rate.buyers} buyers bought again"
+    out.print(f"{bought_again} ({_share(rate.rate)})" if rate.buyers else "No buyers yet.")
     _cohorts(found.cohorts)
 
 

@@ -1,5 +1,7 @@
 """The dashboard's charts as inline SVG, drawn by pygal on the server: no script and no
-network needed to see them."""
+network needed to see them. Each has a viewBox and no fixed size, so the page's CSS shrinks it
+to the width there is: `SIZE` on a laptop, about 60% of it on a phone, where its lettering,
+drawn a little large, still reads."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ from core.analytics.drops import DropReport
 from core.analytics.lag import BUCKET_MINUTES, Lag
 from core.money import minor_digits
 
-SIZE = {"width": 820, "height": 340, "explicit_size": True}
+SIZE = {"width": 600, "height": 380}
+STYLE = CleanStyle(
+    title_font_size=20, label_font_size=15, major_label_font_size=15, legend_font_size=16,
+)  # fmt: skip
 
 
 def _svg(chart: pygal.graph.graph.Graph) -> str:
@@ -21,8 +26,8 @@ def _svg(chart: pygal.graph.graph.Graph) -> str:
 
 def _config(title: str) -> dict[str, object]:
     return {
-        "title": title, "style": CleanStyle, "js": [], "disable_xml_declaration": True,
-        "print_values": False, "legend_at_bottom": True, **SIZE,
+        "title": title, "style": STYLE, "js": [], "disable_xml_declaration": True,
+        "print_values": False, "legend_at_bottom": True, "max_scale": 8, **SIZE,
     }  # fmt: skip
 
 

@@ -132,6 +132,8 @@ class Dashboard:
 
 
 def _charts(page: str, report: Report) -> dict[str, Markup]:
+    """The page's charts by name. One with nothing to draw is left out, and its page says
+    so instead: a template asks `"lag" in svg` before showing it."""
     drawn: dict[str, str] = {}
     if page in ("overview", "sessions") and report.lag.histogram:
         drawn["lag"] = charts.lag_histogram(report.lag)

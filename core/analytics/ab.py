@@ -42,6 +42,10 @@ class Verdict:
         if self.winner is not None:
             others = ", ".join(a.label for a in self.arms if a.label != self.winner)
             return f"{self.winner} converts better than {others}, {CONFIDENCE:.0%} confident."
+        if self.p_value is None:  # nothing tested yet: too early to say they convert alike
+            if not any(a.converted for a in self.arms):
+                return "Not enough data yet: no one has bought after any variant."
+            return "Not enough data yet: a variant has reached no fan."
         if self.more_fans_needed is None:
             return "No difference to tell apart: the variants convert alike so far."
         return f"Not enough data yet: about {self.more_fans_needed} more fans per variant needed."

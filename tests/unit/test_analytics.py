@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from math import asin, ceil, sqrt
 from statistics import NormalDist
@@ -14,7 +15,8 @@ from core.analytics.buyers import cohorts, repeat_rate
 from core.analytics.churn import buyer_churn, member_churn
 from core.analytics.copy_tests import copy_tests
 from core.analytics.drops import drop_reports
-from core.analytics.lag import conversion_lag
+from core.analytics.lag import Lag, conversion_lag
+from core.analytics.report import as_data, full_report, tables
 from core.analytics.uplift import recognition_uplift
 from core.campaigns.segments import Segment
 from core.drops.copy import Pitch
@@ -96,6 +98,17 @@ async def test_no_buyers_yet_is_an_empty_answer_not_an_error(world):
     assert await cohorts(world.clock.now()) == []
 
 
+async def test_a_new_creators_whole_report_is_empty_not_an_error(world):
+    report = await full_report(world.clock.now(), Weights())
+    assert report.lag == Lag(0, None, None, [])  # no median of nothing
+    assert (report.repeat.rate, report.uplift.difference) == (None, None)
+    assert [report.sessions, report.drops, report.cohorts, report.attribution, report.tests] == [
+        [], [], [], [], []
+    ]  # fmt: skip
+    assert all(rows == [] for rows in tables(report).values())
+    assert json.loads(json.dumps(as_data(report)))["lag"]["median"] is None
+
+
 async def test_a_drops_sell_through_time_to_sell_out_and_funnel(world):
     drop = await open_drop(world.core, tier(stock=3))
     a, b, c, d = await fans(4)
@@ -155,6 +168,13 @@ def test_variants_that_convert_alike_or_not_at_all_get_no_winner():
     assert verdict([Arm("A", 100, 10), Arm("B", 100, 10)]).words.startswith("No difference")
     assert verdict([Arm("A", 100, 0), Arm("B", 100, 0)]).winner is None
     assert verdict([Arm("A", 10, 1)]).winner is None
+
+
+def test_a_test_with_no_buyer_or_an_empty_variant_is_too_early_not_alike():
+    nobody = verdict([Arm("A", 2, 0), Arm("B", 0, 0)])
+    assert nobody.words == "Not enough data yet: no one has bought after any variant."
+    unsent = verdict([Arm("A", 10, 1), Arm("B", 0, 0)])
+    assert unsent.words == "Not enough data yet: a variant has reached no fan."
 
 
 async def test_buyer_churn_by_month_counts_buyers_who_did_not_buy_the_month_after(world):
