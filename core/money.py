@@ -20,6 +20,10 @@ STARS = "XTR"
 NON_ISO_CURRENCIES = {STARS: 0}
 
 _PRICE = re.compile(r"^\s*(?P<amount>\d+(?:\.\d+)?)\s+(?P<currency>[A-Za-z]{3})\s*$")
+# "9,99 EUR", "1.234,56 EUR": a decimal comma, as much of Europe writes prices
+_COMMA_PRICE = re.compile(
+    r"^\s*(?P<whole>\d{1,3}(?:\.\d{3})+|\d+),(?P<fraction>\d+)\s+(?P<currency>[A-Za-z]{3})\s*$"
+)
 
 
 @cache
@@ -70,9 +74,7 @@ def parse_price(text: str) -> Money:
     """Parse "9.99 EUR" or "500 JPY" exactly; reject anything that would need rounding."""
     match = _PRICE.match(text) if isinstance(text, str) else None
     if match is None:
-        raise InvalidInput(
-            f'price {text!r} is not "AMOUNT CURRENCY" with a dot for decimals, e.g. "9.99 EUR"'
-        )
+        raise InvalidInput(_not_a_price(text))
     currency = check_currency(match["currency"])
     digits = minor_digits(currency)
     try:
@@ -86,3 +88,18 @@ def parse_price(text: str) -> Money:
             "it would have to be rounded"
         )
     return Money(int(scaled), currency)
+
+
+def _not_a_price(text: object) -> str:
+    """Why `text` is not a price; written with a comma, the price it means (a comma before
+    three digits is a thousands separator, unless the currency has three decimals)."""
+    comma = _COMMA_PRICE.match(text) if isinstance(text, str) else None
+    if comma is None:
+        return f'price {text!r} is not "AMOUNT CURRENCY" with a dot for decimals, e.g. "9.99 EUR"'
+    whole, fraction = comma["whole"].replace(".", ""), comma["fraction"]
+    currency = comma["currency"].upper()
+    if len(fraction) == 3 and currency in _known_currencies() and minor_digits(currency) != 3:
+        return (
+            f"price {text!r}: write it without a thousands separator: {whole}{fraction} {currency}"
+        )
+    return f"price {text!r}: write prices with a dot: {whole}.{fraction} {currency}"

@@ -123,11 +123,16 @@ TIER_HELP = (
 def parse_tier(text: str) -> TierSpec:
     """A tier as a creator types it, in the CLI or a bot chat (TIER_HELP)."""
     fields: dict[str, str] = {}
+    key = ""
     for part in text.split(","):
+        if key == "price" and "=" not in part and part.strip()[:1].isdigit():
+            fields[key] += f",{part.strip()}"  # "price=9,99 EUR": parse_price says what to write
+            continue
         key, sep, value = part.partition("=")
         if not sep or not key.strip() or not value.strip():
             raise InvalidInput(f"tier {text!r}: {part.strip()!r} is not key=value")
-        fields[key.strip().lower()] = value.strip()
+        key = key.strip().lower()
+        fields[key] = value.strip()
     unknown = set(fields) - {"name", "price", "stock", "kind", "limit", "content", "perk"}
     if unknown:
         raise InvalidInput(f"tier {text!r}: unknown field(s) {', '.join(sorted(unknown))}")

@@ -3,6 +3,7 @@ currency, a typed price is read exactly or refused with a reason, never rounded.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -30,7 +31,6 @@ def test_an_amount_that_is_not_whole_minor_units_is_refused(amount):
     ("text", "message"),
     [
         ("9.99", r'price \'9\.99\' is not "AMOUNT CURRENCY" with a dot for decimals'),
-        ("9,99 EUR", r'price \'9,99 EUR\' is not "AMOUNT CURRENCY" with a dot for decimals'),
         ("EUR 9.99", 'not "AMOUNT CURRENCY"'),
         ("9.99EUR", 'not "AMOUNT CURRENCY"'),
         (".99 EUR", 'not "AMOUNT CURRENCY"'),
@@ -61,6 +61,21 @@ def test_a_price_with_more_decimals_than_its_currency_is_refused_not_rounded(
     with pytest.raises(
         InvalidInput, match=rf"more decimals than {currency} allows \({digits}\).*rounded"
     ):
+        parse_price(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("9,99 EUR", "write prices with a dot: 9.99 EUR"),
+        ("9,5 eur", "write prices with a dot: 9.5 EUR"),
+        ("1.234,56 EUR", "write prices with a dot: 1234.56 EUR"),
+        ("1,000 EUR", "write it without a thousands separator: 1000 EUR"),
+        ("1,250 KWD", "write prices with a dot: 1.250 KWD"),  # three decimals: a decimal comma
+    ],
+)
+def test_a_price_written_with_a_comma_is_refused_with_the_price_it_means(text, meant):
+    with pytest.raises(InvalidInput, match=f"^price '{re.escape(text)}': {re.escape(meant)}$"):
         parse_price(text)
 
 
