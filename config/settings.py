@@ -2,16 +2,23 @@
 
 Precedence: environment variables, then `.env`, then `config/dropcast.toml` (or the file
 named by `DROPCAST_CONFIG`). A wrong value becomes one `SettingsError` line naming the
-setting; secrets are `SecretStr`, so neither errors nor logs can print them.
+setting; secrets are `SecretStr`, so neither errors nor logs can print them. A name in
+`.env` or the TOML file that is not a setting is an error too: pydantic-settings would
+ignore it, and a misspelt `DASHBORD_PASSWORD` would leave the dashboard without one.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import tomllib
+from collections.abc import Iterable
 from datetime import time
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated
 
+from dotenv.parser import parse_stream
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -21,7 +28,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+ENV_FILE = Path(".env")
 DEFAULT_TOML = Path("config/dropcast.toml")
+CONFIG_VARIABLE = "DROPCAST_CONFIG"
 DATABASE_SCHEMES = ("sqlite://", "postgres://", "postgresql://")
 
 IdList = Annotated[list[int], NoDecode]
@@ -67,7 +76,7 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore", case_sensitive=False)
 
     database_url: str = "sqlite://data/dropcast.sqlite3"
     public_base_url: AnyHttpUrl | None = None
@@ -193,21 +202,75 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_file = Path(os.environ.get("DROPCAST_CONFIG", DEFAULT_TOML))
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_file)
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
         return (init_settings, env_settings, dotenv_settings, toml)
 
 
+def config_file() -> Path:
+    return Path(os.environ.get(CONFIG_VARIABLE, DEFAULT_TOML))
+
+
 def load_settings(**overrides: object) -> Settings:
+    toml = config_file()
+    _check_names(_env_file_names(ENV_FILE), ENV_FILE)
+    _check_names(_toml_names(toml), toml)
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
         first = err.errors()[0]
         name = f"{str(first['loc'][0]).upper()} " if first["loc"] else ""  # model checks name it
         raise SettingsError(f"setting {name}{_reason(first['msg'])}") from None
-    except ValueError as err:  # a TOML file that does not parse
-        raise SettingsError(f"config file: {err}") from None
 
 
 def _reason(message: str) -> str:
     return message.removeprefix("Value error, ")
+
+
+def _env_file_names(path: Path) -> list[str]:
+    """The names `.env` sets. A line python-dotenv cannot parse is refused: it would only
+    log a warning and skip it. The line is not shown: it may hold a token."""
+    if not path.is_file():
+        return []
+    names = []
+    for binding in parse_stream(io.StringIO(_text(path, "env file"))):
+        if binding.error:
+            raise SettingsError(f"line {binding.original.line} of {path} is not NAME=value")
+        if binding.key is not None:
+            names.append(binding.key)
+    return names
+
+
+def _toml_names(path: Path) -> list[str]:
+    """The names the TOML file sets; none when the default file is absent (that is normal),
+    an error when the file DROPCAST_CONFIG names is not there."""
+    if not path.is_file():
+        if CONFIG_VARIABLE in os.environ:
+            raise SettingsError(f"{CONFIG_VARIABLE} names {path}, which is not a file")
+        return []
+    try:
+        return list(tomllib.loads(_text(path, "config file")))
+    except tomllib.TOMLDecodeError as err:
+        raise SettingsError(f"config file {path} is not valid TOML: {err}") from None
+
+
+def _text(path: Path, kind: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise SettingsError(f"{kind} {path} cannot be read: {err}") from None
+
+
+def _check_names(names: Iterable[str], where: Path) -> None:
+    """Every name must be a setting; the closest one is suggested, written as `name` was."""
+    known = list(Settings.model_fields)
+    for name in names:
+        if name.lower() in known:
+            continue
+        if name.upper() == CONFIG_VARIABLE:
+            raise SettingsError(
+                f"{CONFIG_VARIABLE} in {where} is not read from there: set it in the environment"
+            )
+        hint = ""
+        if close := get_close_matches(name.lower(), known, n=1):
+            hint = f" (did you mean {close[0].upper() if name.isupper() else close[0]}?)"
+        raise SettingsError(f"setting {name} in {where} is not a Dropcast setting{hint}")
