@@ -85,6 +85,7 @@ def telegram_application(
     application.add_handler(CallbackQueryHandler(fans.tapped))
     application.add_handler(PreCheckoutQueryHandler(fans.pre_checkout))
     application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, fans.paid))
+    application.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, fans.refunded))
     application.add_handler(ChatMemberHandler(creators.bot_added))
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, fans.anything_else))
     application.add_error_handler(_failed)

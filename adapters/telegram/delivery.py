@@ -14,6 +14,7 @@ from telegram.ext import ExtBot
 from adapters import wording
 from adapters.telegram import render
 from adapters.telegram.bot import ready
+from adapters.telegram.errors import said
 from core.messages import CreatorNote, DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
 from core.models import Community, Drop, Order, Platform, PlatformAccount, Post
 from core.money import Money
@@ -159,7 +160,7 @@ class TelegramAnnouncer:
                     text, chat_id=chat_id, message_id=int(post.message_ref), reply_markup=keyboard
                 )
             except BadRequest as error:  # edited meanwhile by another process: same text
-                if "not modified" not in error.message:
+                if not said(error, "Bad Request: message is not modified"):
                     raise
             await Post.filter(id=post.id).update(shown=text)
 
@@ -180,5 +181,5 @@ class StarsRefunds:
                 int(account.platform_user_id), payment_id
             )
         except BadRequest as error:
-            if "CHARGE_ALREADY_REFUNDED" not in error.message:
+            if not said(error, "Bad Request: CHARGE_ALREADY_REFUNDED"):
                 raise

@@ -20,7 +20,7 @@ from core.drops.views import HoldView, drop_view, list_drops
 from core.errors import DropcastError
 from core.fans import fan_for, profile
 from core.linking import ALPHABET
-from core.models import Drop, Fan, PaymentProvider, Platform
+from core.models import Drop, Fan, OrderStatus, PaymentProvider, Platform
 from core.money import STARS, Money
 
 HELP = (
@@ -234,6 +234,17 @@ async def paid(update: Update, context: Context) -> None:
         Money(payment.total_amount, payment.currency),
     )
     await core_of(context).payments.settle(received)
+
+
+async def refunded(update: Update, context: Context) -> None:
+    """Telegram gave the Stars back (its support, a dispute, or our own refund reported
+    back): the order is reversed once and what it granted taken back; nothing is said here,
+    the core's notifier tells the fan."""
+    message = update.effective_message
+    assert message is not None
+    refund = message.refunded_payment
+    assert refund is not None
+    await core_of(context).payments.reverse(refund.telegram_payment_charge_id, OrderStatus.REFUNDED)
 
 
 async def me(update: Update, context: Context) -> None:

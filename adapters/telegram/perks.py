@@ -17,13 +17,19 @@ from telegram.ext import ExtBot
 
 from adapters.telegram.bot import ready
 from adapters.telegram.delivery import telegram_user
+from adapters.telegram.errors import said
 from core.messages import PerkRef
 from core.ports import Clock
 
 log = structlog.get_logger(__name__)
 INVITE_VALID = timedelta(hours=24)
-# the ban failed because there is nobody to remove: the perk is gone all the same
-NOBODY_TO_REMOVE = ("PARTICIPANT_ID_INVALID", "user not found", "USER_NOT_PARTICIPANT")
+# the ban failed because there is nobody to remove (never joined a supergroup, left a basic
+# group, unknown to Telegram): the perk is gone all the same
+NOBODY_TO_REMOVE = (
+    "Bad Request: PARTICIPANT_ID_INVALID",
+    "Bad Request: USER_NOT_PARTICIPANT",
+    "Bad Request: user not found",
+)
 
 
 class TelegramPerks:
@@ -55,7 +61,7 @@ class TelegramPerks:
         try:
             await bot.ban_chat_member(chat_id, user_id)
         except BadRequest as error:
-            if not any(reason in error.message for reason in NOBODY_TO_REMOVE):
+            if not said(error, *NOBODY_TO_REMOVE):
                 raise
             return
         await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)

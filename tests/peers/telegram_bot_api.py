@@ -2,10 +2,15 @@
 
 It answers in the Bot API's envelope (`{"ok": true, "result": …}` or `{"ok": false,
 "error_code": …, "description": …}`), hands out updates by `getUpdates` long polling (or
-POSTs them to a webhook with the secret token header), records what the bot sent, and keeps
-the platform's rules that shape our code: 403 for a fan who blocked the bot, 429 with
-`retry_after`, Stars invoices with an empty provider token, single-use invite links.
-Tests act as fans and creators through `user_sends`, `user_taps` and `user_pays`.
+POSTs them to a webhook with the secret token header, again until it is taken), records what
+the bot sent, and is as strict as Telegram: each rule it keeps names its source beside it
+and has a test in tests/integration/test_telegram_peer.py. Descriptions are sent exactly as
+Telegram words them, so tests see what python-telegram-bot makes of them.
+
+Tests act as fans and creators through `user_sends`, `user_taps`, `user_pays` and friends.
+Two clocks: `now` is Telegram's calendar (message dates, invite expiry, answer deadlines),
+which a test may tie to its `ManualClock`; flood limits are counted on `ticks`, real time by
+default, because the bot paces itself in real time.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import collections
 import contextlib
 import itertools
 import json
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +37,31 @@ TEXT_PARAMETERS = {
     "telegram_payment_charge_id", "secret_token", "parse_mode", "start_parameter",
     "invite_link",
 }  # fmt: skip
+# core.telegram.org/bots/api#sendmessage: text "1-4096 characters after entities parsing"
+MAX_TEXT = 4096
+# core.telegram.org/bots/api#senddocument: caption "0-1024 characters after entities parsing"
+MAX_CAPTION = 1024
+# core.telegram.org/bots/api#inlinekeyboardbutton: callback_data "1-64 bytes"
+MAX_CALLBACK_DATA = 64
+# core.telegram.org/bots/api#answercallbackquery leaves the deadline out; clients give up
+# and Telegram refuses the answer about 15 s after the tap (known behaviour, undocumented)
+CALLBACK_ANSWER_SECONDS = 15
+# core.telegram.org/bots/api#answerprecheckoutquery: "the Bot API must receive an answer
+# within 10 seconds after the pre-checkout query was sent"
+CHECKOUT_ANSWER_SECONDS = 10
+# what Telegram answers for a late, repeated or unknown query id, callback or pre-checkout
+# alike (the docs do not quote it; this is the text the Bot API sends)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup"
+    " are exactly the same as a current content and reply markup of the message"
+)
+# core.telegram.org/bots/api#createchatinvitelink: member_limit "1-99999"
+MEMBER_LIMITS = range(1, 100_000)
+# core.telegram.org/bots/api#setwebhook: "In case of an unsuccessful request (a request
+# with response HTTP status code different from 2XY), we will repeat the request and give
+# up after a reasonable amount of attempts" (how many and how far apart is unpublished)
+WEBHOOK_ATTEMPTS = 3
 
 
 class ApiError(Exception):
@@ -80,18 +112,32 @@ class TelegramBotApi:
     bans: list[tuple[int, int]] = field(default_factory=list)
     unbans: list[tuple[int, int]] = field(default_factory=list)
     bot_rights: dict[int, dict[str, bool]] = field(default_factory=dict)  # chats it administers
-    now: Any = time.time  # what invite expiry is checked against (a test's clock)
+    # groups and channels the bot is in, by type; a private chat is any positive id
+    chats: dict[int, str] = field(default_factory=dict)
+    now: Callable[[], float] = time.time  # Telegram's calendar (a test's clock, if it likes)
+    ticks: Callable[[], float] = time.monotonic  # what flood limits are counted on
     blocked: set[int] = field(default_factory=set)
     commands: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, ApiError] = field(default_factory=dict)
     webhook: dict[str, str] | None = None
-    # Telegram's flood limits, when a test or benchmark sets them: messages a second in all,
-    # and to one chat; beyond them sendMessage answers 429 with retry_after
-    overall_per_second: float | None = None
-    chat_per_second: float | None = None
+    webhook_posts: int = 0  # deliveries tried, retries included
+    # core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this: "avoid
+    # sending more than one message per second" in a chat, though "we may allow short
+    # bursts" (their size is unpublished: this peer allows `chat_burst` messages in any
+    # `chat_burst` seconds, a conversation's pace but not a broadcast's); "not able to send
+    # more than 20 messages per minute" in a group; "not more than 30 messages per second
+    # or so" in all. Beyond them a send answers 429 with retry_after (a benchmark may scale
+    # the overall limit up so a run is short)
+    overall_per_second: float = 30
+    chat_per_second: float = 1
+    chat_burst: int = 10
+    group_per_minute: int = 20
     too_many: int = 0  # 429s answered
-    _recent: collections.deque[float] = field(default_factory=collections.deque)
-    _last_to: dict[int, float] = field(default_factory=dict)
+    _sends: dict[int | None, collections.deque[float]] = field(
+        default_factory=lambda: collections.defaultdict(collections.deque)
+    )  # send times per chat, and of all chats under None
+    _queries: dict[str, float] = field(default_factory=dict)  # open query id → asked at
+    _charges: set[str] = field(default_factory=set)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _posted: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -126,26 +172,27 @@ class TelegramBotApi:
     async def user_sends(
         self, user_id: int, text: str, *, name: str = "Fan", in_group: int | None = None
     ) -> None:
-        """A message from a user, in their private chat with the bot or in a group; a
-        leading /command is marked as one."""
+        """A message from a user, in their private chat with the bot or in a group (which
+        the bot is then in); a leading /command is marked as one."""
         chat: dict[str, Any] = {"id": user_id, "type": "private", "first_name": name}
         if in_group is not None:
-            chat = {"id": in_group, "type": "supergroup", "title": f"Group {in_group}"}
-        message: dict[str, Any] = {
-            "message_id": self._message_id(),
-            "date": int(time.time()),
-            "chat": chat,
-            "from": self.user(user_id, name),
-            "text": text,
-        }
-        if text.startswith("/"):
-            length = len(text.split()[0])
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        await self._push({"message": message})
+            self.chats.setdefault(in_group, "supergroup")
+            chat = self._chat_json(in_group)
+        await self._push(
+            {"message": self._incoming(chat, text, {"from": self.user(user_id, name)})}
+        )
+
+    async def channel_posts(self, channel_id: int, text: str) -> None:
+        """A post in a channel the bot is in. core.telegram.org/bots/api#message: `from` is
+        "empty for messages sent to channels"; `sender_chat` is the channel itself."""
+        self.chats[channel_id] = "channel"
+        chat = self._chat_json(channel_id)
+        await self._push({"channel_post": self._incoming(chat, text, {"sender_chat": chat})})
 
     async def user_taps(self, user_id: int, message: Sent, data: str, *, name: str = "Fan") -> str:
         """A tap on one of the bot's inline buttons; returns the callback query id."""
         query_id = f"cq{next(self._ids)}"
+        self._queries[query_id] = self.now()
         await self._push(
             {
                 "callback_query": {
@@ -159,10 +206,10 @@ class TelegramBotApi:
         )
         return query_id
 
-    async def user_pays(self, user_id: int, invoice: Invoice, *, within: float = 10.0) -> bool:
-        """Telegram's Stars checkout: a pre-checkout query the bot must answer in time, then
-        (only if it said ok) the successful payment. Returns whether the fan was charged."""
+    async def user_checks_out(self, user_id: int, invoice: Invoice) -> str:
+        """Pay in Telegram's checkout: the pre-checkout query the bot must answer in time."""
         query_id = f"pcq{next(self._ids)}"
+        self._queries[query_id] = self.now()
         await self._push(
             {
                 "pre_checkout_query": {
@@ -174,27 +221,74 @@ class TelegramBotApi:
                 }
             }
         )
-        answer = await self.wait_for(lambda: self.checkout_answers.get(query_id), seconds=within)
-        if not answer["ok"]:
+        return query_id
+
+    async def user_pays(self, user_id: int, invoice: Invoice, *, within: float = 10.0) -> bool:
+        """Telegram's Stars checkout: a pre-checkout query, then (only if the bot said ok in
+        time) the successful payment. Returns whether the fan was charged."""
+        query_id = await self.user_checks_out(user_id, invoice)
+        with contextlib.suppress(TimeoutError):
+            await self.wait_for(lambda: self.checkout_answers.get(query_id), seconds=within)
+        if not self.checkout_answers.get(query_id, {}).get("ok"):
             return False
         await self._push({"message": self.payment_message(user_id, invoice)})
         return True
 
-    def payment_message(self, user_id: int, invoice: Invoice, charge: str = "") -> dict[str, Any]:
-        """The service message Telegram sends once Stars moved (resendable, as Telegram may)."""
-        return {
-            "message_id": self._message_id(),
-            "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private"},
-            "from": self.user(user_id),
-            "successful_payment": {
-                "currency": invoice.currency,
-                "total_amount": invoice.amount,
-                "invoice_payload": invoice.payload,
-                "telegram_payment_charge_id": charge or f"stxCharge{invoice.message_id}",
-                "provider_payment_charge_id": "",
-            },
+    def payment_message(
+        self, user_id: int, invoice: Invoice, charge: str = "", **subscription: Any
+    ) -> dict[str, Any]:
+        """The service message Telegram sends once Stars moved (resendable, as Telegram may).
+        A Star subscription's payment carries `subscription_expiration_date`, `is_recurring`
+        and `is_first_recurring` (core.telegram.org/bots/api#successfulpayment)."""
+        charge = charge or f"stxCharge{invoice.message_id}"
+        self._charges.add(charge)
+        paid = {
+            "currency": invoice.currency,
+            "total_amount": invoice.amount,
+            "invoice_payload": invoice.payload,
+            "telegram_payment_charge_id": charge,
+            "provider_payment_charge_id": "",
+            **subscription,
         }
+        chat = {"id": user_id, "type": "private"}
+        return self._incoming(chat, None, {"from": self.user(user_id), "successful_payment": paid})
+
+    async def payment_refunded(self, user_id: int, invoice: Invoice, charge: str = "") -> None:
+        """Telegram gave the Stars back without the bot asking (support, a dispute): a
+        `refunded_payment` service message (core.telegram.org/bots/api#refundedpayment)."""
+        charge = charge or f"stxCharge{invoice.message_id}"
+        self.refunds.append((user_id, charge))
+        refunded = {
+            "currency": invoice.currency,
+            "total_amount": invoice.amount,
+            "invoice_payload": invoice.payload,
+            "telegram_payment_charge_id": charge,
+        }
+        chat = {"id": user_id, "type": "private"}
+        extra = {"from": self.user(user_id), "refunded_payment": refunded}
+        await self._push({"message": self._incoming(chat, None, extra)})
+
+    def user_joins(self, user_id: int, link: str) -> bool:
+        """Follow an invite link: never after it expires or is revoked, never for someone
+        banned and not unbanned since, and only while fewer than its member_limit of those
+        who joined by it are still members (core.telegram.org/bots/api#chatinvitelink:
+        "maximum number of users that can be members of the chat simultaneously after
+        joining the chat via this invite link")."""
+        invite = self.invite_links.get(link)
+        if invite is None or invite["is_revoked"]:
+            return False
+        chat, limit, expires = invite["chat_id"], invite["member_limit"], invite["expire_date"]
+        inside = invite["joined"] & self.members.get(chat, set())
+        if (limit and len(inside) >= limit) or (expires and int(expires) < self.now()):
+            return False
+        if self.bans.count((chat, user_id)) > self.unbans.count((chat, user_id)):
+            return False
+        invite["joined"].add(user_id)
+        self.members.setdefault(chat, set()).add(user_id)
+        return True
+
+    def user_leaves(self, chat_id: int, user_id: int) -> None:
+        self.members.get(chat_id, set()).discard(user_id)
 
     async def deliver(self, update: dict[str, Any]) -> None:
         await self._push(update)
@@ -257,64 +351,79 @@ class TelegramBotApi:
 
     async def _api_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._reachable(p["chat_id"])
+        text = _text(p.get("text"))
+        markup = _keyboard(p.get("reply_markup"))
         self._within_flood_limits(chat_id)
-        text = str(p["text"])
-        if not 1 <= len(text) <= 4096:
-            raise ApiError(400, "Bad Request: message is too long")
-        message = Sent(chat_id, self._message_id(), text, p.get("reply_markup"))
+        message = Sent(chat_id, self._message_id(), text, markup)
         self.sent.append(message)
         return self._message_json(message)
 
     async def _api_sendDocument(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._reachable(p["chat_id"])
-        self._within_flood_limits(chat_id)
         document = p.get("document")
         if not isinstance(document, tuple):
             raise ApiError(400, "Bad Request: there is no document in the request")
         caption = str(p.get("caption", ""))
-        message = Sent(chat_id, self._message_id(), caption, p.get("reply_markup"), 0, document)
+        if len(caption) > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        markup = _keyboard(p.get("reply_markup"))
+        self._within_flood_limits(chat_id)
+        message = Sent(chat_id, self._message_id(), caption, markup, 0, document)
         self.sent.append(message)
         return self._message_json(message)
 
     async def _api_editMessageText(self, p: dict[str, Any]) -> dict[str, Any]:
         message = self._find(p)
-        if message.text == p["text"] and message.reply_markup == p.get("reply_markup"):
-            raise ApiError(400, "Bad Request: message is not modified")
-        message.text, message.reply_markup = str(p["text"]), p.get("reply_markup")
+        text, markup = _text(p.get("text")), _keyboard(p.get("reply_markup"))
+        # core.telegram.org/bots/api#editmessagetext: an edit that changes nothing is
+        # refused with this text (the docs do not quote it; the Bot API sends it)
+        if message.text == text and message.reply_markup == markup:
+            raise ApiError(400, NOT_MODIFIED)
+        message.text, message.reply_markup = text, markup
         message.edits += 1
         return self._message_json(message)
 
     async def _api_editMessageReplyMarkup(self, p: dict[str, Any]) -> dict[str, Any]:
         message = self._find(p)
-        message.reply_markup = p.get("reply_markup")
+        markup = _keyboard(p.get("reply_markup"))
+        if message.reply_markup == markup:
+            raise ApiError(400, NOT_MODIFIED)
+        message.reply_markup = markup
         return self._message_json(message)
 
     async def _api_answerCallbackQuery(self, p: dict[str, Any]) -> bool:
+        self._answered_in_time(str(p["callback_query_id"]), CALLBACK_ANSWER_SECONDS)
         self.answers[p["callback_query_id"]] = p
         return True
 
     async def _api_sendInvoice(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._reachable(p["chat_id"])
-        if p.get("currency") != "XTR" or p.get("provider_token"):
-            raise ApiError(400, "Bad Request: digital goods take XTR with no provider token")
-        prices = p["prices"]
-        if len(prices) != 1:
-            raise ApiError(400, "Bad Request: Stars invoices take exactly one price")
+        # core.telegram.org/bots/api#sendinvoice: for Telegram Stars, provider_token is
+        # empty, currency "XTR" and prices "must contain exactly one item"; Telegram's
+        # refusal names the MTProto error (core.telegram.org/api/errors: STARS_INVOICE_INVALID)
+        if p.get("currency") != "XTR" or p.get("provider_token") or len(p["prices"]) != 1:
+            raise ApiError(400, "Bad Request: STARS_INVOICE_INVALID")
+        self._within_flood_limits(chat_id)
         message = Sent(chat_id, self._message_id(), f"invoice: {p['title']}")
         self.sent.append(message)
-        amount = int(prices[0]["amount"])
+        amount = int(p["prices"][0]["amount"])
         self.invoices.append(
             Invoice(chat_id, message.message_id, p["title"], p["payload"], "XTR", amount)
         )
         return self._message_json(message)
 
     async def _api_answerPreCheckoutQuery(self, p: dict[str, Any]) -> bool:
+        # core.telegram.org/bots/api#answerprecheckoutquery: error_message is "Required if
+        # ok is False"
         if not p["ok"] and not p.get("error_message"):
             raise ApiError(400, "Bad Request: error_message is required when ok is false")
+        self._answered_in_time(str(p["pre_checkout_query_id"]), CHECKOUT_ANSWER_SECONDS)
         self.checkout_answers[p["pre_checkout_query_id"]] = p
         return True
 
     async def _api_refundStarPayment(self, p: dict[str, Any]) -> bool:
+        # core.telegram.org/bots/api#refundstarpayment; a charge refunded already is
+        # refused with the MTProto error's name (core.telegram.org/api/errors)
         refund = (int(p["user_id"]), str(p["telegram_payment_charge_id"]))
         if refund in self.refunds:
             raise ApiError(400, "Bad Request: CHARGE_ALREADY_REFUNDED")
@@ -323,6 +432,12 @@ class TelegramBotApi:
 
     async def _api_createChatInviteLink(self, p: dict[str, Any]) -> dict[str, Any]:
         self._administered(p, "can_invite_users")
+        # core.telegram.org/bots/api#createchatinvitelink: member_limit 1-99999; the
+        # refusals name the MTProto errors (core.telegram.org/method/messages.exportChatInvite)
+        if p.get("member_limit") is not None and int(p["member_limit"]) not in MEMBER_LIMITS:
+            raise ApiError(400, "Bad Request: USAGE_LIMIT_INVALID")
+        if p.get("expire_date") is not None and int(p["expire_date"]) <= self.now():
+            raise ApiError(400, "Bad Request: EXPIRE_DATE_INVALID")
         link = f"https://t.me/+invite{next(self._ids)}"
         self.invite_links[link] = {
             "invite_link": link,
@@ -334,16 +449,16 @@ class TelegramBotApi:
             "expire_date": p.get("expire_date"),
             "name": p.get("name"),
             "chat_id": int(p["chat_id"]),
-            "uses": 0,
+            "joined": set(),
         }
-        return {k: v for k, v in self.invite_links[link].items() if k not in ("chat_id", "uses")}
+        return _invite_json(self.invite_links[link])
 
     async def _api_revokeChatInviteLink(self, p: dict[str, Any]) -> dict[str, Any]:
         invite = self.invite_links.get(str(p["invite_link"]))
         if invite is None or invite["chat_id"] != int(p["chat_id"]):
             raise ApiError(400, "Bad Request: INVITE_HASH_EXPIRED")
         invite["is_revoked"] = True
-        return {k: v for k, v in invite.items() if k not in ("chat_id", "uses")}
+        return _invite_json(invite)
 
     async def _api_getChatMember(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id, user_id = int(p["chat_id"]), int(p["user_id"])
@@ -361,31 +476,27 @@ class TelegramBotApi:
 
     async def _api_banChatMember(self, p: dict[str, Any]) -> bool:
         chat_id, user_id = self._administered(p, "can_restrict_members")
+        # the refusals name MTProto's errors, passed on by the Bot API: a basic group
+        # removes only a member (core.telegram.org/method/messages.deleteChatUser), a
+        # supergroup or channel knows no one who was never in it
+        # (core.telegram.org/method/channels.editBanned)
+        if self._chat_type(chat_id) == "group" and user_id not in self.members.get(chat_id, ()):
+            raise ApiError(400, "Bad Request: USER_NOT_PARTICIPANT")
+        self._known_participant(chat_id, user_id)
         self.members.setdefault(chat_id, set()).discard(user_id)
         self.bans.append((chat_id, user_id))
         return True
 
     async def _api_unbanChatMember(self, p: dict[str, Any]) -> bool:
         chat_id, user_id = self._administered(p, "can_restrict_members")
-        banned = (chat_id, user_id) in self.bans and (chat_id, user_id) not in self.unbans
+        self._known_participant(chat_id, user_id)
+        # core.telegram.org/bots/api#unbanchatmember: without only_if_banned "if the user
+        # is a member of the chat they will also be removed from the chat"
+        banned = self.bans.count((chat_id, user_id)) > self.unbans.count((chat_id, user_id))
+        if not p.get("only_if_banned"):
+            self.members.get(chat_id, set()).discard(user_id)
         if banned or not p.get("only_if_banned"):
             self.unbans.append((chat_id, user_id))
-        return True
-
-    def user_joins(self, user_id: int, link: str) -> bool:
-        """Follow an invite link: honoured once per member_limit, never after it expires or
-        is revoked, and never for someone banned and not unbanned since."""
-        invite = self.invite_links.get(link)
-        if invite is None or invite["is_revoked"]:
-            return False
-        limit, expires = invite["member_limit"], invite["expire_date"]
-        if (limit and invite["uses"] >= limit) or (expires and int(expires) < self.now()):
-            return False
-        chat = invite["chat_id"]
-        if self.bans.count((chat, user_id)) > self.unbans.count((chat, user_id)):
-            return False
-        invite["uses"] += 1
-        self.members.setdefault(invite["chat_id"], set()).add(user_id)
         return True
 
     # plumbing ---------------------------------------------------------------------------
@@ -393,39 +504,76 @@ class TelegramBotApi:
     async def _push(self, update: dict[str, Any]) -> None:
         update = {"update_id": next(self._ids), **update}
         if self.webhook is not None:
-            headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret_token"]}
-            async with ClientSession() as http:
-                await http.post(self.webhook["url"], json=update, headers=headers)
+            await self._post_to_webhook(update, self.webhook)
             return
         async with self._posted:
             self._updates.append(update)
             self._posted.notify_all()
 
+    async def _post_to_webhook(self, update: dict[str, Any], webhook: dict[str, str]) -> None:
+        """POST the update, and again while the answer is not 2xx (WEBHOOK_ATTEMPTS)."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": webhook["secret_token"]}
+        async with ClientSession() as http:
+            for _ in range(WEBHOOK_ATTEMPTS):
+                self.webhook_posts += 1
+                async with http.post(webhook["url"], json=update, headers=headers) as answer:
+                    if 200 <= answer.status < 300:
+                        return
+
     def _reachable(self, chat_id: Any) -> int:
         chat = int(chat_id)
+        # core.telegram.org/bots/api#making-requests lists no texts; these are the ones the
+        # Bot API sends for a user who blocked the bot (403) and a chat the bot is not in
         if chat in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat < 0 and self._chat_type(chat) is None:
+            raise ApiError(400, "Bad Request: chat not found")
         return chat
 
     def _within_flood_limits(self, chat_id: int) -> None:
-        now = time.monotonic()
-        while self._recent and self._recent[0] <= now - 1:
-            self._recent.popleft()
-        overall = self.overall_per_second is not None and (
-            len(self._recent) >= self.overall_per_second
-        )
-        gap = 1 / self.chat_per_second if self.chat_per_second else 0
-        if overall or now - self._last_to.get(chat_id, -gap) < gap:
+        """The FAQ's limits (see `overall_per_second`), each over a sliding window."""
+        now = self.ticks()
+        if chat_id < 0:
+            per_chat = (self.group_per_minute, 60.0)
+        else:
+            per_chat = (self.chat_burst, self.chat_burst / self.chat_per_second)
+        overall = (math.ceil(self.overall_per_second), 1.0)
+        waits = [
+            _wait(self._sends[None], *overall, now),
+            _wait(self._sends[chat_id], *per_chat, now),
+        ]
+        if retry_after := max(waits):
             self.too_many += 1
-            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
-        self._recent.append(now)
-        self._last_to[chat_id] = now
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+        self._sends[None].append(now)
+        self._sends[chat_id].append(now)
+
+    def _answered_in_time(self, query_id: str, seconds: int) -> None:
+        """A query takes one answer, before its deadline."""
+        asked = self._queries.pop(query_id, None)
+        if asked is None or self.now() - asked > seconds:
+            raise ApiError(400, QUERY_TOO_OLD)
 
     def _administered(self, p: dict[str, Any], right: str) -> tuple[int, int]:
         chat_id = int(p["chat_id"])
         if not self.bot_rights.get(chat_id, {}).get(right):
             raise ApiError(400, "Bad Request: not enough rights")
         return chat_id, int(p.get("user_id") or 0)
+
+    def _known_participant(self, chat_id: int, user_id: int) -> None:
+        """Someone who was never in the chat is unknown to it (see `_api_banChatMember`)."""
+        joined = any(
+            user_id in invite["joined"]
+            for invite in self.invite_links.values()
+            if invite["chat_id"] == chat_id
+        )
+        if not joined and user_id not in self.members.get(chat_id, set()):
+            raise ApiError(400, "Bad Request: PARTICIPANT_ID_INVALID")
+
+    def _chat_type(self, chat_id: int) -> str | None:
+        if chat_id > 0:
+            return "private"
+        return self.chats.get(chat_id) or ("supergroup" if chat_id in self.bot_rights else None)
 
     def _find(self, p: dict[str, Any]) -> Sent:
         for message in self.sent:
@@ -436,20 +584,73 @@ class TelegramBotApi:
     def _message_id(self) -> int:
         return next(self._ids)
 
+    def _chat_json(self, chat_id: int) -> dict[str, Any]:
+        kind = self._chat_type(chat_id) or "private"
+        if kind == "private":
+            return {"id": chat_id, "type": kind}
+        return {"id": chat_id, "type": kind, "title": f"{kind.title()} {chat_id}"}
+
+    def _incoming(
+        self, chat: dict[str, Any], text: str | None, extra: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A message people (or Telegram) sent; a leading /command is marked as one."""
+        message: dict[str, Any] = {
+            "message_id": self._message_id(),
+            "date": int(self.now()),
+            "chat": chat,
+            **extra,
+        }
+        if text is not None:
+            message["text"] = text
+        if text and text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return message
+
     def _message_json(self, message: Sent) -> dict[str, Any]:
         body: dict[str, Any] = {
             "message_id": message.message_id,
-            "date": int(time.time()),
-            "chat": {
-                "id": message.chat_id,
-                "type": "channel" if message.chat_id < 0 else "private",
-            },
+            "date": int(self.now()),
+            "chat": self._chat_json(message.chat_id),
             "from": BOT,
             "text": message.text,
         }
         if message.reply_markup:
             body["reply_markup"] = message.reply_markup
         return body
+
+
+def _text(value: Any) -> str:
+    """core.telegram.org/bots/api#sendmessage: 1-4096 characters (Telegram's texts)."""
+    text = "" if value is None else str(value)
+    if not text.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    if len(text) > MAX_TEXT:
+        raise ApiError(400, "Bad Request: message is too long")
+    return text
+
+
+def _keyboard(markup: Any) -> dict[str, Any] | None:
+    """An inline keyboard whose callback_data fits (Telegram's text for one that does not)."""
+    for row in (markup or {}).get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+    return dict(markup) if markup else None
+
+
+def _wait(times: collections.deque[float], limit: int, window: float, now: float) -> int:
+    """Whole seconds until one more send fits `limit` in any `window` seconds (0: now)."""
+    while times and times[0] <= now - window:
+        times.popleft()
+    if len(times) < limit:
+        return 0
+    return max(1, math.ceil(times[0] + window - now))
+
+
+def _invite_json(invite: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in invite.items() if k not in ("chat_id", "joined")}
 
 
 async def _parameters(request: web.Request) -> dict[str, Any]:

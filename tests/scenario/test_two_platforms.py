@@ -144,6 +144,7 @@ async def test_a_live_week_on_both_platforms_with_the_clock_restarted_between_ev
         for _ in range(2):
             await restarted_clock(both.settings, clock, **ports)
 
+    both.telegram.chats[CHANNEL] = "channel"  # the bot is in the creator's channel
     await Community.create(platform=Platform.TELEGRAM, platform_ref=str(CHANNEL), name="Fans")
     await Community.create(
         platform=Platform.DISCORD, platform_ref=GUILD_ID, name="Fan Club",
