@@ -21,6 +21,8 @@ from core.money import Money
 from core.ports import Clock
 
 log = structlog.get_logger(__name__)
+NOT_MODIFIED = "Bad Request: message is not modified"
+POST_DELETED = "Bad Request: message to edit not found"
 
 
 async def telegram_user(fan_id: int) -> PlatformAccount | None:
@@ -114,7 +116,8 @@ class HasHold(Protocol):
 
 class TelegramAnnouncer:
     """One post per drop per chat, edited as the drop moves; an unchanged text is not
-    re-sent, so the countdown edits at most once a minute."""
+    re-sent, so the countdown edits at most once a minute. A post someone deleted in the
+    chat is posted again, or the drop would never show its news there."""
 
     def __init__(self, bot: ExtBot[Any], clock: Clock) -> None:
         self.bot = bot
@@ -154,15 +157,21 @@ class TelegramAnnouncer:
                 shown=text,
                 **subject,
             )
-        elif post.shown != text:
-            try:
-                await bot.edit_message_text(
-                    text, chat_id=chat_id, message_id=int(post.message_ref), reply_markup=keyboard
-                )
-            except BadRequest as error:  # edited meanwhile by another process: same text
-                if not said(error, "Bad Request: message is not modified"):
-                    raise
-            await Post.filter(id=post.id).update(shown=text)
+            return
+        if post.shown == text:
+            return
+        message_ref = post.message_ref
+        try:
+            await bot.edit_message_text(
+                text, chat_id=chat_id, message_id=int(message_ref), reply_markup=keyboard
+            )
+        except BadRequest as error:
+            if said(error, POST_DELETED):  # by an admin of the chat: the post goes up again
+                sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
+                message_ref = str(sent.message_id)
+            elif not said(error, NOT_MODIFIED):  # edited meanwhile by another process
+                raise
+        await Post.filter(id=post.id).update(shown=text, message_ref=message_ref)
 
 
 class StarsRefunds:

@@ -204,9 +204,11 @@ async def test_a_private_chat_takes_a_short_burst_then_one_message_a_second(peer
         await bot.send_message(FAN, f"message {n}")
     with pytest.raises(RetryAfter) as slow_down:
         await bot.send_message(FAN, "one too many")
-    assert slow_down.value.retry_after == timedelta(seconds=peer.chat_burst)
-    tick(peer, peer.chat_burst)
+    assert slow_down.value.retry_after == timedelta(seconds=1)
+    tick(peer, 1)
     await bot.send_message(FAN, "in time")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(FAN, "the burst is spent: one a second now")
     assert await bot.send_message(OTHER, "another chat is not held up")
 
 

@@ -123,8 +123,8 @@ class TelegramBotApi:
     webhook_posts: int = 0  # deliveries tried, retries included
     # core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this: "avoid
     # sending more than one message per second" in a chat, though "we may allow short
-    # bursts" (their size is unpublished: this peer allows `chat_burst` messages in any
-    # `chat_burst` seconds, a conversation's pace but not a broadcast's); "not able to send
+    # bursts" (their size is unpublished: this peer lets `chat_burst` come early, enough
+    # for a brisk conversation, not for a broadcast to one chat); "not able to send
     # more than 20 messages per minute" in a group; "not more than 30 messages per second
     # or so" in all. Beyond them a send answers 429 with retry_after (a benchmark may scale
     # the overall limit up so a run is short)
@@ -135,7 +135,8 @@ class TelegramBotApi:
     too_many: int = 0  # 429s answered
     _sends: dict[int | None, collections.deque[float]] = field(
         default_factory=lambda: collections.defaultdict(collections.deque)
-    )  # send times per chat, and of all chats under None
+    )  # send times per group, and of all chats under None
+    _paced: dict[int, float] = field(default_factory=dict)  # private chat → next message due
     _queries: dict[str, float] = field(default_factory=dict)  # open query id → asked at
     _charges: set[str] = field(default_factory=set)
     _updates: list[dict[str, Any]] = field(default_factory=list)
@@ -286,6 +287,10 @@ class TelegramBotApi:
         invite["joined"].add(user_id)
         self.members.setdefault(chat, set()).add(user_id)
         return True
+
+    def admin_deletes(self, message: Sent) -> None:
+        """Someone in the chat deleted one of the bot's messages: it is no longer there to edit."""
+        self.sent.remove(message)
 
     def user_leaves(self, chat_id: int, user_id: int) -> None:
         self.members.get(chat_id, set()).discard(user_id)
@@ -531,22 +536,33 @@ class TelegramBotApi:
         return chat
 
     def _within_flood_limits(self, chat_id: int) -> None:
-        """The FAQ's limits (see `overall_per_second`), each over a sliding window."""
+        """The FAQ's limits (see `overall_per_second`): all chats and a group's over sliding
+        windows, a private chat as a burst then a steady pace."""
         now = self.ticks()
+        waits = [_wait(self._sends[None], math.ceil(self.overall_per_second), 1.0, now)]
         if chat_id < 0:
-            per_chat = (self.group_per_minute, 60.0)
+            waits.append(_wait(self._sends[chat_id], self.group_per_minute, 60.0, now))
         else:
-            per_chat = (self.chat_burst, self.chat_burst / self.chat_per_second)
-        overall = (math.ceil(self.overall_per_second), 1.0)
-        waits = [
-            _wait(self._sends[None], *overall, now),
-            _wait(self._sends[chat_id], *per_chat, now),
-        ]
+            waits.append(self._paced_wait(chat_id, now))
         if retry_after := max(waits):
             self.too_many += 1
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         self._sends[None].append(now)
-        self._sends[chat_id].append(now)
+        if chat_id < 0:
+            self._sends[chat_id].append(now)
+        else:
+            self._paced[chat_id] = max(self._paced.get(chat_id, now), now) + self._interval
+
+    @property
+    def _interval(self) -> float:
+        return 1 / self.chat_per_second
+
+    def _paced_wait(self, chat_id: int, now: float) -> int:
+        """Whole seconds until a private chat may take one more message: its messages are
+        due one `_interval` apart, and up to `chat_burst` may come early."""
+        due = max(self._paced.get(chat_id, now), now)
+        early = due - now - (self.chat_burst - 1) * self._interval
+        return max(1, math.ceil(early)) if early > 0 else 0
 
     def _answered_in_time(self, query_id: str, seconds: int) -> None:
         """A query takes one answer, before its deadline."""

@@ -28,7 +28,7 @@ from core.models import (
 )
 from core.money import Money
 from tests.builders import open_drop, tier
-from tests.peers.telegram_bot_api import Invoice, Sent, TelegramBotApi
+from tests.peers.telegram_bot_api import QUERY_TOO_OLD, Invoice, Sent, TelegramBotApi
 
 ADMIN, FAN, OTHER = 1001, 2002, 3003
 CHANNEL = -100500
@@ -240,6 +240,21 @@ async def test_a_creator_makes_announces_and_sells_out_a_drop_and_the_post_is_ed
     assert post.edits >= 1
 
 
+async def test_a_drop_post_deleted_in_the_channel_is_posted_again_when_the_drop_moves(bot):
+    await fans_channel(bot)
+    drop_id = await stars_drop(bot, stock=1)
+    await bot.app.core.drops.announce(drop_id)
+    [post] = bot.peer.to(CHANNEL)
+    bot.peer.admin_deletes(post)
+    card = await bot.says(FAN, "/drops")
+    await bot.buys(FAN, card)
+    [again] = await bot.peer.wait_for(lambda: bot.peer.to(CHANNEL))
+    assert "Sold out" in again.text
+    await bot.app.core.drops.close(drop_id)
+    await bot.peer.wait_for(lambda: "Closed" in again.text)
+    assert bot.peer.to(CHANNEL) == [again]  # edited, not posted a third time
+
+
 async def test_a_fan_who_blocked_the_bot_is_not_written_to_again(bot):
     drop_id = await stars_drop(bot)
     card = await bot.says(FAN, "/drops")
@@ -327,7 +342,7 @@ async def test_telegram_saying_slow_down_is_waited_out_and_the_fan_still_gets_th
 async def test_a_failing_handler_gets_the_fan_an_apology_and_the_bot_keeps_going(bot):
     await stars_drop(bot)
     card = await bot.says(FAN, "/drops")
-    bot.peer.fail_next("answerCallbackQuery", 400, "Bad Request: query is too old")
+    bot.peer.fail_next("answerCallbackQuery", 400, QUERY_TOO_OLD)  # the handler was slow
     await bot.peer.user_taps(FAN, card, card.button("Buy")["callback_data"])
     sorry = await bot.peer.wait_for(lambda: [m for m in bot.peer.to(FAN) if "Sorry" in m.text])
     assert "something went wrong on our side" in sorry[0].text
