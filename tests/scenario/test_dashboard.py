@@ -5,7 +5,6 @@ screenshotted."""
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import html
 import os
@@ -38,7 +37,7 @@ from tests.builders import fans, tier
 from tests.scenario.web_client import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DROPCAST = str(Path(sys.executable).parent / "dropcast")
+BIN = Path(sys.executable).parent  # where `pip install -e .` put `dropcast`
 BROWSER_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -167,10 +166,6 @@ async def test_a_new_creator_is_told_what_to_do_next_until_the_first_sale(
         await read_every_page(page, new_site, expected, tmp_path / shots if shots else None)
 
     await look(NO_SALE_YET, "empty")  # a freshly migrated database
-    in_the_terminal = await stats(world.app.settings.database_url, tmp_path)
-    for words in ("No session has gone live yet.", "No drop has opened yet.", "No buyers yet.",
-                  "No paid orders yet.", "No A/B test yet"):  # fmt: skip
-        assert words in in_the_terminal
     first, second, third = await fans(3)
     await Fan.filter(id__in=[first, second, third]).update(dm_opt_in=True)
     await look(NO_SALE_YET)
@@ -206,10 +201,6 @@ async def test_a_new_creator_is_told_what_to_do_next_until_the_first_sale(
         pass
     after = {**live, "campaigns": ("Campaign #1: After the show", "no one has bought")}
     await look(after, "before-the-first-sale")  # ended, the listeners DMed, nothing paid
-    in_the_terminal = await stats(world.app.settings.database_url, tmp_path)
-    for words in ("#1 Friday listening", "#1 Winter drop", "No buyers yet.",
-                  "no one has bought after any variant"):  # fmt: skip
-        assert words in in_the_terminal
 
     hold = await core.holds.reserve(drop.tiers[0].id, second)
     await core.payments.settle(PaymentReceived("pi_1", "sandbox", hold.id, hold.price))
@@ -232,18 +223,34 @@ async def test_a_one_time_link_opens_the_dashboard_once(site, browser, database_
     assert not second.url.endswith("/dashboard")
 
 
-def test_the_commands_the_empty_pages_suggest_work_as_written(tmp_path):
-    """Each runs as a real process on a newly migrated database and succeeds, as README's
-    own examples do (tests/scenario/test_readme.py)."""
+def test_the_commands_the_empty_pages_suggest_work_and_stats_reads_before_any_sale(tmp_path):
+    """Each command runs as a real process on a new database and succeeds, as README's own
+    examples do (tests/scenario/test_readme.py). `dropcast stats`, which reads the
+    dashboard's report, says what there is not yet, before them and after them."""
     suggested = templates.get_template("next_steps.html").module
     shown = [re.fullmatch(r"<pre><code>(.*)</code></pre>", str(getattr(suggested, step)()))
              for step in FIRST_DAY]  # fmt: skip
-    env = {"PATH": os.environ["PATH"], "DATABASE_URL": f"sqlite://{tmp_path / 'new.sqlite3'}"}
-    for command in ["dropcast migrate"] + [html.unescape(found[1]) for found in shown if found]:
+    assert all(shown), FIRST_DAY
+    path = f"{BIN}{os.pathsep}{os.environ['PATH']}"
+    env = {"PATH": path, "DATABASE_URL": f"sqlite://{tmp_path / 'new.sqlite3'}", "COLUMNS": "200"}
+
+    def run(command: str) -> str:
         done = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120)  # fmt: skip
         assert done.returncode == 0, (command, done.stdout, done.stderr)
-    assert all(shown), FIRST_DAY
+        return done.stdout
+
+    run("dropcast migrate")
+    empty = run("dropcast stats")
+    for words in ("No session has gone live yet.", "No drop has opened yet.", "No buyers yet.",
+                  "No paid orders yet.", "No A/B test yet"):  # fmt: skip
+        assert words in empty
+    for found in shown:
+        run(html.unescape(found[1]))
+    unsold = run("dropcast stats")
+    for words in ("#1 Friday listening", "#1 Winter drop", "0/50 (0%)", "No buyers yet.",
+                  "no one has bought after any variant"):  # fmt: skip
+        assert words in unsold
 
 
 async def log_in(page, site: str) -> None:
@@ -282,14 +289,3 @@ async def read_every_page(
         if shots is not None:
             await page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     return charts
-
-
-async def stats(database_url: str, folder: Path) -> str:
-    """What `dropcast stats` prints, which reads the same report as the dashboard."""
-    env = {"PATH": os.environ["PATH"], "DATABASE_URL": database_url, "COLUMNS": "200"}
-    shown = await asyncio.to_thread(
-        subprocess.run, [DROPCAST, "stats"], cwd=folder, env=env, capture_output=True,
-        text=True, timeout=120,
-    )  # fmt: skip
-    assert shown.returncode == 0, shown.stderr
-    return shown.stdout
