@@ -10,6 +10,7 @@ from rich.table import Table
 
 from adapters import wording
 from bots.bootstrap import App
+from bots.cli import CANNOT_RUN, MAX_ID, RecordId, fail
 from bots.wired import with_app
 from core.campaigns import forms
 from core.campaigns.planner import CampaignView, Preview
@@ -50,7 +51,9 @@ def create(
     when: Annotated[
         str, typer.Option(help="now, +2h, 2026-12-04T21:00+01:00, or 'after session 3 +15m'.")
     ] = "now",
-    drop: Annotated[int | None, typer.Option(help="The drop {drop} and {link} name.")] = None,
+    drop: Annotated[
+        int | None, typer.Option(min=1, max=MAX_ID, help="The drop {drop} and {link} name.")
+    ] = None,
     url: Annotated[str, typer.Option(help="Where {link} leads instead of the drop.")] = "",
 ) -> None:
     """Make a campaign: sent now, at a time, or some minutes after a live session ends (then
@@ -76,13 +79,13 @@ def listing() -> None:
 
 
 @app.command()
-def show(campaign_id: int) -> None:
+def show(campaign_id: RecordId) -> None:
     """Per variant: sent, queued, skipped by reason, failed, taps, orders and revenue."""
     _report(with_app(lambda wired: report(wired.core.campaigns, campaign_id)))
 
 
 @app.command()
-def cancel(campaign_id: int) -> None:
+def cancel(campaign_id: RecordId) -> None:
     """Stop sending: what is still queued is skipped."""
     _show(with_app(lambda wired: wired.core.campaigns.cancel(campaign_id)))
 
@@ -96,8 +99,7 @@ def auto(
     """Switch an automatic campaign on (with its message) or off: a nudge to fans who let a
     hold lapse while units remain, or who are a few points from the next tier."""
     if off == (text is not None):
-        out.print("Give --text to switch it on, or --off.")
-        raise typer.Exit(2)
+        fail("give --text to switch it on, or --off", CANNOT_RUN)
     shown = with_app(lambda wired: wired.core.campaigns.switch(kind, None if off else text))
     if shown is None:
         out.print(f"{kind.value.replace('_', ' ')}: off")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bots.bootstrap import App
+from bots.cli import RecordId
 from bots.wired import with_app
 from core.drops.copy import HELP as COPY_HELP
 from core.drops.specs import TIER_HELP, EarlyAccess, parse_tier, whole_number
@@ -33,19 +34,17 @@ def create(
     description: Annotated[str, typer.Option(help="A line or two about the drop.")] = "",
 ) -> None:
     """Create a draft drop with its tiers."""
-
-    async def action(app: App) -> DropView:
-        tiers = [parse_tier(text) for text in tier]
-        return await app.core.drops.create(
+    tiers = [parse_tier(text) for text in tier]  # a typo is refused before the database opens
+    _do(
+        lambda app: app.core.drops.create(
             title, tiers, description=description, hold_minutes=hold_minutes
         )
-
-    _do(action)
+    )
 
 
 @app.command()
 def schedule(
-    drop_id: int,
+    drop_id: RecordId,
     opens_at: Annotated[str, typer.Option(help="ISO 8601 (2026-12-01T18:00+01:00) or +30m.")],
     closes_at: Annotated[
         str | None, typer.Option(help="Optional end, same formats; +3d counts from the opening.")
@@ -55,6 +54,7 @@ def schedule(
     ] = None,
 ) -> None:
     """Set when a drop opens (and closes); fans see the countdown."""
+    early = _early(early_access)
 
     async def action(app: App) -> DropView:
         now, zone = app.core.clock.now(), app.settings.creator_timezone
@@ -62,7 +62,7 @@ def schedule(
         closes = None
         if closes_at:  # "+3d" is three days of selling, counted from the opening
             closes = parse_when(closes_at, now=now, zone=zone, relative_to=opens)
-        return await app.core.drops.schedule(drop_id, opens, closes, _early(early_access))
+        return await app.core.drops.schedule(drop_id, opens, closes, early)
 
     _do(action)
 
@@ -77,26 +77,26 @@ def _early(text: str | None) -> EarlyAccess | None:
 
 
 @app.command(name="open")
-def open_(drop_id: int) -> None:
+def open_(drop_id: RecordId) -> None:
     """Open a drop now."""
     _do(lambda app: app.core.drops.open(drop_id))
 
 
 @app.command()
-def close(drop_id: int) -> None:
+def close(drop_id: RecordId) -> None:
     """Stop selling; holds already placed may still be paid until they lapse."""
     _do(lambda app: app.core.drops.close(drop_id))
 
 
 @app.command()
-def cancel(drop_id: int) -> None:
+def cancel(drop_id: RecordId) -> None:
     """Call a drop off before anyone paid; holds end and fans are told."""
     _do(lambda app: app.core.drops.cancel(drop_id))
 
 
 @app.command(name="copy")
 def copy_(
-    drop_id: int,
+    drop_id: RecordId,
     variants: Annotated[str, typer.Argument(help=f"The {COPY_HELP}; '' stops the test.")],
 ) -> None:
     """A/B test the words a fan reads when a unit is held for them: scarcity ("only 3
@@ -108,7 +108,7 @@ def copy_(
 
 
 @app.command(name="show")
-def show_(drop_id: int) -> None:
+def show_(drop_id: RecordId) -> None:
     """A drop's state and stock, tier by tier."""
     _do(lambda _: drop_view(drop_id))
 

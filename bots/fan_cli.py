@@ -10,6 +10,7 @@ from rich.console import Console
 
 from adapters import wording
 from bots.bootstrap import App
+from bots.cli import CANNOT_RUN, MAX_ID, fail
 from bots.wired import with_app
 from core import privacy
 from core.errors import NotFound
@@ -57,8 +58,10 @@ async def _find(who: str) -> Fan:
     if user:
         account = await PlatformAccount.get_or_none(platform=platform, platform_user_id=user)
         fan = await Fan.get_or_none(id=account.fan_id) if account else None
+    elif who.isdigit() and int(who) <= MAX_ID:  # a larger number is no fan's id
+        fan = await Fan.get_or_none(id=int(who))
     else:
-        fan = await Fan.get_or_none(id=int(who)) if who.isdigit() else None
+        fan = None
     if fan is None:
         raise NotFound(f"no fan matches {who!r} (a fan id, or telegram:ID / discord:ID)")
     return fan
@@ -84,8 +87,7 @@ def forget(
     """Erase the person: their perks are taken back, then name, accounts, addresses and
     consent records go; orders stay as anonymous totals."""
     if not yes:
-        out.print("This erases the fan for good. Run again with --yes to do it.")
-        raise typer.Exit(2)
+        fail("this erases the fan for good: run again with --yes to do it", CANNOT_RUN)
 
     async def erase(wired: App) -> int:
         fan = await _find(who)

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from adapters import wording
 from bots.bootstrap import App
+from bots.cli import MAX_ID, RecordId
 from bots.wired import with_app
 from core.live import LiveSummary, LiveView
 from core.models import Community
@@ -23,11 +24,15 @@ def schedule(
     title: Annotated[str, typer.Argument(help="What fans see, e.g. 'Friday listening'.")],
     starts_at: Annotated[str, typer.Option(help="ISO 8601 (2026-12-04T20:00+01:00) or +2h.")],
     minutes: Annotated[int, typer.Option(help="Planned length.")] = 30,
-    drop: Annotated[int | None, typer.Option(help="The drop the session features.")] = None,
+    drop: Annotated[
+        int | None, typer.Option(min=1, max=MAX_ID, help="The drop the session features.")
+    ] = None,
     community: Annotated[
         list[int] | None,
         typer.Option(
-            help="Announce only here (repeat it); `dropcast live communities` lists them."
+            min=1,
+            max=MAX_ID,
+            help="Announce only here (repeat it); `dropcast live communities` lists them.",
         ),
     ] = None,
 ) -> None:
@@ -58,25 +63,25 @@ def communities() -> None:
 
 
 @app.command()
-def start(session_id: int) -> None:
+def start(session_id: RecordId) -> None:
     """Go live: codes (/livecode) and check-ins count from now."""
     _show(with_app(lambda wired: wired.core.live.start(session_id)))
 
 
 @app.command()
-def end(session_id: int) -> None:
+def end(session_id: RecordId) -> None:
     """End the session and see what it did."""
     _summary(with_app(lambda wired: wired.core.live.end(session_id)))
 
 
 @app.command()
-def cancel(session_id: int) -> None:
+def cancel(session_id: RecordId) -> None:
     """Call off a session that has not started."""
     _show(with_app(lambda wired: wired.core.live.cancel(session_id)))
 
 
 @app.command()
-def show(session_id: int) -> None:
+def show(session_id: RecordId) -> None:
     """What a session did so far (orders count for 24 hours after its end)."""
     _summary(with_app(lambda wired: wired.core.live.summary(session_id)))
 

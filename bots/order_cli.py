@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bots.cli import RecordId
 from bots.wired import with_app
 from core.orders import OrderLine
 
@@ -42,14 +43,14 @@ def list_(
 
 
 @app.command()
-def ship(order_id: int) -> None:
+def ship(order_id: RecordId) -> None:
     """Mark a physical order shipped; the fan is told it is on its way."""
     show(with_app(lambda wired: wired.core.orders.ship(order_id)))
 
 
 @app.command()
 def refund(
-    order_id: int,
+    order_id: RecordId,
     reason: Annotated[str, typer.Option(help="What the fan is told.")] = "refunded by the creator",
     restock: Annotated[bool, typer.Option(help="Put the unit back on sale.")] = False,
 ) -> None:

@@ -22,7 +22,7 @@ from adapters.web.metrics import Metrics
 from adapters.web.webhooks import NotConfigured, WebhookReceiver
 from bots.bootstrap import App, bootstrap, weights
 from bots.cli import err, new_event_loop, run_async, settings
-from bots.database import database, describe, migrate
+from bots.database import database, describe, require_migrated
 from bots.outbox import paces, send_outbox
 from bots.sandbox import SandboxOptions
 from bots.sandbox_cli import play
@@ -61,7 +61,7 @@ def run(
         out.print(NO_PLATFORM)
         play(config, SandboxOptions(seed=seed))
         return
-    run_async(migrate(config.database_url))
+    run_async(require_migrated(config.database_url))
     run_async(_run_all(config))
 
 
@@ -79,7 +79,7 @@ def clock() -> None:
     """The one process that runs timed work: openings, closings, lapsing holds, reminders,
     campaigns, and the outbox that sends their DMs."""
     config = settings()
-    run_async(migrate(config.database_url))
+    run_async(require_migrated(config.database_url))
     run_async(serve_clock(config))
 
 
@@ -137,7 +137,7 @@ async def _logged(job: Callable[[], Awaitable[object]]) -> None:
 def web_() -> None:
     """HTTP on $PORT: webhooks (Stripe; Telegram with PUBLIC_BASE_URL), links, /healthz."""
     config = settings()
-    run_async(migrate(config.database_url))
+    run_async(require_migrated(config.database_url))
     loop = new_event_loop()
     web.run_app(web_application(config), port=config.port, print=None, loop=loop)
 
@@ -218,7 +218,7 @@ def discord(context: typer.Context) -> None:
         return
     config = settings()
     _needs(config, "discord")
-    run_async(migrate(config.database_url))
+    run_async(require_migrated(config.database_url))
     run_async(serve_discord(config))
 
 
@@ -276,7 +276,7 @@ def telegram() -> None:
             "Run that instead (or unset PUBLIC_BASE_URL to long-poll)."
         )
         raise typer.Exit(2)
-    run_async(migrate(config.database_url))
+    run_async(require_migrated(config.database_url))
     run_async(serve_telegram(config))
 
 

@@ -7,17 +7,19 @@ from typing import TypeVar
 
 from bots.bootstrap import App, bootstrap
 from bots.cli import run_async, settings
-from bots.database import database, migrate
+from bots.database import database, require_migrated
 
 T = TypeVar("T")
 
 
 def with_app(action: Callable[[App], Awaitable[T]]) -> T:
-    """The database migrated and open, the application built, for as long as `action` runs."""
+    """The database open and the application built, for as long as `action` runs. A
+    database `dropcast migrate` has not brought up to date is refused, not migrated: only
+    `migrate` changes the schema (bots/database.py)."""
     config = settings()
-    run_async(migrate(config.database_url))
 
     async def run() -> T:
+        await require_migrated(config.database_url)
         async with database(config.database_url):
             wired = bootstrap(config)
             try:

@@ -19,12 +19,10 @@ from adapters.memory import (
     MemoryRefunds,
 )
 from bots.bootstrap import App, bootstrap
-from bots.database import database, migrate
+from bots.database import database
 from config import load_settings
 from core.app import Core
 from tests import databases
-
-_migrated_sqlite: dict[str, bytes] = {}
 
 
 @pytest.fixture(scope="session")
@@ -38,13 +36,7 @@ def postgres_url() -> Iterator[str | None]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        path = tmp_path / "dropcast.sqlite3"
-        if "template" not in _migrated_sqlite:
-            template = tmp_path / "template.sqlite3"
-            asyncio.run(migrate(f"sqlite://{template}"))
-            _migrated_sqlite["template"] = template.read_bytes()
-        path.write_bytes(_migrated_sqlite["template"])
-        return f"sqlite://{path}"
+        return databases.migrated_sqlite(tmp_path / "dropcast.sqlite3")
     url: str | None = request.getfixturevalue("postgres_url")
     if url is None:
         pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")

@@ -5,31 +5,35 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 POSTGRES_SERVER = os.environ.get("DROPCAST_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 POSTGRES_DB = f"dropcast_test_{os.getpid()}"
+_migrated_sqlite: list[bytes] = []
 
 
 def postgres_required() -> bool:
     return os.environ.get("DROPCAST_REQUIRE_POSTGRES") == "1"
 
 
-async def _create_database() -> None:
+async def create_database(name: str = POSTGRES_DB) -> str:
+    """A new, empty database on the server (dropped first if a run left one behind)."""
     conn = await asyncpg.connect(f"{POSTGRES_SERVER}/postgres", timeout=3)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{POSTGRES_DB}"')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
+    return f"{POSTGRES_SERVER}/{name}"
 
 
-async def _drop_database() -> None:
+async def drop_database(name: str = POSTGRES_DB) -> None:
     conn = await asyncpg.connect(f"{POSTGRES_SERVER}/postgres", timeout=3)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
 
@@ -39,18 +43,29 @@ def create_postgres() -> str | None:
     from bots.database import migrate
 
     try:
-        asyncio.run(_create_database())
+        url = asyncio.run(create_database())
     except (OSError, asyncpg.PostgresError, TimeoutError) as err:
         if postgres_required():
             pytest.fail(f"PostgreSQL is required (DROPCAST_REQUIRE_POSTGRES=1) but: {err}")
         return None
-    url = f"{POSTGRES_SERVER}/{POSTGRES_DB}"
     asyncio.run(migrate(url))
     return url
 
 
 def drop_postgres() -> None:
-    asyncio.run(_drop_database())
+    asyncio.run(drop_database())
+
+
+def migrated_sqlite(path: Path) -> str:
+    """A migrated SQLite database at `path`: a copy of one migrated once per test run."""
+    from bots.database import migrate
+
+    if not _migrated_sqlite:
+        template = path.with_name("template.sqlite3")
+        asyncio.run(migrate(f"sqlite://{template}"))
+        _migrated_sqlite.append(template.read_bytes())
+    path.write_bytes(_migrated_sqlite[0])
+    return f"sqlite://{path}"
 
 
 async def truncate_postgres(url: str) -> None:
