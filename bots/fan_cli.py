@@ -15,7 +15,7 @@ from bots.wired import with_app
 from core import privacy
 from core.errors import NotFound
 from core.fans import profile
-from core.models import Fan, PerkGrant, PerkGrantStatus, PlatformAccount
+from core.models import Fan, PerkGrant, PerkGrantStatus, Platform, PlatformAccount
 
 app = typer.Typer(help="Look up fans.", no_args_is_help=True)
 out = Console(highlight=False)
@@ -55,13 +55,12 @@ def show(
 
 async def _find(who: str) -> Fan:
     platform, _, user = who.partition(":")
-    if user:
+    fan = None
+    if user and platform in {known.value for known in Platform}:
         account = await PlatformAccount.get_or_none(platform=platform, platform_user_id=user)
         fan = await Fan.get_or_none(id=account.fan_id) if account else None
     elif who.isdigit() and int(who) <= MAX_ID:  # a larger number is no fan's id
         fan = await Fan.get_or_none(id=int(who))
-    else:
-        fan = None
     if fan is None:
         raise NotFound(f"no fan matches {who!r} (a fan id, or telegram:ID / discord:ID)")
     return fan

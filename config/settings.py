@@ -27,11 +27,20 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import ConfigurationError
 
 ENV_FILE = Path(".env")
 DEFAULT_TOML = Path("config/dropcast.toml")
 CONFIG_VARIABLE = "DROPCAST_CONFIG"
 DATABASE_SCHEMES = ("sqlite://", "postgres://", "postgresql://")
+
+# The most any creator means: a larger number is a typo, and some would not reach the
+# database whole (points are INT columns, days and minutes become SQL intervals)
+MOST_POINTS = 1_000_000
+MOST_TIER_POINTS = 1_000_000_000
+DAY_MINUTES = 24 * 60
+WEEK_MINUTES = 7 * DAY_MINUTES
 
 IdList = Annotated[list[int], NoDecode]
 CodeList = Annotated[list[str], NoDecode]
@@ -76,7 +85,10 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore", case_sensitive=False)
+    # `TELEGRAM_TOKEN=` with nothing after it means not set, as in config/env.example
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE, extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     database_url: str = "sqlite://data/dropcast.sqlite3"
     public_base_url: AnyHttpUrl | None = None
@@ -95,34 +107,34 @@ class Settings(BaseSettings):
     shipping_countries: CodeList = Field(default_factory=lambda: list(SHIPPING_COUNTRIES))
 
     # recognition: what earns points, and the points each tier needs
-    points_first_buyers: int = Field(default=10, ge=0)
-    points_first_buyer: int = Field(default=50, ge=0)
-    points_quick_minutes: int = Field(default=15, ge=0)
-    points_quick_buyer: int = Field(default=20, ge=0)
-    points_per_minute: int = Field(default=1, ge=0)
-    points_minutes_cap: int = Field(default=40, ge=0)
-    points_live_code: int = Field(default=10, ge=0)
-    tier_supporter: int = Field(default=50, ge=1)
-    tier_insider: int = Field(default=150, ge=1)
-    tier_inner_circle: int = Field(default=400, ge=1)
+    points_first_buyers: int = Field(default=10, ge=0, le=MOST_POINTS)
+    points_first_buyer: int = Field(default=50, ge=0, le=MOST_POINTS)
+    points_quick_minutes: int = Field(default=15, ge=0, le=WEEK_MINUTES)
+    points_quick_buyer: int = Field(default=20, ge=0, le=MOST_POINTS)
+    points_per_minute: int = Field(default=1, ge=0, le=MOST_POINTS)
+    points_minutes_cap: int = Field(default=40, ge=0, le=DAY_MINUTES)
+    points_live_code: int = Field(default=10, ge=0, le=MOST_POINTS)
+    tier_supporter: int = Field(default=50, ge=1, le=MOST_TIER_POINTS)
+    tier_insider: int = Field(default=150, ge=1, le=MOST_TIER_POINTS)
+    tier_inner_circle: int = Field(default=400, ge=1, le=MOST_TIER_POINTS)
     shout_outs: bool = False  # congratulate fans who reach a tier, in the community
 
     # campaign DMs: at most this many per fan in any 7 days, none in quiet hours (the fan's
     # time zone, else the creator's), at each platform's pace
-    dm_weekly_cap: int = Field(default=2, ge=0)
+    dm_weekly_cap: int = Field(default=2, ge=0, le=100)
     quiet_hours: str = "22:00-08:00"
-    near_tier_points: int = Field(default=20, ge=1)
+    near_tier_points: int = Field(default=20, ge=1, le=MOST_TIER_POINTS)
     telegram_messages_per_second: float = Field(default=30, gt=0)
     discord_dms_per_second: float = Field(default=20, gt=0)
 
     # blended attribution: how each paid order's credit is split (see `dropcast stats`)
     attribution_live: float = Field(default=2.0, ge=0)
     attribution_per_minute: float = Field(default=0.05, ge=0)
-    attribution_minutes_cap: int = Field(default=60, ge=0)
+    attribution_minutes_cap: int = Field(default=60, ge=0, le=DAY_MINUTES)
     attribution_per_code: float = Field(default=0.5, ge=0)
     attribution_dm: float = Field(default=1.0, ge=0)
     attribution_organic: float = Field(default=0.5, gt=0)
-    attribution_days: int = Field(default=7, ge=1)
+    attribution_days: int = Field(default=7, ge=1, le=3650)
 
     dashboard_password: SecretStr | None = None  # else only one-time links from /dashboard
 
@@ -132,8 +144,15 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
+        """Read as bots/database.py will read it, so a typo is named here, not mid-command."""
         if not value.startswith(DATABASE_SCHEMES):
             raise ValueError("must start with sqlite:// or postgres://")
+        try:
+            credentials = expand_db_url(value)["credentials"]
+        except ConfigurationError as err:  # no file path, a port that is not a number
+            raise ValueError(f"is not a database address: {err}") from None
+        if "file_path" not in credentials and not (credentials["host"] and credentials["database"]):
+            raise ValueError("needs a host and a database, as in postgres://user:pass@host:5432/db")
         return value
 
     @field_validator("creator_timezone")

@@ -94,6 +94,7 @@ BAD_ARGUMENTS = [
     (["order", "refund", "1e30"], "'order_id'", "integer"),
     (["order", "ship", "2147483648"], "'order_id'", "2147483647"),
     (["fan", "show", TOO_BIG], f"no fan matches '{TOO_BIG}'"),
+    (["fan", "show", "myspace:5"], "no fan matches 'myspace:5'"),
     (["forget", TOO_BIG, "--yes"], "no fan matches"),
     (["live", "start", TOO_BIG], "'session_id'", "2147483647"),
     (["live", "schedule", "Fri", "--starts-at", "+1h", "--drop", TOO_BIG], "'--drop'"),
@@ -174,6 +175,10 @@ BAD_SETTINGS = [
     ({}, {"DROPCAST_CONFIG": "missing.toml"}, "DROPCAST_CONFIG names missing.toml, which is not"),
     ({}, {"CREATOR_TIMEZONE": "Mars/Olympus"}, "CREATOR_TIMEZONE is not an IANA time zone"),
     ({}, {"DATABASE_URL": "mysql://localhost/x"}, "DATABASE_URL must start with sqlite://"),
+    ({}, {"DATABASE_URL": "postgres://h:port/x"}, "DATABASE_URL is not a database address"),
+    ({}, {"DATABASE_URL": "postgres://db.example"}, "DATABASE_URL needs a host and a database"),
+    ({}, {"POINTS_FIRST_BUYER": "10000000000"}, "POINTS_FIRST_BUYER", "less than or equal"),
+    ({}, {"ATTRIBUTION_DAYS": TOO_BIG}, "setting ATTRIBUTION_DAYS", "3650"),
     ({}, {"STRIPE_SECRET_KEY": "sk_test_x"}, "PUBLIC_BASE_URL is needed with STRIPE_SECRET_KEY"),
 ]
 
@@ -206,6 +211,13 @@ def test_the_example_settings_files_hold_only_settings(tmp_path, monkeypatch):
     toml = (examples / "dropcast.example.toml").read_text()
     (tmp_path / "config" / "dropcast.toml").write_text(toml)
     assert load_settings().database_url == "sqlite://data/dropcast.sqlite3"
+
+
+@pytest.mark.parametrize("command", ["telegram", "discord"])
+def test_a_token_set_to_nothing_is_not_set(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"{command.upper()}_TOKEN=\n")
+    refused(cli(command), f"setting {command.upper()}_TOKEN is not set; nothing to start", code=2)
 
 
 COMMANDS = [
