@@ -361,14 +361,16 @@ def test_an_unexpected_failure_is_one_line_and_its_traceback_goes_to_a_log_file(
         port = taken.getsockname()[1]
         result = cli("web", DATABASE_URL=url, PORT=str(port), TELEGRAM_TOKEN=SECRET)
     line = refused(result, "dropcast: unexpected error (OSError); details in the log", code=1)
-    log = Path(line.rsplit(" ", 1)[1]).read_text()
+    log_file = Path(line.rsplit(" ", 1)[1])
+    log = log_file.read_text()
+    log_file.unlink()
     assert "Traceback" in log
     assert "address already in use" in log
     assert SECRET not in log
 
 
 def test_the_installed_command_answers_in_one_line_too(tmp_path):
-    """The entry point itself, as a real process: usage errors, refusals, settings."""
+    """The entry point itself, as a real process: a usage error, a refusal, a database."""
     for args, words in (
         (["drop", "show", TOO_BIG], "Invalid value for 'drop_id'"),
         (["drop", "create", "D", "--tier", "name=A, price=9,99 EUR, stock=1"], "9.99 EUR"),
