@@ -1,6 +1,6 @@
 """Telling Telegram's refusals apart, as python-telegram-bot raises them.
 
-PTB rewrites a description before raising it (telegram/error.py in its package): a leading
+PTB rewrites a description before raising it (in `TelegramError`'s constructor): a leading
 "Bad Request: " is cut off and the rest capitalised, which lowercases every later letter, so
 Telegram's `Bad Request: CHARGE_ALREADY_REFUNDED` is raised as `Charge_already_refunded`. A
 branch that looks for Telegram's own words never matches; `said` puts them through the same

@@ -182,8 +182,9 @@ class TelegramBotApi:
         )
 
     async def channel_posts(self, channel_id: int, text: str) -> None:
-        """A post in a channel the bot is in. core.telegram.org/bots/api#message: `from` is
-        "empty for messages sent to channels"; `sender_chat` is the channel itself."""
+        """A post in a channel the bot is in: sent by the channel, not by a person."""
+        # core.telegram.org/bots/api#message: `from` is "empty for messages sent to
+        # channels"; `sender_chat` is the channel itself
         self.chats[channel_id] = "channel"
         chat = self._chat_json(channel_id)
         await self._push({"channel_post": self._incoming(chat, text, {"sender_chat": chat})})
@@ -236,9 +237,10 @@ class TelegramBotApi:
     def payment_message(
         self, user_id: int, invoice: Invoice, charge: str = "", **subscription: Any
     ) -> dict[str, Any]:
-        """The service message Telegram sends once Stars moved (resendable, as Telegram may).
-        A Star subscription's payment carries `subscription_expiration_date`, `is_recurring`
-        and `is_first_recurring` (core.telegram.org/bots/api#successfulpayment)."""
+        """The service message Telegram sends once Stars moved (resendable, as Telegram may),
+        with a Star subscription's fields when a test passes them."""
+        # core.telegram.org/bots/api#successfulpayment: a subscription's payment carries
+        # subscription_expiration_date, is_recurring and is_first_recurring
         paid = {
             "currency": invoice.currency,
             "total_amount": invoice.amount,
@@ -251,8 +253,9 @@ class TelegramBotApi:
         return self._incoming(chat, None, {"from": self.user(user_id), "successful_payment": paid})
 
     async def payment_refunded(self, user_id: int, invoice: Invoice, charge: str = "") -> None:
-        """Telegram gave the Stars back without the bot asking (support, a dispute): a
-        `refunded_payment` service message (core.telegram.org/bots/api#refundedpayment)."""
+        """Telegram gave the Stars back without the bot asking (support, a dispute)."""
+        # core.telegram.org/bots/api#message: refunded_payment, "a service message about a
+        # refunded payment"
         charge = charge or _charge_of(invoice)
         self.refunds.append((user_id, charge))
         refunded = {
@@ -268,9 +271,10 @@ class TelegramBotApi:
     def user_joins(self, user_id: int, link: str) -> bool:
         """Follow an invite link: never after it expires or is revoked, never for someone
         banned and not unbanned since, and only while fewer than its member_limit of those
-        who joined by it are still members (core.telegram.org/bots/api#chatinvitelink:
-        "maximum number of users that can be members of the chat simultaneously after
-        joining the chat via this invite link")."""
+        who joined by it are still members (a seat, not a use: a member who leaves frees it)."""
+        # core.telegram.org/bots/api#chatinvitelink: member_limit is the "maximum number of
+        # users that can be members of the chat simultaneously after joining the chat via
+        # this invite link"
         invite = self.invite_links.get(link)
         if invite is None or invite["is_revoked"]:
             return False
@@ -632,7 +636,8 @@ class TelegramBotApi:
 
 
 def _text(value: Any) -> str:
-    """core.telegram.org/bots/api#sendmessage: 1-4096 characters (Telegram's texts)."""
+    """A message text, or Telegram's refusal of it."""
+    # core.telegram.org/bots/api#sendmessage: 1-4096 characters; an all-blank text is empty
     text = "" if value is None else str(value)
     if not text.strip():
         raise ApiError(400, "Bad Request: message text is empty")
