@@ -91,6 +91,12 @@ async def test_a_text_is_one_to_4096_characters(bot, text, raised):
     assert (await bot.send_message(FAN, "x" * 4096)).text == "x" * 4096
 
 
+async def test_a_caption_is_at_most_1024_characters(bot):
+    with pytest.raises(BadRequest) as refused:
+        await bot.send_document(FAN, b"{}", filename="data.json", caption="x" * 1025)
+    assert refused.value.message == "Message caption is too long"
+
+
 async def test_callback_data_over_64_bytes_is_refused(bot):
     def keyboard(data: str) -> InlineKeyboardMarkup:
         return InlineKeyboardMarkup([[InlineKeyboardButton("Buy", callback_data=data)]])
@@ -109,6 +115,11 @@ async def test_an_edit_that_changes_nothing_or_finds_nothing_is_refused(bot):
         "Message is not modified: specified new message content and reply markup are exactly"
         " the same as a current content and reply markup of the message"
     )
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Buy", callback_data="buy:1")]])
+    await bot.edit_message_reply_markup(FAN, sent.message_id, reply_markup=keyboard)
+    with pytest.raises(BadRequest) as same_keyboard:
+        await bot.edit_message_reply_markup(FAN, sent.message_id, reply_markup=keyboard)
+    assert same_keyboard.value.message == unchanged.value.message
     with pytest.raises(BadRequest) as missing:
         await bot.edit_message_text("Sold out", FAN, 999_999)
     assert missing.value.message == "Message to edit not found"
@@ -139,6 +150,10 @@ async def test_a_pre_checkout_query_is_answered_within_10_seconds(peer, bot):
     with pytest.raises(BadRequest) as too_late:
         await bot.answer_pre_checkout_query(query, ok=True)
     assert too_late.value.message == TOO_OLD
+    query = await peer.user_checks_out(FAN, invoice)
+    with pytest.raises(BadRequest) as no_reason:
+        await bot.answer_pre_checkout_query(query, ok=False)
+    assert no_reason.value.message == "Error_message is required when ok is false"
     assert not await peer.user_pays(FAN, invoice, within=0.5)  # nobody answers: no charge
 
 

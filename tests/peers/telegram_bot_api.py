@@ -419,7 +419,7 @@ class TelegramBotApi:
 
     async def _api_answerPreCheckoutQuery(self, p: dict[str, Any]) -> bool:
         # core.telegram.org/bots/api#answerprecheckoutquery: error_message is "Required if
-        # ok is False"
+        # ok is False" (the refusal's wording is this peer's own: no source quotes Telegram's)
         if not p["ok"] and not p.get("error_message"):
             raise ApiError(400, "Bad Request: error_message is required when ok is false")
         self._answered_in_time(str(p["pre_checkout_query_id"]), CHECKOUT_ANSWER_SECONDS)
