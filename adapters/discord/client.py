@@ -82,6 +82,8 @@ class DropcastDiscord(discord.AutoShardedClient):
         self._sign_ups.cancel()
         if self.user is not None:  # logged in: discord.py has something to close
             await super().close()
+        else:  # a login that failed still opened discord.py's HTTP session
+            await self.http.close()
 
     @tasks.loop(minutes=1)
     async def _sign_ups(self) -> None:
