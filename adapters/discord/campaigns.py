@@ -30,7 +30,7 @@ class NewCampaign(discord.ui.Modal, title="New campaign"):
         max_length=200,
     )
     when: discord.ui.TextInput[NewCampaign] = discord.ui.TextInput(
-        label="When: now, +2h, ISO time, after session 3 +15m", default="now", max_length=60
+        label="When: now, +2h, a date, after session 3 +15m", default="now", max_length=60
     )
     first: discord.ui.TextInput[NewCampaign] = discord.ui.TextInput(
         label="Message A: {name} {drop} {countdown} {link}",

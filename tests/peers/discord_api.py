@@ -1,12 +1,20 @@
 """A fake Discord (API v10 REST and gateway) on loopback that the real discord.py talks to.
 
 REST answers in Discord's JSON shapes with `Content-Type: application/json` exactly, errors
-as `{"code": …, "message": …}` (50007 cannot DM, 50013 missing permissions, 10062 unknown
-interaction) and 429s the way discord.py retries them (a `Via` header, `retry_after` in the
-body). The gateway is a websocket with text frames: HELLO, IDENTIFY, READY, GUILD_CREATE,
+as `{"code": …, "message": …, "errors": {…}}`, and 429s the way discord.py retries them (a
+`Via` header, `retry_after` in the body, the `X-RateLimit-*` headers). The gateway is a
+websocket with text frames: HELLO, IDENTIFY, READY, GUILD_CREATE (with who is in voice),
 heartbeats, then whatever a test dispatches. Tests act as people through `run_command`,
 `press`, `autocomplete` and `submit_modal`, and read what the bot did from `messages`,
 `responses`, `dms` and `roles`.
+
+It is as strict as Discord: each rule names its source in a comment beside it and has a test
+in tests/integration/test_discord_peer.py (size limits, the interaction's 3 seconds and 15
+minutes, permissions from roles and channel overwrites, scheduled events that start and end
+by themselves, who a message would ping). Every REST call may take `latency` seconds, as
+Discord's do. Two clocks: `now` is Discord's calendar (scheduled events), which a test may tie
+to its `ManualClock`; `ticks` is what interaction deadlines are counted on, real time by
+default, because the bot answers in real time.
 """
 
 from __future__ import annotations
@@ -14,8 +22,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -28,8 +40,47 @@ STAGE_CHANNEL = "710000000000000002"
 OWNER = "600000000000000001"
 BOT_USER = {"id": BOT_ID, "username": "Dropcast", "discriminator": "0", "global_name": None,
             "avatar": None, "bot": True, "flags": 0}  # fmt: skip
-MANAGE_GUILD, MANAGE_ROLES, ADMINISTRATOR = 1 << 5, 1 << 28, 1 << 3
-EVERYONE_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 31)  # view, send, use application commands
+BOT_ROLE = "720000000000000001"
+# discord.com/developers/docs/topics/permissions#permissions-bitwise-permission-flags
+ADMINISTRATOR, MANAGE_GUILD = 1 << 3, 1 << 5
+VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS, ATTACH_FILES = 1 << 10, 1 << 11, 1 << 14, 1 << 15
+MENTION_EVERYONE, MANAGE_ROLES, USE_APPLICATION_COMMANDS = 1 << 17, 1 << 28, 1 << 31
+MANAGE_EVENTS, CREATE_EVENTS = 1 << 33, 1 << 44
+ALL_PERMISSIONS = (1 << 51) - 1
+EVERYONE_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | USE_APPLICATION_COMMANDS
+# what the README's invite (Connect Discord, step 2) has the creator tick: the bot's own role
+BOT_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | MANAGE_ROLES | CREATE_EVENTS
+
+# discord.com/developers/docs/resources/message#create-message: content "up to 2000 characters"
+MAX_CONTENT = 2000
+# discord.com/developers/docs/resources/message#embed-object-embed-limits: title 256,
+# description 4096, 25 fields, field name 256, value 1024, footer text 2048, author name 256,
+# and "the combined sum of characters in all title, description, field.name, field.value,
+# footer.text, and author.name fields across all embeds attached to a message must not
+# exceed 6000 characters"; up to 10 embeds a message
+MAX_EMBED_TOTAL, MAX_EMBEDS, MAX_FIELDS = 6000, 10, 25
+# discord.com/developers/docs/components/reference#action-row: up to 5 action rows in a
+# message, "up to 5 contextually grouped buttons" in one; #button: label max 80, custom_id
+# 1-100; #string-select: 1-25 options, option label/value/description max 100, placeholder
+# max 150; #text-input: label max 45 (#label likewise, description max 100), placeholder max
+# 100, value max 4000
+MAX_ROWS, MAX_ROW_BUTTONS, MAX_OPTIONS = 5, 5, 25
+# discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-
+# object-modal: title "max 45 characters", 1-5 components
+MAX_MODAL_TITLE = 45
+# discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-
+# interaction: "you must send an initial response within 3 seconds of receiving the event.
+# If the 3 second deadline is exceeded, the token will be invalidated"; "Interaction tokens
+# are valid for 15 minutes" (follow-ups, edits of the original)
+ANSWER_SECONDS, TOKEN_SECONDS = 3.0, 15 * 60.0
+# discord.com/developers/docs/resources/guild-scheduled-event#guild-scheduled-event-object-
+# guild-scheduled-event-entity-types and -status
+STAGE_INSTANCE, VOICE, EXTERNAL = 1, 2, 3
+SCHEDULED, ACTIVE, COMPLETED, CANCELED = 1, 2, 3, 4
+# ...#guild-scheduled-event-object-valid-guild-scheduled-event-status-transitions
+NEXT_STATUS = {SCHEDULED: {ACTIVE, CANCELED}, ACTIVE: {COMPLETED}}
+# discord.com/developers/docs/topics/rate-limits#header-format: what a 429 carries
+RETRY_AFTER = 0.05
 
 
 def now_iso() -> str:
@@ -37,9 +88,125 @@ def now_iso() -> str:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: int, message: str) -> None:
+    def __init__(
+        self, status: int, code: int, message: str, errors: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.errors = status, code, message, errors
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message} | (
+            {"errors": self.errors} if self.errors else {}
+        )
+
+
+class Form:
+    """Discord's 400 "Invalid Form Body" (code 50035): every problem at once, nested by the
+    path to its field, each as `{"code": …, "message": …}` in `_errors`.
+    (discord.com/developers/docs/reference#error-messages)"""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, Any] = {}
+
+    def refuse(self, path: tuple[Any, ...], code: str, message: str) -> None:
+        node = self.errors
+        for key in path:
+            node = node.setdefault(str(key), {})
+        node.setdefault("_errors", []).append({"code": code, "message": message})
+
+    def at_most(self, path: tuple[Any, ...], value: Any, limit: int) -> None:
+        if value is not None and len(value) > limit:
+            self.refuse(path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
+
+    def between(self, path: tuple[Any, ...], value: Any, low: int, high: int) -> None:
+        if not low <= len(value or ()) <= high:
+            message = f"Must be between {low} and {high} in length."
+            self.refuse(path, "BASE_TYPE_BAD_LENGTH", message)
+
+    def required(self, path: tuple[Any, ...], value: Any) -> None:
+        if not value:
+            self.refuse(path, "BASE_TYPE_REQUIRED", "This field is required")
+
+    def settle(self) -> None:
+        if self.errors:
+            raise ApiError(400, 50035, "Invalid Form Body", self.errors)
+
+
+def check_message(form: Form, body: dict[str, Any], at: tuple[Any, ...] = ()) -> None:
+    """A message's content, embeds and components within Discord's sizes."""
+    form.at_most((*at, "content"), body.get("content"), MAX_CONTENT)
+    embeds = body.get("embeds") or []
+    form.at_most((*at, "embeds"), embeds, MAX_EMBEDS)
+    total = sum(_check_embed(form, embed, (*at, "embeds", n)) for n, embed in enumerate(embeds))
+    if total > MAX_EMBED_TOTAL:
+        form.refuse(
+            (*at, "embeds"),
+            "MAX_EMBED_SIZE_EXCEEDED",
+            f"Embed size exceeds maximum size of {MAX_EMBED_TOTAL}",
+        )
+    check_rows(form, body.get("components") or [], (*at, "components"))
+
+
+def _check_embed(form: Form, embed: dict[str, Any], at: tuple[Any, ...]) -> int:
+    """One embed's limits; returns its characters, which count towards the 6000."""
+    texts: list[tuple[tuple[Any, ...], str | None, int]] = [
+        (("title",), embed.get("title"), 256),
+        (("description",), embed.get("description"), 4096),
+        (("footer", "text"), (embed.get("footer") or {}).get("text"), 2048),
+        (("author", "name"), (embed.get("author") or {}).get("name"), 256),
+    ]
+    fields = embed.get("fields") or []
+    form.at_most((*at, "fields"), fields, MAX_FIELDS)
+    for n, item in enumerate(fields):
+        texts.append((("fields", n, "name"), item.get("name"), 256))
+        texts.append((("fields", n, "value"), item.get("value"), 1024))
+    for path, text, limit in texts:
+        form.at_most((*at, *path), text, limit)
+    return sum(len(text or "") for _, text, _ in texts)
+
+
+def check_rows(form: Form, rows: list[dict[str, Any]], at: tuple[Any, ...]) -> None:
+    form.at_most(at, rows, MAX_ROWS)
+    for n, row in enumerate(rows):
+        if row.get("type") != 1:  # a modal's label (type 18) stands alone
+            check_component(form, row, (*at, n))
+            continue
+        inside = row.get("components") or []
+        form.between((*at, n, "components"), inside, 1, MAX_ROW_BUTTONS)
+        for m, component in enumerate(inside):
+            check_component(form, component, (*at, n, "components", m))
+
+
+def check_component(form: Form, component: dict[str, Any], at: tuple[Any, ...]) -> None:
+    kind = component.get("type")
+    form.at_most((*at, "custom_id"), component.get("custom_id"), 100)
+    if kind == 2:  # button
+        form.at_most((*at, "label"), component.get("label"), 80)
+        form.at_most((*at, "url"), component.get("url"), 512)
+    elif kind in (3, 5, 6, 7, 8):  # selects
+        form.at_most((*at, "placeholder"), component.get("placeholder"), 150)
+        if kind == 3:
+            options = component.get("options") or []
+            form.between((*at, "options"), options, 1, MAX_OPTIONS)
+            for n, choice in enumerate(options):
+                for key in ("label", "value", "description"):
+                    form.at_most((*at, "options", n, key), choice.get(key), 100)
+    elif kind == 4:  # text input
+        form.at_most((*at, "label"), component.get("label"), 45)
+        form.at_most((*at, "placeholder"), component.get("placeholder"), 100)
+        form.at_most((*at, "value"), component.get("value"), 4000)
+    elif kind == 18:  # label around a modal's input
+        form.at_most((*at, "label"), component.get("label"), 45)
+        form.at_most((*at, "description"), component.get("description"), 100)
+        check_component(form, component.get("component") or {}, (*at, "component"))
+
+
+def check_modal(form: Form, data: dict[str, Any], at: tuple[Any, ...]) -> None:
+    form.at_most((*at, "title"), data.get("title"), MAX_MODAL_TITLE)
+    form.at_most((*at, "custom_id"), data.get("custom_id"), 100)
+    rows = data.get("components") or []
+    form.between((*at, "components"), rows, 1, MAX_ROWS)
+    check_rows(form, rows, (*at, "components"))
 
 
 @dataclass
@@ -54,6 +221,7 @@ class Message:
     flags: int = 0
     edits: int = 0
     files: list[tuple[str, bytes]] = field(default_factory=list)  # (name, content) attached
+    pings: list[str] = field(default_factory=list)  # whom it notified: "@everyone", "user:…"
 
     def embeds_text(self) -> str:
         return "\n".join(
@@ -94,7 +262,13 @@ class DiscordApi:
     refused_dms: int = 0  # DMs refused with 50007: Discord bans bots that keep trying
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # scope → commands
     failures: dict[str, list[ApiError]] = field(default_factory=dict)  # route key → errors
+    overwrites: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel → its
+    voice_states: dict[str, str] = field(default_factory=dict)  # user id → voice channel id
+    now: Callable[[], float] = time.time  # Discord's calendar (a test's clock, if it likes)
+    ticks: Callable[[], float] = time.monotonic  # what interaction deadlines count on
+    latency: tuple[float, float] = (0.0, 0.0)  # seconds each REST call takes, at random
     url: str = ""
+    _asked: dict[str, float] = field(default_factory=dict)  # interaction id → ticks at arrival
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -105,11 +279,11 @@ class DiscordApi:
     async def __aenter__(self) -> DiscordApi:
         self.roles = [
             self._role(GUILD_ID, "@everyone", 0, EVERYONE_PERMISSIONS),
-            self._role("720000000000000001", "Dropcast", 5, MANAGE_ROLES, managed=True),
+            self._role(BOT_ROLE, "Dropcast", 5, BOT_PERMISSIONS, managed=True),
             self._role("720000000000000002", "Insider", 2, 0),
             self._role("720000000000000003", "Moderators", 9, MANAGE_GUILD),
         ]
-        self.member_roles[BOT_ID] = {"720000000000000001"}
+        self.member_roles[BOT_ID] = {BOT_ROLE}
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
@@ -219,6 +393,52 @@ class DiscordApi:
     def rate_limit_next(self, method: str, path_part: str) -> None:
         self.fail_next(method, path_part, ApiError(429, 0, "You are being rate limited."))
 
+    def deny(self, channel_id: str, permissions: int, to: str = GUILD_ID) -> None:
+        """A channel overwrite taking `permissions` from a role (@everyone by default) or a
+        member, as a creator does in the channel's settings."""
+        kind = 0 if to in {role["id"] for role in self.roles} else 1
+        self.overwrites.setdefault(channel_id, []).append(
+            {"id": to, "type": kind, "allow": "0", "deny": str(permissions)}
+        )
+
+    def calendar(self) -> dict[str, dict[str, Any]]:
+        """The scheduled events as Discord shows them now."""
+        self._run_calendar()
+        return self.events
+
+    def permissions(self, user_id: str, channel_id: str | None = None) -> int:
+        """What a member may do, in the server or in one channel."""
+        # discord.com/developers/docs/topics/permissions#permission-overwrites: the base is
+        # @everyone's and the member's roles' permissions (Administrator is all of them), then
+        # the channel's @everyone overwrite, its role overwrites together, the member's own
+        held = self.member_roles.get(user_id, set())
+        allowed = 0
+        for role in self.roles:
+            if role["id"] == GUILD_ID or role["id"] in held:
+                allowed |= int(role["permissions"])
+        if allowed & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        if channel_id is None:
+            return allowed
+        overwrites = {o["id"]: o for o in self.overwrites.get(channel_id, [])}
+        layers = [[overwrites.get(GUILD_ID)], [overwrites.get(role) for role in held]]
+        layers.append([overwrites.get(user_id)])
+        for layer in layers:
+            deny = allow = 0
+            for overwrite in filter(None, layer):
+                deny, allow = deny | int(overwrite["deny"]), allow | int(overwrite["allow"])
+            allowed = (allowed & ~deny) | allow
+        return allowed
+
+    def _need(self, *any_of: int, channel: str | None = None) -> None:
+        """403 unless the bot holds one of `any_of` (each a permission or several at once)."""
+        held = self.permissions(BOT_ID, channel)
+        if channel is not None and not held & VIEW_CHANNEL:
+            # what Discord answers when the bot cannot see the channel at all
+            raise ApiError(403, 50001, "Missing Access")
+        if not any(held & wanted == wanted for wanted in any_of):
+            raise ApiError(403, 50013, "Missing Permissions")
+
     # the gateway ------------------------------------------------------------------------
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -257,12 +477,18 @@ class DiscordApi:
 
     async def voice(self, user_id: str, channel_id: str | None) -> None:
         """A member joins (or, with None, leaves) a voice channel."""
-        state = {"guild_id": GUILD_ID, "channel_id": channel_id, "user_id": user_id,
-                 "member": self.member(user_id), "session_id": f"voice-{user_id}",
-                 "deaf": False, "mute": False, "self_deaf": False, "self_mute": False,
-                 "self_video": False, "suppress": False,
-                 "request_to_speak_timestamp": None}  # fmt: skip
+        if channel_id is None:
+            self.voice_states.pop(user_id, None)
+        else:
+            self.voice_states[user_id] = channel_id
+        state = {"guild_id": GUILD_ID, **self._voice_state(user_id, channel_id)}
         await self.dispatch("VOICE_STATE_UPDATE", state)
+
+    def _voice_state(self, user_id: str, channel_id: str | None) -> dict[str, Any]:
+        return {"channel_id": channel_id, "user_id": user_id, "member": self.member(user_id),
+                "session_id": f"voice-{user_id}", "deaf": False, "mute": False,
+                "self_deaf": False, "self_mute": False, "self_video": False,
+                "suppress": False, "request_to_speak_timestamp": None}  # fmt: skip
 
     async def bot_added_to(self, guild_id: str, name: str) -> None:
         """Someone adds the bot to another server while it runs."""
@@ -272,19 +498,25 @@ class DiscordApi:
 
     def _guild(self) -> dict[str, Any]:
         channel = {"id": DROPS_CHANNEL, "type": 0, "guild_id": GUILD_ID, "name": "drops",
-                   "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None,
+                   "position": 0, "permission_overwrites": self.overwrites.get(DROPS_CHANNEL, []),
+                   "nsfw": False, "parent_id": None,
                    "topic": None, "rate_limit_per_user": 0, "last_message_id": None}  # fmt: skip
         stage = {"id": STAGE_CHANNEL, "type": 2, "guild_id": GUILD_ID, "name": "Live room",
-                 "position": 1, "permission_overwrites": [], "nsfw": False, "parent_id": None,
+                 "position": 1, "permission_overwrites": self.overwrites.get(STAGE_CHANNEL, []),
+                 "nsfw": False, "parent_id": None,
                  "bitrate": 64000, "user_limit": 0, "rtc_region": None}  # fmt: skip
         bot_member = {"user": BOT_USER, "roles": sorted(self.member_roles[BOT_ID]),
                       "joined_at": now_iso(), "deaf": False, "mute": False, "flags": 0}  # fmt: skip
         return {
             "id": GUILD_ID, "name": "Fan Club", "icon": None, "owner_id": OWNER,
-            "roles": self.roles, "channels": [channel, stage], "members": [bot_member],
+            "roles": self.roles, "channels": [channel, stage],
+            # discord.com/developers/docs/events/gateway-events#guild-create: voice_states
+            # of who is in voice now, and those members among `members`
+            "members": [bot_member, *(self.member(u) for u in self.voice_states)],
             "member_count": 2, "emojis": [], "stickers": [], "features": [],
             "premium_tier": 0, "unavailable": False, "large": False, "joined_at": now_iso(),
-            "voice_states": [], "threads": [], "stage_instances": [],
+            "voice_states": [self._voice_state(u, c) for u, c in self.voice_states.items()],
+            "threads": [], "stage_instances": [],
             "guild_scheduled_events": [], "presences": [], "preferred_locale": "en-US",
             "mfa_level": 0, "verification_level": 0, "explicit_content_filter": 0,
             "default_message_notifications": 0, "system_channel_flags": 0, "nsfw_level": 0,
@@ -309,7 +541,7 @@ class DiscordApi:
             "channel": {"id": channel_id, "type": 0, "guild_id": GUILD_ID, "name": "drops"},
             "member": self.member(user_id, admin=admin, roles=roles),
             "token": f"token-{interaction_id}", "version": 1,
-            "app_permissions": str(MANAGE_ROLES | EVERYONE_PERMISSIONS),
+            "app_permissions": str(self.permissions(BOT_ID, channel_id)),
             "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
             "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0,
             "attachment_size_limit": 8 * 1024 * 1024,
@@ -322,6 +554,7 @@ class DiscordApi:
             payload |= {"channel": {"id": channel_id, "type": 1}, "context": 1,
                         "user": self.member(user_id)["user"],
                         "authorizing_integration_owners": {"1": user_id}}  # fmt: skip
+        self._asked[interaction_id] = self.ticks()
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction_id
 
@@ -341,14 +574,15 @@ class DiscordApi:
                              if isinstance(f, web.FileField)]  # fmt: skip
         elif request.can_read_body:
             body = await request.json()
+        await asyncio.sleep(random.uniform(*self.latency))
         try:
             self._injected_failure(request.method, path)
+            self._run_calendar()
             result = await self._route(request.method, path, body or {})
         except ApiError as error:
             if error.status == 429:
-                reply = {"message": error.message, "retry_after": 0.05, "global": False}
-                return _json(reply, 429, headers={"Via": "1.1 google"})
-            return _json({"code": error.code, "message": error.message}, error.status)
+                return _too_many(error.message)
+            return _json(error.body(), error.status)
         finally:
             async with self._changed:
                 self._changed.notify_all()
@@ -384,20 +618,20 @@ class DiscordApi:
             case "POST", ["interactions", interaction, _, "callback"]:
                 return self._callback(interaction, body)
             case "PATCH", ["webhooks", _, token, "messages", "@original"]:
-                return self._edit_original(token.removeprefix("token-"), body)
+                return self._edit_original(self._follow_up(token), body)
             case "POST", ["webhooks", _, token]:
-                reply = self._new_message("", body)
-                self.responses.setdefault(token.removeprefix("token-"), []).append(reply)
+                interaction = self._follow_up(token)
+                _checked(body)
+                reply = self._new_message(DROPS_CHANNEL, body)
+                self.responses.setdefault(interaction, []).append(reply)
                 return self._message_json(reply)
             case "POST", ["channels", channel, "messages"]:
-                if channel in self.dm_channels and self.dm_channels[channel] in self.closed_dms:
-                    self.refused_dms += 1
-                    raise ApiError(403, 50007, "Cannot send messages to this user")
-                message = self._new_message(channel, body)
-                self.messages.append(message)
-                return self._message_json(message)
+                return self._send(channel, body)
             case "PATCH", ["channels", channel, "messages", message_id]:
                 message = self._find(channel, message_id)
+                self._need(VIEW_CHANNEL | (EMBED_LINKS if body.get("embeds") else 0),
+                           channel=channel)  # fmt: skip
+                _checked(body)
                 self._apply(message, body)
                 message.edits += 1
                 return self._message_json(message)
@@ -413,17 +647,17 @@ class DiscordApi:
                 found = next((c for c in self._guild()["channels"] if c["id"] == channel), None)
                 if found is None:
                     raise ApiError(404, 10003, "Unknown Channel")
+                self._need(VIEW_CHANNEL, channel=channel)
                 return found
             case "POST", ["guilds", guild, "scheduled-events"]:
-                event = {**body, "id": self._id(), "guild_id": guild, "status": 1,
-                         "channel_id": None, "creator_id": BOT_ID, "user_count": 0}  # fmt: skip
-                self.events[event["id"]] = event
-                return event
+                return self._create_event(guild, body)
+            case "GET", ["guilds", _, "scheduled-events", event_id]:
+                return self._event(event_id)
             case "GET", ["guilds", _, "scheduled-events", event_id, "users"]:
                 return [{"guild_scheduled_event_id": event_id, "user": self.member(user)["user"]}
                         for user in self.interested.get(event_id, [])]  # fmt: skip
             case "PATCH", ["guilds", _, "scheduled-events", event_id]:
-                return self._move_event(event_id, body)
+                return self._edit_event(event_id, body)
             case "PUT" | "DELETE", ["guilds", _, "members", user, "roles", role]:
                 self._change_role(method, user, role)
                 return None
@@ -438,11 +672,46 @@ class DiscordApi:
         ]  # fmt: skip
         return self.commands[scope]
 
+    def _send(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
+        if channel in self.dm_channels:
+            # discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-
+            # codes: 50007 "Cannot send messages to this user" (the fan closed their DMs)
+            if self.dm_channels[channel] in self.closed_dms:
+                self.refused_dms += 1
+                raise ApiError(403, 50007, "Cannot send messages to this user")
+        else:
+            # discord.com/developers/docs/resources/message#create-message: "requires the
+            # SEND_MESSAGES permission"; embeds need EMBED_LINKS and files ATTACH_FILES
+            # (discord.com/developers/docs/topics/permissions, 50013 when missing)
+            wanted = SEND_MESSAGES | (EMBED_LINKS if body.get("embeds") else 0)
+            self._need(wanted | (ATTACH_FILES if body.get("files") else 0), channel=channel)
+        _checked(body)
+        message = self._new_message(channel, body)
+        self.messages.append(message)
+        return self._message_json(message)
+
     def _callback(self, interaction: str, body: dict[str, Any]) -> dict[str, Any]:
+        # discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes:
+        # 40060 "Interaction has already been acknowledged", 10062 "Unknown interaction"
+        # (also what a token answers once its 3 seconds passed unanswered)
         if interaction in self.callbacks:
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")
-        self.callbacks[interaction] = body
+        asked = self._asked.get(interaction)
+        if asked is None or self.ticks() - asked > ANSWER_SECONDS:
+            raise ApiError(404, 10062, "Unknown interaction")
         kind, data = body["type"], {**(body.get("data") or {}), "files": body.get("files", [])}
+        form = Form()
+        if kind in (4, 7):
+            check_message(form, data, ("data",))
+        elif kind == 9:
+            check_modal(form, data, ("data",))
+        elif kind == 8:  # autocomplete: up to 25 choices, names and values up to 100
+            choices = data.get("choices") or []
+            form.at_most(("data", "choices"), choices, MAX_OPTIONS)
+            for n, choice in enumerate(choices):
+                form.at_most(("data", "choices", n, "name"), choice.get("name"), 100)
+        form.settle()
+        self.callbacks[interaction] = body
         if kind in (4, 7):  # a message now (7: the component's message, updated)
             reply = self._new_message(DROPS_CHANNEL, data)
             self.responses.setdefault(interaction, []).append(reply)
@@ -451,7 +720,19 @@ class DiscordApi:
                   "response_message_ephemeral": bool(data.get("flags", 0) & 64)}  # fmt: skip
         return {"interaction": answer, "resource": {"type": kind}}
 
+    def _follow_up(self, token: str) -> str:
+        """The interaction a token answers for: once answered, for 15 minutes."""
+        interaction = token.removeprefix("token-")
+        asked = self._asked.get(interaction)
+        if asked is None or interaction not in self.callbacks:
+            # no first response yet: the interaction's webhook does not exist
+            raise ApiError(404, 10015, "Unknown Webhook")
+        if self.ticks() - asked > TOKEN_SECONDS:
+            raise ApiError(401, 50027, "Invalid Webhook Token")
+        return interaction
+
     def _edit_original(self, interaction: str, body: dict[str, Any]) -> dict[str, Any]:
+        _checked(body)
         replies = self.responses.setdefault(interaction, [])
         if not replies:  # the deferred "thinking" message becomes the answer
             callback = self.callbacks.get(interaction, {})
@@ -461,21 +742,89 @@ class DiscordApi:
             self._apply(replies[0], body)
         return self._message_json(replies[0])
 
-    def _move_event(self, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Discord's event lifecycle: scheduled → active → completed, or scheduled → canceled."""
+    # scheduled events -------------------------------------------------------------------
+
+    def _run_calendar(self) -> None:
+        """What Discord does by itself at an EXTERNAL event's times."""
+        # discord.com/developers/docs/resources/guild-scheduled-event#guild-scheduled-
+        # event-status-update-automation: an EXTERNAL event "will automatically begin at
+        # its scheduled start time" and "automatically end at its scheduled end time"
+        now = self.now()
+        for event in self.events.values():
+            if event["entity_type"] != EXTERNAL:
+                continue
+            if event["status"] == SCHEDULED and _at(event["scheduled_start_time"]) <= now:
+                event["status"] = ACTIVE
+            if event["status"] == ACTIVE and _at(event["scheduled_end_time"]) <= now:
+                event["status"] = COMPLETED
+
+    def _event(self, event_id: str) -> dict[str, Any]:
         event = self.events.get(event_id)
         if event is None:
             raise ApiError(404, 10070, "Unknown Guild Scheduled Event")
-        allowed = {1: {2, 4}, 2: {3}}
-        if "status" in body and body["status"] not in allowed.get(event["status"], set()):
-            raise ApiError(400, 180000, "Cannot update event status")
-        event.update(body)
         return event
+
+    def _create_event(self, guild: str, body: dict[str, Any]) -> dict[str, Any]:
+        # discord.com/developers/docs/resources/guild-scheduled-event#create-guild-
+        # scheduled-event: "Requires the CREATE_EVENTS permission"
+        self._need(CREATE_EVENTS, MANAGE_EVENTS)
+        event = {"id": self._id(), "guild_id": guild, "status": SCHEDULED, "channel_id": None,
+                 "creator_id": BOT_ID, "user_count": 0, "entity_metadata": None,
+                 "scheduled_end_time": None, "description": None, "entity_id": None,
+                 **body}  # fmt: skip
+        self._check_event(event)
+        self.events[event["id"]] = event
+        return event
+
+    def _edit_event(self, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Discord's lifecycle: scheduled → active → completed, or scheduled → canceled."""
+        event = self._event(event_id)
+        # ...#modify-guild-scheduled-event: "If the event was created by the current user,
+        # requires either CREATE_EVENTS or MANAGE_EVENTS permission. Otherwise, requires the
+        # MANAGE_EVENTS permission"
+        self._need(*((CREATE_EVENTS, MANAGE_EVENTS) if event["creator_id"] == BOT_ID
+                     else (MANAGE_EVENTS,)))  # fmt: skip
+        # ...#guild-scheduled-event-object-guild-scheduled-event-status: "Once status is set
+        # to COMPLETED or CANCELED, the status can no longer be updated"; error code 180000
+        # "Cannot update a finished event" (opcodes-and-status-codes#json-json-error-codes)
+        if event["status"] in (COMPLETED, CANCELED):
+            raise ApiError(400, 180000, "Cannot update a finished event")
+        if "status" in body and body["status"] not in NEXT_STATUS[event["status"]]:
+            # the transitions are documented, Discord's words for a refused one are not:
+            # answered as a value outside a field's choices is
+            form = Form()
+            allowed = ", ".join(str(s) for s in sorted(NEXT_STATUS[event["status"]]))
+            form.refuse(("status",), "BASE_TYPE_CHOICES", f"Value must be one of {{{allowed}}}.")
+            form.settle()
+        changed = {**event, **body}
+        self._check_event(changed)
+        event.update(changed)
+        return event
+
+    def _check_event(self, event: dict[str, Any]) -> None:
+        # ...#guild-scheduled-event-object-field-requirements-by-entity-type: EXTERNAL needs
+        # entity_metadata.location and scheduled_end_time; STAGE_INSTANCE and VOICE need
+        # channel_id (a channel the bot can see)
+        form = Form()
+        form.between(("name",), event.get("name"), 1, 100)
+        if event.get("entity_type") == EXTERNAL:
+            location = (event.get("entity_metadata") or {}).get("location")
+            form.required(("entity_metadata", "location"), location)
+            form.at_most(("entity_metadata", "location"), location, 100)
+            form.required(("scheduled_end_time",), event.get("scheduled_end_time"))
+        elif event.get("entity_type") in (STAGE_INSTANCE, VOICE):
+            form.required(("channel_id",), event.get("channel_id"))
+        form.settle()
+        if event.get("entity_type") in (STAGE_INSTANCE, VOICE):
+            self._need(VIEW_CHANNEL, channel=str(event["channel_id"]))
 
     def _change_role(self, method: str, user: str, role_id: str) -> None:
         role = next((r for r in self.roles if r["id"] == role_id), None)
         if role is None:
             raise ApiError(404, 10011, "Unknown Role")
+        # discord.com/developers/docs/topics/permissions#permission-hierarchy: Manage Roles,
+        # and only "roles with a lower position than its highest role"
+        self._need(MANAGE_ROLES)
         top = max(r["position"] for r in self.roles if r["id"] in self.member_roles[BOT_ID])
         if role["position"] >= top:
             raise ApiError(403, 50013, "Missing Permissions")
@@ -485,12 +834,37 @@ class DiscordApi:
         else:
             held.discard(role_id)
 
+    def _pings(self, channel_id: str, body: dict[str, Any]) -> list[str]:
+        """Whom a message notifies. Embeds never ping, nor does what only one person sees."""
+        # discord.com/developers/docs/resources/message#allowed-mentions-object: without
+        # allowed_mentions every mention in the content pings; with it, only the kinds in
+        # `parse` and the ids in `users` and `roles`; @everyone and @here need
+        # MENTION_EVERYONE (topics/permissions), as do roles not marked mentionable
+        if int(body.get("flags") or 0) & 64:
+            return []
+        allowed = body.get("allowed_mentions")
+        may_everyone = bool(self.permissions(BOT_ID, channel_id or None) & MENTION_EVERYONE)
+        pings = []
+        for found in MENTION.finditer(body.get("content") or ""):
+            kind, ref = _mention(found)
+            listed = allowed is not None and ref.partition(":")[2] in allowed.get(kind, [])
+            if allowed is not None and kind not in allowed.get("parse", []) and not listed:
+                continue
+            mentionable = any(r["mentionable"] for r in self.roles if f"role:{r['id']}" == ref)
+            if kind == "everyone" and not may_everyone:
+                continue
+            if kind == "roles" and not (mentionable or may_everyone):
+                continue
+            pings.append(ref)
+        return pings
+
     # plumbing ---------------------------------------------------------------------------
 
     def _new_message(self, channel_id: str, body: dict[str, Any]) -> Message:
         message = Message(self._id(), channel_id, "", [], [])
         self._apply(message, body)
         message.flags = int(body.get("flags") or 0)
+        message.pings = self._pings(channel_id, body)
         return message
 
     @staticmethod
@@ -538,4 +912,44 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
         body=json.dumps(data).encode(),
         status=status,
         headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+MENTION = re.compile(r"<@(!|&)?([0-9]+)>|@(everyone|here)")
+
+
+def _mention(found: re.Match[str]) -> tuple[str, str]:
+    """A mention's kind as `allowed_mentions` names it, and who it is."""
+    if found[3]:
+        return "everyone", f"@{found[3]}"
+    if found[1] == "&":
+        return "roles", f"role:{found[2]}"
+    return "users", f"user:{found[2]}"
+
+
+def _checked(body: dict[str, Any]) -> None:
+    form = Form()
+    check_message(form, body)
+    form.settle()
+
+
+def _at(moment: str | None) -> float:
+    return datetime.fromisoformat(moment).timestamp() if moment else float("inf")
+
+
+def _too_many(message: str) -> web.Response:
+    """A 429 as Discord sends it: the wait in the body and in the rate-limit headers."""
+    return _json(
+        {"message": message, "retry_after": RETRY_AFTER, "global": False},
+        429,
+        headers={
+            "Via": "1.1 google",  # discord.py's sign that Discord, not Cloudflare, said it
+            "Retry-After": "1",
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + RETRY_AFTER:.3f}",
+            "X-RateLimit-Reset-After": str(RETRY_AFTER),
+            "X-RateLimit-Bucket": "dropcast-peer",
+            "X-RateLimit-Scope": "user",
+        },
     )

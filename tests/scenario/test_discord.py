@@ -84,14 +84,14 @@ async def started(settings, clock: ManualClock) -> tuple[App, asyncio.Task[None]
 
 @pytest.fixture
 async def guild(db: str) -> AsyncIterator[Guild]:
-    async with DiscordApi() as peer:
+    clock = ManualClock()
+    async with DiscordApi(now=lambda: clock.now().timestamp()) as peer:
         settings = load_settings(
             database_url=db,
             discord_token=peer.token,
             discord_api_base_url=peer.api_base,
             discord_gateway_url=peer.gateway_url,
         )
-        clock = ManualClock()
         app, running = await started(settings, clock)
         connected = Guild(peer, app, clock, settings, running)
         try:

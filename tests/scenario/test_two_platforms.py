@@ -41,7 +41,9 @@ class Both:
 
 @pytest.fixture
 async def both(db: str) -> AsyncIterator[Both]:
-    async with TelegramBotApi() as telegram, DiscordApi() as discord:
+    clock = ManualClock()
+    calendar = DiscordApi(now=lambda: clock.now().timestamp())
+    async with TelegramBotApi() as telegram, calendar as discord:
         settings = load_settings(
             database_url=db,
             telegram_token=telegram.token,
@@ -51,7 +53,6 @@ async def both(db: str) -> AsyncIterator[Both]:
             discord_gateway_url=discord.gateway_url,
             admin_telegram_ids=str(ADMIN),
         )
-        clock = ManualClock()
         app, running = await started(settings, clock)
         async with polling(app, settings):
             yield Both(telegram, discord, app, settings, clock)
