@@ -128,6 +128,12 @@ async def _answering(database_url: str) -> BaseDBAsyncClient:
         await connection.execute_query("SELECT 1")
     except UNUSABLE as error:
         raise _unusable(database_url, error) from None
+    except TypeError as error:  # asyncpg takes each ?name=value of the URL as an argument
+        option = str(error).rpartition(" ")[2]
+        raise DatabaseUnavailable(
+            f"DATABASE_URL has an option the database driver does not take: {option}; "
+            "remove it from the ?… part"
+        ) from None
     return connection
 
 

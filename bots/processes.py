@@ -24,6 +24,7 @@ from bots.bootstrap import App, bootstrap, weights
 from bots.cli import err, new_event_loop, run_async, settings
 from bots.database import database, describe, require_migrated
 from bots.outbox import paces, send_outbox
+from bots.reaching import port, reaching
 from bots.sandbox import SandboxOptions
 from bots.sandbox_cli import play
 from config import Settings
@@ -139,7 +140,8 @@ def web_() -> None:
     config = settings()
     run_async(require_migrated(config.database_url))
     loop = new_event_loop()
-    web.run_app(web_application(config), port=config.port, print=None, loop=loop)
+    with port(config.port):
+        web.run_app(web_application(config), port=config.port, print=None, loop=loop)
 
 
 async def serve_web(config: Settings, *, stop: asyncio.Event | None = None) -> None:
@@ -148,7 +150,8 @@ async def serve_web(config: Settings, *, stop: asyncio.Event | None = None) -> N
     runner = web.AppRunner(web_application(config))
     await runner.setup()
     try:
-        await web.TCPSite(runner, port=config.port).start()
+        with port(config.port):
+            await web.TCPSite(runner, port=config.port).start()
         log.info("web_started", port=config.port)
         await stop.wait()
     finally:
@@ -236,8 +239,9 @@ async def _sync_commands(config: Settings) -> int:
     async with database(config.database_url):
         app, client, token = _discord_app(config)
         try:
-            await client.login(token)
-            return len(await client.tree.sync())
+            with reaching("Discord"):
+                await client.login(token)
+                return len(await client.tree.sync())
         finally:
             await app.close()
 
@@ -261,7 +265,8 @@ async def serve_discord(config: Settings, *, stop: asyncio.Event | None = None) 
         finally:
             stopping.cancel()
             await app.close()
-        await running  # a login refused, or a gateway that gave up, ends the process loudly
+        with reaching("Discord"):
+            await running  # a login refused, or a gateway that gave up, ends the process
 
 
 def telegram() -> None:
@@ -287,6 +292,8 @@ async def serve_telegram(config: Settings, *, stop: asyncio.Event | None = None)
         app = bootstrap(config)
         assert app.telegram is not None
         application = telegram_application(app.telegram, app.core, config)
+        with reaching("Telegram"):
+            await application.initialize()  # checks the token: getMe
         async with application:
             await application.bot.set_my_commands(COMMANDS)
             assert application.updater is not None

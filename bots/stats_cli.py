@@ -15,6 +15,7 @@ from rich.table import Table
 
 from adapters.wording import funnel_step
 from bots.bootstrap import App, weights
+from bots.cli import CANNOT_RUN, MAX_ID, fail
 from bots.wired import with_app
 from core.analytics.buyers import WINDOWS, Cohort
 from core.analytics.churn import MonthChurn
@@ -58,15 +59,19 @@ def everything(
 
 
 def _write_csv(found: Report, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, rows in tables(found).items():
-        path = folder / f"{name}.csv"
-        with path.open("w", newline="") as file:
-            if rows:
-                writer = csv.DictWriter(file, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-        out.print(f"{path}: {len(rows)} rows")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, rows in tables(found).items():
+            path = folder / f"{name}.csv"
+            with path.open("w", newline="") as file:
+                if rows:
+                    writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+                    writer.writeheader()
+                    writer.writerows(rows)
+            out.print(f"{path}: {len(rows)} rows")
+    except OSError as error:
+        fail(f"cannot write the CSV files into {folder}: {error.strerror}; name a folder "
+             "you can write to", CANNOT_RUN)  # fmt: skip
 
 
 def _show(found: Report) -> None:
@@ -146,15 +151,18 @@ def _minutes(value: float | None) -> str:
 
 @app.command()
 def lag(
-    session: Annotated[int | None, typer.Option(help="From live session #N going live.")] = None,
-    drop: Annotated[int | None, typer.Option(help="From drop #N opening.")] = None,
+    session: Annotated[
+        int | None, typer.Option(min=1, max=MAX_ID, help="From live session #N going live.")
+    ] = None,
+    drop: Annotated[
+        int | None, typer.Option(min=1, max=MAX_ID, help="From drop #N opening.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
 ) -> None:
     """Minutes from going live (or a drop's opening) to each paid order, in the 24 hours
     after: median, 90th percentile and a histogram."""
     if (session is None) == (drop is None):
-        out.print("Give --session N or --drop N.")
-        raise typer.Exit(2)
+        fail("give one of --session N or --drop N", CANNOT_RUN)
     kind, ref = ("session", session) if session is not None else ("drop", drop)
     assert ref is not None
     found: Lag = with_app(lambda _: conversion_lag(kind, ref))

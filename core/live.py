@@ -94,7 +94,7 @@ class LiveSessions:
         communities: list[int] | None = None,
     ) -> LiveView:
         """Plan a session, announced in `communities` (every connected one if None)."""
-        title = check_title(title)
+        title = check_title(title, "a live session")
         if starts_at.tzinfo is None or starts_at <= self.clock.now():
             raise InvalidInput("a session starts at a future time with a time zone")
         if not 5 <= minutes <= 240:

@@ -101,7 +101,7 @@ class Campaigns:
         """A campaign sent now (no time given), at `send_at`, or `after_minutes` after live
         session `after_session` ends. Refused: an unknown variable, a time in the past, and an
         empty segment for a campaign sent now."""
-        name = check_title(name)
+        name = check_title(name, "a campaign")
         texts = [templates.check(text) for text in variants]
         if not 1 <= len(texts) <= len(LABELS):
             raise InvalidInput(f"a campaign has 1 to {len(LABELS)} variants")

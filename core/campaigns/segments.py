@@ -21,6 +21,13 @@ from core.models import (
     Reservation,
 )
 
+MOST_DAYS = 3650
+MOST_ID = 2**31 - 1  # ids are INT columns: 32 bits on PostgreSQL
+LARGEST = {
+    "listened": MOST_ID, "not_bought": MOST_ID, "bought": MOST_ID, "abandoned": MOST_ID,
+    "bought_within": MOST_DAYS, "lapsed": MOST_DAYS,
+}  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Segment:
@@ -34,10 +41,10 @@ class Segment:
     platform: str | None = None  # has an account there
 
     def __post_init__(self) -> None:
-        for name in ("listened", "not_bought", "bought", "bought_within", "abandoned", "lapsed"):
+        for name, most in LARGEST.items():
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise InvalidInput(f"{name} takes a positive number, not {value!r}")
+            if value is not None and (not isinstance(value, int) or not 1 <= value <= most):
+                raise InvalidInput(f"{name} takes a number from 1 to {most}, not {value!r}")
         if self.tier is not None and self.tier not in set(FanTier):
             raise InvalidInput(f"{self.tier!r} is not a tier ({', '.join(FanTier)})")
         if self.platform is not None and self.platform not in set(Platform):

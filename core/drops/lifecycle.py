@@ -15,6 +15,7 @@ from core.drops.copy import as_stored, describe, parse_copy
 from core.drops.specs import (
     EarlyAccess,
     TierSpec,
+    check_description,
     check_hold_minutes,
     check_tiers,
     check_title,
@@ -59,6 +60,7 @@ class DropLifecycle:
         self, title: str, tiers: list[TierSpec], *, description: str = "", hold_minutes: int = 10
     ) -> DropView:
         title = check_title(title)
+        description = check_description(description)
         checked = check_tiers(tiers)
         hold_minutes = check_hold_minutes(hold_minutes)
         perks = await _perk_ids(checked)

@@ -10,6 +10,7 @@ from core.models import FanTier, TierKind
 from core.money import Money, parse_price
 
 MAX_STOCK = 1_000_000
+MAX_DESCRIPTION = 1000
 MAX_TIERS = 20
 MAX_HOLD_MINUTES = 24 * 60
 # the most Stripe Checkout takes in one payment (999,999.99 in a two-decimal currency)
@@ -73,10 +74,19 @@ class EarlyAccess:
         return EarlyAccess(tier, self.minutes)
 
 
-def check_title(title: str) -> str:
+def check_title(title: str, what: str = "a drop") -> str:
     cleaned = title.strip() if isinstance(title, str) else ""
     if not 1 <= len(cleaned) <= 120:
-        raise InvalidInput("a drop needs a title of 1 to 120 characters")
+        raise InvalidInput(f"{what} needs a title of 1 to 120 characters")
+    return cleaned
+
+
+def check_description(text: str) -> str:
+    """Short enough to share a post with the tiers on every platform (a Telegram message
+    and a Discord embed each hold 4,096 characters)."""
+    cleaned = text.strip()
+    if len(cleaned) > MAX_DESCRIPTION:
+        raise InvalidInput(f"a description has at most {MAX_DESCRIPTION} characters")
     return cleaned
 
 

@@ -15,10 +15,11 @@ from typing import Any
 import asyncpg
 import pytest
 import structlog
+import typer
 from typer.testing import CliRunner, Result
 
 from bots.bootstrap import bootstrap
-from bots.cli import root_command
+from bots.cli import OneLineErrors, root_command, settings
 from bots.database import database
 from config import load_settings
 from tests import databases
@@ -130,8 +131,15 @@ BAD_ARGUMENTS = [
     (["demo-data", "--weeks", "-1"], "'--weeks'"),
     (["link", "create", "ftp://example.com"], "is not a web address"),
     (["drop", "explode"], "No such command", "dropcast drop --help"),
-    # no check of its own yet (core/campaigns): the database's range is the backstop
-    (["campaign", "preview", "--to", f"listened={TOO_BIG}"], "out of range"),
+    (["campaign", "preview", "--to", f"listened={TOO_BIG}"], "listened takes a number from 1"),
+    (["campaign", "create", "C", "--text", "hi", "--to", "lapsed=99999"], "lapsed takes a number"),
+    (["stats", "lag"], "give one of --session N or --drop N"),
+    (["stats", "lag", "--session", TOO_BIG], "'--session'", "2147483647"),
+    (["stats", "--csv", "/proc/dropcast"], "cannot write the CSV files into /proc/dropcast"),
+    (["live", "schedule", "", "--starts-at", "+1h"], "a live session needs a title"),
+    (["drop", "create", "D", "--tier", PRINT, "--description", "x" * 1001], "at most 1000"),
+    (["drop", "schedule", "1", "--opens-at", "+99999999999d"], "more than ten years away"),
+    (["drop", "schedule", "1", "--opens-at", "9999-12-31T23:59-14:00"], "outside the calendar"),
 ]
 
 
@@ -316,6 +324,10 @@ def test_a_postgresql_database_nobody_migrated_is_refused_and_stays_empty(empty_
 
 UNUSABLE = [
     (
+        f"postgres://postgres:{PASSWORD}@127.0.0.1:5432/test?sslmod=disable",
+        ["DATABASE_URL has an option the database driver does not take: 'sslmod'"],
+    ),
+    (
         f"postgres://postgres:{PASSWORD}@127.0.0.1:1/shop",
         ["cannot open the database (PostgreSQL 127.0.0.1:1/shop)", "check that PostgreSQL runs"],
     ),
@@ -353,19 +365,52 @@ def test_a_postgresql_database_that_does_not_exist_is_named(postgres_url):
         refused(cli(*command, DATABASE_URL=url), 'database "no_such_shop" does not exist', code=2)
 
 
-def test_an_unexpected_failure_is_one_line_and_its_traceback_goes_to_a_log_file(tmp_path):
+def test_a_taken_port_is_named(tmp_path):
     url = databases.migrated_sqlite(tmp_path / "shop.sqlite3")
     with socket.socket() as taken:
         taken.bind(("0.0.0.0", 0))
         taken.listen()
         port = taken.getsockname()[1]
         result = cli("web", DATABASE_URL=url, PORT=str(port), TELEGRAM_TOKEN=SECRET)
-    line = refused(result, "dropcast: unexpected error (OSError); details in the log", code=1)
+    refused(result, f"port {port} is in use", "set PORT to a free one", code=2)
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "argv"),
+    [
+        ("Discord", {"DISCORD_TOKEN": "x", "DISCORD_API_BASE_URL": "http://127.0.0.1:9/api"},
+         ["discord", "sync"]),
+        ("Telegram", {"TELEGRAM_TOKEN": SECRET, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/b"},
+         ["telegram"]),
+    ],
+)  # fmt: skip
+def test_a_platform_that_does_not_answer_is_named(tmp_path, platform, env, argv):
+    url = databases.migrated_sqlite(tmp_path / "shop.sqlite3")
+    line = refused(cli(*argv, DATABASE_URL=url, **env), f"cannot reach {platform}", code=2)
+    assert SECRET not in line
+
+
+def test_an_unexpected_failure_is_one_line_and_its_traceback_goes_to_a_log_file():
+    """A bug of ours in any command: the one line names the log file, which holds the
+    traceback with secrets masked."""
+    broken = typer.Typer(cls=OneLineErrors)
+
+    @broken.callback()
+    def root() -> None:
+        """A root with commands, as `dropcast` is."""
+
+    @broken.command()
+    def crash() -> None:
+        settings()  # as every command does first: logging then knows the secrets
+        raise RuntimeError(f"a bug, with TELEGRAM_TOKEN={SECRET} in its message")
+
+    result = CliRunner().invoke(broken, ["crash"], env={"TELEGRAM_TOKEN": SECRET})
+    line = refused(result, "dropcast: unexpected error (RuntimeError); details in the log", code=1)
     log_file = Path(line.rsplit(" ", 1)[1])
     log = log_file.read_text()
     log_file.unlink()
     assert "Traceback" in log
-    assert "address already in use" in log
+    assert "a bug, with" in log
     assert SECRET not in log
 
 
