@@ -8,7 +8,7 @@ from discord import app_commands
 from adapters import wording
 from adapters.discord.admins import ADMIN_ONLY, admins_only
 from adapters.discord.client import DropcastDiscord
-from adapters.discord.fans import answer, core_of, say
+from adapters.discord.fans import answer, core_of, say, think
 from core.campaigns import forms
 from core.campaigns.report import report
 from core.campaigns.segments import Segment
@@ -47,6 +47,7 @@ class NewCampaign(discord.ui.Modal, title="New campaign"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         core = core_of(interaction)
         client: DropcastDiscord = interaction.client  # type: ignore[assignment]
+        await think(interaction)
         texts = [text for text in (self.first.value, self.second.value) if text.strip()]
         try:
             form = forms.CampaignForm(

@@ -41,13 +41,20 @@ def intents() -> discord.Intents:
 
 class DropcastDiscord(discord.AutoShardedClient):
     """Sharded as Discord recommends (one shard for a small creator's server). `core` is set
-    once the core is built, since the core's ports are built on this client."""
+    once the core is built, since the core's ports are built on this client. Nothing it
+    says pings anyone: posts carry fans' names (a fan may call themselves "@everyone"), and
+    a bot given Administrator would otherwise notify the whole server."""
 
     core: Core
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         point_at(settings)
-        super().__init__(intents=intents(), guild_ready_timeout=1.0, **options)
+        super().__init__(
+            intents=intents(),
+            guild_ready_timeout=1.0,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
         self.admin_roles = frozenset(settings.admin_discord_role_ids)
         self.zone = settings.creator_timezone
         self.tree = app_commands.CommandTree(self)
@@ -121,6 +128,18 @@ class DropcastDiscord(discord.AutoShardedClient):
                     break
                 after = int(page[-1]["user"]["id"])
         return signed
+
+    async def count_listeners(self, guild: discord.Guild | None, channel_id: int) -> None:
+        """Those already in the room when a session goes live: the gateway told of them
+        (GUILD_CREATE at connect, or a VOICE_STATE_UPDATE since) and will not again."""
+        room = guild.get_channel(channel_id) if guild else None
+        if not isinstance(room, discord.VoiceChannel | discord.StageChannel):
+            return
+        for user_id in room.voice_states:
+            member = room.guild.get_member(user_id)
+            name = member.display_name if member else str(user_id)
+            fan_id = await fan_for(Platform.DISCORD, str(user_id), name)
+            await self.core.live.joined_voice(str(channel_id), fan_id)
 
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState

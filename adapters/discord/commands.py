@@ -14,7 +14,7 @@ from adapters import wording
 from adapters.discord import campaigns, fans, privacy, render
 from adapters.discord.admins import ADMIN_ONLY, NOT_ADMIN, admins_only
 from adapters.discord.client import DropcastDiscord, connect
-from adapters.discord.fans import answer, core_of, fan_of, say
+from adapters.discord.fans import answer, core_of, fan_of, say, think
 from adapters.discord.perks import missing_for
 from core.drops.specs import parse_tiers
 from core.drops.views import list_drops
@@ -72,6 +72,7 @@ async def me(interaction: discord.Interaction) -> None:
 @app_commands.choices(state=[app_commands.Choice(name="on", value="on"),
                              app_commands.Choice(name="off", value="off")])  # fmt: skip
 async def dm(interaction: discord.Interaction, state: app_commands.Choice[str]) -> None:
+    await think(interaction)
     fan_id, consent = await fan_of(interaction), core_of(interaction).consent
     if state.value == "on":
         await consent.give(fan_id, Platform.DISCORD, "/dm on")
@@ -142,7 +143,7 @@ async def live_schedule(
 ) -> None:
     core = core_of(interaction)
     client: DropcastDiscord = interaction.client  # type: ignore[assignment]
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await think(interaction)
 
     async def plan() -> LiveView:
         when = parse_when(starts, now=core.clock.now(), zone=client.zone)
@@ -165,10 +166,16 @@ async def live_start(
     number: int,
     channel: discord.VoiceChannel | discord.StageChannel,
 ) -> None:
+    client: DropcastDiscord = interaction.client  # type: ignore[assignment]
+    assert interaction.guild is not None
+
+    async def go_live() -> LiveView:
+        session = await core_of(interaction).live.start(number, voice_channel_ref=str(channel.id))
+        await client.count_listeners(interaction.guild, channel.id)
+        return session
+
     await answer(
-        interaction,
-        core_of(interaction).live.start(number, voice_channel_ref=str(channel.id)),
-        lambda session: f"{session.title} is live in {channel.mention}.",
+        interaction, go_live(), lambda session: f"{session.title} is live in {channel.mention}."
     )
 
 
@@ -209,6 +216,7 @@ class NewDrop(discord.ui.Modal, title="New drop"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         core = core_of(interaction)
         client: DropcastDiscord = interaction.client  # type: ignore[assignment]
+        await think(interaction)  # a drop opening now is announced: Discord's work
         try:
             tiers = parse_tiers(self.tiers.value)
             opens_at = parse_opening(self.opens.value, now=core.clock.now(), zone=client.zone)
@@ -249,7 +257,7 @@ async def drop_announce(
     assert interaction.guild is not None
     if channel is not None:
         await _set_channel(interaction, channel)
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await think(interaction)
     try:
         view = await core_of(interaction).drops.announce(number)
     except DropcastError as error:
@@ -269,7 +277,6 @@ async def drop_announce(
 
 
 async def _drive(interaction: discord.Interaction, action: Any, done: str) -> None:
-    await interaction.response.defer(ephemeral=True, thinking=True)
     await answer(interaction, action, lambda view: f"{view.title} {done}.")
 
 
@@ -289,6 +296,7 @@ async def setup_channel(interaction: discord.Interaction, channel: discord.TextC
 @app_commands.check(admins_only)
 async def setup_perk(interaction: discord.Interaction, name: str, role: discord.Role) -> None:
     assert interaction.guild is not None
+    await think(interaction)
     problem = missing_for(interaction.guild, role)
     if problem:
         await say(interaction, f"Not yet: {problem}")

@@ -24,8 +24,17 @@ from core.models import Community, Platform, PlatformAccount, Post
 
 log = structlog.get_logger(__name__)
 CANNOT_DM = 50007
-# a session's state as its Guild Scheduled Event's status (active, completed, canceled)
-EVENT_STATUS = {"live": 2, "ended": 3, "cancelled": 4}
+# a Guild Scheduled Event's status (scheduled 1, active 2, completed 3, canceled 4) → the
+# changes that bring it to a session's state by the only moves Discord takes (1 → 2 → 3,
+# 1 → 4): an external event starts and completes by itself at its times, and a finished one
+# cannot change. A called-off session whose event already started is deleted, as
+# Discord's own "Cancel Event" does.
+EVENT_STEPS: dict[tuple[int, str], list[int]] = {
+    (1, "live"): [2],
+    (1, "ended"): [2, 3],
+    (2, "ended"): [3],
+    (1, "cancelled"): [4],
+}
 
 
 class DiscordMessenger:
@@ -107,34 +116,35 @@ class DiscordAnnouncer:
             await self._sync_event(community_id, announcement)
 
     async def _sync_event(self, community_id: int, session: LiveAnnouncement) -> None:
-        """By REST alone, so any process can: guild, channel and event by their ids."""
+        """By REST alone, so any process can: guild, channel and event by their ids. A bot
+        invited without Create Events still posts the session; the event is left out."""
         post = await Post.get(community_id=community_id, session_id=session.session_id)
         community = await Community.get(id=community_id)
         http, guild_id = (await self.client.rest()).http, int(community.platform_ref)
         if post.event_ref is None and session.status == "scheduled":
-            event = await http.create_guild_scheduled_event(
-                guild_id,
-                name=session.title[:100],
-                scheduled_start_time=session.starts_at.isoformat(),
-                scheduled_end_time=(
-                    session.starts_at + timedelta(minutes=session.minutes)
-                ).isoformat(),
-                entity_type=discord.EntityType.external.value,
-                privacy_level=discord.PrivacyLevel.guild_only.value,
-                entity_metadata={"location": f"Here on {community.name}"[:100]},
-            )
+            try:
+                event = await self._create_event(http, community, session)
+            except discord.Forbidden:
+                log.warning("discord_event_not_allowed", guild=guild_id, needs="Create Events")
+                return
             await Post.filter(id=post.id).update(event_ref=str(event["id"]))
-        elif post.event_ref is not None and session.status in EVENT_STATUS:
-            event_id = int(post.event_ref)
-            if session.status == "live" and session.voice_channel_ref:  # on air, in a room
-                room = await http.get_channel(int(session.voice_channel_ref))
-                kind = 1 if room["type"] == discord.ChannelType.stage_voice.value else 2
-                await http.edit_scheduled_event(
-                    guild_id, event_id, channel_id=room["id"], entity_type=kind,
-                    entity_metadata=None,
-                )  # fmt: skip
-            status = EVENT_STATUS[session.status]
-            await http.edit_scheduled_event(guild_id, event_id, status=status)
+        elif post.event_ref is not None and session.status != "scheduled":
+            event = await http.get_scheduled_event(guild_id, int(post.event_ref), False)
+            await _move_event(http, guild_id, event, session)
+
+    @staticmethod
+    async def _create_event(
+        http: discord.http.HTTPClient, community: Community, session: LiveAnnouncement
+    ) -> Any:
+        return await http.create_guild_scheduled_event(
+            int(community.platform_ref),
+            name=session.title[:100],
+            scheduled_start_time=session.starts_at.isoformat(),
+            scheduled_end_time=(session.starts_at + timedelta(minutes=session.minutes)).isoformat(),
+            entity_type=discord.EntityType.external.value,
+            privacy_level=discord.PrivacyLevel.guild_only.value,
+            entity_metadata={"location": f"Here on {community.name}"[:100]},
+        )
 
     async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
         community = await Community.get(id=community_id)
@@ -177,6 +187,26 @@ class DiscordAnnouncer:
         await message.edit(embed=embed, view=view)
         await Post.filter(id=post.id).update(shown=shown)
         return True
+
+
+async def _move_event(
+    http: discord.http.HTTPClient, guild_id: int, event: Any, session: LiveAnnouncement
+) -> None:
+    """Bring the session's event to its state from where Discord has it now."""
+    event_id, status = int(event["id"]), int(event["status"])
+    if session.status == "cancelled" and status == 2:
+        await http.delete_scheduled_event(guild_id, event_id)
+        return
+    steps = EVENT_STEPS.get((status, session.status), [])
+    if session.status == "live" and status < 3 and session.voice_channel_ref:
+        # on air in a room, whether Discord started the event or we do: it moves there
+        room = await http.get_channel(int(session.voice_channel_ref))
+        kind = 1 if room["type"] == discord.ChannelType.stage_voice.value else 2
+        await http.edit_scheduled_event(
+            guild_id, event_id, channel_id=room["id"], entity_type=kind, entity_metadata=None
+        )
+    for step in steps:
+        await http.edit_scheduled_event(guild_id, event_id, status=step)
 
 
 async def _dm(

@@ -42,20 +42,30 @@ async def say(interaction: discord.Interaction, text: str, **extra: Any) -> None
         await interaction.response.send_message(text, ephemeral=True, **extra)
 
 
+async def think(interaction: discord.Interaction) -> None:
+    """Say "thinking…" before any work: Discord voids an interaction 3 seconds after it
+    arrives unless a first response came, and a core call may post, DM or give roles on
+    Discord (each a network round trip) before it returns."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+
 async def answer(
     interaction: discord.Interaction,
     action: Awaitable[T],
     done: Callable[[T], str],
     refused: str = "{}.",
 ) -> None:
-    """Run a core call for the user and answer with what it did, or with why it refused."""
+    """Run a core call for the user, deferred first, and answer with what it did, or with
+    why it refused."""
+    await think(interaction)
     await say(interaction, await wording.outcome(action, done, refused))
 
 
 async def buy(interaction: discord.Interaction, tier_id: int) -> None:
     """Hold a unit and hand the fan their own pay link, inside Discord's 3 seconds: the
     answer is deferred first, as a pay link may take a call to Stripe."""
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await think(interaction)
     core, fan_id = core_of(interaction), await fan_of(interaction)
     if await DropTier.filter(id=tier_id, currency=STARS).exists():
         await say(interaction, "That tier is paid in Telegram Stars: buy it in our Telegram bot.")
@@ -105,7 +115,9 @@ async def _held(core: Core, hold: HoldView, fan_id: int) -> str:
 
 
 async def forget(interaction: discord.Interaction, fan_id: int) -> None:
-    """The confirming button of /forgetme; it names the fan it was shown to."""
+    """The confirming button of /forgetme; it names the fan it was shown to. Taking perk
+    roles back is Discord's work: deferred first."""
+    await think(interaction)
     done = await privacy.forget_account(
         Platform.DISCORD, str(interaction.user.id), fan_id, core_of(interaction).perks
     )
@@ -118,6 +130,7 @@ async def keep(interaction: discord.Interaction, _: int) -> None:
 
 async def opt_out(interaction: discord.Interaction, delivery_id: int) -> None:
     """The button on every campaign DM; pressed twice, it says so and changes nothing."""
+    await think(interaction)
     fan_id = await fan_of(interaction)
     said_no = await core_of(interaction).consent.withdraw(
         fan_id, Platform.DISCORD, "the opt-out button"

@@ -267,6 +267,7 @@ class DiscordApi:
     now: Callable[[], float] = time.time  # Discord's calendar (a test's clock, if it likes)
     ticks: Callable[[], float] = time.monotonic  # what interaction deadlines count on
     latency: tuple[float, float] = (0.0, 0.0)  # seconds each REST call takes, at random
+    refusals: list[tuple[str, int]] = field(default_factory=list)  # (call, code) refused
     url: str = ""
     _asked: dict[str, float] = field(default_factory=dict)  # interaction id → ticks at arrival
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -578,7 +579,11 @@ class DiscordApi:
         try:
             self._injected_failure(request.method, path)
             self._run_calendar()
-            result = await self._route(request.method, path, body or {})
+            try:
+                result = await self._route(request.method, path, body or {})
+            except ApiError as refused:
+                self.refusals.append((f"{request.method} {path}", refused.code))
+                raise
         except ApiError as error:
             if error.status == 429:
                 return _too_many(error.message)
@@ -658,6 +663,10 @@ class DiscordApi:
                         for user in self.interested.get(event_id, [])]  # fmt: skip
             case "PATCH", ["guilds", _, "scheduled-events", event_id]:
                 return self._edit_event(event_id, body)
+            case "DELETE", ["guilds", _, "scheduled-events", event_id]:
+                self._need(*self._event_rights(self._event(event_id)))
+                del self.events[event_id]
+                return None
             case "PUT" | "DELETE", ["guilds", _, "members", user, "roles", role]:
                 self._change_role(method, user, role)
                 return None
@@ -782,8 +791,7 @@ class DiscordApi:
         # ...#modify-guild-scheduled-event: "If the event was created by the current user,
         # requires either CREATE_EVENTS or MANAGE_EVENTS permission. Otherwise, requires the
         # MANAGE_EVENTS permission"
-        self._need(*((CREATE_EVENTS, MANAGE_EVENTS) if event["creator_id"] == BOT_ID
-                     else (MANAGE_EVENTS,)))  # fmt: skip
+        self._need(*self._event_rights(event))
         # ...#guild-scheduled-event-object-guild-scheduled-event-status: "Once status is set
         # to COMPLETED or CANCELED, the status can no longer be updated"; error code 180000
         # "Cannot update a finished event" (opcodes-and-status-codes#json-json-error-codes)
@@ -800,6 +808,11 @@ class DiscordApi:
         self._check_event(changed)
         event.update(changed)
         return event
+
+    @staticmethod
+    def _event_rights(event: dict[str, Any]) -> tuple[int, ...]:
+        """Either permission will do for the bot's own events (modify and delete alike)."""
+        return (CREATE_EVENTS, MANAGE_EVENTS) if event["creator_id"] == BOT_ID else (MANAGE_EVENTS,)
 
     def _check_event(self, event: dict[str, Any]) -> None:
         # ...#guild-scheduled-event-object-field-requirements-by-entity-type: EXTERNAL needs

@@ -21,6 +21,7 @@ from core.app import Core
 from core.drops.payments import PaymentReceived
 from core.drops.specs import TierSpec
 from core.drops.views import list_drops
+from core.fans import fan_for
 from core.models import (
     Attendance,
     Community,
@@ -500,3 +501,82 @@ async def test_an_admin_makes_a_campaign_and_a_fan_opts_out_of_its_dm_once(guild
     assert again.text().startswith("You had opted out already")
     shown = await guild.command(CREATOR, "campaign show", option("number", 1, 4), admin=True)
     assert "A: sent 1" in shown.text()
+
+
+async def test_listeners_already_in_the_room_when_the_session_starts_are_counted(guild):
+    """Discord tells who is in voice once (GUILD_CREATE at connect, or a VOICE_STATE_UPDATE
+    when they joined): a fan who sat in the room before /live start still listens."""
+    await guild.peer.voice(FAN, STAGE_CHANNEL)
+    guild.peer.voice_states["500000000000000002"] = STAGE_CHANNEL  # there before the bot
+    await guild.restart()
+    session = await guild.app.core.live.schedule(
+        "Early birds", guild.clock.now() + timedelta(minutes=1)
+    )
+    number, stage = option("number", session.id, 4), option("channel", STAGE_CHANNEL, 7)
+    await guild.command(CREATOR, "live start", number, stage, admin=True)
+    await listening(FAN, now=True)
+    await listening("500000000000000002", now=True)
+    guild.clock.advance(minutes=10)
+    ended = await guild.command(CREATOR, "live end", number, admin=True)
+    assert "listeners 2, minutes listened 20" in ended.text()
+
+
+async def test_an_event_discord_started_and_ended_by_itself_is_followed_not_fought(guild):
+    """An external event starts and completes at its times, on Discord's own clock; going
+    live late and ending later still makes no request Discord refuses."""
+    await Community.create(
+        platform=Platform.DISCORD, platform_ref=GUILD_ID, name="Fan Club",
+        announce_channel_ref=DROPS_CHANNEL,
+    )  # fmt: skip
+    core, starts = guild.app.core, guild.clock.now() + timedelta(minutes=5)
+    late = await core.live.schedule("Late start", starts, minutes=30)
+    long = await core.live.schedule("Runs long", starts, minutes=30)
+    called_off = await core.live.schedule("Called off", starts, minutes=30)
+    guild.clock.advance(minutes=10)  # all three started by themselves on Discord
+    assert [e["status"] for e in guild.peer.calendar().values()] == [2, 2, 2]
+    stage = option("channel", STAGE_CHANNEL, 7)
+    for session in (late, long):
+        number = option("number", session.id, 4)
+        assert (
+            "is live"
+            in (await guild.command(CREATOR, "live start", number, stage, admin=True)).text()
+        )
+    late_event, long_event, _ = guild.peer.events.values()
+    assert (late_event["entity_type"], str(late_event["channel_id"])) == (2, STAGE_CHANNEL)
+    await core.live.end(late.id)
+    await core.live.cancel(called_off.id)  # its event is taken off Discord's calendar
+    assert [e["status"] for e in guild.peer.events.values()] == [3, 2]
+    assert guild.peer.refusals == []
+    long_event.update(entity_type=3, channel_id=None)  # as if it ran on past its end, where
+    long_event["entity_metadata"] = {"location": "Here"}  # Discord completes it by itself
+    guild.clock.advance(minutes=60)
+    assert guild.peer.calendar()[long_event["id"]]["status"] == 3
+    await core.live.end(long.id)
+    assert guild.peer.refusals == []
+
+
+async def test_a_fan_called_everyone_pings_nobody_even_if_the_bot_is_an_administrator(guild):
+    bot_role = next(r for r in guild.peer.roles if r["name"] == "Dropcast")
+    bot_role["permissions"] = str(1 << 3)  # a creator who gave the bot Administrator
+    guild.settings = guild.settings.model_copy(update={"shout_outs": True})
+    await guild.restart()
+    await Community.create(
+        platform=Platform.DISCORD, platform_ref=GUILD_ID, name="Fan Club",
+        announce_channel_ref=DROPS_CHANNEL,
+    )  # fmt: skip
+    fan_id = await fan_for(Platform.DISCORD, FAN, "@everyone")
+    await guild.app.core.recognition.award(fan_id, 60, "live_code", "code:1")
+    await guild.app.core.tick()
+    [shout_out] = await guild.peer.wait_for(lambda: guild.peer.in_channel(DROPS_CHANNEL))
+    assert "@everyone just became Supporter" in shout_out.text()
+    assert shout_out.pings == []
+
+
+async def test_a_bot_invited_without_create_events_still_posts_the_session(guild, capsys):
+    bot_role = next(r for r in guild.peer.roles if r["name"] == "Dropcast")
+    bot_role["permissions"] = str(int(bot_role["permissions"]) & ~(1 << 44))
+    _, _ = await announced(guild)
+    await guild.app.core.live.schedule("Friday listening", guild.clock.now() + timedelta(hours=1))
+    assert "Friday listening" in guild.peer.in_channel(DROPS_CHANNEL)[-1].text()
+    assert guild.peer.events == {}
+    assert "discord_event_not_allowed" in capsys.readouterr().out
