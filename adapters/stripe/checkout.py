@@ -1,22 +1,33 @@
 """Pay links as Stripe Checkout Sessions (the `PayLinks` port).
 
-A session lives at least 30 minutes while a hold lives about 10, so the session is created
-with Stripe's minimum lifetime and expired by us when the hold lapses (DESIGN.md §8).
-Requests carry idempotency keys derived from our hold ids, so a retry never makes two.
+A session lives at least 30 minutes while a hold lives about 10, so the session is made to
+outlive the hold by Stripe's minimum and is expired by us when the hold lapses. Its
+`expires_at` follows from the hold's, not from the time of asking, so asking again for the
+same hold is the very same request: it carries the same idempotency key and Stripe answers
+with the first session. The key also holds a digest of the request, because hold ids start
+again at 1 in a fresh database while the Stripe account remembers its keys.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 import stripe
+import structlog
 
+from adapters.stripe.amounts import to_stripe
+from core.errors import InvalidInput
 from core.messages import HoldForPayment, PayLink
 from core.ports import Clock
 
+log = structlog.get_logger(__name__)
+
 SESSION_MINIMUM = timedelta(minutes=30, seconds=30)
+SESSION_LONGEST = timedelta(hours=23, minutes=59)
 
 
 class StripeApi:
@@ -47,9 +58,19 @@ class StripeCheckout:
         self.shipping_countries = shipping_countries
 
     async def create(self, hold: HoldForPayment) -> PayLink:
+        try:
+            params = self.session_params(hold, self.clock.now())
+        except InvalidInput as refused:  # the fan reads why; the creator's log says which tier
+            log.error(
+                "stripe_cannot_charge",
+                hold_id=hold.hold_id,
+                tier=hold.tier_name,
+                reason=str(refused),
+            )
+            raise
         session = await self.client.v1.checkout.sessions.create_async(
-            self.session_params(hold, self.clock.now()),  # type: ignore[arg-type]
-            options={"idempotency_key": f"dropcast-hold-{hold.hold_id}-checkout"},
+            params,  # type: ignore[arg-type]
+            options={"idempotency_key": request_key(f"dropcast-hold-{hold.hold_id}", params)},
         )
         return PayLink(url=str(session.url), provider_ref=session.id)
 
@@ -66,7 +87,7 @@ class StripeCheckout:
                     "quantity": 1,
                     "price_data": {
                         "currency": hold.price.currency.lower(),
-                        "unit_amount": hold.price.minor,
+                        "unit_amount": to_stripe(hold.price),
                         "product_data": {"name": f"{hold.title}: {hold.tier_name}"},
                     },
                 }
@@ -75,8 +96,21 @@ class StripeCheckout:
             "metadata": {"hold_id": str(hold.hold_id), "fan_id": str(hold.fan_id)},
             "success_url": f"{self.base_url}/paid?hold={hold.hold_id}",
             "cancel_url": f"{self.base_url}/not-paid?hold={hold.hold_id}",
-            "expires_at": int((max(hold.expires_at, now + SESSION_MINIMUM)).timestamp()),
+            "expires_at": int(session_end(hold.expires_at, now).timestamp()),
         }
         if hold.kind == "physical":
             params["shipping_address_collection"] = {"allowed_countries": self.shipping_countries}
         return params
+
+
+def session_end(hold_ends: datetime, now: datetime) -> datetime:
+    """Stripe's minimum after the hold ends, within the 30 minutes to 24 hours from now
+    Stripe allows (an overdue hold, a hold of nearly a day)."""
+    return min(max(hold_ends, now) + SESSION_MINIMUM, now + SESSION_LONGEST)
+
+
+def request_key(name: str, params: dict[str, Any]) -> str:
+    """An idempotency key for exactly this request: a retry reuses it, a different request
+    (or another database's hold with the same id) gets its own."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+    return f"{name}-{digest[:32]}"

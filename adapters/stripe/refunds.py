@@ -1,7 +1,9 @@
-"""Refunds through Stripe (the `Refunds` port), keyed so a retried refund is made once."""
+"""Refunds through Stripe (the `Refunds` port), keyed by the payment, which Stripe refunds
+in full once, so a retried refund is made once."""
 
 from __future__ import annotations
 
+from adapters.stripe.amounts import to_stripe
 from adapters.stripe.checkout import StripeApi
 from core.money import Money
 
@@ -14,7 +16,7 @@ class StripeRefunds:
         await self.client.v1.refunds.create_async(
             {
                 "payment_intent": payment_id,
-                "amount": amount.minor,
+                "amount": to_stripe(amount),
                 "metadata": {"reason": reason[:500]},
             },
             options={"idempotency_key": f"dropcast-refund-{payment_id}"},

@@ -14,13 +14,13 @@ from typing import Any
 import stripe
 import structlog
 
+from adapters.stripe.amounts import from_stripe
 from adapters.web.webhooks import WebhookReply
 from core.app import Core
 from core.drops.payments import PaymentReceived
 from core.errors import DropcastError, InvalidInput
 from core.inbox import DUPLICATE
 from core.models import OrderStatus, PaymentProvider
-from core.money import Money
 
 log = structlog.get_logger(__name__)
 
@@ -121,7 +121,7 @@ def payment_from_session(session: Mapping[str, Any]) -> PaymentReceived | None:
         payment_id=str(session.get("payment_intent") or session["id"]),
         provider=PaymentProvider.STRIPE,
         hold_id=int(reference),
-        amount=Money(amount, currency.upper()),
+        amount=from_stripe(amount, currency),
         shipping_address=shipping_address(session),
     )
 

@@ -1,10 +1,12 @@
-"""Pay links through the real `stripe` library against a Checkout Sessions peer on loopback:
-what we ask Stripe for, once per hold, expired when the hold lapses, and a whole buy."""
+"""Pay links through the real `stripe` library against a Checkout Sessions peer on loopback
+as strict as Stripe: what we ask Stripe for, in Stripe's own minor units, once per hold,
+expired when the hold lapses, and a whole buy."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -12,11 +14,13 @@ import stripe
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
+from adapters.stripe.checkout import StripeApi, StripeCheckout
 from bots.bootstrap import bootstrap
 from config import load_settings
 from core.app import Core
 from core.drops.payments import PaymentReceived
-from core.messages import OrderConfirmed, PaymentReturned
+from core.errors import InvalidInput
+from core.messages import HoldForPayment, OrderConfirmed, PaymentReturned
 from core.models import Link, Order
 from core.money import Money
 from tests.builders import fans, handled, open_drop, tier
@@ -60,8 +64,8 @@ async def core(world, peer) -> AsyncIterator[Core]:
     await app.close()
 
 
-async def a_hold(core: Core, *, kind: str = "digital") -> tuple[int, int]:
-    drop = await open_drop(core, tier(stock=2, kind=kind))
+async def a_hold(core: Core, *, kind: str = "digital", price: str = "25.00 EUR") -> tuple[int, int]:
+    drop = await open_drop(core, tier(stock=2, kind=kind, price=price))
     [fan] = await fans(1)
     return (await core.holds.reserve(drop.tiers[0].id, fan)).id, fan
 
@@ -81,7 +85,7 @@ async def test_a_hold_gets_a_checkout_session_for_exactly_its_price(core, peer, 
     lifetime = session["expires_at"] - world.clock.now().timestamp()
     assert timedelta(minutes=30).total_seconds() <= lifetime <= timedelta(hours=1).total_seconds()
     [(_, _, _, headers)] = checkout.requests
-    assert headers == {"Idempotency-Key": f"dropcast-hold-{hold_id}-checkout"}
+    assert headers["Idempotency-Key"].startswith(f"dropcast-hold-{hold_id}-")
 
 
 async def test_asking_twice_for_a_pay_link_makes_one_session(core, peer):
@@ -91,6 +95,73 @@ async def test_asking_twice_for_a_pay_link_makes_one_session(core, peer):
     second = await core.holds.pay_link(hold_id, fan)
     assert first == second
     assert len(checkout.sessions) == 1
+
+
+async def test_asking_again_minutes_later_is_the_same_request_and_gets_the_same_session(
+    core, peer, world
+):
+    checkout, _ = peer
+    hold_id, fan = await a_hold(core)
+    first = await core.holds.pay_link(hold_id, fan)
+    world.clock.advance(minutes=3)  # the fan taps "pay" again: same key, same parameters
+    second = await core.holds.pay_link(hold_id, fan)
+    assert first.provider_ref == second.provider_ref
+    assert len(checkout.sessions) == 1
+    [(*_, headers)] = checkout.requests
+    assert checkout.replayed == [headers["Idempotency-Key"]]
+
+
+async def test_a_fresh_database_whose_hold_ids_start_again_gets_keys_of_its_own(peer, clock):
+    """Hold #1 of one database, then hold #1 of a new one, on one Stripe account."""
+    checkout, api_base = peer
+    api = StripeApi("sk_test_dropcast", api_base)
+    links = StripeCheckout(api, clock, "https://drops.example.com", ["US"])
+    hold = HoldForPayment(1, 1, "Winter drop", "Print", "digital", Money(2500, "EUR"), clock.now())
+    try:
+        first = await links.create(hold)
+        clock.advance(days=30)
+        second = await links.create(replace(hold, expires_at=clock.now()))
+    finally:
+        await api.close()
+    assert first.provider_ref != second.provider_ref
+    assert len(checkout.sessions) == 2
+
+
+@pytest.mark.parametrize(
+    ("price", "charged"),
+    [
+        ("1050 ISK", (105000, "isk")),  # ISK is two-decimal at Stripe, whole krónur only
+        ("1999 HUF", (199900, "huf")),  # HUF: two decimals for charges
+        ("150000 IDR", (15000000, "idr")),  # CLDR says none; Stripe says two
+        ("120000 COP", (12000000, "cop")),
+        ("500 JPY", (500, "jpy")),
+        ("2.350 KWD", (2350, "kwd")),
+    ],
+)
+async def test_a_price_is_sent_in_stripes_own_minor_units(core, peer, price, charged):
+    checkout, _ = peer
+    hold_id, fan = await a_hold(core, price=price)
+    await core.holds.pay_link(hold_id, fan)
+    [session] = checkout.sessions.values()
+    assert (session["amount_total"], session["currency"]) == charged
+
+
+@pytest.mark.parametrize(
+    ("price", "why"),
+    [
+        ("0.30 EUR", "0.30 EUR is below Stripe's least charge of 0.50 EUR"),
+        ("40 JPY", "40 JPY is below Stripe's least charge of 50 JPY"),
+        ("150 HUF", "150 HUF is below Stripe's least charge of 175 HUF"),
+        ("1.005 KWD", "Stripe charges KWD only in steps of 0.010: 1.005 KWD cannot be paid"),
+    ],
+)
+async def test_a_price_stripe_cannot_charge_is_refused_with_the_reason(core, peer, price, why):
+    checkout, _ = peer
+    hold_id, fan = await a_hold(core, price=price)
+    with pytest.raises(InvalidInput) as refused:
+        await core.holds.pay_link(hold_id, fan)
+    assert str(refused.value) == why
+    assert checkout.requests == []  # nothing asked of Stripe
 
 
 async def test_a_physical_tier_collects_a_shipping_address(core, peer):
@@ -169,3 +240,19 @@ async def test_a_payment_that_arrives_after_the_unit_went_to_another_fan_is_refu
     assert world.messenger.to(late)[-1] == PaymentReturned(
         "Winter drop", Money(2500, "EUR"), "the item sold out first"
     )
+
+
+async def test_a_fan_pays_an_isk_price_and_the_order_is_paid_at_that_price(core, peer, world):
+    checkout, api_base = peer
+    hold_id, fan = await a_hold(core, price="1050 ISK")
+    await core.holds.pay_link(hold_id, fan)
+    [session_id] = checkout.sessions
+    body = json.dumps(await checkout.complete(session_id))
+    header = stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
+    post = Post("/webhooks/stripe", body.encode(), {"Stripe-Signature": header})
+    await exchange(
+        stripe_settings(world, api_base), [post], clock=world.clock, messenger=world.messenger
+    )
+    assert await handled() == ["order 1 paid"]
+    order = await Order.get(hold_id=hold_id)
+    assert (order.amount_minor, order.currency) == (1050, "ISK")

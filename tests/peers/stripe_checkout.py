@@ -1,28 +1,87 @@
-"""A loopback stand-in for Stripe's Checkout Sessions API (localstripe has none).
+"""A loopback stand-in for Stripe's Checkout Sessions API (localstripe has none), as strict
+as Stripe.
 
 It reads the form encoding the `stripe` library sends (`line_items[0][price_data][currency]`),
-answers in Stripe's JSON shape and error shape, honours `Idempotency-Key`, enforces the
-30-minute to 24-hour `expires_at` window, and records every request so tests can assert on
-what our code sent. `complete()` pays a session the way a fan would on Stripe's page and
-returns the `checkout.session.completed` event Stripe would send.
+answers in Stripe's JSON shape and error shape, and records every request so tests can
+assert on what our code sent. Each rule it keeps names its source beside it and has a test
+in tests/integration/test_stripe_peer.py; where Stripe documents a rule but not its error
+text, the comment says so. Its currency rules are written from Stripe's pages, not taken
+from adapters/stripe/amounts.py: a mistake there shows here as a refusal.
+
+Sessions expire by themselves at `expires_at` on the peer's clock (a test's `ManualClock`),
+as Stripe's do; `events` holds the events Stripe would send, in its published shape.
+`complete()` pays a session the way a fan would on Stripe's page and returns the
+`checkout.session.completed` event.
 
 Every other `/v1/…` request goes on to `upstream` (localstripe), so one `STRIPE_API_BASE`
 serves the whole Stripe API our code uses; completed sessions pay a real payment intent there,
-which later refunds find.
+which later refunds find. Idempotency keys are kept here, for forwarded requests too.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import stripe
 from aiohttp import ClientSession, web
 
 from core.ports import Clock
 
 _KEY_PART = re.compile(r"[^\[\]]+")
+
+# docs.stripe.com/api/idempotent_requests: "The idempotency layer compares incoming
+# parameters to those of the original request and errors if they're not the same to
+# prevent accidental misuse"; the text is what Stripe answers
+KEY_REUSED = (
+    "Keys for idempotent requests can only be used with the same parameters they were first"
+    " used with. Try using a key other than '{key}' if you meant to execute a different"
+    " request."
+)
+# docs.stripe.com/currencies#zero-decimal
+ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx",
+                "vnd", "vuv", "xaf", "xof", "xpf"}  # fmt: skip
+# docs.stripe.com/currencies#three-decimal: "the last digit must be 0" (error text unpublished)
+THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
+# docs.stripe.com/currencies#special-cases: ISK "transitioned to a zero-decimal currency, but
+# backwards compatibility requires you to represent it as a two-decimal value, where the
+# decimal amount is always 00" (error text unpublished). HUF and TWD are zero-decimal for
+# payouts only: charges may hold decimals. The page names no other exception: every currency
+# off the two lists above (IDR, COP, …, whatever ISO 4217 or CLDR say) is two-decimal.
+WHOLE_UNITS = {"isk": 100}
+# docs.stripe.com/currencies#minimum-and-maximum-charge-amounts, in Stripe's minor units;
+# other currencies must come to about 0.50 USD at the day's rate (not checked here)
+MINIMUM_CHARGE = {
+    "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50,
+    "czk": 1500, "dkk": 250, "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50,
+    "jpy": 50, "mxn": 1000, "myr": 200, "nok": 300, "nzd": 50, "pln": 200, "ron": 200,
+    "sek": 300, "sgd": 50, "thb": 1000,
+}  # fmt: skip
+# Stripe writes the minimum with the currency's sign: "at least $0.50 usd"
+SIGNS = {"usd": "$", "aud": "$", "cad": "$", "nzd": "$", "sgd": "$", "hkd": "$", "mxn": "$",
+         "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹"}  # fmt: skip
+# what Stripe answers a Checkout Session under the minimum (code amount_too_small)
+TOO_SMALL = "The Checkout Session's total amount due must add up to at least {least}"
+# docs.stripe.com/api/checkout/sessions/create#create_checkout_session-expires_at: "anywhere
+# from 30 minutes to 24 hours after Checkout Session creation"; the texts are Stripe's
+SHORTEST, LONGEST = timedelta(minutes=30), timedelta(hours=24)
+TOO_SOON = "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation."
+TOO_LATE = "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation."
+# docs.stripe.com/api/checkout/sessions/expire: "A Checkout Session can be expired when it
+# is in one of these statuses: open" (the text is the peer's)
+NOT_OPEN = "Only Checkout Sessions with a status of open can be expired."
+
+
+class Refused(Exception):
+    """A request Stripe answers with a 400 `invalid_request_error`."""
+
+    def __init__(self, message: str, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.param, self.code = message, param, code
 
 
 def unflatten(form: dict[str, str]) -> dict[str, Any]:
@@ -50,8 +109,49 @@ def _form(params: dict[str, object]) -> dict[str, str]:
     return {key: str(value) for key, value in params.items()}
 
 
-def _error(status: int, message: str, kind: str = "invalid_request_error") -> web.Response:
-    return web.json_response({"error": {"type": kind, "message": message}}, status=status)
+def _error(
+    status: int,
+    message: str,
+    kind: str = "invalid_request_error",
+    *,
+    code: str | None = None,
+    param: str | None = None,
+) -> web.Response:
+    """Stripe's error body: docs.stripe.com/api/errors."""
+    error = {"type": kind, "message": message, "code": code, "param": param}
+    return web.json_response({"error": {k: v for k, v in error.items() if v}}, status=status)
+
+
+def least_charge(currency: str) -> str:
+    """Stripe's minimum for `currency` as Stripe words it: "$0.50 usd", "¥50 jpy"."""
+    amount = MINIMUM_CHARGE[currency]
+    major = str(amount) if currency in ZERO_DECIMAL else f"{amount // 100}.{amount % 100:02d}"
+    return f"{SIGNS.get(currency, '')}{major} {currency}"
+
+
+def check_amount(amount: int, currency: str, param: str) -> None:
+    """Stripe's rules for an amount in `currency`'s minor units (see the constants above)."""
+    if currency in THREE_DECIMAL and amount % 10:
+        raise Refused(
+            f"Invalid {param}: {currency} amounts must end in 0 (three-decimal currency)", param
+        )
+    if amount % WHOLE_UNITS.get(currency, 1):
+        raise Refused(
+            f"Invalid {param}: {currency} amounts must be divisible by {WHOLE_UNITS[currency]}",
+            param,
+        )
+
+
+@dataclass
+class _Kept:
+    """The first answer to an idempotency key, and what it was asked."""
+
+    asked: tuple[str, list[tuple[str, str]]]
+    status: int
+    body: bytes
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class StripeCheckoutPeer:
@@ -59,13 +159,42 @@ class StripeCheckoutPeer:
         self.clock = clock
         self.upstream = upstream
         self.sessions: dict[str, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
-        self._idempotent: dict[str, dict[str, Any]] = {}
-        self.app = web.Application()
+        self.replayed: list[str] = []  # idempotency keys answered from the first result
+        self._kept: dict[tuple[str, str], _Kept] = {}
+        self.app = web.Application(middlewares=[self._idempotent])
         self.app.router.add_post("/v1/checkout/sessions", self._create)
         self.app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
         self.app.router.add_post("/v1/checkout/sessions/{id}/expire", self._expire)
         self.app.router.add_route("*", "/v1/{rest:.*}", self._forward)
+
+    @web.middleware
+    async def _idempotent(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """docs.stripe.com/api/idempotent_requests: a key's first result is saved and replayed
+        for the same key and parameters, per account; "Results are only saved if an API
+        endpoint started executing. If incoming parameters failed validation … no idempotent
+        result is saved"; replays carry `Idempotent-Replayed: true`."""
+        key = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or not key:
+            return await handler(request)
+        scope = (request.headers.get("Authorization", ""), key)
+        asked = (request.path, sorted((await request.post()).items()))  # type: ignore[arg-type]
+        kept = self._kept.get(scope)
+        if kept is not None and kept.asked != asked:
+            return _error(400, KEY_REUSED.format(key=key), "idempotency_error")
+        if kept is not None:
+            self.replayed.append(key)
+            return web.Response(
+                body=kept.body,
+                status=kept.status,
+                content_type="application/json",
+                headers={"Idempotent-Replayed": "true"},
+            )
+        reply = await handler(request)
+        if isinstance(reply, web.Response) and reply.status not in (400, 401, 404):
+            self._kept[scope] = _Kept(asked, reply.status, bytes(reply.body))  # type: ignore[arg-type]
+        return reply
 
     async def _forward(self, request: web.Request) -> web.Response:
         if self.upstream is None:
@@ -73,7 +202,7 @@ class StripeCheckoutPeer:
         headers = {
             k: v
             for k, v in request.headers.items()
-            if k in ("Authorization", "Content-Type", "Idempotency-Key", "Stripe-Version")
+            if k in ("Authorization", "Content-Type", "Stripe-Version")
         }
         async with (
             ClientSession() as session,
@@ -89,9 +218,11 @@ class StripeCheckoutPeer:
             )
 
     async def _authorised(self, request: web.Request) -> dict[str, Any] | web.Response:
+        # docs.stripe.com/api/authentication: a test mode secret key as a bearer token
         if not request.headers.get("Authorization", "").startswith("Bearer sk_test_"):
             return _error(401, "Invalid API Key provided", "invalid_request_error")
-        params = unflatten(dict(await request.post()))
+        self._lapse()
+        params = unflatten(dict(await request.post()))  # type: ignore[arg-type]
         headers = {k: v for k, v in request.headers.items() if k.startswith("Idempotency")}
         self.requests.append((request.method, request.path, params, headers))
         return params
@@ -100,38 +231,40 @@ class StripeCheckoutPeer:
         params = await self._authorised(request)
         if isinstance(params, web.Response):
             return params
-        key = request.headers.get("Idempotency-Key")
-        if key and key in self._idempotent:
-            return web.json_response(self._idempotent[key])
-        problem = self._invalid(params)
-        if problem:
-            return _error(400, problem)
-        session = self._session(params)
+        try:
+            session = self._session(params)
+        except Refused as refused:
+            return _error(400, refused.message, code=refused.code, param=refused.param)
         self.sessions[session["id"]] = session
-        if key:
-            self._idempotent[key] = session
         return web.json_response(session)
 
-    def _invalid(self, params: dict[str, Any]) -> str | None:
+    def _session(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("mode") != "payment":
-            return "mode must be payment"
+            raise Refused("mode must be payment", "mode")
         items = params.get("line_items")
         if not isinstance(items, list) or not items:
-            return "line_items is required"
-        for item in items:
-            price = item.get("price_data", {})
+            raise Refused("line_items is required", "line_items")
+        prices = [item.get("price_data", {}) for item in items]
+        for n, price in enumerate(prices):
             if not str(price.get("unit_amount", "")).isdigit() or not price.get("currency"):
-                return "price_data needs unit_amount (an integer) and currency"
-        expires = int(params.get("expires_at", 0)) - int(self.clock.now().timestamp())
-        if params.get("expires_at") and not (
-            timedelta(minutes=30).total_seconds() <= expires <= timedelta(hours=24).total_seconds()
-        ):
-            return "expires_at must be 30 minutes to 24 hours from now"
-        return None
-
-    def _session(self, params: dict[str, Any]) -> dict[str, Any]:
+                raise Refused("price_data needs unit_amount (an integer) and currency")
+            param = f"line_items[{n}][price_data][unit_amount]"
+            check_amount(int(price["unit_amount"]), price["currency"], param)
+        currency = prices[0]["currency"]
+        total = sum(
+            int(p["unit_amount"]) * int(i.get("quantity", 1))
+            for p, i in zip(prices, items, strict=True)
+        )
+        if total < MINIMUM_CHARGE.get(currency, 0):
+            raise Refused(TOO_SMALL.format(least=least_charge(currency)), code="amount_too_small")
+        now = int(self.clock.now().timestamp())
+        expires_at = int(params.get("expires_at") or now + LONGEST.total_seconds())
+        if expires_at - now < SHORTEST.total_seconds():
+            raise Refused(TOO_SOON, "expires_at")
+        if expires_at - now > LONGEST.total_seconds():
+            raise Refused(TOO_LATE, "expires_at")
         session_id = f"cs_test_{secrets.token_hex(8)}"
-        items = params["line_items"]
+        # the shape of a session: docs.stripe.com/api/checkout/sessions/object
         return {
             "id": session_id,
             "object": "checkout.session",
@@ -141,16 +274,49 @@ class StripeCheckoutPeer:
             "url": f"https://checkout.stripe.test/c/pay/{session_id}",
             "client_reference_id": params.get("client_reference_id"),
             "metadata": params.get("metadata", {}),
-            "currency": items[0]["price_data"]["currency"],
-            "amount_total": sum(
-                int(i["price_data"]["unit_amount"]) * int(i.get("quantity", 1)) for i in items
-            ),
-            "expires_at": int(params.get("expires_at", 0)) or None,
+            "currency": currency,
+            "amount_subtotal": total,
+            "amount_total": total,
+            "created": now,
+            "expires_at": expires_at,
+            "livemode": False,
+            "customer": None,
+            "customer_details": None,
+            "payment_method_types": ["card"],
             "shipping_address_collection": params.get("shipping_address_collection"),
             "success_url": params.get("success_url"),
             "cancel_url": params.get("cancel_url"),
             "payment_intent": None,
         }
+
+    def _lapse(self) -> None:
+        """docs.stripe.com/api/checkout/sessions/object#checkout_session_object-expires_at:
+        an open session expires by itself at `expires_at`, and Stripe sends
+        `checkout.session.expired`."""
+        now = self.clock.now().timestamp()
+        for session in self.sessions.values():
+            if session["status"] == "open" and session["expires_at"] <= now:
+                session["status"] = "expired"
+                self._event("checkout.session.expired", session)
+
+    def _event(
+        self, kind: str, obj: dict[str, Any], request: dict[str, str | None] | None = None
+    ) -> dict[str, Any]:
+        """An event in the shape of docs.stripe.com/api/events/object (and the fixtures of
+        github.com/stripe/openapi): `request` names the API call that caused it, if any."""
+        event = {
+            "id": f"evt_{secrets.token_hex(12)}",
+            "object": "event",
+            "api_version": stripe.api_version,
+            "created": int(self.clock.now().timestamp()),
+            "data": {"object": dict(obj)},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": request or {"id": None, "idempotency_key": None},
+            "type": kind,
+        }
+        self.events.append(event)
+        return event
 
     async def _named_session(self, request: web.Request) -> dict[str, Any] | web.Response:
         """The session in the URL, or the 401/404 Stripe would answer instead."""
@@ -159,7 +325,12 @@ class StripeCheckoutPeer:
             return params
         session = self.sessions.get(request.match_info["id"])
         if session is None:
-            return _error(404, f"No such checkout.session: '{request.match_info['id']}'")
+            return _error(
+                404,
+                f"No such checkout.session: '{request.match_info['id']}'",
+                code="resource_missing",
+                param="session",
+            )
         return session
 
     async def _retrieve(self, request: web.Request) -> web.Response:
@@ -171,24 +342,29 @@ class StripeCheckoutPeer:
         if isinstance(session, web.Response):
             return session
         if session["status"] != "open":
-            return _error(400, "Only Checkout Sessions with a status of open can be expired.")
+            return _error(400, NOT_OPEN)
         session["status"] = "expired"
+        caused_by = {
+            "id": f"req_{secrets.token_hex(7)}",
+            "idempotency_key": request.headers.get("Idempotency-Key"),
+        }
+        self._event("checkout.session.expired", session, caused_by)
         return web.json_response(session)
 
     async def complete(self, session_id: str) -> dict[str, Any]:
-        """The fan pays on Stripe's page; returns the webhook event Stripe would send."""
+        """The fan pays on Stripe's page; returns the webhook event Stripe would send. An
+        expired session can no longer be paid."""
+        self._lapse()
         session = self.sessions[session_id]
+        if session["status"] != "open":
+            raise ValueError(f"session {session_id} is {session['status']}: it takes no payment")
         session |= {
             "status": "complete",
             "payment_status": "paid",
             "payment_intent": await self._pay(session),
+            "customer_details": {"email": "fan@example.com", "name": "A Fan"},
         }
-        return {
-            "id": f"evt_{secrets.token_hex(8)}",
-            "object": "event",
-            "type": "checkout.session.completed",
-            "data": {"object": dict(session)},
-        }
+        return self._event("checkout.session.completed", session)
 
     async def _pay(self, session: dict[str, Any]) -> str:
         """A succeeded payment intent for the session: in localstripe when there is one."""
