@@ -1,0 +1,260 @@
+"""The Checkout peer refuses what Stripe refuses, in Stripe's words: each rule of
+tests/peers/stripe_checkout.py driven through the real `stripe` library, so each test also
+shows what the library raises for it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import stripe
+from aiohttp.test_utils import TestServer
+
+from adapters.memory import ManualClock
+from tests.peers.localstripe import localstripe
+from tests.peers.stripe_checkout import KEY_REUSED, NOT_OPEN, TOO_LATE, TOO_SOON, StripeCheckoutPeer
+
+SECRET = "whsec_peer_test"
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[str]:
+    with localstripe() as url:
+        yield url
+
+
+@asynccontextmanager
+async def stripe_client(url: str, key: str = "sk_test_peer") -> AsyncIterator[stripe.StripeClient]:
+    """The library as our code uses it, without retries between the refusal and the test."""
+    http = stripe.AIOHTTPClient()
+    try:
+        yield stripe.StripeClient(
+            key, base_addresses={"api": url}, http_client=http, max_network_retries=0
+        )
+    finally:
+        await http.close_async()  # type: ignore[no-untyped-call]
+
+
+@dataclass
+class Rig:
+    checkout: StripeCheckoutPeer
+    clock: ManualClock
+    url: str
+    api: stripe.StripeClient
+
+    async def create(self, params: dict[str, Any], key: str | None = None) -> Any:
+        options: Any = {"idempotency_key": key} if key else {}
+        return await self.api.v1.checkout.sessions.create_async(params, options=options)  # type: ignore[arg-type]
+
+    async def refused(self, params: dict[str, Any]) -> stripe.StripeError:
+        with pytest.raises(stripe.StripeError) as error:
+            await self.create(params)
+        return error.value
+
+
+@pytest.fixture
+async def peer(upstream: str) -> AsyncIterator[Rig]:
+    clock = ManualClock()
+    checkout = StripeCheckoutPeer(clock, upstream)
+    server = TestServer(checkout.app, host="127.0.0.1")
+    await server.start_server()
+    url = str(server.make_url("")).rstrip("/")
+    async with stripe_client(url) as api:
+        yield Rig(checkout, clock, url, api)
+    await server.close()
+
+
+def session_params(
+    clock: ManualClock, amount: int = 2500, currency: str = "eur", **extra: Any
+) -> dict[str, Any]:
+    price = {"currency": currency, "unit_amount": amount, "product_data": {"name": "Print"}}
+    expires_at = int((clock.now() + timedelta(minutes=40)).timestamp())
+    return {
+        "mode": "payment",
+        "line_items": [{"quantity": 1, "price_data": price}],
+        "client_reference_id": "7",
+        "metadata": {"hold_id": "7"},
+        "success_url": "https://drops.example.com/paid",
+        "expires_at": expires_at,
+        **extra,
+    }
+
+
+# docs.stripe.com/api/idempotent_requests
+
+
+async def test_a_key_used_again_with_other_parameters_is_an_idempotency_error(peer):
+    await peer.create(session_params(peer.clock), key="key-1")
+    with pytest.raises(stripe.IdempotencyError) as error:
+        await peer.create(session_params(peer.clock, amount=2600), key="key-1")
+    assert error.value.http_status == 400
+    assert error.value.error.type == "idempotency_error"  # type: ignore[union-attr]
+    assert error.value.user_message == KEY_REUSED.format(key="key-1")
+    assert error.value.user_message == (
+        "Keys for idempotent requests can only be used with the same parameters they were"
+        " first used with. Try using a key other than 'key-1' if you meant to execute a"
+        " different request."
+    )
+    assert len(peer.checkout.sessions) == 1
+
+
+async def test_a_key_used_again_with_the_same_parameters_replays_the_first_answer(peer):
+    params = session_params(peer.clock)
+    first = await peer.create(params, key="key-2")
+    peer.clock.advance(minutes=5)
+    again = await peer.create(params, key="key-2")
+    assert again.id == first.id
+    assert again.last_response.headers.get("Idempotent-Replayed") == "true"
+    assert first.last_response.headers.get("Idempotent-Replayed") is None
+    assert len(peer.checkout.sessions) == 1
+
+
+async def test_keys_belong_to_one_account(peer):
+    mine = await peer.create(session_params(peer.clock), key="shared")
+    async with stripe_client(peer.url, "sk_test_another_account") as theirs:
+        made = await theirs.v1.checkout.sessions.create_async(
+            session_params(peer.clock, amount=9900),  # type: ignore[arg-type]
+            options={"idempotency_key": "shared"},
+        )
+    assert made.id != mine.id
+
+
+async def test_a_request_refused_by_validation_leaves_its_key_free(peer):
+    with pytest.raises(stripe.InvalidRequestError):
+        await peer.create(session_params(peer.clock, amount=10), key="key-3")
+    made = await peer.create(session_params(peer.clock), key="key-3")
+    assert made.amount_total == 2500
+
+
+async def test_a_refund_forwarded_to_localstripe_keeps_its_key_too(peer):
+    session = await peer.create(session_params(peer.clock))
+    payment = (await peer.checkout.complete(session.id))["data"]["object"]["payment_intent"]
+    refunds = peer.api.v1.refunds
+    key = {"idempotency_key": "refund-1"}
+    await refunds.create_async({"payment_intent": payment, "amount": 1000}, options=key)
+    with pytest.raises(stripe.IdempotencyError):
+        await refunds.create_async({"payment_intent": payment, "amount": 500}, options=key)
+
+
+# docs.stripe.com/currencies
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "least"),
+    [
+        (49, "usd", "$0.50 usd"),
+        (49, "eur", "€0.50 eur"),
+        (29, "gbp", "£0.30 gbp"),
+        (49, "jpy", "¥50 jpy"),  # zero-decimal: 50 is ¥50
+        (17499, "huf", "175.00 huf"),  # two-decimal for charges
+    ],
+)
+async def test_less_than_stripes_minimum_charge_is_amount_too_small(peer, amount, currency, least):
+    error = await peer.refused(session_params(peer.clock, amount, currency))
+    assert isinstance(error, stripe.InvalidRequestError)
+    assert (error.http_status, error.code) == (400, "amount_too_small")
+    assert error.user_message == (
+        f"The Checkout Session's total amount due must add up to at least {least}"
+    )
+
+
+async def test_the_minimum_itself_is_charged_and_huf_may_hold_a_fraction(peer):
+    for amount, currency in ((50, "usd"), (50, "jpy"), (30, "gbp"), (17550, "huf")):
+        made = await peer.create(session_params(peer.clock, amount, currency))
+        assert (made.amount_total, made.currency) == (amount, currency)
+
+
+async def test_a_three_decimal_amount_must_end_in_zero(peer):
+    error = await peer.refused(session_params(peer.clock, 1005, "kwd"))
+    assert isinstance(error, stripe.InvalidRequestError)
+    assert error.http_status == 400
+    assert error.param == "line_items[0][price_data][unit_amount]"
+    assert "kwd amounts must end in 0" in str(error.user_message)
+    assert (await peer.create(session_params(peer.clock, 1010, "kwd"))).amount_total == 1010
+
+
+async def test_isk_is_two_decimal_with_whole_kronur_only(peer):
+    error = await peer.refused(session_params(peer.clock, 1050, "isk"))  # 10.50 ISK
+    assert isinstance(error, stripe.InvalidRequestError)
+    assert error.http_status == 400
+    assert "isk amounts must be divisible by 100" in str(error.user_message)
+    made = await peer.create(session_params(peer.clock, 105000, "isk"))  # 1050 ISK
+    assert made.amount_total == 105000
+
+
+# docs.stripe.com/api/checkout/sessions
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "message"),
+    [(timedelta(minutes=29, seconds=59), TOO_SOON), (timedelta(hours=24, seconds=1), TOO_LATE)],
+)
+async def test_expires_at_is_30_minutes_to_24_hours_away(peer, lifetime, message):
+    expires_at = int((peer.clock.now() + lifetime).timestamp())
+    error = await peer.refused(session_params(peer.clock, expires_at=expires_at))
+    assert isinstance(error, stripe.InvalidRequestError)
+    assert (error.http_status, error.param, error.user_message) == (400, "expires_at", message)
+
+
+async def test_a_session_expires_by_itself_and_stripe_says_so(peer):
+    expires_at = int((peer.clock.now() + timedelta(minutes=30)).timestamp())
+    made = await peer.create(session_params(peer.clock, expires_at=expires_at))
+    peer.clock.advance(minutes=30)
+    sessions = peer.api.v1.checkout.sessions
+    assert (await sessions.retrieve_async(made.id)).status == "expired"
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        await sessions.expire_async(made.id)
+    assert error.value.user_message == NOT_OPEN
+    [event] = peer.checkout.events
+    assert (event["type"], event["data"]["object"]["id"]) == ("checkout.session.expired", made.id)
+    assert event["request"] == {"id": None, "idempotency_key": None}  # Stripe's own doing
+    with pytest.raises(ValueError, match="expired"):
+        await peer.checkout.complete(made.id)  # the fan can no longer pay
+
+
+async def test_a_session_expired_through_the_api_names_the_request(peer):
+    made = await peer.create(session_params(peer.clock))
+    await peer.api.v1.checkout.sessions.expire_async(made.id, options={"idempotency_key": "x-1"})
+    [event] = peer.checkout.events
+    assert event["request"]["idempotency_key"] == "x-1"
+    assert event["request"]["id"].startswith("req_")
+
+
+async def test_a_completed_session_event_has_stripes_shape_and_verifies(peer):
+    made = await peer.create(session_params(peer.clock))
+    event = await peer.checkout.complete(made.id)
+    body = json.dumps(event)
+    header = stripe.WebhookSignature.generate_signature_header(body, SECRET)
+    assert stripe.Webhook.construct_event(body, header, SECRET).type == event["type"]
+    assert set(event) == {
+        "id", "object", "api_version", "created", "data", "livemode", "pending_webhooks",
+        "request", "type",
+    }  # fmt: skip
+    assert (event["object"], event["api_version"]) == ("event", stripe.api_version)
+    assert event["type"] == "checkout.session.completed"
+    session = event["data"]["object"]
+    assert session["id"] == made.id
+    assert (session["amount_total"], session["currency"]) == (2500, "eur")
+    assert (session["status"], session["payment_status"]) == ("complete", "paid")
+    assert session["payment_intent"].startswith("pi_")
+    assert (session["client_reference_id"], session["metadata"]) == ("7", {"hold_id": "7"})
+    assert (session["livemode"], session["created"]) == (False, made.created)
+
+
+async def test_an_unknown_session_is_resource_missing(peer):
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        await peer.api.v1.checkout.sessions.retrieve_async("cs_test_nothing")
+    assert (error.value.http_status, error.value.code) == (404, "resource_missing")
+    assert error.value.user_message == "No such checkout.session: 'cs_test_nothing'"
+
+
+async def test_a_key_that_is_not_a_test_secret_key_is_refused(peer):
+    async with stripe_client(peer.url, "pk_test_publishable") as public:
+        with pytest.raises(stripe.AuthenticationError) as error:
+            await public.v1.checkout.sessions.create_async(session_params(peer.clock))  # type: ignore[arg-type]
+    assert error.value.http_status == 401
