@@ -137,6 +137,15 @@ class OrderReversed(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class OrderRestored(DomainEvent):
+    """A disputed order whose dispute the creator won is paid again: what the dispute took
+    back is given again (invariant 3)."""
+
+    order_id: int
+    fan_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentFlagged(DomainEvent):
     """A payment whose amount is not the hold's price: kept aside for the creator to settle."""
 

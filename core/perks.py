@@ -13,7 +13,7 @@ import structlog
 from core import sql
 from core.bus import EventBus
 from core.errors import InvalidInput, InvalidState, NotFound
-from core.events import OrderPaid, OrderReversed, TierChanged
+from core.events import OrderPaid, OrderRestored, OrderReversed, TierChanged
 from core.messages import PerkGranted, PerkRef, PerkTakenBack
 from core.models import (
     Fan,
@@ -75,6 +75,7 @@ class PerkService:
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(OrderPaid, self._order_paid)
         bus.subscribe(OrderReversed, self._order_reversed)
+        bus.subscribe(OrderRestored, self._order_restored)
         bus.subscribe(TierChanged, self._tier_changed)
 
     async def _order_paid(self, event: OrderPaid) -> None:
@@ -82,6 +83,9 @@ class PerkService:
             await self.reconcile(event.fan_id)
 
     async def _order_reversed(self, event: OrderReversed) -> None:
+        await self.reconcile(event.fan_id)
+
+    async def _order_restored(self, event: OrderRestored) -> None:
         await self.reconcile(event.fan_id)
 
     async def _tier_changed(self, event: TierChanged) -> None:

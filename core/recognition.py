@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from core import sql
 from core.bus import EventBus
-from core.events import OrderPaid, OrderReversed, TierChanged
+from core.events import OrderPaid, OrderRestored, OrderReversed, TierChanged
 from core.models import Drop, FanTier, LedgerEntry
 from core.ports import Clock
 
@@ -26,6 +26,7 @@ _BUYER_RANK = (
     'WHERE t."drop_id" = {0} AND o."id" <= {1}'
 )
 UNDO = "undo:"
+REDO = "redo:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class Recognition:
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(OrderPaid, self._order_paid)
         bus.subscribe(OrderReversed, self._order_reversed)
+        bus.subscribe(OrderRestored, self._order_restored)
 
     async def award(self, fan_id: int, points: int, reason: str, source_id: str) -> bool:
         """Add an entry once per (fan, reason, source); False if it was there already."""
@@ -104,3 +106,11 @@ class Recognition:
         earned = await LedgerEntry.filter(source_id=source, amount__gt=0)
         for entry in earned:
             await self.award(entry.fan_id, -entry.amount, UNDO + entry.reason, source)
+
+    async def _order_restored(self, event: OrderRestored) -> None:
+        """Give back exactly what the reversal took, by appending the opposite of each undo."""
+        source = f"order:{event.order_id}"
+        undone = await LedgerEntry.filter(source_id=source, reason__startswith=UNDO)
+        for entry in undone:
+            reason = REDO + entry.reason.removeprefix(UNDO)
+            await self.award(entry.fan_id, -entry.amount, reason, source)

@@ -30,7 +30,11 @@ REVERSING = {
     "charge.dispute.created": OrderStatus.DISPUTED,
 }
 FAILING = "checkout.session.async_payment_failed"
-ACTED_ON = frozenset((*SETTLING, *REVERSING, FAILING))
+DISPUTE_CLOSED = "charge.dispute.closed"
+# a closed dispute's statuses that leave the creator the money: won, or an inquiry that
+# never became a chargeback
+MONEY_KEPT = ("won", "warning_closed")
+ACTED_ON = frozenset((*SETTLING, *REVERSING, FAILING, DISPUTE_CLOSED))
 TOLERANCE_SECONDS = 300
 
 
@@ -61,6 +65,8 @@ class StripeWebhooks:
             return await self._reverse(kind, obj)
         if kind == FAILING:
             return await self._failed(obj)
+        if kind == DISPUTE_CLOSED:
+            return await self._dispute_closed(obj)
         try:
             payment = payment_from_session(obj)
             if payment is None:
@@ -87,6 +93,14 @@ class StripeWebhooks:
             return "partial refund: order kept"  # the creator gave part of the money back
         payment_id = str(obj.get("payment_intent") or "")
         order = await self.core.payments.reverse(payment_id, REVERSING[kind])
+        return f"order {order.id} {order.status}" if order else "no order for this payment"
+
+    async def _dispute_closed(self, dispute: Mapping[str, Any]) -> str:
+        """A dispute the creator won gives the order back what the dispute took; a lost one
+        leaves it disputed."""
+        if dispute.get("status") not in MONEY_KEPT:
+            return f"dispute {dispute.get('status')}: order stays disputed"
+        order = await self.core.payments.restore(str(dispute.get("payment_intent") or ""))
         return f"order {order.id} {order.status}" if order else "no order for this payment"
 
 

@@ -21,7 +21,14 @@ from core.bus import EventBus
 from core.drops import stock
 from core.drops.stock import TierState
 from core.errors import InvalidState, NotFound, ProviderUnreachable
-from core.events import DomainEvent, OrderPaid, OrderReversed, PaymentFlagged, PaymentRefunded
+from core.events import (
+    DomainEvent,
+    OrderPaid,
+    OrderRestored,
+    OrderReversed,
+    PaymentFlagged,
+    PaymentRefunded,
+)
 from core.models import DropStatus, HoldStatus, Order, OrderStatus, TierKind
 from core.money import Money
 from core.ports import Clock, Refunds
@@ -162,6 +169,20 @@ class Payments:
                 await _end_paid_hold(order.hold_id, now)
         order.status = status
         await self.bus.publish(*_given_back(order, now))
+
+    async def restore(self, payment_id: str) -> OrderView | None:
+        """A dispute closed with the money kept: the disputed order is what it was before,
+        once (paid, or flagged if it never had a unit), and a paid one gives again what the
+        dispute took back. None if there is no order for the payment."""
+        order = await Order.get_or_none(payment_id=payment_id)
+        if order is None:
+            return None
+        was = OrderStatus.PAID if order.hold_id is not None else OrderStatus.FLAGGED
+        if await Order.filter(id=order.id, status=OrderStatus.DISPUTED).update(status=was):
+            order.status = was
+            if was == OrderStatus.PAID:
+                await self.bus.publish(OrderRestored(self.clock.now(), order.id, order.fan_id))
+        return _view(order)
 
     async def retry_refunds(self) -> int:
         """Finish refunds whose provider call failed earlier (the order says refund_pending)."""

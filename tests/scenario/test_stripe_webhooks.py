@@ -276,3 +276,67 @@ async def test_a_checkout_paid_at_another_amount_is_flagged_not_fulfilled(world)
         PaymentUnderReview("Winter drop", Money(100, "EUR"), Money(2500, "EUR"))
     ]
     assert world.refunds.refunded == []
+
+
+def dispute(payment_id: str, status: str) -> dict:
+    return {"id": "dp_1", "object": "dispute", "payment_intent": payment_id, "status": status}
+
+
+async def test_a_dispute_the_creator_won_makes_the_order_paid_again_once(world):
+    hold_id, fan = await held(world)
+    await deliver(world, signed(event("checkout.session.completed", session(hold_id), "evt_paid")))
+    points = await world.core.recognition.points(fan)
+    disputed = dispute(f"pi_{hold_id}", "needs_response")
+    won = dispute(f"pi_{hold_id}", "won")
+    replies = await deliver(
+        world,
+        signed(event("charge.dispute.created", disputed, "evt_dispute")),
+        signed(event("charge.dispute.closed", won, "evt_won")),
+        signed(event("charge.dispute.closed", won, "evt_won_again")),
+    )
+    assert [body["outcome"] for _, body in replies] == ["accepted"] * 3
+    assert await handled() == ["order 1 paid", "order 1 disputed", "order 1 paid", "order 1 paid"]
+    assert (await Order.get(payment_id=f"pi_{hold_id}")).status == "paid"
+    assert await world.core.recognition.points(fan) == points
+
+
+async def test_a_dispute_the_creator_lost_leaves_the_order_disputed(world):
+    hold_id, _ = await held(world)
+    await deliver(
+        world,
+        signed(event("checkout.session.completed", session(hold_id), "evt_paid")),
+        signed(event("charge.dispute.created", dispute(f"pi_{hold_id}", "needs_response"), "e")),
+        signed(event("charge.dispute.closed", dispute(f"pi_{hold_id}", "lost"), "evt_lost")),
+    )
+    assert (await handled())[-1] == "dispute lost: order stays disputed"
+    assert (await Order.get(payment_id=f"pi_{hold_id}")).status == "disputed"
+
+
+async def isk_hold(world) -> int:
+    drop = await open_drop(world.core, tier(stock=3, price="1050 ISK"))
+    [fan] = await fans(1)
+    return (await world.core.holds.reserve(drop.tiers[0].id, fan)).id
+
+
+async def test_an_isk_payment_is_read_in_stripes_minor_units(world):
+    hold_id = await isk_hold(world)
+    paid = session(hold_id, amount=105000) | {"currency": "isk"}  # 1050 ISK to Stripe
+    await deliver(world, signed(event("checkout.session.completed", paid)))
+    assert await handled() == ["order 1 paid"]
+    order = await Order.get(payment_id=f"pi_{hold_id}")
+    assert (order.amount_minor, order.currency) == (1050, "ISK")
+
+
+async def test_an_isk_payment_of_a_hundredth_of_the_price_is_not_taken_as_paid(world):
+    hold_id = await isk_hold(world)
+    paid = session(hold_id, amount=1050) | {"currency": "isk"}  # 10.50 ISK to Stripe
+    await deliver(world, signed(event("checkout.session.completed", paid)))
+    assert await handled() == ["unmatched: Stripe amount 1050 ISK has a fraction our prices lack"]
+    assert await Order.all().count() == 0
+
+
+async def test_an_isk_payment_of_a_tenth_of_the_price_is_flagged(world):
+    hold_id = await isk_hold(world)
+    paid = session(hold_id, amount=10500) | {"currency": "isk"}  # 105 ISK to Stripe
+    await deliver(world, signed(event("checkout.session.completed", paid)))
+    assert await handled() == ["order 1 flagged"]

@@ -11,7 +11,7 @@ from core.drops.payments import PaymentReceived
 from core.drops.views import drop_view
 from core.errors import InvalidState, NotFound, ProviderUnreachable
 from core.messages import HoldLapsed, OrderConfirmed, PaymentReturned, PaymentUnderReview
-from core.models import DropStatus, HoldStatus, Order, OrderStatus, Reservation
+from core.models import DropStatus, HoldStatus, Order, OrderStatus, Platform, Reservation
 from core.money import Money
 from tests.builders import fans, open_drop, tier
 from tests.unit.state import database_state
@@ -375,3 +375,50 @@ async def test_a_refund_goes_back_through_the_provider_that_took_the_money(world
     assert (await orders())[1] == ("stars_1", OrderStatus.REFUND_PENDING, None)
     assert world.refunds.refunded == []  # Stripe never refunds a payment it did not take
     assert returned(world, fan) == []
+
+
+async def test_a_dispute_the_creator_won_gives_back_the_order_its_points_and_perk_once(world):
+    await world.core.perks.register("backstage", "Backstage", Platform.TELEGRAM, "-1001", "-1001")
+    drop = await open_drop(world.core, tier(kind="digital", perk="backstage"))
+    [fan] = await fans(1)
+    hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+    await world.core.payments.settle(payment(hold.id))
+    points = await world.core.recognition.points(fan)
+    assert points > 0
+    await world.core.payments.reverse("pi_1", OrderStatus.DISPUTED)
+    assert (await world.core.recognition.points(fan), world.perks.granted) == (0, set())
+    for _ in range(2):  # the closed dispute delivered twice
+        restored = await world.core.payments.restore("pi_1")
+        assert restored is not None
+        assert restored.status == "paid"
+    assert await orders() == [("pi_1", OrderStatus.PAID, hold.id)]
+    assert await world.core.recognition.points(fan) == points
+    assert [call for call, _, _ in world.perks.calls] == ["grant", "revoke", "grant"]
+    # disputed and won a second time: taken back and given back once more, exactly
+    await world.core.payments.reverse("pi_1", OrderStatus.DISPUTED)
+    assert await world.core.recognition.points(fan) == 0
+    await world.core.payments.restore("pi_1")
+    assert await world.core.recognition.points(fan) == points
+
+
+async def test_a_won_dispute_of_a_flagged_payment_leaves_it_flagged(world):
+    drop = await open_drop(world.core, tier())
+    [fan] = await fans(1)
+    hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+    await world.core.payments.settle(payment(hold.id, amount=Money(100, "EUR")))
+    await world.core.payments.reverse("pi_1", OrderStatus.DISPUTED)
+    restored = await world.core.payments.restore("pi_1")
+    assert restored is not None
+    assert restored.status == "flagged"
+
+
+async def test_a_won_dispute_changes_nothing_for_an_order_never_disputed_or_unknown(world):
+    drop = await open_drop(world.core, tier())
+    [fan] = await fans(1)
+    hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+    await world.core.payments.settle(payment(hold.id))
+    await world.core.orders.refund((await Order.get()).id, "changed my mind")
+    before = await database_state()
+    assert (await world.core.payments.restore("pi_1")).status == "refunded"  # type: ignore[union-attr]
+    assert await world.core.payments.restore("pi_other") is None
+    assert await database_state() == before
