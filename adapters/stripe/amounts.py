@@ -36,23 +36,29 @@ def stripe_digits(currency: str) -> int:
     return 3 if currency in THREE_DECIMAL else 2
 
 
-def to_stripe(price: Money) -> int:
-    """The `amount`/`unit_amount` Stripe takes for `price`; InvalidInput, with the reason in
-    words for the fan and the creator, when Stripe cannot charge it."""
-    currency = price.currency
+def to_stripe(money: Money) -> int:
+    """The `amount` Stripe takes for `money` (a refund's, say); InvalidInput, with the
+    reason in words for the fan and the creator, when Stripe cannot take it."""
+    currency = money.currency
     shift = stripe_digits(currency) - minor_digits(currency)
     up: int = 10 ** max(shift, 0)
     down: int = 10 ** max(-shift, 0)
-    amount, fraction = divmod(price.minor * up, down)
+    amount, fraction = divmod(money.minor * up, down)
     if fraction:
-        raise InvalidInput(f"Stripe charges {currency} in fewer decimals: {price} cannot be paid")
+        raise InvalidInput(f"Stripe charges {currency} in fewer decimals: {money} cannot be paid")
     if currency in THREE_DECIMAL and amount % 10:
         raise InvalidInput(
-            f"Stripe charges {currency} only in steps of 0.010: {price} cannot be paid"
+            f"Stripe charges {currency} only in steps of 0.010: {money} cannot be paid"
         )
-    least = MINIMUM_CHARGE.get(currency)
+    return amount
+
+
+def to_stripe_charge(price: Money) -> int:
+    """`to_stripe` for a charge, which Stripe also refuses below its minimum."""
+    amount = to_stripe(price)
+    least = MINIMUM_CHARGE.get(price.currency)
     if least is not None and amount < least:
-        minimum = from_stripe(least, currency)
+        minimum = from_stripe(least, price.currency)
         raise InvalidInput(f"{price} is below Stripe's least charge of {minimum}")
     return amount
 

@@ -19,7 +19,7 @@ from typing import Any
 import stripe
 import structlog
 
-from adapters.stripe.amounts import to_stripe
+from adapters.stripe.amounts import to_stripe_charge
 from core.errors import InvalidInput
 from core.messages import HoldForPayment, PayLink
 from core.ports import Clock
@@ -87,7 +87,7 @@ class StripeCheckout:
                     "quantity": 1,
                     "price_data": {
                         "currency": hold.price.currency.lower(),
-                        "unit_amount": to_stripe(hold.price),
+                        "unit_amount": to_stripe_charge(hold.price),
                         "product_data": {"name": f"{hold.title}: {hold.tier_name}"},
                     },
                 }

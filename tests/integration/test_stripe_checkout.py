@@ -15,6 +15,7 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
 from adapters.stripe.checkout import StripeApi, StripeCheckout
+from adapters.stripe.refunds import StripeRefunds
 from bots.bootstrap import bootstrap
 from config import load_settings
 from core.app import Core
@@ -125,6 +126,24 @@ async def test_a_fresh_database_whose_hold_ids_start_again_gets_keys_of_its_own(
         await api.close()
     assert first.provider_ref != second.provider_ref
     assert len(checkout.sessions) == 2
+
+
+async def test_a_refund_is_asked_in_stripes_minor_units(peer, clock):
+    checkout, api_base = peer
+    api = StripeApi("sk_test_dropcast", api_base)
+    links = StripeCheckout(api, clock, "https://drops.example.com", ["US"])
+    price = Money(1050, "ISK")
+    hold = HoldForPayment(1, 1, "Winter drop", "Print", "digital", price, clock.now())
+    try:
+        paid = await checkout.complete((await links.create(hold)).provider_ref)
+        payment_id = paid["data"]["object"]["payment_intent"]
+        await StripeRefunds(api).refund(payment_id, price, "sold out")
+    finally:
+        await api.close()
+    auth = {"Authorization": "Bearer sk_test_dropcast"}
+    async with ClientSession() as http, http.get(f"{api_base}/v1/refunds", headers=auth) as listing:
+        refunds = (await listing.json())["data"]
+    assert [r["amount"] for r in refunds if r["payment_intent"] == payment_id] == [105000]
 
 
 @pytest.mark.parametrize(
