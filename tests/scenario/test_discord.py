@@ -580,3 +580,107 @@ async def test_a_bot_invited_without_create_events_still_posts_the_session(guild
     assert "Friday listening" in guild.peer.in_channel(DROPS_CHANNEL)[-1].text()
     assert guild.peer.events == {}
     assert "discord_event_not_allowed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_every_command_and_button_answers_in_time_at_discords_latency(guild):
+    """Every REST call takes 150-300 ms, as Discord's do, and a first response must reach
+    Discord within 3 seconds: each creator and fan command, form and button, in one run.
+    On SQLite only: the deadline is the network's, not the database's."""
+    guild.peer.latency = (0.15, 0.3)
+    peer, admin = guild.peer, {"admin": True}
+
+    async def said(user: str, name: str, *options: dict, **who: object) -> str:
+        interaction = await peer.run_command(user, name, list(options), **who)
+        return (await peer.reply_to(interaction, seconds=20)).text()
+
+    async def pressed(user: str, message: Message, label: str) -> str:
+        interaction = await peer.press(user, message, message.button(label)["custom_id"])
+        return (await peer.reply_to(interaction, seconds=20)).text()
+
+    async def filled(name: str, typed: dict[str, str]) -> str:
+        modal, inputs = await modal_fields(guild, await peer.run_command(CREATOR, name, **admin))
+        values = {inputs[label]: typed[label.split(":")[0].split(" (")[0]] for label in inputs}
+        submitted = await peer.submit_modal(CREATOR, modal, values, **admin)
+        return (await peer.reply_to(submitted, seconds=20)).text()
+
+    number = option("number", 1, 4)
+    assert "announced in" in await said(
+        CREATOR, "setup channel", option("channel", DROPS_CHANNEL, 7), **admin
+    )
+    role = option("role", INSIDER_ROLE, 8)
+    assert "is the role" in await said(
+        CREATOR, "setup perk", option("name", "insider"), role, **admin
+    )
+    for n in range(8):  # supporters already: the perk's role goes to each of them at once
+        fan_id = await fan_for(Platform.DISCORD, str(500000000000002000 + n), f"Fan {n}")
+        await guild.app.core.recognition.award(fan_id, 60, "live_code", "code:0")
+    supporter = option("tier", "supporter")
+    assert "held by" in await said(
+        CREATOR, "setup tier", option("perk", "insider"), supporter, **admin
+    )
+    tiers = "name=Zine, price=12.00 EUR, stock=1, content=https://files.example/zine.pdf"
+    made = await filled(
+        "drop create", {"Title": "Night zine", "Tiers, one per line": tiers, "Opens": "now"}
+    )
+    assert "Drop #1 is open" in made
+    assert "announced" in await said(CREATOR, "drop announce", number, **admin)
+    assert "planned" in await said(
+        CREATOR, "live schedule", option("title", "Friday"), option("starts", "+2h"), **admin
+    )
+    post, live_post = peer.in_channel(DROPS_CHANNEL)
+    assert "What is on" in await said(FAN, "drops")
+    assert "See you at" in await pressed(FAN, live_post, "I'll be there")
+    assert "Held for you" in await pressed(FAN, post, "Buy Zine")
+    assert "waitlist" in await pressed("500000000000000002", post, "Waitlist")
+    assert "sold out" in await said("500000000000000003", "buy", option("item", "1"))
+    stage = option("channel", STAGE_CHANNEL, 7)
+    assert "is live" in await said(CREATOR, "live start", number, stage, **admin)
+    code = (await said(CREATOR, "live code", **admin)).split("Say this on air: ")[1][:6]
+    assert "Heard it" in await said(FAN, "claim", option("code", code))
+    assert "listeners" in await said(CREATOR, "live end", number, **admin)
+    assert "You are" in await said(FAN, "me")
+    assert "DMs on" in await said(FAN, "dm", option("state", "on"))
+    assert "Shout-outs off" in await said(FAN, "shoutouts", option("state", "off"))
+    assert "link code" in await said(FAN, "link")
+    assert await said(FAN, "mydata")
+    assert "fans" in await said(CREATOR, "campaign preview", **admin)
+    typed = {"Name": "Hello", "To": "", "When": "now", "Message A": "Hi {name}!", "Message B": ""}
+    assert "#1 Hello" in await filled("campaign create", typed)
+    while await guild.app.core.outbox.drain(Platform.DISCORD):
+        pass
+    dm = next(m for m in peer.dms_to(FAN) if m.text().startswith("Hi "))
+    assert "no more messages" in await pressed(FAN, dm, "No more messages")
+    assert "A: sent 1" in await said(CREATOR, "campaign show", number, **admin)
+    assert await said(CREATOR, "campaign cancel", number, **admin)
+    assert "dashboard" in (await said(CREATOR, "dashboard", **admin)).lower()
+    assert "closed" in await said(CREATOR, "drop close", number, **admin)
+    asked = await peer.run_command(FAN, "forgetme")
+    question = await peer.reply_to(asked, seconds=20)
+    assert await pressed(FAN, question, "Keep my data")
+    assert await pressed(FAN, question, "Yes, forget me")
+    assert peer.refusals == []  # not one answer came too late, nor anything else refused
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_commands_that_work_on_discord_answer_in_time_when_discord_is_slow(guild):
+    """At Discord's slow moments (600-800 ms a call) a command that posts, edits or moves
+    events before its first response outlives the interaction's 3 seconds: these answer
+    first, then work, then follow up."""
+    await guild.command(CREATOR, "setup channel", option("channel", DROPS_CHANNEL, 7), admin=True)
+    session = await guild.app.core.live.schedule("Friday", guild.clock.now() + timedelta(hours=1))
+    guild.peer.latency = (0.6, 0.8)
+    number, stage = option("number", session.id, 4), option("channel", STAGE_CHANNEL, 7)
+    for name, options in (("live start", (number, stage)), ("live end", (number,))):
+        interaction = await guild.peer.run_command(CREATOR, name, list(options), admin=True)
+        await guild.peer.reply_to(interaction, seconds=30)
+    modal, inputs = await modal_fields(
+        guild, await guild.peer.run_command(CREATOR, "drop create", admin=True)
+    )
+    tiers = "name=Zine, price=12.00 EUR, stock=5, content=https://files.example/zine.pdf"
+    typed = {"Title": "Night zine", "Tiers, one per line": tiers, OPENS: "now"}
+    submitted = await guild.peer.submit_modal(
+        CREATOR, modal, {inputs[label]: value for label, value in typed.items()}, admin=True
+    )
+    await guild.peer.reply_to(submitted, seconds=30)
+    assert guild.peer.refusals == []
