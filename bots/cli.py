@@ -147,6 +147,7 @@ def root_command() -> typer.Typer:
     from bots import (
         campaign_cli,
         dashboard_cli,
+        doctor_cli,
         drop_cli,
         fan_cli,
         link_cli,
@@ -171,6 +172,7 @@ def root_command() -> typer.Typer:
     sandbox_cli.register(app)
     demo_cli.register(app)
     dashboard_cli.register(app)
+    doctor_cli.register(app)
     return app
 
 

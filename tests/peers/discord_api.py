@@ -79,6 +79,11 @@ STAGE_INSTANCE, VOICE, EXTERNAL = 1, 2, 3
 SCHEDULED, ACTIVE, COMPLETED, CANCELED = 1, 2, 3, 4
 # ...#guild-scheduled-event-object-valid-guild-scheduled-event-status-transitions
 NEXT_STATUS = {SCHEDULED: {ACTIVE, CANCELED}, ACTIVE: {COMPLETED}}
+# discord.com/developers/docs/events/gateway-events#guild-create: "extra fields" that only
+# GUILD_CREATE carries, not a guild from REST
+GATEWAY_ONLY = {"joined_at", "large", "unavailable", "member_count", "voice_states", "members",
+                "channels", "threads", "presences", "stage_instances",
+                "guild_scheduled_events"}  # fmt: skip
 # discord.com/developers/docs/topics/rate-limits#header-format: what a 429 carries
 RETRY_AFTER = 0.05
 
@@ -506,8 +511,7 @@ class DiscordApi:
                  "position": 1, "permission_overwrites": self.overwrites.get(STAGE_CHANNEL, []),
                  "nsfw": False, "parent_id": None,
                  "bitrate": 64000, "user_limit": 0, "rtc_region": None}  # fmt: skip
-        bot_member = {"user": BOT_USER, "roles": sorted(self.member_roles[BOT_ID]),
-                      "joined_at": now_iso(), "deaf": False, "mute": False, "flags": 0}  # fmt: skip
+        bot_member = self._bot_member()
         return {
             "id": GUILD_ID, "name": "Fan Club", "icon": None, "owner_id": OWNER,
             "roles": self.roles, "channels": [channel, stage],
@@ -523,6 +527,15 @@ class DiscordApi:
             "default_message_notifications": 0, "system_channel_flags": 0, "nsfw_level": 0,
             "afk_timeout": 300, "premium_subscription_count": 0,
         }  # fmt: skip
+
+    def _bot_member(self) -> dict[str, Any]:
+        return {"user": BOT_USER, "roles": sorted(self.member_roles[BOT_ID]),
+                "joined_at": now_iso(), "deaf": False, "mute": False, "flags": 0}  # fmt: skip
+
+    @staticmethod
+    def _known_guild(guild: str) -> None:
+        if guild != GUILD_ID:
+            raise ApiError(404, 10004, "Unknown Guild")
 
     async def _interact(
         self,
@@ -654,6 +667,30 @@ class DiscordApi:
                     raise ApiError(404, 10003, "Unknown Channel")
                 self._need(VIEW_CHANNEL, channel=channel)
                 return found
+            # discord.com/developers/docs/resources/user#get-current-user-guilds: partial
+            # guilds, with the bot's own permissions in each as a string
+            case "GET", ["users", "@me", "guilds"]:
+                return [{"id": GUILD_ID, "name": "Fan Club", "icon": None, "owner": False,
+                         "permissions": str(self.permissions(BOT_ID)), "features": []}]  # fmt: skip
+            # discord.com/developers/docs/resources/guild#get-guild: the guild with its roles,
+            # without channels or members (those come with GUILD_CREATE only); 10004 for a
+            # guild the bot is not in (discord.com/developers/docs/topics/opcodes-and-status-
+            # codes#json-json-error-codes)
+            case "GET", ["guilds", guild]:
+                self._known_guild(guild)
+                return {key: value for key, value in self._guild().items()
+                        if key not in GATEWAY_ONLY}  # fmt: skip
+            case "GET", ["guilds", guild, "roles"]:
+                self._known_guild(guild)
+                return self.roles
+            # discord.com/developers/docs/resources/guild#get-guild-member: 10007 for no member
+            case "GET", ["guilds", guild, "members", user]:
+                self._known_guild(guild)
+                if user not in self.member_roles:
+                    raise ApiError(404, 10007, "Unknown Member")
+                if user == BOT_ID:
+                    return self._bot_member()
+                return self.member(user, roles=tuple(sorted(self.member_roles[user])))
             case "POST", ["guilds", guild, "scheduled-events"]:
                 return self._create_event(guild, body)
             case "GET", ["guilds", _, "scheduled-events", event_id]:

@@ -162,11 +162,13 @@ class StripeCheckoutPeer:
         self.events: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
         self.replayed: list[str] = []  # idempotency keys answered from the first result
+        self.webhook_endpoints: list[dict[str, Any]] = []  # see `webhook_endpoint`
         self._kept: dict[tuple[str, str], _Kept] = {}
         self.app = web.Application(middlewares=[self._idempotent])
         self.app.router.add_post("/v1/checkout/sessions", self._create)
         self.app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
         self.app.router.add_post("/v1/checkout/sessions/{id}/expire", self._expire)
+        self.app.router.add_get("/v1/webhook_endpoints", self._webhook_endpoints)
         self.app.router.add_route("*", "/v1/{rest:.*}", self._forward)
 
     @web.middleware
@@ -386,3 +388,21 @@ class StripeCheckoutPeer:
         ):
             intent = await reply.json()
         return str(intent["id"])
+
+    async def _webhook_endpoints(self, request: web.Request) -> web.Response:
+        """docs.stripe.com/api/webhook_endpoints/list: the account's endpoints as a list
+        object (localstripe keeps none)."""
+        params = await self._authorised(request)
+        if isinstance(params, web.Response):
+            return params
+        return web.json_response({"object": "list", "url": "/v1/webhook_endpoints",
+                                  "has_more": False, "data": self.webhook_endpoints})  # fmt: skip
+
+
+def webhook_endpoint(url: str, events: list[str], status: str = "enabled") -> dict[str, Any]:
+    """An endpoint in the shape of docs.stripe.com/api/webhook_endpoints/object (`secret` is
+    shown on creation only); `status` is "enabled" or "disabled"."""
+    return {"id": f"we_{secrets.token_hex(12)}", "object": "webhook_endpoint",
+            "api_version": None, "application": None, "created": 1700000000,
+            "description": None, "enabled_events": events, "livemode": False, "metadata": {},
+            "status": status, "url": url}  # fmt: skip

@@ -466,9 +466,13 @@ class TelegramBotApi:
         return _invite_json(invite)
 
     async def _api_getChatMember(self, p: dict[str, Any]) -> dict[str, Any]:
-        chat_id, user_id = int(p["chat_id"]), int(p["user_id"])
+        chat_id, user_id = self._reachable(p["chat_id"]), int(p["user_id"])
         if user_id == BOT["id"] and chat_id in self.bot_rights:
             rights = {"can_invite_users": False, "can_restrict_members": False}
+            # core.telegram.org/bots/api#chatmemberadministrator: can_post_messages and
+            # can_edit_messages are given "for channels only"
+            if self._chat_type(chat_id) == "channel":
+                rights |= {"can_post_messages": False, "can_edit_messages": False}
             rights.update(self.bot_rights[chat_id])
             return {"status": "administrator", "user": BOT, "can_be_edited": False,
                     "is_anonymous": False, "can_manage_chat": True,
@@ -476,7 +480,9 @@ class TelegramBotApi:
                     "can_promote_members": False, "can_change_info": False,
                     "can_post_stories": False, "can_edit_stories": False,
                     "can_delete_stories": False, **rights}  # fmt: skip
-        status = "member" if user_id in self.members.get(chat_id, set()) else "left"
+        # a group the bot was added to without admin rights: it is a plain member there
+        joined = user_id in self.members.get(chat_id, set())
+        status = "member" if joined or (user_id == BOT["id"] and chat_id in self.chats) else "left"
         return {"status": status, "user": BOT if user_id == BOT["id"] else self.user(user_id)}
 
     async def _api_banChatMember(self, p: dict[str, Any]) -> bool:
