@@ -16,6 +16,7 @@ from discord.http import HTTPClient, Route
 
 from adapters.memory import ManualClock
 from tests.peers.discord_api import (
+    BOT_ID,
     BOT_ROLE,
     CREATE_EVENTS,
     DROPS_CHANNEL,
@@ -330,3 +331,19 @@ async def test_who_is_in_voice_comes_with_the_server_at_connect(peer):
         (FAN, STAGE_CHANNEL)
     ]
     assert FAN in [member["user"]["id"] for member in guild["members"]]
+
+
+async def test_a_server_by_rest_has_its_roles_and_the_bot_its_member_and_guilds(peer, http):
+    guild = await http.get_guild(int(GUILD_ID))
+    assert [role["name"] for role in guild["roles"]][:2] == ["@everyone", "Dropcast"]
+    assert not {"channels", "members"} & set(guild)  # GUILD_CREATE carries those
+    assert await http.get_roles(int(GUILD_ID)) == guild["roles"]
+    member = await http.get_member(int(GUILD_ID), int(BOT_ID))
+    assert (member["user"]["id"], member["roles"]) == (BOT_ID, [BOT_ROLE])
+    [partial] = await http.get_guilds(100)
+    assert (partial["id"], int(partial["permissions"]) & CREATE_EVENTS) == (GUILD_ID, CREATE_EVENTS)
+
+
+async def test_a_server_the_bot_is_not_in_and_a_member_it_lacks_are_unknown(peer, http):
+    assert (await refused(http.get_guild(42))).code == 10004
+    assert (await refused(http.get_member(int(GUILD_ID), int(FAN)))).code == 10007

@@ -17,7 +17,14 @@ from aiohttp.test_utils import TestServer
 
 from adapters.memory import ManualClock
 from tests.peers.localstripe import localstripe
-from tests.peers.stripe_checkout import KEY_REUSED, NOT_OPEN, TOO_LATE, TOO_SOON, StripeCheckoutPeer
+from tests.peers.stripe_checkout import (
+    KEY_REUSED,
+    NOT_OPEN,
+    TOO_LATE,
+    TOO_SOON,
+    StripeCheckoutPeer,
+    webhook_endpoint,
+)
 
 SECRET = "whsec_peer_test"
 
@@ -258,3 +265,16 @@ async def test_a_key_that_is_not_a_test_secret_key_is_refused(peer):
         with pytest.raises(stripe.AuthenticationError) as error:
             await public.v1.checkout.sessions.create_async(session_params(peer.clock))  # type: ignore[arg-type]
     assert error.value.http_status == 401
+
+
+async def test_webhook_endpoints_are_listed_in_stripes_shape_for_a_secret_key_only(peer):
+    peer.checkout.webhook_endpoints.append(
+        webhook_endpoint("https://drops.example/webhooks/stripe", ["charge.refunded"], "disabled")
+    )
+    listed = await peer.api.v1.webhook_endpoints.list_async()
+    [endpoint] = listed.data
+    assert (endpoint.object, endpoint.status) == ("webhook_endpoint", "disabled")
+    assert endpoint.enabled_events == ["charge.refunded"]
+    async with stripe_client(peer.url, "pk_test_publishable") as public:
+        with pytest.raises(stripe.AuthenticationError):
+            await public.v1.webhook_endpoints.list_async()

@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
+from telegram import (
+    Bot,
+    ChatMemberAdministrator,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LabeledPrice,
+    Update,
+)
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ExtBot
 
@@ -349,3 +356,19 @@ async def test_taking_a_perk_from_a_fan_who_left_a_basic_group_is_done(db, peer)
         peer.user_leaves(BASIC_GROUP, FAN)
         await perks.revoke(fan_id, perk, link)
     assert peer.invite_links[link]["is_revoked"]
+
+
+async def test_the_bots_rights_in_a_chat_are_telegrams_shapes_channels_with_posting(peer, bot):
+    peer.chats[-1001] = "channel"
+    peer.bot_rights[-1001] = {"can_post_messages": True}
+    peer.chats[-1002] = "supergroup"  # added without admin rights
+    channel = await bot.get_chat_member(-1001, bot.id)
+    assert isinstance(channel, ChatMemberAdministrator)
+    assert (channel.can_post_messages, channel.can_edit_messages) == (True, False)
+    group = await bot.get_chat_member(SUPERGROUP, bot.id)
+    assert isinstance(group, ChatMemberAdministrator)
+    assert group.can_post_messages is None  # "for channels only"
+    assert (await bot.get_chat_member(-1002, bot.id)).status == "member"
+    with pytest.raises(BadRequest) as refused:
+        await bot.get_chat_member(-1003, bot.id)
+    assert refused.value.message == "Chat not found"
