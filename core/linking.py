@@ -11,69 +11,139 @@ from tortoise.transactions import in_transaction
 
 from core import sql
 from core.errors import InvalidInput, InvalidState
-from core.models import LinkCode, PlatformAccount
+from core.models import ConsentRecord, Fan, LinkCode, PlatformAccount
 from core.perks import PerkService
 from core.ports import Clock
 from core.recognition import Recognition
 
 CODE_VALID = timedelta(minutes=10)
+MERGED = "linked accounts, a no wins"  # how a merge's consent record says it came about
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 _CLAIM = (
     'UPDATE "link_code" SET "used_at" = {0} WHERE "code" = {1} AND "used_at" IS NULL '
     'AND "expires_at" > {2} RETURNING "fan_id"'
 )
-# what moves from the fan who sent the code (L) to the one who asked for it (K): each
-# statement with the fans its placeholders name, in order. Rows the kept fan already has an
-# equal of are dropped (or, for holds, stood down from their slot) first.
+
+
+def _keep_one(table: str, key: str, merged_wins: str = "") -> tuple[tuple[str, str], ...]:
+    """Where both fans have a row for the same unique key, drop one before the move: the
+    kept fan's where `merged_wins` (SQL comparing the merged fan's row `o` with the kept
+    fan's, named by its table) holds, else the merged fan's. `key` lists the key's columns
+    but the fan."""
+    same = " AND ".join(f'o."{column}" = "{table}"."{column}"' for column in key.split())
+    other = f'SELECT 1 FROM "{table}" o WHERE o."fan_id" = {{1}} AND {same}'
+    drop_merged = (f'DELETE FROM "{table}" WHERE "fan_id" = {{0}} AND EXISTS ({other})', "LK")
+    if not merged_wins:
+        return (drop_merged,)
+    drop_kept = (
+        f'DELETE FROM "{table}" WHERE "fan_id" = {{0}} AND EXISTS ({other} AND {merged_wins})'
+    )
+    return ((drop_kept, "KL"), drop_merged)
+
+
+def _merged(table: str, key: str, column: str) -> str:
+    """The merged fan's value of `column` in its row with the kept row's `key`; its fan is
+    the next placeholder."""
+    return (
+        f'(SELECT o."{column}" FROM "{table}" o WHERE o."fan_id" = {{}} '
+        f'AND o."{key}" = "{table}"."{key}")'
+    )
+
+
+def _fold_into_kept(table: str, key: str, assignments: str) -> tuple[str, str]:
+    """Update the kept fan's rows that the merged fan has an equal of (same `key`)."""
+    statement = (
+        f'UPDATE "{table}" SET {assignments} WHERE "fan_id" = {{}} AND "{key}" IN '
+        f'(SELECT "{key}" FROM "{table}" WHERE "fan_id" = {{}})'
+    )
+    parts = statement.split("{}")
+    numbered = "".join(f"{part}{{{n}}}" for n, part in enumerate(parts[:-1])) + parts[-1]
+    return numbered, "L" * (len(parts) - 3) + "KL"
+
+
+_STAMPS = ("reminded_day_at", "reminded_soon_at", "reminded_start_at")
+
+# What moves from the fan who sent the code (L) to the one who asked for it (K): each
+# statement with the fans its placeholders name, in order (SQLite's `?` are positional).
+# Every table with a fan_id but the rollups' own, which recount both fans (the last line).
+_MOVED = (
+    "platform_account", "link_code", "consent_record", "order", "reservation",
+    "waitlist_entry", "ledger_entry", "perk_grant", "attendance", "rsvp", "delivery",
+)  # fmt: skip
 _MERGE: tuple[tuple[str, str], ...] = (
+    # holds: both stand (a paid one is money taken, a held one lapses by itself). The
+    # merged fan's hold on a slot the kept fan uses gives the slot up; `free_slot`
+    # (core/drops/stock.py) counts it all the same, so no new hold passes the limit.
     (
         'UPDATE "reservation" SET "slot" = NULL WHERE "fan_id" = {0} AND "slot" IS NOT NULL '
         'AND EXISTS (SELECT 1 FROM "reservation" r WHERE r."fan_id" = {1} '
         'AND r."tier_id" = "reservation"."tier_id" AND r."slot" = "reservation"."slot")',
         "LK",
     ),
-    (
-        'DELETE FROM "waitlist_entry" WHERE "fan_id" = {0} AND "tier_id" IN '
-        '(SELECT "tier_id" FROM "waitlist_entry" WHERE "fan_id" = {1})',
-        "LK",
+    # waitlist: the earlier place in the queue
+    *_keep_one("waitlist_entry", "tier_id", 'o."created_at" < "waitlist_entry"."created_at"'),
+    # points: once per reason and source, as for one fan; the kept fan's entry
+    *_keep_one("ledger_entry", "reason source_id"),
+    # perks: a grant the platform was last told of wins over a revoked one, so that
+    # `PerkService.reconcile` takes it back if it must; else the kept fan's
+    *_keep_one(
+        "perk_grant",
+        "perk_id",
+        'o."status" = \'granted\' AND "perk_grant"."status" <> \'granted\'',
     ),
-    (
-        'DELETE FROM "ledger_entry" WHERE "fan_id" = {0} AND EXISTS (SELECT 1 FROM '
-        '"ledger_entry" e WHERE e."fan_id" = {1} AND e."reason" = "ledger_entry"."reason" '
-        'AND e."source_id" = "ledger_entry"."source_id")',
-        "LK",
+    # attendance: minutes added (only the Discord account listens, so none is counted
+    # twice), the earlier first sight, and listening if either is
+    _fold_into_kept(
+        "attendance",
+        "session_id",
+        f'"minutes" = "minutes" + {_merged("attendance", "session_id", "minutes")}, '
+        '"first_seen_at" = (SELECT MIN(o."first_seen_at") FROM "attendance" o '
+        'WHERE o."fan_id" IN ({}, "attendance"."fan_id") '
+        'AND o."session_id" = "attendance"."session_id"), '
+        '"listening_since" = COALESCE("listening_since", '
+        f"{_merged('attendance', 'session_id', 'listening_since')})",
     ),
-    (
-        'DELETE FROM "perk_grant" WHERE "fan_id" = {0} AND "perk_id" IN '
-        '(SELECT "perk_id" FROM "perk_grant" WHERE "fan_id" = {1})',
-        "LK",
+    *_keep_one("attendance", "session_id"),
+    # RSVPs: one, carrying every reminder either had, so none goes out twice
+    _fold_into_kept(
+        "rsvp",
+        "session_id",
+        ", ".join(f'"{s}" = COALESCE("{s}", {_merged("rsvp", "session_id", s)})' for s in _STAMPS),
     ),
-    (
-        'DELETE FROM "attendance" WHERE "fan_id" = {0} AND "session_id" IN '
-        '(SELECT "session_id" FROM "attendance" WHERE "fan_id" = {1})',
-        "LK",
+    *_keep_one("rsvp", "session_id"),
+    # campaign DMs: the one that went out (or may have), else the kept fan's
+    *_keep_one(
+        "delivery",
+        "campaign_id subject",
+        "o.\"status\" IN ('sent', 'sending') "
+        "AND \"delivery\".\"status\" NOT IN ('sent', 'sending')",
     ),
-    *(
-        (f'UPDATE "{table}" SET "fan_id" = {{0}} WHERE "fan_id" = {{1}}', "KL")
-        for table in (
-            "platform_account",
-            "order",
-            "reservation",
-            "waitlist_entry",
-            "ledger_entry",
-            "perk_grant",
-            "link_code",
-            "attendance",
-        )
-    ),
-    (
-        'UPDATE "fan" SET "dm_opt_in" = ("dm_opt_in" OR (SELECT "dm_opt_in" FROM "fan" f '
-        'WHERE f."id" = {0})) WHERE "id" = {1}',
-        "LK",
-    ),
+    *((f'UPDATE "{table}" SET "fan_id" = {{0}} WHERE "fan_id" = {{1}}', "KL") for table in _MOVED),
     ('DELETE FROM "fan" WHERE "id" = {0}', "L"),
+    # the rollups recount both (core/analytics/rollups.py): the merged fan's parts go, the
+    # kept fan's take in what moved. The triggers of migration 0025 see most moves, not a
+    # fan row deleted
+    ('INSERT INTO "stale_fan" ("fan_id") VALUES ({0}), ({1}) ON CONFLICT DO NOTHING', "KL"),
 )
+
+
+async def _refusal_between(kept: Fan, merged: Fan) -> ConsentRecord | None:
+    """The more restrictive answer wins (invariant 4 in core/consent.py): when one fan's
+    latest answer is no and the other's is yes, that no, to record again for the merged
+    fan, whose history would otherwise end on either. A fan who never answered says
+    neither, so the other's answer stands as it is."""
+    latest = [
+        await ConsentRecord.filter(fan_id=fan.id).order_by("-at", "-id").first()
+        for fan in (kept, merged)
+    ]
+    answers = {
+        record.given if record else fan.dm_opt_in or None
+        for record, fan in zip(latest, (kept, merged), strict=True)
+    }
+    if answers != {True, False}:
+        return None
+    return next(record for record in latest if record is not None and not record.given)
 
 
 class Linking:
@@ -107,9 +177,20 @@ class Linking:
         async with in_transaction():
             if not await sql.rows(_CLAIM, now, code, now):
                 raise InvalidState("that link code was used already; ask for a new one with /link")
-            fans = {"K": found.fan_id, "L": fan_id}
+            kept, merged = await Fan.get(id=found.fan_id), await Fan.get(id=fan_id)
+            refusal = await _refusal_between(kept, merged)
+            fans = {"K": kept.id, "L": merged.id}
             for statement, roles in _MERGE:
                 await sql.rows(statement, *(fans[role] for role in roles))
+            await Fan.filter(id=kept.id).update(
+                dm_opt_in=refusal is None and (kept.dm_opt_in or merged.dm_opt_in),
+                named_in_shout_outs=kept.named_in_shout_outs and merged.named_in_shout_outs,
+                email=kept.email or merged.email,
+            )
+            if refusal is not None:
+                await ConsentRecord.create(
+                    fan_id=kept.id, given=False, platform=refusal.platform, how=MERGED, at=now
+                )
         await self.recognition.retier(found.fan_id)
         await self.perks.reconcile(found.fan_id)
         return found.fan_id
