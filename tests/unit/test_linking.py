@@ -4,7 +4,7 @@ exactly once, keeping everything either had."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,16 +12,26 @@ from tortoise import Tortoise
 from tortoise.models import Model
 
 from core.drops.payments import PaymentReceived
-from core.errors import DropcastError, InvalidInput, InvalidState
+from core.errors import DropcastError, InvalidInput, InvalidState, LimitReached
 from core.fans import fan_for, profile
+from core.linking import MERGED
 from core.models import (
+    Attendance,
+    Delivery,
+    DeliveryStatus,
     Fan,
     FanTier,
+    LedgerEntry,
+    PerkGrant,
+    PerkGrantStatus,
     Platform,
     PlatformAccount,
+    Reservation,
     RollupPart,
     RollupStale,
+    Rsvp,
     StaleFan,
+    WaitlistEntry,
 )
 from tests.builders import open_drop, tier
 from tests.unit.test_rollups import counted_afresh, figures
@@ -171,3 +181,68 @@ async def test_a_merge_leaves_no_row_of_any_table_naming_the_merged_fan(world):
     ]
     assert left == []
     assert not await Fan.exists(id=merged)
+
+
+async def test_rows_both_fans_had_for_one_key_are_settled_by_their_rules(world):
+    kept, merged = await two_accounts(world)
+    drop = await open_drop(world.core, tier(stock=5, limit=1))
+    for fan in (kept, merged):
+        await world.core.holds.reserve(drop.tiers[0].id, fan)
+    now, earlier = world.clock.now(), world.clock.now() - timedelta(hours=1)
+    rows = Rows(now)  # parents shared: both fans' rows have the same session, tier, perk …
+    await rows.make(Attendance, fan_id=kept, minutes=5, first_seen_at=now)
+    await rows.make(Attendance, fan_id=merged, minutes=7, first_seen_at=earlier)
+    await rows.make(Rsvp, fan_id=kept)
+    await rows.make(Rsvp, fan_id=merged, reminded_day_at=earlier)
+    await rows.make(Delivery, fan_id=kept)
+    sent = await rows.make(Delivery, fan_id=merged, status=DeliveryStatus.SENT)
+    await rows.make(PerkGrant, fan_id=kept, status=PerkGrantStatus.REVOKED)
+    granted = await rows.make(PerkGrant, fan_id=merged, status=PerkGrantStatus.GRANTED)
+    await rows.make(WaitlistEntry, fan_id=kept)
+    first_in_line = await rows.make(WaitlistEntry, fan_id=merged, created_at=earlier)
+    points = await rows.make(LedgerEntry, fan_id=kept, reason="live_code", source_id="s1")
+    await rows.make(LedgerEntry, fan_id=merged, reason="live_code", source_id="s1")
+
+    await world.core.linking.redeem(await world.core.linking.issue(kept), merged)
+
+    [(minutes, first_seen)] = await Attendance.filter(fan_id=kept).values_list(
+        "minutes", "first_seen_at"
+    )
+    assert (minutes, first_seen) == (12, earlier)
+    assert await Rsvp.filter(fan_id=kept).values_list("reminded_day_at", flat=True) == [earlier]
+    assert await Delivery.filter(fan_id=kept).values_list("id", flat=True) == [sent.pk]
+    assert await PerkGrant.filter(fan_id=kept).values_list("id", flat=True) == [granted.pk]
+    assert await WaitlistEntry.filter(fan_id=kept).values_list("id", flat=True) == [
+        first_in_line.pk
+    ]
+    assert await LedgerEntry.filter(fan_id=kept).values_list("id", flat=True) == [points.pk]
+    # both holds stand, one on the fan's only slot; the limit of one refuses a third
+    slots = await Reservation.filter(fan_id=kept).order_by("id").values_list("slot", flat=True)
+    assert slots == [1, None]
+    with pytest.raises(LimitReached):
+        await world.core.holds.reserve(drop.tiers[0].id, kept)
+
+
+async def test_a_no_on_either_side_wins_and_the_merge_says_so(world):
+    kept, merged = await two_accounts(world)
+    await world.core.consent.give(merged, Platform.DISCORD, "/subscribe")
+    await world.core.consent.withdraw(merged, Platform.DISCORD, "/stop")
+    await PlatformAccount.filter(fan_id=merged).update(dm_reachable=False)
+    world.clock.advance(minutes=1)
+    await world.core.consent.give(kept, Platform.TELEGRAM, "/subscribe")  # the later answer
+
+    await world.core.linking.redeem(await world.core.linking.issue(kept), merged)
+
+    assert (await Fan.get(id=kept)).dm_opt_in is False
+    history = await world.core.consent.history(kept)
+    assert [(c.given, c.platform, c.how) for c in history] == [
+        (True, "discord", "/subscribe"),
+        (False, "discord", "/stop"),
+        (True, "telegram", "/subscribe"),
+        (False, "discord", MERGED),
+    ]
+    reachable = await PlatformAccount.filter(fan_id=kept).order_by("platform")
+    assert [(a.platform, a.dm_reachable) for a in reachable] == [
+        (Platform.DISCORD, False),
+        (Platform.TELEGRAM, True),
+    ]
