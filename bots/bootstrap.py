@@ -1,7 +1,8 @@
 """The one place that builds Dropcast from settings; tests build the same thing with overrides.
 
-Ports a test or the sandbox does not override get the adapter the settings call for; until a
-platform's adapter is configured, that is the in-process one from `adapters.memory`.
+Ports a test or the sandbox does not override get the adapter the settings call for; a port
+whose setting is missing gets the one from `adapters.unconfigured`, which refuses naming the
+setting. `adapters.memory` is used only when passed in (invariant 9, docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -16,13 +17,6 @@ from adapters.discord.app import discord_client
 from adapters.discord.client import DropcastDiscord
 from adapters.discord.delivery import DiscordAnnouncer, DiscordDesk, DiscordMessenger
 from adapters.discord.perks import DiscordPerks
-from adapters.memory import (
-    MemoryAnnouncer,
-    MemoryDesk,
-    MemoryMessenger,
-    MemoryPayLinks,
-    MemoryRefunds,
-)
 from adapters.routing import EveryAnnouncer, EveryDesk, FirstReachable
 from adapters.stripe.checkout import StripeApi, StripeCheckout
 from adapters.stripe.refunds import StripeRefunds
@@ -34,6 +28,7 @@ from adapters.telegram.delivery import (
     TelegramMessenger,
 )
 from adapters.telegram.perks import TelegramPerks
+from adapters.unconfigured import UnconfiguredPayLinks, UnconfiguredPlatform, UnconfiguredRefunds
 from config import Settings
 from config.settings import quiet_window
 from core.analytics.attribution import Weights
@@ -85,13 +80,14 @@ def bootstrap(
         announcers.append(DiscordAnnouncer(guilds))
         messengers[Platform.DISCORD] = DiscordMessenger(guilds)
         desks.append(DiscordDesk(guilds))
-    announcer = announcer or (EveryAnnouncer(announcers) if announcers else MemoryAnnouncer())
+    announcer = announcer or (EveryAnnouncer(announcers) if announcers else UnconfiguredPlatform())
     if messenger is not None:  # a test's, or the sandbox's, stands in for every platform's
         messengers = {}
     else:
-        messenger = FirstReachable(list(messengers.values())) if messengers else MemoryMessenger()
+        reachable = list(messengers.values())
+        messenger = FirstReachable(reachable) if reachable else UnconfiguredPlatform()
     messengers = {**dict.fromkeys(Platform, messenger), **messengers}
-    desk = desk or (EveryDesk(desks) if desks else MemoryDesk())
+    desk = desk or (EveryDesk(desks) if desks else UnconfiguredPlatform())
     stripe_api = _stripe_api(settings)
     if pay_links is None:
         pay_links = _pay_links(settings, clock, stripe_api)
@@ -177,11 +173,13 @@ def _stripe_api(settings: Settings) -> StripeApi | None:
 
 
 def _refunds(stripe_api: StripeApi | None, override: Refunds | None) -> dict[str, Refunds]:
-    """Each provider's refunds; a test's override stands in for Stripe's and the sandbox's."""
+    """Each provider's refunds; a test's or the sandbox's override stands in for Stripe's and
+    the sandbox's. Without a key, Stripe's refunds wait as `refund_pending` for one."""
     if override is not None:
         return dict.fromkeys((PaymentProvider.STRIPE, PaymentProvider.SANDBOX), override)
-    stripe_refunds = StripeRefunds(stripe_api) if stripe_api else MemoryRefunds()
-    return {PaymentProvider.STRIPE: stripe_refunds, PaymentProvider.SANDBOX: MemoryRefunds()}
+    if stripe_api is None:
+        return {PaymentProvider.STRIPE: UnconfiguredRefunds("STRIPE_SECRET_KEY")}
+    return {PaymentProvider.STRIPE: StripeRefunds(stripe_api)}
 
 
 def _perks(
@@ -197,7 +195,9 @@ def _perks(
 
 
 def _pay_links(settings: Settings, clock: Clock, api: StripeApi | None) -> PayLinks:
-    """Stripe Checkout when a Stripe key is set; the sandbox's in-process links otherwise."""
-    if api is None or settings.public_base_url is None:
-        return MemoryPayLinks()
+    """Stripe Checkout when a Stripe key and the address Checkout returns to are set."""
+    if api is None:
+        return UnconfiguredPayLinks("STRIPE_SECRET_KEY")
+    if settings.public_base_url is None:
+        return UnconfiguredPayLinks("PUBLIC_BASE_URL")
     return StripeCheckout(api, clock, str(settings.public_base_url), settings.shipping_countries)

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from adapters.memory import ManualClock, MemoryMessenger, MemoryRefunds
+from adapters.memory import (
+    ManualClock,
+    MemoryAnnouncer,
+    MemoryDesk,
+    MemoryMessenger,
+    MemoryPayLinks,
+    MemoryRefunds,
+)
 from bots.bootstrap import bootstrap
 from bots.database import database, migrate
 from config import Settings
@@ -119,7 +126,15 @@ class Rehearsal:
         self.fans = SandboxFans(self._read_dm)
 
     async def run(self, settings: Settings) -> SandboxSummary:
-        core = bootstrap(settings, clock=self.clock, messenger=self.fans, refunds=self.refunds).core
+        core = bootstrap(
+            settings,
+            clock=self.clock,
+            announcer=MemoryAnnouncer(),
+            messenger=self.fans,
+            desk=MemoryDesk(),
+            pay_links=MemoryPayLinks(),
+            refunds=self.refunds,
+        ).core  # in process, every port: the sandbox never reaches a platform (invariant 9)
         for event_type in _rendered_events():
             core.bus.subscribe(event_type, self._show)
         self.core = core

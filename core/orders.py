@@ -43,6 +43,9 @@ class Orders:
             )
         return [_line(order) for order in await query]
 
+    async def get(self, order_id: int) -> OrderLine:
+        return _line(await _order(order_id))
+
     async def ship(self, order_id: int) -> OrderLine:
         """Mark a paid physical order shipped, once, and tell the fan it is on its way."""
         order = await _order(order_id)

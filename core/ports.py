@@ -1,7 +1,9 @@
 """What the core needs from the outside world, one Protocol per need.
 
 Adapters implement these for a platform; `adapters/memory` implements all of them in
-process for tests and the offline sandbox.
+process for tests and the offline sandbox, which pass them in; a port whose setting is
+missing gets `adapters/unconfigured`, which raises `NotConfigured` (invariant 9,
+docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from core.errors import ProviderUnreachable
 from core.messages import (
     CreatorNote,
     DropAnnouncement,
@@ -20,6 +23,15 @@ from core.messages import (
     ShoutOut,
 )
 from core.money import Money
+
+
+class NotConfigured(ProviderUnreachable):
+    """The adapter behind a port has no setting yet; the message names it. An unreachable
+    provider too, so what can wait (a refund) stays pending until the setting is set."""
+
+    def __init__(self, setting: str) -> None:
+        super().__init__(f"{setting} is not set")
+        self.setting = setting
 
 
 class Clock(Protocol):
@@ -60,7 +72,9 @@ class CreatorDesk(Protocol):
 
 
 class PayLinks(Protocol):
-    async def create(self, hold: HoldForPayment) -> PayLink: ...
+    async def create(self, hold: HoldForPayment) -> PayLink:
+        """The provider's link to pay for the hold; `NotConfigured` when there is none."""
+        ...
 
     async def cancel(self, provider_ref: str) -> None:
         """The hold lapsed: make the link stop taking money."""

@@ -13,6 +13,7 @@ import pytest
 from adapters.memory import (
     ManualClock,
     MemoryAnnouncer,
+    MemoryDesk,
     MemoryMessenger,
     MemoryPayLinks,
     MemoryPerks,
@@ -81,6 +82,7 @@ def world(db: str, clock: ManualClock) -> World:
         clock=clock,
         announcer=announcer,
         messenger=messenger,
+        desk=MemoryDesk(),
         pay_links=pay_links,
         refunds=refunds,
         perks=perks,

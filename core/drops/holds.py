@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import structlog
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -37,7 +38,9 @@ from core.models import (
     WaitlistStatus,
 )
 from core.money import STARS, Money
-from core.ports import Clock, PayLinks
+from core.ports import Clock, NotConfigured, PayLinks
+
+log = structlog.get_logger(__name__)
 
 
 class Holds:
@@ -101,17 +104,25 @@ class Holds:
         tier = await _tier(hold.tier_id)
         if tier.price.currency == STARS:
             raise InvalidState(f"{tier.name} is paid in Telegram Stars, in the bot chat")
-        link = await self.pay_links.create(
-            HoldForPayment(
-                hold_id=hold.id,
-                fan_id=fan_id,
-                title=tier.title,
-                tier_name=tier.name,
-                kind=str(tier.kind),
-                price=tier.price,
-                expires_at=hold.expires_at,
+        try:
+            link = await self.pay_links.create(
+                HoldForPayment(
+                    hold_id=hold.id,
+                    fan_id=fan_id,
+                    title=tier.title,
+                    tier_name=tier.name,
+                    kind=str(tier.kind),
+                    price=tier.price,
+                    expires_at=hold.expires_at,
+                )
             )
-        )
+        except NotConfigured as missing:
+            await self._release(hold.id, tier)
+            log.warning(
+                "payments_not_set_up",
+                reason=f"payments are not set up yet: the creator needs to set {missing.setting}",
+            )
+            raise InvalidState("payments are not open yet; nothing was held or charged") from None
         await Reservation.filter(id=hold.id, pay_ref__isnull=True).update(pay_ref=link.provider_ref)
         short = await self.links.shorten(link.url, purpose="pay", ref=str(hold.id))
         return PayLink(url=short, provider_ref=link.provider_ref)
@@ -170,6 +181,15 @@ class Holds:
             expired += bool(events)
             await self.bus.publish(*events)
         return expired
+
+    async def _release(self, hold_id: int, tier: TierState) -> None:
+        """A hold that can never be paid gives its unit straight back (invariant 1)."""
+        now = self.clock.now()
+        async with in_transaction():
+            if not await stock.end_hold(hold_id, HoldStatus.CANCELLED, now):
+                return
+            events = await stock.give_back(tier, now)
+        await self.bus.publish(*events)
 
     async def _expire(self, hold_id: int, now: datetime) -> list[DomainEvent]:
         """End one hold and pass its unit to the first fan waiting, else back to stock."""

@@ -16,7 +16,7 @@ import pytest
 from core.drops.payments import PaymentReceived
 from core.fans import fan_for
 from core.messages import CampaignDM
-from core.models import Fan, Platform
+from core.models import Fan, Order, OrderStatus, Platform
 from core.money import Money
 from tests.builders import fans, open_drop, tier
 from tests.databases import migrated_sqlite
@@ -214,7 +214,7 @@ async def test_a_flagged_payment_is_listed_for_the_creator_to_refund(world, tmp_
     assert "Flagged (paid an amount that is not the price, not fulfilled): 1." in listed.stdout
     refund = await asyncio.to_thread(dropcast, tmp_path, "order", "refund", "1", DATABASE_URL=url)
     assert refund.returncode == 0, refund.stderr
-    assert "order #1: Winter drop / Signed print, 0.01 EUR, refunded" in refund.stdout
+    assert "order #1: Winter drop / Signed print, 0.01 EUR, refund_pending" in refund.stdout
 
 
 async def test_fan_show_finds_a_linked_fan_by_either_platform(world, tmp_path):
@@ -413,3 +413,27 @@ def test_dropcast_dashboard_prints_a_one_time_link(tmp_path):
     made = dropcast(tmp_path, "dashboard", PUBLIC_BASE_URL="https://drops.example")
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith("https://drops.example/dashboard/enter/")
+
+
+async def test_a_refund_without_a_stripe_key_waits_and_tells_the_fan_nothing(world, tmp_path):
+    """Invariant 9: no stand-in refunds the money in production; the order waits, with why."""
+    drop = await open_drop(world.core, tier(stock=2))
+    [fan] = await fans(1)
+    hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+    await world.core.payments.settle(PaymentReceived("pi_paid", "stripe", hold.id, hold.price))
+    url = world.app.settings.database_url
+    refund = await asyncio.to_thread(dropcast, tmp_path, "order", "refund", "1", DATABASE_URL=url)
+    assert refund.returncode == 0, refund.stderr
+    assert "order #1: Winter drop / Signed print, 25.00 EUR, refund_pending" in refund.stdout
+    assert "The money has not moved yet: STRIPE_SECRET_KEY is not set." in refund.stdout
+    assert "event_handler_failed" not in refund.stdout + refund.stderr  # nothing sent to tell
+    order = await Order.get(id=1)
+    assert (order.status, order.refund_reason) == (
+        OrderStatus.REFUND_PENDING,
+        "refunded by the creator",
+    )
+    listed = await asyncio.to_thread(dropcast, tmp_path, "order", "list", DATABASE_URL=url)
+    assert "refund_pending" in listed.stdout
+    assert "Refund pending (the money has not moved yet): 1. STRIPE_SECRET_KEY is not set." in (
+        listed.stdout
+    )

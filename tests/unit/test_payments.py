@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from bots.bootstrap import bootstrap
 from core.drops.payments import PaymentReceived
 from core.drops.views import drop_view
 from core.errors import InvalidState, NotFound, ProviderUnreachable
@@ -422,3 +423,21 @@ async def test_a_won_dispute_changes_nothing_for_an_order_never_disputed_or_unkn
     assert (await world.core.payments.restore("pi_1")).status == "refunded"  # type: ignore[union-attr]
     assert await world.core.payments.restore("pi_other") is None
     assert await database_state() == before
+
+
+async def test_without_a_stripe_key_a_pay_link_is_refused_and_the_unit_stays_on_sale(world, capsys):
+    """Invariant 9: production wiring (no `pay_links` passed) has no stand-in to hand out."""
+    app = bootstrap(world.app.settings, clock=world.clock, messenger=world.messenger)
+    drop = await open_drop(app.core, tier(stock=1))
+    [fan] = await fans(1)
+    before = await database_state()
+    hold = await app.core.holds.reserve(drop.tiers[0].id, fan)
+    with pytest.raises(InvalidState, match="payments are not open yet; nothing was held"):
+        await app.core.holds.pay_link(hold.id, fan)
+    after = await database_state()
+    assert await Reservation.get(id=hold.id).values_list("status", flat=True) == "cancelled"
+    assert {k: v for k, v in after.items() if k != "Reservation"} == {
+        k: v for k, v in before.items() if k != "Reservation"
+    }
+    assert await totals(drop.id) == ("open", 1, 0, 0)
+    assert "the creator needs to set STRIPE_SECRET_KEY" in capsys.readouterr().out

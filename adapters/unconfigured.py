@@ -1,0 +1,65 @@
+"""What a port gets in production when its adapter's setting is missing: a refusal naming
+the setting, never an in-process stand-in (invariant 9, docs/architecture.md). Pay links are
+refused to the fan, refunds wait as `refund_pending`, messages and posts fail loudly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.messages import (
+    CreatorNote,
+    DropAnnouncement,
+    FanMessage,
+    HoldForPayment,
+    LiveAnnouncement,
+    PayLink,
+    ShoutOut,
+)
+from core.money import Money
+from core.ports import NotConfigured
+
+PLATFORM_TOKEN = "TELEGRAM_TOKEN or DISCORD_TOKEN"
+
+
+@dataclass(frozen=True, slots=True)
+class UnconfiguredPayLinks:
+    setting: str
+
+    async def create(self, hold: HoldForPayment) -> PayLink:
+        raise NotConfigured(self.setting)
+
+    async def cancel(self, provider_ref: str) -> None:
+        raise NotConfigured(self.setting)
+
+
+@dataclass(frozen=True, slots=True)
+class UnconfiguredRefunds:
+    setting: str
+
+    async def refund(self, payment_id: str, amount: Money, reason: str) -> None:
+        raise NotConfigured(self.setting)
+
+
+@dataclass(frozen=True, slots=True)
+class UnconfiguredPlatform:
+    """The announcer, the fans' messenger and the creator's desk with no platform token."""
+
+    setting: str = PLATFORM_TOKEN
+
+    async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
+        raise NotConfigured(self.setting)
+
+    async def announce_live(self, community_id: int, announcement: LiveAnnouncement) -> None:
+        raise NotConfigured(self.setting)
+
+    async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
+        raise NotConfigured(self.setting)
+
+    async def send(self, fan_id: int, message: FanMessage) -> bool:
+        raise NotConfigured(self.setting)
+
+    async def drop_url(self, drop_id: int) -> str | None:
+        return None  # no platform, so nowhere to open the drop
+
+    async def tell(self, note: CreatorNote) -> bool:
+        raise NotConfigured(self.setting)
