@@ -437,3 +437,21 @@ async def test_a_refund_without_a_stripe_key_waits_and_tells_the_fan_nothing(wor
     assert "Refund pending (the money has not moved yet): 1. STRIPE_SECRET_KEY is not set." in (
         listed.stdout
     )
+
+
+def test_the_sandbox_plays_in_process_even_with_tokens_and_a_stripe_key_set(tmp_path):
+    """The sandbox passes its memory adapters for every port: set tokens or keys never make
+    it post to a platform or open a Checkout (every one here points at a closed port)."""
+    closed = "http://127.0.0.1:9"
+    result = dropcast(
+        tmp_path,
+        *("sandbox", "--fans", "80", "--units", "20", "--seconds", "0", "--seed", "3"),
+        TELEGRAM_TOKEN=SECRET,
+        TELEGRAM_API_BASE_URL=closed,
+        STRIPE_SECRET_KEY="sk_test_" + "x" * 24,
+        STRIPE_API_BASE=closed,
+        PUBLIC_BASE_URL=closed,
+    )
+    assert result.returncode == 0, result.stderr
+    assert summary_rows(result.stdout)["oversold"] == "0"
+    assert "event_handler_failed" not in result.stdout + result.stderr
