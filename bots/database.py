@@ -11,6 +11,8 @@ says so before doing anything.
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
@@ -27,6 +29,7 @@ from tortoise.migrations.executor import MigrationExecutor
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_POOL_SIZE = 20
+MIGRATE_LOCK_KEY = 0x64726F70  # "drop": the PostgreSQL advisory lock `migrate` holds
 # whatever `SELECT 1` raises means the database cannot be used: not answering, refusing
 # the login, no such database, a file that cannot be opened or is not a database
 UNUSABLE = (
@@ -91,8 +94,43 @@ async def migrate(database_url: str) -> None:
         raise _unusable(database_url, error) from None
     async with database(database_url):
         await _answering(database_url)
-    await run_migrations(config=tortoise_config(database_url))
-    await connections.close_all()
+    async with migration_lock(database_url):
+        await run_migrations(config=tortoise_config(database_url))
+        await connections.close_all()
+
+
+@asynccontextmanager
+async def migration_lock(database_url: str) -> AsyncIterator[None]:
+    """Held while migrations run, so two deploys' `dropcast migrate` apply each migration
+    once: tortoise reads which are applied, then applies the rest, and nothing in between
+    stops a second run from doing the same.
+
+    PostgreSQL: a session advisory lock on a connection of its own (tortoise's pool may run
+    the migrations on any of its connections); the server drops it if the process dies.
+    SQLite: an exclusive `flock` on a file beside the database. `BEGIN IMMEDIATE` would not
+    do: held on a connection of its own, it would lock out tortoise's connection too, which
+    does the migrating, and tortoise cannot be made to migrate on the locking connection.
+    The kernel drops the `flock` when the process dies; it is waited for in a thread, so
+    the event loop (and a second run in the same process) goes on meanwhile."""
+    if _connection_name(database_url) == "postgres":
+        credentials = expand_db_url(database_url)["credentials"]
+        keys = ("host", "port", "user", "password", "database", "ssl")
+        connection = await asyncpg.connect(
+            **{key: credentials[key] for key in keys if key in credentials}
+        )
+        try:
+            await connection.execute("SELECT pg_advisory_lock($1)", MIGRATE_LOCK_KEY)
+            yield
+        finally:
+            await connection.close()  # ends the session, and the lock with it
+        return
+    file = _sqlite_file(database_url)
+    if file is None:  # an in-memory database: no other process can see it
+        yield
+        return
+    with file.with_name(f"{file.name}.migrate-lock").open("a") as lock:
+        await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
 
 
 async def require_migrated(database_url: str) -> None:
