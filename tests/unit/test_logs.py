@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 import structlog
 
@@ -33,6 +35,47 @@ def test_configured_secrets_are_masked_in_every_log_field(capsys):
     assert STRIPE not in written
     assert written.count("[secret]") == 3
     assert "api.telegram.org/bot[secret]/getMe" in written
+
+
+DB_PASSWORD = "p@ss/word-of-the-db"
+EACH_SECRET = [
+    ("discord_token", "MTAw.discord-bot-token-value"),
+    ("telegram_token", TOKEN),
+    ("stripe_secret_key", STRIPE),
+    ("stripe_webhook_secret", "whsec_webhook-signing-secret"),
+    ("dashboard_password", "correct horse battery staple"),
+]
+
+
+@pytest.mark.parametrize(("setting", "secret"), EACH_SECRET)
+def test_each_secret_setting_is_masked(capsys, setting, secret):
+    configure_logging(load_settings(public_base_url="https://d.example", **{setting: secret}))
+    structlog.get_logger("test").warning("odd value", value=secret, said=f"it was {secret}")
+    written = capsys.readouterr().err
+    assert secret not in written
+    assert written.count("[secret]") == 2
+
+
+def test_the_database_password_is_masked_as_given_and_as_the_url_writes_it(capsys):
+    url = f"postgres://dropcast:{quote(DB_PASSWORD, safe='')}@db.example:5432/dropcast"
+    configure_logging(load_settings(database_url=url))
+    structlog.get_logger("test").error("cannot connect", url=url, password=DB_PASSWORD)
+    written = capsys.readouterr().err
+    assert DB_PASSWORD not in written
+    assert quote(DB_PASSWORD, safe="") not in written
+    assert "postgres://dropcast:[secret]@db.example:5432/dropcast" in written
+
+
+def test_a_telegram_token_in_an_exception_and_its_traceback_is_masked(capsys):
+    configure_logging(load_settings(telegram_token=TOKEN))
+    try:
+        raise ConnectionError(f"POST https://api.telegram.org/bot{TOKEN}/getUpdates timed out")
+    except ConnectionError:
+        structlog.get_logger("test").exception("polling failed")
+    written = capsys.readouterr().err
+    assert TOKEN not in written
+    assert "Traceback" in written
+    assert "api.telegram.org/bot[secret]/getUpdates timed out" in written
 
 
 def test_settings_never_print_their_secrets():
