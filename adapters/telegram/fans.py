@@ -113,16 +113,15 @@ async def tapped(update: Update, context: Context) -> None:
         return
     core, fan_id = core_of(context), await fan_of(update)
     try:
-        if action == "buy":
-            hold = await core.holds.reserve(int(ref), fan_id)
-        else:
+        if action != "buy":
             await query.answer(await _answer(core, action, int(ref), fan_id))
             return
-    except DropcastError as refusal:  # sold out, over the limit, closed, unknown tier
+        hold = await core.holds.reserve(int(ref), fan_id)
+        await offer_payment(update, context, hold)
+    except DropcastError as refusal:  # sold out, over the limit, closed, payments not set up
         await query.answer(str(refusal)[:200], show_alert=True)
         return
     await query.answer("Held for you!")
-    await offer_payment(update, context, hold)
 
 
 async def _answer(core: Core, action: str, ref: int, fan_id: int) -> str:
