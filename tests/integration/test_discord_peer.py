@@ -27,19 +27,10 @@ from tests.peers.discord_api import (
     VIEW_CHANNEL,
     DiscordApi,
 )
+from tests.peers.ticks import Ticks
 
 FAN, INSIDER_ROLE, MODS_ROLE = "500000000000000001", "720000000000000002", "720000000000000003"
 INVALID = "400 Bad Request (error code: 50035): Invalid Form Body\nIn "
-
-
-class Ticks:
-    """A stopped clock for interaction deadlines, moved by hand."""
-
-    def __init__(self) -> None:
-        self.value = 1000.0
-
-    def __call__(self) -> float:
-        return self.value
 
 
 @pytest.fixture

@@ -27,19 +27,10 @@ from core.fans import fan_for
 from core.messages import PerkRef
 from core.models import Platform
 from tests.peers.telegram_bot_api import QUERY_TOO_OLD, Invoice, TelegramBotApi
+from tests.peers.ticks import Ticks
 
 FAN, OTHER, SUPERGROUP, BASIC_GROUP = 2002, 3003, -100777, -4242
 TOO_OLD = "Query is too old and response timeout expired or query id is invalid"
-
-
-class Ticks:
-    """A stopped clock for the peer's flood counters, moved by hand."""
-
-    def __init__(self) -> None:
-        self.value = 1000.0
-
-    def __call__(self) -> float:
-        return self.value
 
 
 @pytest.fixture
