@@ -1,4 +1,4 @@
-"""Dropcast's settings, by the names in DESIGN.md §5.
+"""Dropcast's settings, by the names in README.md (Settings).
 
 Precedence: environment variables, then `.env`, then `config/dropcast.toml` (or the file
 named by `DROPCAST_CONFIG`). A wrong value becomes one `SettingsError` line naming the
