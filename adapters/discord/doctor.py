@@ -13,8 +13,7 @@ import discord
 from adapters.discord.client import DropcastDiscord
 from adapters.discord.perks import missing_for
 from config import Settings
-from core.doctor import Check, Severity, failed, passed
-from core.models import Community, Perk, Platform
+from core.doctor import Check, Place, Severity, connected_perks, connected_places, failed, passed
 
 TOKEN = "Discord token"
 NEW_TOKEN = "copy a new token from the Developer Portal (Bot → Reset Token) into DISCORD_TOKEN"
@@ -46,7 +45,7 @@ async def discord_checks(settings: Settings, *, places: bool) -> list[Check]:
 
 
 async def _servers(client: DropcastDiscord) -> list[Check]:
-    communities = await Community.filter(platform=Platform.DISCORD).order_by("id")
+    communities = await connected_places("discord")
     if not communities:
         return [failed("Discord server", "no server connected", INVITE)]
     checks = []
@@ -55,11 +54,11 @@ async def _servers(client: DropcastDiscord) -> list[Check]:
     return checks
 
 
-async def _server(client: DropcastDiscord, community: Community) -> list[Check]:
+async def _server(client: DropcastDiscord, community: Place) -> list[Check]:
     name = f"Discord {community.name!r}"
     assert client.user is not None
     try:
-        guild = await client.fetch_guild(int(community.platform_ref), with_counts=False)
+        guild = await client.fetch_guild(int(community.ref), with_counts=False)
         me = await guild.fetch_member(client.user.id)
     except (discord.NotFound, discord.Forbidden) as error:
         return [failed(name, f"Discord says: {error.text}", INVITE)]
@@ -71,12 +70,12 @@ async def _server(client: DropcastDiscord, community: Community) -> list[Check]:
     ]
 
 
-async def _drop_channel(guild: discord.Guild, community: Community, name: str) -> Check:
-    if community.announce_channel_ref is None:
+async def _drop_channel(guild: discord.Guild, community: Place, name: str) -> Check:
+    if community.channel_ref is None:
         return failed(name, "no drop channel chosen", SET_CHANNEL)
     me = guild.me
     try:
-        channel = await guild.fetch_channel(int(community.announce_channel_ref))
+        channel = await guild.fetch_channel(int(community.channel_ref))
     except discord.NotFound:
         return failed(name, "the drop channel is gone", SET_CHANNEL)
     except discord.Forbidden:
@@ -99,7 +98,7 @@ async def _drop_channel(guild: discord.Guild, community: Community, name: str) -
 async def _perk_roles(guild: discord.Guild, name: str) -> Check:
     """Every role a perk gives: the bot needs Manage Roles and its own top role above it;
     the fix is the one the running bot gives (adapters/discord/perks.py)."""
-    perks = await Perk.filter(platform=Platform.DISCORD, place_ref=str(guild.id)).order_by("id")
+    perks = await connected_perks("discord", str(guild.id))
     fixes: list[str] = []
     for perk in perks:
         role = guild.get_role(int(perk.ref))

@@ -13,8 +13,7 @@ from telegram.ext import ExtBot
 from adapters.telegram.bot import telegram_bot
 from adapters.telegram.perks import missing_rights
 from config import Settings
-from core.doctor import Check, failed, passed
-from core.models import Community, Perk, Platform
+from core.doctor import Check, PerkPlace, Place, connected_perks, connected_places, failed, passed
 
 TOKEN = "Telegram token"
 ADD_BACK = "add the bot to it again as an administrator (Telegram connects it by itself)"
@@ -42,17 +41,17 @@ async def _checks(bot: ExtBot[Any], *, places: bool) -> list[Check]:
         return [failed(TOKEN, reason, "check the network, and TELEGRAM_API_BASE_URL if you set it")]
     checks = [passed(TOKEN, f"@{bot.username}")]
     if places:
-        for community in await Community.filter(platform=Platform.TELEGRAM).order_by("id"):
+        for community in await connected_places("telegram"):
             checks.append(await _community(bot, community))
-        for perk in await Perk.filter(platform=Platform.TELEGRAM).order_by("id"):
+        for perk in await connected_perks("telegram"):
             checks.append(await _perk_chat(bot, perk))
     return checks
 
 
-async def _community(bot: ExtBot[Any], community: Community) -> Check:
+async def _community(bot: ExtBot[Any], community: Place) -> Check:
     name = f"Telegram chat {community.name!r}"
     try:
-        me = await bot.get_chat_member(int(community.platform_ref), bot.id)
+        me = await bot.get_chat_member(int(community.ref), bot.id)
     except (BadRequest, Forbidden) as error:
         return failed(name, f"Telegram says: {error.message}", ADD_BACK)
     if problem := _cannot_post(me):
@@ -77,7 +76,7 @@ def _cannot_post(me: ChatMember) -> str:
     return ""
 
 
-async def _perk_chat(bot: ExtBot[Any], perk: Perk) -> Check:
+async def _perk_chat(bot: ExtBot[Any], perk: PerkPlace) -> Check:
     name = f"Telegram perk chat {perk.name!r}"
     try:
         missing = await missing_rights(bot, int(perk.place_ref))
