@@ -28,15 +28,23 @@ class EveryAnnouncer:
 
 
 class FirstReachable:
-    """A fan hears a message once: on the first platform that reaches them."""
+    """A fan hears a message once: on the first platform that reaches them. A platform
+    that is down is passed over for the next; if none reached the fan and one was down,
+    its error is raised, so the message is tried again later (core/notices.py)."""
 
     def __init__(self, messengers: Sequence[FanMessenger]) -> None:
         self.messengers = messengers
 
     async def send(self, fan_id: int, message: FanMessage) -> bool:
+        down: Exception | None = None
         for messenger in self.messengers:
-            if await messenger.send(fan_id, message):
-                return True
+            try:
+                if await messenger.send(fan_id, message):
+                    return True
+            except Exception as error:
+                down = error
+        if down is not None:
+            raise down
         return False
 
     async def drop_url(self, drop_id: int) -> str | None:

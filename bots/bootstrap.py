@@ -69,6 +69,7 @@ def bootstrap(
     pay_links: PayLinks | None = None,
     refunds: Refunds | None = None,
     perks: Perks | None = None,
+    role: str = "cli",
 ) -> App:
     clock = clock or SystemClock()
     bot = telegram_bot(settings) if settings.telegram_token else None
@@ -108,6 +109,7 @@ def bootstrap(
         messengers=messengers,
         limits=limits(settings),
         near_tier_points=settings.near_tier_points,
+        role=role,
         dashboard_password=(
             settings.dashboard_password.get_secret_value() if settings.dashboard_password else None
         ),

@@ -152,6 +152,7 @@ def root_command() -> typer.Typer:
         fan_cli,
         link_cli,
         live_cli,
+        notices_cli,
         order_cli,
         processes,
         sandbox_cli,
@@ -166,6 +167,7 @@ def root_command() -> typer.Typer:
     app.command(name="forget")(fan_cli.forget)
     app.add_typer(link_cli.app, name="link")
     app.add_typer(live_cli.app, name="live")
+    app.add_typer(notices_cli.app, name="notices")
     app.add_typer(order_cli.app, name="order")
     app.add_typer(stats_cli.app, name="stats")
     processes.register(app)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, MutableMapping
-from typing import Any
+from collections.abc import Callable, Iterable, MutableMapping
+from typing import Any, TextIO
 from urllib.parse import quote
 
 import structlog
@@ -34,7 +34,7 @@ def secrets_of(settings: Settings) -> list[str]:
     return secrets
 
 
-def redactor(secrets: Iterable[str]) -> structlog.types.Processor:
+def masking(secrets: Iterable[str]) -> Callable[[str], str]:
     """Masks each secret of four characters or more (a shorter one would mask ordinary
     words), as given and as a URL carries it."""
     long_enough = [secret for secret in secrets if len(secret) >= 4]
@@ -42,25 +42,68 @@ def redactor(secrets: Iterable[str]) -> structlog.types.Processor:
         {*long_enough, *(quote(secret, safe="") for secret in long_enough)}, key=len, reverse=True
     )
 
+    def mask(text: str) -> str:
+        for secret in hidden:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+    return mask
+
+
+def redactor(secrets: Iterable[str]) -> structlog.types.Processor:
+    """A structlog processor masking every field."""
+    mask = masking(secrets)
+
     def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         for key, value in event.items():
-            text = value if isinstance(value, str) else None
-            if text is None and not isinstance(value, int | float | bool | type(None)):
-                text = str(value)
-            if text is not None and any(secret in text for secret in hidden):
-                for secret in hidden:
-                    text = text.replace(secret, MASK)
-                event[key] = text
+            if not isinstance(value, int | float | bool | type(None)):
+                text = value if isinstance(value, str) else str(value)
+                if (masked := mask(text)) != text:
+                    event[key] = masked
         return event
 
     return redact
 
 
+def mask_standard_logging(secrets: Iterable[str], level: int) -> None:
+    """The libraries' own logs (httpx, python-telegram-bot, discord.py) are masked too: at
+    the moment each record is made, so every handler, whoever attached it, sees it masked.
+    httpx's request lines, which carry Telegram's token in the URL, are left out."""
+    mask = masking(secrets)
+    make = logging.getLogRecordFactory()
+    make = getattr(make, "unmasked", make)
+
+    def masked(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        said = record.getMessage()
+        if (masked := mask(said)) != said:
+            record.msg, record.args = masked, ()
+        if record.exc_info:
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    masked.unmasked = make  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(masked)
+    logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
 def configure_logging(settings: Settings, *, level: int = logging.INFO) -> None:
+    """Each process's logging: to stderr, JSON lines unless on a terminal."""
+    json = not sys.stderr.isatty()
+    configure_masked(secrets_of(settings), level=level, file=sys.stderr, json=json)
+
+
+def configure_masked(
+    secrets: Iterable[str], *, level: int, file: TextIO | None, json: bool
+) -> None:
+    """structlog and the standard library's logging, with `secrets` masked in both;
+    `file=None` writes to whatever `sys.stdout` is at the time (the test suite's capture)."""
+    secrets = list(secrets)
+    mask_standard_logging(secrets, level)
     renderer: structlog.types.Processor = (
-        structlog.dev.ConsoleRenderer()
-        if sys.stderr.isatty()
-        else structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     )
     structlog.configure(
         processors=[
@@ -68,10 +111,10 @@ def configure_logging(settings: Settings, *, level: int = logging.INFO) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
-            redactor(secrets_of(settings)),
+            redactor(secrets),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=file),
         cache_logger_on_first_use=False,
     )

@@ -1,5 +1,5 @@
-"""The outbox workers the clock process runs: one per platform, sending campaign DMs at that
-platform's pace until stopped."""
+"""The delivery workers: notices (what changes owe fans and communities) in every process
+that serves, and campaign DMs in the clock, one worker per platform at its pace."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from adapters.pacing import leaky_bucket
 from config import Settings
 from core.app import Core
 from core.models import Platform
+from core.workers import stay_alive
 
 log = structlog.get_logger(__name__)
 IDLE_SECONDS = 1.0
@@ -71,3 +72,21 @@ async def send_outbox(
     # the drains share the pace: some claim and make their batch ready while the others'
     # sends go out, so the platform's rate is used without gaps
     await asyncio.gather(*(drain_until_stopped() for _ in range(DRAINS)))
+
+
+async def deliver_notices(
+    core: Core, role: str, stop: asyncio.Event, *, drain: bool = True, idle: float = IDLE_SECONDS
+) -> None:
+    """Say this process is alive (so its claims are not taken over) and, with `drain`,
+    deliver the notices that are due: retries, and those a stopped process left."""
+    alive = asyncio.create_task(stay_alive(core.clock, core.notices.worker, role, stop))
+    while drain and not stop.is_set():
+        try:
+            taken = await core.notices.drain()
+        except Exception:  # the database is away: the notices wait, and so do we
+            log.exception("notices_drain_failed")
+            taken = 0
+        if not taken:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), idle)
+    await alive

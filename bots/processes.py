@@ -23,7 +23,7 @@ from adapters.web.webhooks import NotConfigured, WebhookReceiver
 from bots.bootstrap import App, bootstrap, weights
 from bots.cli import err, new_event_loop, run_async, settings
 from bots.database import database, describe, require_migrated
-from bots.outbox import paces, send_outbox
+from bots.outbox import deliver_notices, paces, send_outbox
 from bots.reaching import port, reaching
 from bots.sandbox import SandboxOptions
 from bots.sandbox_cli import play
@@ -37,6 +37,7 @@ out = Console(highlight=False)
 TICK_SECONDS = 1.0
 COUNTDOWN_SECONDS = 60.0
 PERK_SWEEP_SECONDS = 300.0
+PRUNE_SECONDS = 3600.0
 INBOX_GRACE_SECONDS = 20.0
 
 NO_PLATFORM = (
@@ -95,7 +96,7 @@ async def serve_clock(
     or a second clock loses or doubles nothing."""
     stop = stop or asyncio.Event()
     async with database(config.database_url):
-        app = bootstrap(config, clock=clock)
+        app = bootstrap(config, clock=clock, role="clock")
         scheduler = AsyncIOScheduler(timezone="UTC")
         for job, seconds in clock_jobs(app.core, every):
             scheduler.add_job(
@@ -106,6 +107,7 @@ async def serve_clock(
             asyncio.create_task(send_outbox(app.core, platform, pace, stop, idle=every))
             for platform, pace in paces(config).items()
         ]
+        senders.append(asyncio.create_task(deliver_notices(app.core, "clock", stop, idle=every)))
         log.info("clock_started", database=describe(config.database_url))
         try:
             await stop.wait()
@@ -120,11 +122,12 @@ def clock_jobs(
 ) -> tuple[tuple[Callable[[], Awaitable[object]], float], ...]:
     """What the clock runs, and how often: the tick; countdown posts moving on (an adapter
     edits a post only when its text changed); what automatic campaigns owe; perk changes a
-    platform refused earlier, or a stopped process left, retried."""
+    platform refused earlier, or a stopped process left, retried; delivered notices pruned."""
     return ((core.tick, every), (core.drops.refresh_countdowns, COUNTDOWN_SECONDS),
             (core.live.refresh_countdowns, COUNTDOWN_SECONDS),
             (core.campaigns.queue_automatic, COUNTDOWN_SECONDS),
-            (core.perks.sweep, PERK_SWEEP_SECONDS))  # fmt: skip
+            (core.perks.sweep, PERK_SWEEP_SECONDS),
+            (core.notices.prune, PRUNE_SECONDS))  # fmt: skip
 
 
 async def _logged(job: Callable[[], Awaitable[object]]) -> None:
@@ -161,7 +164,7 @@ async def serve_web(config: Settings, *, stop: asyncio.Event | None = None) -> N
 def web_application(config: Settings, **overrides: Any) -> web.Application:
     """The web app wired to the core, its database open for as long as it serves; with
     Telegram in webhook mode, the Telegram bot's updates are handled here too."""
-    app = bootstrap(config, **overrides)
+    app = bootstrap(config, role="web", **overrides)
     metrics = Metrics(app.core.inbox.backlog)
     metrics.subscribe(app.core.bus)
     telegram = _telegram_webhook(app, config)
@@ -179,6 +182,8 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
         async with database(config.database_url):
             inbox = asyncio.create_task(app.core.inbox.serve(handlers))
+            stop = asyncio.Event()
+            notices = asyncio.create_task(deliver_notices(app.core, "web", stop))
             if telegram:
                 await telegram.start()
             try:
@@ -187,6 +192,8 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
                 if telegram:
                     await telegram.stop()
                 await _finish_inbox(app.core.inbox, inbox)
+                stop.set()
+                await notices
         await app.close()
 
     application.cleanup_ctx.append(lifespan)
@@ -247,7 +254,7 @@ async def _sync_commands(config: Settings) -> int:
 
 
 def _discord_app(config: Settings) -> tuple[App, DropcastDiscord, str]:
-    app = bootstrap(config)
+    app = bootstrap(config, role="discord")
     assert app.discord is not None
     assert config.discord_token is not None
     return app, app.discord, config.discord_token.get_secret_value()
@@ -260,10 +267,13 @@ async def serve_discord(config: Settings, *, stop: asyncio.Event | None = None) 
         app, client, token = _discord_app(config)
         running = asyncio.create_task(client.start(token))
         stopping = asyncio.create_task(stop.wait())
+        alive = asyncio.create_task(deliver_notices(app.core, "discord", stop, drain=False))
         try:
             await asyncio.wait((running, stopping), return_when=asyncio.FIRST_COMPLETED)
         finally:
             stopping.cancel()
+            stop.set()
+            await alive
             await app.close()
         with reaching("Discord"):
             await running  # a login refused, or a gateway that gave up, ends the process
@@ -289,7 +299,7 @@ async def serve_telegram(config: Settings, *, stop: asyncio.Event | None = None)
     """Poll Telegram for updates and handle them until stopped."""
     stop = stop or asyncio.Event()
     async with database(config.database_url):
-        app = bootstrap(config)
+        app = bootstrap(config, role="telegram")
         assert app.telegram is not None
         application = telegram_application(app.telegram, app.core, config)
         with reaching("Telegram"):
@@ -300,9 +310,12 @@ async def serve_telegram(config: Settings, *, stop: asyncio.Event | None = None)
             await application.updater.start_polling(poll_interval=0, timeout=10)
             await application.start()
             log.info("telegram_started", bot=application.bot.username)
+            alive = asyncio.create_task(deliver_notices(app.core, "telegram", stop, drain=False))
             try:
                 await stop.wait()
             finally:
+                stop.set()
+                await alive
                 await application.updater.stop()
                 await application.stop()
         await app.close()

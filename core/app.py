@@ -18,17 +18,21 @@ from core.linking import Linking
 from core.links import Links
 from core.live import LiveSessions
 from core.models import Platform
+from core.notices import Notices
 from core.notifications import Notifier
 from core.orders import Orders
 from core.perks import PerkService
 from core.ports import Announcer, Clock, CreatorDesk, FanMessenger, PayLinks, Perks, Refunds
 from core.recognition import Recognition, Rules
+from core.subscriptions import subscribe_all
+from core.workers import worker_id
 
 
 @dataclass(frozen=True, slots=True)
 class Core:
     clock: Clock
     bus: EventBus
+    notices: Notices
     drops: DropLifecycle
     holds: Holds
     payments: Payments
@@ -71,30 +75,37 @@ def build_core(
     limits: Limits | None = None,
     near_tier_points: int = 20,
     dashboard_password: str | None = None,
+    role: str = "cli",
 ) -> Core:
     """`refunds` names each payment provider's refunds (see `PaymentProvider`), `perks`
     and `messengers` each platform's perks and DMs (see `Platform`; campaign DMs go out on
-    one platform at a time, at its pace). Without `messengers`, `messenger` serves all."""
+    one platform at a time, at its pace). Without `messengers`, `messenger` serves all.
+    `role` names the process in the workers it claims notices as (core/workers.py)."""
     rules = rules or Rules()
-    bus = EventBus()
+    notices = Notices(clock, worker_id(role))
+    bus = EventBus(notices)
     links = Links(clock, links_base_url)
     holds = Holds(clock, bus, pay_links, links)
     payments = Payments(clock, bus, refunds)
     perk_service = PerkService(clock, perks, messenger)
     recognition = Recognition(clock, bus, rules)
-    # points and perks settle before the fan is told: a receipt, then /me, shows them
-    recognition.subscribe(bus)
-    perk_service.subscribe(bus)
     consent = Consent(clock)
-    consent.subscribe(bus)
-    Notifier(announcer, messenger, pay_links, holds, shout_outs=shout_outs).subscribe(bus)
+    subscribe_all(
+        bus,
+        recognition=recognition,
+        perks=perk_service,
+        consent=consent,
+        notifier=Notifier(announcer, messenger, pay_links, holds),
+        shout_outs=shout_outs,
+    )
     return Core(
         clock=clock,
         bus=bus,
+        notices=notices,
         drops=DropLifecycle(clock, bus),
         holds=holds,
         payments=payments,
-        inbox=Inbox(clock),
+        inbox=Inbox(clock, notices.worker),
         links=links,
         orders=Orders(clock, bus, payments),
         perks=perk_service,

@@ -1,37 +1,70 @@
-"""In-process publish/subscribe for domain events.
+"""Domain events after their change: derived state in-process, side effects made durable.
 
-A failing subscriber is logged and skipped: rendering a message on one platform must never
-undo or block a committed sale.
+`transaction()` is how the core changes state: the events a change adds are written as
+notices (core/notices.py) in the same transaction, and after the commit the in-process
+subscribers run (derived state: points, tiers, consent, metrics) and then the notices are
+delivered. A failing in-process subscriber is logged and skipped: rendering a message on
+one platform must never undo or block a committed sale.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
+from tortoise.transactions import in_transaction
 
 from core.events import DomainEvent
+from core.notices import Notices
 
 Handler = Callable[[Any], Awaitable[None]]
 
 log = structlog.get_logger(__name__)
 
 
-class EventBus:
+class Changes:
+    """The events one transaction's change adds."""
+
     def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+
+    def add(self, *events: DomainEvent) -> None:
+        self.events.extend(events)
+
+
+class EventBus:
+    def __init__(self, notices: Notices) -> None:
+        self.notices = notices
         self._handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
 
     def subscribe(
         self, event_type: type[DomainEvent], handler: Callable[[Any], Awaitable[None]]
     ) -> None:
+        """An in-process subscriber, for derived state only: it is not retried."""
         self._handlers[event_type].append(handler)
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Changes]:
+        """A transaction whose added events' notices commit with it."""
+        changes = Changes()
+        async with in_transaction():
+            yield changes
+            owed = await self.notices.record(changes.events)
+        await self._committed(changes.events, owed)
+
     async def publish(self, *events: DomainEvent) -> None:
+        """Events of a change made in one statement, or of none (a payment that failed):
+        their notices are written on their own."""
+        await self._committed(list(events), await self.notices.record(events))
+
+    async def _committed(self, events: list[DomainEvent], owed: list[int]) -> None:
         for event in events:
             for handler in self._handlers.get(type(event), ()):
                 try:
                     await handler(event)
                 except Exception:
                     log.exception("event_handler_failed", domain_event=type(event).__name__)
+        await self.notices.deliver(owed)

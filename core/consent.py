@@ -8,7 +8,6 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from core.bus import EventBus
 from core.events import OrderPaid
 from core.models import ConsentRecord, Fan, Platform, PlatformAccount
 from core.ports import Clock
@@ -26,9 +25,6 @@ class Consent:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
-    def subscribe(self, bus: EventBus) -> None:
-        bus.subscribe(OrderPaid, self._bought)
-
     async def give(self, fan_id: int, platform: Platform, how: str) -> bool:
         """The fan said yes where they are now; they can be reached there again too.
         False when they had said yes already."""
@@ -43,7 +39,7 @@ class Consent:
         records = await ConsentRecord.filter(fan_id=fan_id).order_by("at", "id")
         return [ConsentView(r.given, r.platform.value, r.how, r.at) for r in records]
 
-    async def _bought(self, event: OrderPaid) -> None:
+    async def bought(self, event: OrderPaid) -> None:
         """Buying counts as a yes from a fan who never answered; never over a no."""
         if await ConsentRecord.exists(fan_id=event.fan_id):
             return

@@ -8,7 +8,8 @@ statement; a redelivery of a kept event is acknowledged and changes nothing.
 Handling runs in the background, oldest first. A failure is tried again later, never lost,
 and a restart between keeping and handling leaves the event due for the next start
 (invariant 6). Several web processes may drain one inbox: each event is claimed by a
-conditional update before it is handled, and a claim lapses if its process dies.
+conditional update before it is handled, and a claim is taken over within seconds when its
+process stops saying it is alive (core/workers.py), or after `LEASE` if it never did.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from datetime import datetime, timedelta
 import structlog
 
 from core import sql
+from core.notices import SILENT
 from core.ports import Clock
+from core.workers import worker_id
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +37,7 @@ LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
 BATCH = 100
+STILL_ON_TIME_ATTEMPTS = 3  # an event failing more often than this no longer holds holds
 
 _KEEP = (
     'INSERT INTO "provider_event" ("provider", "event_id", "kind", "received_at", "payload", '
@@ -43,11 +47,21 @@ _KEEP = (
 _KEEP_ROW = "({{{0}}}, {{{1}}}, {{{2}}}, {{{3}}}, {{{4}}}, {{{5}}}, 0)"
 # the outer due_at test matters on PostgreSQL: a row another process claimed meanwhile is
 # re-read after its lock and no longer matches
+# due: its time came, or the process that claimed it stopped saying it is alive (each
+# placeholder once: SQLite's are positional)
+_DUE = (
+    '("due_at" <= {{{0}}} OR "claimed_by" IN (SELECT "id" FROM "worker" WHERE "seen_at" < {{{1}}}))'
+)
 _CLAIM = (
-    'UPDATE "provider_event" SET "due_at" = {0}, "attempts" = "attempts" + 1 '
-    'WHERE "due_at" <= {1} AND "id" IN (SELECT "id" FROM "provider_event" '
-    'WHERE "due_at" <= {2} ORDER BY "id" LIMIT {3}) '
+    'UPDATE "provider_event" SET "due_at" = {0}, "attempts" = "attempts" + 1, "claimed_by" = {1} '
+    f'WHERE "due_at" IS NOT NULL AND {_DUE.format(2, 3)} AND "id" IN '
+    f'(SELECT "id" FROM "provider_event" WHERE "due_at" IS NOT NULL AND {_DUE.format(4, 5)} '
+    'ORDER BY "id" LIMIT {6}) '
     'RETURNING "id", "provider", "kind", "payload", "attempts"'
+)
+_OLDEST_WAITING = (
+    'SELECT MIN("received_at") AS oldest FROM "provider_event" '
+    'WHERE "due_at" IS NOT NULL AND "attempts" < {0}'
 )
 _DONE = (
     'UPDATE "provider_event" SET "due_at" = NULL, "payload" = NULL, "processed_at" = {0}, '
@@ -57,7 +71,10 @@ _BACKLOG = (
     'SELECT COUNT(*) AS waiting, COUNT("outcome") AS failing FROM "provider_event" '
     'WHERE "due_at" IS NOT NULL'
 )
-_RETRY = 'UPDATE "provider_event" SET "due_at" = {0}, "outcome" = {1} WHERE "id" = {2}'
+_RETRY = (
+    'UPDATE "provider_event" SET "due_at" = {0}, "outcome" = {1}, "claimed_by" = NULL '
+    'WHERE "id" = {2}'
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +103,9 @@ class _Arrival:
 
 
 class Inbox:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, worker: str | None = None) -> None:
         self.clock = clock
+        self.worker = worker or worker_id("inbox")
         self._arrived = asyncio.Event()
         self._stopping = False
         self._arrivals: list[_Arrival] = []
@@ -136,7 +154,8 @@ class Inbox:
 
     async def _claim(self) -> list[KeptEvent]:
         now = self.clock.now()
-        rows = await sql.rows(_CLAIM, now + LEASE, now, now, BATCH)
+        silent = now - SILENT
+        rows = await sql.rows(_CLAIM, now + LEASE, self.worker, now, silent, now, silent, BATCH)
         return sorted((KeptEvent(**row) for row in rows), key=lambda event: event.id)
 
     async def serve(self, handlers: Mapping[str, Handler], *, every: float = 30.0) -> None:
@@ -198,3 +217,13 @@ def _settle(
         stored.set_exception(error)
     else:
         stored.set_result(result)
+
+
+async def oldest_waiting() -> datetime | None:
+    """When the oldest event still to be handled arrived (those failing again and again
+    aside): a payment in it was made before then, however late it is settled."""
+    [row] = await sql.rows(_OLDEST_WAITING, STILL_ON_TIME_ATTEMPTS)
+    oldest = row["oldest"]
+    if oldest is None or isinstance(oldest, datetime):
+        return oldest
+    return datetime.fromisoformat(str(oldest))

@@ -105,14 +105,15 @@ class LiveSessions:
         known = await Community.filter(id__in=wanted).values_list("id", flat=True)
         if unknown := sorted(set(wanted) - set(known)):
             raise NotFound(f"there is no community #{unknown[0]} (dropcast live communities)")
-        session = await LiveSession.create(
-            title=title,
-            starts_at=starts_at,
-            planned_minutes=minutes,
-            drop_id=drop_id,
-            community_ids=wanted,
-        )
-        await self.bus.publish(LiveScheduled(self.clock.now(), session.id, session.title))
+        async with self.bus.transaction() as changes:
+            session = await LiveSession.create(
+                title=title,
+                starts_at=starts_at,
+                planned_minutes=minutes,
+                drop_id=drop_id,
+                community_ids=wanted,
+            )
+            changes.add(LiveScheduled(self.clock.now(), session.id, session.title))
         return _view(session)
 
     async def start(self, session_id: int, *, voice_channel_ref: str | None = None) -> LiveView:
@@ -125,7 +126,6 @@ class LiveSessions:
             started_at=now,
             voice_channel_ref=voice_channel_ref,
         )
-        await self.bus.publish(LiveStarted(now, session.id, session.title, session.drop_id))
         return session
 
     async def end(self, session_id: int) -> LiveSummary:
@@ -136,14 +136,10 @@ class LiveSessions:
         ):
             await self._stop_listening(listening)
         await self._award_minutes(session.id)
-        summary = await self.summary(session.id)
-        await self.bus.publish(LiveEnded(now, session.id, session.title))
-        return summary
+        return await self.summary(session.id)
 
     async def cancel(self, session_id: int) -> LiveView:
-        session = await self._move(session_id, LiveStatus.SCHEDULED, LiveStatus.CANCELLED)
-        await self.bus.publish(LiveCancelled(self.clock.now(), session.id, session.title))
-        return session
+        return await self._move(session_id, LiveStatus.SCHEDULED, LiveStatus.CANCELLED)
 
     async def refresh_countdowns(self) -> int:
         """Bring the posts of scheduled sessions up to date (adapters edit what changed)."""
@@ -322,11 +318,21 @@ class LiveSessions:
     async def _move(
         self, session_id: int, was: LiveStatus, to: LiveStatus, **changes: object
     ) -> LiveView:
-        moved = await LiveSession.filter(id=session_id, status=was).update(status=to, **changes)
-        session = await _get(session_id)
-        if not moved:
-            raise InvalidState(f"session #{session_id} is {session.status}, not {was}")
+        async with self.bus.transaction() as said:
+            moved = await LiveSession.filter(id=session_id, status=was).update(status=to, **changes)
+            session = await _get(session_id)
+            if not moved:
+                raise InvalidState(f"session #{session_id} is {session.status}, not {was}")
+            now = self.clock.now()
+            said.add(
+                LiveStarted(now, session.id, session.title, session.drop_id)
+                if to == LiveStatus.LIVE
+                else _MOVED[to](now, session.id, session.title)
+            )
         return _view(session)
+
+
+_MOVED = {LiveStatus.ENDED: LiveEnded, LiveStatus.CANCELLED: LiveCancelled}
 
 
 async def _get(session_id: int) -> LiveSession:

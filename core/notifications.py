@@ -5,7 +5,6 @@ from __future__ import annotations
 import structlog
 
 from core import messages, sql
-from core.bus import EventBus
 from core.drops.holds import Holds
 from core.drops.views import drop_view
 from core.events import (
@@ -41,7 +40,7 @@ from core.messages import (
     PaymentUnderReview,
     ShoutOut,
 )
-from core.models import Community, DropTier, Fan, LiveSession, Reservation
+from core.models import DropTier, Fan, LiveSession, Reservation
 from core.money import STARS
 from core.ports import Announcer, FanMessenger, PayLinks
 
@@ -62,52 +61,24 @@ DropChange = (
 
 
 class Notifier:
+    """What each event owes fans and communities; core/subscriptions.py says which, and
+    each method is delivered as a notice (core/notices.py), so it may run again after a
+    failure: each re-reads the state and says it as it is."""
+
     def __init__(
-        self,
-        announcer: Announcer,
-        messenger: FanMessenger,
-        pay_links: PayLinks,
-        holds: Holds,
-        *,
-        shout_outs: bool = False,
+        self, announcer: Announcer, messenger: FanMessenger, pay_links: PayLinks, holds: Holds
     ) -> None:
-        self.shout_outs = shout_outs
         self.announcer = announcer
         self.messenger = messenger
         self.pay_links = pay_links
         self.holds = holds
 
-    def subscribe(self, bus: EventBus) -> None:
-        for change in (
-            DropAnnounced,
-            DropScheduled,
-            DropOpened,
-            DropSoldOut,
-            DropReopened,
-            DropClosed,
-            DropCancelled,
-        ):
-            bus.subscribe(change, self.announce)
-        bus.subscribe(HoldPlaced, self.offer_waitlist_hold)
-        bus.subscribe(HoldExpired, self.hold_ended)
-        bus.subscribe(HoldCancelled, self.hold_ended)
-        bus.subscribe(PaymentFlagged, self.payment_flagged)
-        bus.subscribe(OrderPaid, self.order_confirmed)
-        bus.subscribe(PaymentRefunded, self.payment_returned)
-        bus.subscribe(OrderReversed, self.order_reversed)
-        bus.subscribe(OrderShipped, self.order_shipped)
-        bus.subscribe(PaymentFailed, self.payment_failed)
-        for live in (LiveScheduled, LiveStarted, LiveEnded, LiveCancelled):
-            bus.subscribe(live, self.announce_live)
-        if self.shout_outs:
-            bus.subscribe(TierChanged, self.shout_out)
-
-    async def announce(self, event: DropChange) -> None:
+    async def announce(self, event: DropChange, community_id: int) -> None:
+        """Post the drop, or edit its post to how it is now (not as it was at the event)."""
         announcement = (await drop_view(event.drop_id)).announcement()
-        for community_id in await Community.all().values_list("id", flat=True):
-            await self.announcer.announce(community_id, announcement)  # type: ignore[arg-type]
+        await self.announcer.announce(community_id, announcement)
 
-    async def announce_live(self, event: LiveChange) -> None:
+    async def announce_live(self, event: LiveChange, community_id: int) -> None:
         session = await LiveSession.get(id=event.session_id)
         drop = (await drop_view(session.drop_id)).announcement() if session.drop_id else None
         announcement = LiveAnnouncement(
@@ -119,23 +90,17 @@ class Notifier:
             drop,
             session.voice_channel_ref,
         )
-        everywhere = await Community.all().values_list("id", flat=True)
-        for community_id in session.community_ids or everywhere:
-            await self.announcer.announce_live(community_id, announcement)  # type: ignore[arg-type]
+        if not session.community_ids or community_id in session.community_ids:
+            await self.announcer.announce_live(community_id, announcement)
 
-    async def shout_out(self, event: TierChanged) -> None:
+    async def shout_out(self, event: TierChanged, community_id: int) -> None:
         """A fan who rose to a tier is congratulated in public, unless they opted out."""
         fan = await Fan.get(id=event.fan_id)
-        if not event.rose or not fan.named_in_shout_outs:
-            return
-        said = ShoutOut(fan.display_name, event.tier)
-        for community_id in await Community.all().values_list("id", flat=True):
-            await self.announcer.shout_out(community_id, said)  # type: ignore[arg-type]
+        if fan.named_in_shout_outs:
+            await self.announcer.shout_out(community_id, ShoutOut(fan.display_name, event.tier))
 
     async def offer_waitlist_hold(self, event: HoldPlaced) -> None:
-        """A fan who waited gets the freed unit with their own pay link; others asked for it."""
-        if not event.from_waitlist:
-            return
+        """A fan who waited gets the freed unit with their own pay link."""
         # Stars are paid in the bot chat (the adapter sends the invoice), not through a link
         stars = event.price.currency == STARS
         url = "" if stars else (await self.holds.pay_link(event.hold_id, event.fan_id)).url
@@ -151,11 +116,15 @@ class Notifier:
         )
         await self.messenger.send(event.fan_id, offer)
 
-    async def hold_ended(self, event: HoldExpired | HoldCancelled) -> None:
-        """The hold's pay link stops taking money, and its holder hears why."""
-        hold = await Reservation.get(id=event.hold_id).select_related("tier__drop")
+    async def stop_pay_link(self, event: HoldExpired | HoldCancelled) -> None:
+        """The ended hold's pay link stops taking money."""
+        hold = await Reservation.get(id=event.hold_id)
         if hold.pay_ref:
             await self.pay_links.cancel(hold.pay_ref)
+
+    async def hold_ended(self, event: HoldExpired | HoldCancelled) -> None:
+        """The holder hears why their hold ended."""
+        hold = await Reservation.get(id=event.hold_id).select_related("tier__drop")
         ended = HoldLapsed if isinstance(event, HoldExpired) else HoldCalledOff
         await self.messenger.send(
             event.fan_id, ended(hold.id, hold.tier.drop.title, hold.tier.name)
@@ -176,9 +145,7 @@ class Notifier:
         )
 
     async def order_reversed(self, event: OrderReversed) -> None:
-        """A fan hears about a refund; a dispute is between them and their bank."""
-        if event.status != "refunded":
-            return
+        """A fan hears about a refund (a dispute is between them and their bank)."""
         tier = await DropTier.get(id=event.tier_id).select_related("drop")
         await self.messenger.send(
             event.fan_id, PaymentReturned(tier.drop.title, event.amount, event.reason)

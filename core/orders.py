@@ -54,14 +54,15 @@ class Orders:
         if order.status != OrderStatus.PAID:
             raise InvalidState(f"order #{order_id} is {order.status}; only paid orders ship")
         now = self.clock.now()
-        shipped = await Order.filter(
-            id=order_id, status=OrderStatus.PAID, shipped_at__isnull=True
-        ).update(shipped_at=now)
-        if not shipped:
-            raise InvalidState(f"order #{order_id} was already marked shipped")
-        await self.bus.publish(
-            OrderShipped(now, order.id, order.fan_id, order.tier.drop.title, order.tier.name)
-        )
+        async with self.bus.transaction() as changes:
+            shipped = await Order.filter(
+                id=order_id, status=OrderStatus.PAID, shipped_at__isnull=True
+            ).update(shipped_at=now)
+            if not shipped:
+                raise InvalidState(f"order #{order_id} was already marked shipped")
+            changes.add(
+                OrderShipped(now, order.id, order.fan_id, order.tier.drop.title, order.tier.name)
+            )
         return _line(await _order(order_id))
 
     async def refund(self, order_id: int, reason: str, *, restock: bool = False) -> OrderLine:

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 import structlog
 
 from core import sql
-from core.bus import EventBus
 from core.errors import InvalidInput, InvalidState, NotFound
 from core.events import OrderPaid, OrderRestored, OrderReversed, TierChanged
 from core.messages import PerkGranted, PerkRef, PerkTakenBack
@@ -72,23 +71,8 @@ class PerkService:
         self.platforms = platforms
         self.messenger = messenger
 
-    def subscribe(self, bus: EventBus) -> None:
-        bus.subscribe(OrderPaid, self._order_paid)
-        bus.subscribe(OrderReversed, self._order_reversed)
-        bus.subscribe(OrderRestored, self._order_restored)
-        bus.subscribe(TierChanged, self._tier_changed)
-
-    async def _order_paid(self, event: OrderPaid) -> None:
-        if event.perk_id is not None:  # most tiers grant none: no query on the hot path
-            await self.reconcile(event.fan_id)
-
-    async def _order_reversed(self, event: OrderReversed) -> None:
-        await self.reconcile(event.fan_id)
-
-    async def _order_restored(self, event: OrderRestored) -> None:
-        await self.reconcile(event.fan_id)
-
-    async def _tier_changed(self, event: TierChanged) -> None:
+    async def follow(self, event: OrderPaid | OrderReversed | OrderRestored | TierChanged) -> None:
+        """What the fan holds changed: their perks follow (a notice, so retried)."""
         await self.reconcile(event.fan_id)
 
     async def for_tier(self, name: str, tier: FanTier | str | None) -> Perk:

@@ -59,11 +59,6 @@ class Recognition:
         self.bus = bus
         self.rules = rules
 
-    def subscribe(self, bus: EventBus) -> None:
-        bus.subscribe(OrderPaid, self._order_paid)
-        bus.subscribe(OrderReversed, self._order_reversed)
-        bus.subscribe(OrderRestored, self._order_restored)
-
     async def award(self, fan_id: int, points: int, reason: str, source_id: str) -> bool:
         """Add an entry once per (fan, reason, source); False if it was there already."""
         values = (fan_id, points, reason[:32], source_id[:64], self.clock.now())
@@ -83,12 +78,14 @@ class Recognition:
             was = FanTier((await sql.rows(_TIER, fan_id))[0]["tier"])
             if was == tier:
                 return tier
-            if await sql.rows(_RETIER, tier.value, fan_id, was.value):
-                rose = tier.rank > was.rank
-                await self.bus.publish(TierChanged(self.clock.now(), fan_id, tier.value, rose))
+            async with self.bus.transaction() as changes:
+                if swapped := bool(await sql.rows(_RETIER, tier.value, fan_id, was.value)):
+                    rose = tier.rank > was.rank
+                    changes.add(TierChanged(self.clock.now(), fan_id, tier.value, rose))
+            if swapped:
                 return tier
 
-    async def _order_paid(self, event: OrderPaid) -> None:
+    async def order_paid(self, event: OrderPaid) -> None:
         """Early buyers: among the first N orders of the drop, or paid soon after opening."""
         source = f"order:{event.order_id}"
         rank = (await sql.rows(_BUYER_RANK, event.drop_id, event.order_id))[0]["rank"]
@@ -100,14 +97,14 @@ class Recognition:
         ):
             await self.award(event.fan_id, self.rules.quick_points, "quick_buyer", source)
 
-    async def _order_reversed(self, event: OrderReversed) -> None:
+    async def order_reversed(self, event: OrderReversed) -> None:
         """Take back exactly what the order earned, by appending its opposite."""
         source = f"order:{event.order_id}"
         earned = await LedgerEntry.filter(source_id=source, amount__gt=0)
         for entry in earned:
             await self.award(entry.fan_id, -entry.amount, UNDO + entry.reason, source)
 
-    async def _order_restored(self, event: OrderRestored) -> None:
+    async def order_restored(self, event: OrderRestored) -> None:
         """Give back exactly what the reversal took, by appending the opposite of each undo."""
         source = f"order:{event.order_id}"
         undone = await LedgerEntry.filter(source_id=source, reason__startswith=UNDO)

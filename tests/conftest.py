@@ -1,10 +1,14 @@
 """Fixtures shared by every suite: a database per test (SQLite always, PostgreSQL when it
-answers), a manual clock, and the application built by `bots.bootstrap` on memory adapters."""
+answers), a manual clock, and the application built by `bots.bootstrap` on memory adapters.
+
+Logging is masked as in production (bots/logs.py) with every secret the suite configures,
+and a test whose captured output or log records show one of them fails (invariant 7)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+import logging
+from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +25,25 @@ from adapters.memory import (
 )
 from bots.bootstrap import App, bootstrap
 from bots.database import database
+from bots.logs import configure_masked
 from config import load_settings
 from core.app import Core
 from tests import databases
+from tests.secrets import SECRETS
+
+configure_masked(SECRETS, level=logging.INFO, file=None, json=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    for section, text in report.sections if report.when == "call" else ():
+        if leaked := next((secret for secret in SECRETS if secret in text), None):
+            report.outcome = "failed"
+            report.longrepr = f"a configured secret ({leaked[:6]}…) reached {section}"
+    return report
 
 
 @pytest.fixture(scope="session")

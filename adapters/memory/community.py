@@ -22,27 +22,38 @@ class MemoryAnnouncer:
     live_posts: dict[tuple[int, int], LiveAnnouncement] = field(default_factory=dict)
     shout_outs: list[tuple[int, ShoutOut]] = field(default_factory=list)
     edits: int = 0
+    down_in: set[int] = field(default_factory=set)  # communities whose platform is down
 
     async def announce(self, community_id: int, announcement: DropAnnouncement) -> None:
+        self._reach(community_id)
         key = (community_id, announcement.drop_id)
         self.edits += key in self.posts
         self.posts[key] = announcement
 
     async def announce_live(self, community_id: int, announcement: LiveAnnouncement) -> None:
+        self._reach(community_id)
         key = (community_id, announcement.session_id)
         self.edits += key in self.live_posts
         self.live_posts[key] = announcement
 
     async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
+        self._reach(community_id)
         self.shout_outs.append((community_id, shout_out))
+
+    def _reach(self, community_id: int) -> None:
+        if community_id in self.down_in:
+            raise ConnectionError("the platform is unreachable")
 
 
 @dataclass
 class MemoryMessenger:
     sent: list[tuple[int, FanMessage]] = field(default_factory=list)
     unreachable: set[int] = field(default_factory=set)
+    failing: bool = False  # the platform is down
 
     async def send(self, fan_id: int, message: FanMessage) -> bool:
+        if self.failing:
+            raise ConnectionError("the platform is unreachable")
         if fan_id in self.unreachable:
             return False
         self.sent.append((fan_id, message))

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 import structlog
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from core.buckets import bucket
 from core.bus import EventBus
@@ -20,11 +19,11 @@ from core.drops.stock import NewHold, TierState
 from core.drops.views import HoldView
 from core.errors import InvalidState, LimitReached, NotFound, SoldOut
 from core.events import (
-    DomainEvent,
     HoldExpired,
     HoldPlaced,
     PaymentFailed,
 )
+from core.inbox import oldest_waiting
 from core.links import Links
 from core.messages import HoldForPayment, PayLink
 from core.models import (
@@ -60,17 +59,16 @@ class Holds:
         if slot is None:
             raise LimitReached(_limit_message(tier))
         try:
-            async with in_transaction():
+            async with self.bus.transaction() as changes:
                 left = await stock.take_unit(tier.tier_id)
                 if left is None:
                     raise SoldOut(f"{tier.name} just sold out; join the waitlist for the next unit")
                 hold = await stock.new_hold(tier.tier_id, fan_id, slot, now, tier.hold_minutes)
+                changes.add(_placed(hold, tier, now))
+                if left == 0:
+                    changes.add(*await stock.sell_out(tier.drop_id, tier.title, now))
         except IntegrityError:
             raise LimitReached(_limit_message(tier)) from None
-        events: list[DomainEvent] = [_placed(hold, tier, now)]
-        if left == 0:
-            events += await stock.sell_out(tier.drop_id, tier.title, now)
-        await self.bus.publish(*events)
         return HoldView(
             hold.id, tier.drop_id, tier.tier_id, fan_id, str(hold.status), tier.price,
             hold.expires_at,
@@ -170,42 +168,41 @@ class Holds:
         )
 
     async def expire_due(self) -> int:
-        """Lapse every hold past its time; each is a conditional update, so reruns are no-ops."""
+        """Lapse every hold past its time; each is a conditional update, so reruns are no-ops.
+        A hold that was still valid when the oldest payment event still to be handled
+        arrived waits for it: that payment was on time, however late it is settled."""
         now = self.clock.now()
-        due: list[int] = await Reservation.filter(
-            status=HoldStatus.HELD, expires_at__lte=now
-        ).values_list("id", flat=True)  # type: ignore[assignment]
+        lapsed = Reservation.filter(status=HoldStatus.HELD, expires_at__lte=now)
+        if (waiting_since := await oldest_waiting()) is not None:
+            lapsed = lapsed.filter(expires_at__lt=waiting_since)
+        due: list[int] = await lapsed.values_list("id", flat=True)  # type: ignore[assignment]
         expired = 0
         for hold_id in due:
-            events = await self._expire(hold_id, now)
-            expired += bool(events)
-            await self.bus.publish(*events)
+            expired += await self._expire(hold_id, now)
         return expired
 
     async def _release(self, hold_id: int, tier: TierState) -> None:
         """A hold that can never be paid gives its unit straight back (invariant 1)."""
         now = self.clock.now()
-        async with in_transaction():
-            if not await stock.end_hold(hold_id, HoldStatus.CANCELLED, now):
-                return
-            events = await stock.give_back(tier, now)
-        await self.bus.publish(*events)
+        async with self.bus.transaction() as changes:
+            if await stock.end_hold(hold_id, HoldStatus.CANCELLED, now):
+                changes.add(*await stock.give_back(tier, now))
 
-    async def _expire(self, hold_id: int, now: datetime) -> list[DomainEvent]:
-        """End one hold and pass its unit to the first fan waiting, else back to stock."""
-        events: list[DomainEvent] = []
-        async with in_transaction():
+    async def _expire(self, hold_id: int, now: datetime) -> bool:
+        """End one hold and pass its unit to the first fan waiting, else back to stock; the
+        offer, its pay link and its message are owed in the same transaction."""
+        async with self.bus.transaction() as changes:
             if not await stock.end_hold(hold_id, HoldStatus.EXPIRED, now):
-                return []
+                return False
             hold = await Reservation.get(id=hold_id)
             tier = await _tier(hold.tier_id)
-            events.append(HoldExpired(now, hold.id, tier.drop_id, tier.tier_id, hold.fan_id))
+            changes.add(HoldExpired(now, hold.id, tier.drop_id, tier.tier_id, hold.fan_id))
             offered = await _offer_to_waitlist(tier, now) if tier.status in stock.SELLABLE else None
             if offered is not None:
-                events.append(_placed(offered, tier, now))
+                changes.add(_placed(offered, tier, now))
             else:
-                events += await stock.give_back(tier, now)
-        return events
+                changes.add(*await stock.give_back(tier, now))
+        return True
 
 
 async def _check_can_buy(tier: TierState, fan_id: int, now: datetime) -> None:

@@ -24,7 +24,6 @@ from core.drops.specs import (
 from core.drops.views import DropView, drop_view
 from core.errors import InvalidInput, InvalidState, NotFound
 from core.events import (
-    DomainEvent,
     DropAnnounced,
     DropCancelled,
     DropClosed,
@@ -110,18 +109,21 @@ class DropLifecycle:
         drop = await _get(drop_id)
         check_window(self.clock.now(), opens_at, closes_at)
         early = early_access.checked() if early_access else None
-        changed = await Drop.filter(
-            id=drop_id, status__in=(DropStatus.DRAFT, DropStatus.SCHEDULED)
-        ).update(
-            status=DropStatus.SCHEDULED,
-            opens_at=opens_at,
-            closes_at=closes_at,
-            early_access_tier=early.tier if early else None,
-            early_access_minutes=early.minutes if early else 0,
-        )
-        if not changed:
-            raise InvalidState(f"drop #{drop_id} is {drop.status}; only a draft can be scheduled")
-        await self.bus.publish(DropScheduled(self.clock.now(), drop_id, drop.title, opens_at))
+        async with self.bus.transaction() as changes:
+            changed = await Drop.filter(
+                id=drop_id, status__in=(DropStatus.DRAFT, DropStatus.SCHEDULED)
+            ).update(
+                status=DropStatus.SCHEDULED,
+                opens_at=opens_at,
+                closes_at=closes_at,
+                early_access_tier=early.tier if early else None,
+                early_access_minutes=early.minutes if early else 0,
+            )
+            if not changed:
+                raise InvalidState(
+                    f"drop #{drop_id} is {drop.status}; only a draft can be scheduled"
+                )
+            changes.add(DropScheduled(self.clock.now(), drop_id, drop.title, opens_at))
         return await drop_view(drop_id)
 
     async def open(self, drop_id: int) -> DropView:
@@ -150,19 +152,18 @@ class DropLifecycle:
                 "refund them first or close it instead"
             )
         now = self.clock.now()
-        changed = await Drop.filter(id=drop_id, status__in=CANCELLABLE).update(
-            status=DropStatus.CANCELLED, ended_at=now
-        )
-        if not changed:
-            raise InvalidState(f"drop #{drop_id} is {drop.status}; it cannot be cancelled")
-        events: list[DomainEvent] = [DropCancelled(now, drop_id, drop.title)]
-        held = await Reservation.filter(tier__drop_id=drop_id, status=HoldStatus.HELD)
-        for hold in held:
-            async with in_transaction():
+        async with self.bus.transaction() as changes:
+            changed = await Drop.filter(id=drop_id, status__in=CANCELLABLE).update(
+                status=DropStatus.CANCELLED, ended_at=now
+            )
+            if not changed:
+                raise InvalidState(f"drop #{drop_id} is {drop.status}; it cannot be cancelled")
+            changes.add(DropCancelled(now, drop_id, drop.title))
+            held = await Reservation.filter(tier__drop_id=drop_id, status=HoldStatus.HELD)
+            for hold in held:
                 if await stock.end_hold(hold.id, HoldStatus.CANCELLED, now):
                     await stock.return_unit(hold.tier_id)
-                    events.append(HoldCancelled(now, hold.id, drop_id, hold.tier_id, hold.fan_id))
-        await self.bus.publish(*events)
+                    changes.add(HoldCancelled(now, hold.id, drop_id, hold.tier_id, hold.fan_id))
         return await drop_view(drop_id)
 
     async def set_copy(self, drop_id: int, text: str) -> str:
@@ -201,10 +202,7 @@ class DropLifecycle:
 
     async def _open(self, drop: Drop, from_statuses: tuple[DropStatus, ...]) -> bool:
         """Open the drop; if early access already took every unit, it is sold out at once."""
-        opened = await self._transition(drop, from_statuses, DropStatus.OPEN, DropOpened)
-        if opened:
-            await self.bus.publish(*await stock.sell_out(drop.id, drop.title, self.clock.now()))
-        return opened
+        return await self._transition(drop, from_statuses, DropStatus.OPEN, DropOpened)
 
     async def _close(self, drop: Drop) -> bool:
         return await self._transition(drop, CLOSABLE, DropStatus.CLOSED, DropClosed)
@@ -219,11 +217,14 @@ class DropLifecycle:
         """Move the drop only if it is still in one of `from_statuses`, then say so once."""
         now = self.clock.now()
         stamp = "opened_at" if to == DropStatus.OPEN else "ended_at"
-        changed = await Drop.filter(id=drop.id, status__in=from_statuses).update(
-            status=to, **{stamp: now}
-        )
-        if changed:
-            await self.bus.publish(event(now, drop.id, drop.title))
+        async with self.bus.transaction() as changes:
+            changed = await Drop.filter(id=drop.id, status__in=from_statuses).update(
+                status=to, **{stamp: now}
+            )
+            if changed:
+                changes.add(event(now, drop.id, drop.title))
+            if changed and to == DropStatus.OPEN:
+                changes.add(*await stock.sell_out(drop.id, drop.title, now))
         return changed == 1
 
 

@@ -15,10 +15,9 @@ from datetime import datetime
 
 import structlog
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from core import sql
-from core.bus import EventBus
+from core.bus import Changes, EventBus
 from core.drops import stock
 from core.drops.stock import TierState
 from core.errors import InvalidState, NotFound, ProviderUnreachable
@@ -91,50 +90,61 @@ class Payments:
         fan_id, tier = int(found[0]["fan_id"]), stock.tier_from_row(found[0])
         now = self.clock.now()
         try:
-            order, events = await self._record(payment, fan_id, tier, now)
+            order = await self._record(payment, fan_id, tier, now)
         except IntegrityError:
             # the same payment recorded concurrently, or the fan's free slot taken meanwhile
             if (same := await Order.get_or_none(payment_id=payment.payment_id)) is not None:
                 return _view(same)
-            order, events = await self._record(payment, fan_id, tier, now)
-        if order.status == OrderStatus.PAID:
-            delivery = tier.content if tier.kind != TierKind.PHYSICAL else None
-            events.insert(0, _paid(order, tier, delivery, now))
-        elif order.status == OrderStatus.FLAGGED:
-            events.insert(0, _flagged(order, tier.price, now))
-        await self.bus.publish(*events)
+            order = await self._record(payment, fan_id, tier, now)
         if order.status == OrderStatus.REFUND_PENDING:
             await self._refund(order)
         return _view(order)
 
     async def _record(
         self, payment: PaymentReceived, fan_id: int, tier: TierState, now: datetime
-    ) -> tuple[Order, list[DomainEvent]]:
-        """The order for this payment, in one transaction with the unit it takes."""
+    ) -> Order:
+        """The order for this payment, in one transaction with the unit it takes and what
+        the fan is owed (the receipt, the goods)."""
+        async with self.bus.transaction() as changes:
+            order = await self._take_unit(payment, fan_id, tier, now, changes)
+            if order.status == OrderStatus.PAID:
+                delivery = tier.content if tier.kind != TierKind.PHYSICAL else None
+                changes.events.insert(0, _paid(order, tier, delivery, now))
+            elif order.status == OrderStatus.FLAGGED:
+                changes.add(_flagged(order, tier.price, now))
+        return order
+
+    async def _take_unit(
+        self,
+        payment: PaymentReceived,
+        fan_id: int,
+        tier: TierState,
+        now: datetime,
+        changes: Changes,
+    ) -> Order:
         paid = (payment, fan_id, tier.tier_id, now)
-        async with in_transaction():
-            if payment.amount != tier.price:
-                return await _order(*paid, None, status=OrderStatus.FLAGGED), []
-            if await stock.end_hold(payment.hold_id, HoldStatus.PAID, now):
-                return await _order(*paid, payment.hold_id), []
-            # the hold lapsed or was paid already: this payment needs a unit of its own
-            slot = await stock.free_slot(tier, fan_id)
-            if slot is None:
-                return await _refunded(*paid, "you already have the most one fan can buy"), []
-            left = await stock.take_unit(tier.tier_id)
-            if left is None:
-                return await _refunded(*paid, await _why_no_unit(tier.tier_id)), []
-            fresh = await stock.new_hold(tier.tier_id, fan_id, slot, now, 0, status=HoldStatus.PAID)
-            order = await _order(*paid, fresh.id)
-        return order, await stock.sell_out(tier.drop_id, tier.title, now) if left == 0 else []
+        if payment.amount != tier.price:
+            return await _order(*paid, None, status=OrderStatus.FLAGGED)
+        if await stock.end_hold(payment.hold_id, HoldStatus.PAID, now):
+            return await _order(*paid, payment.hold_id)
+        # the hold lapsed or was paid already: this payment needs a unit of its own
+        slot = await stock.free_slot(tier, fan_id)
+        if slot is None:
+            return await _refunded(*paid, "you already have the most one fan can buy")
+        left = await stock.take_unit(tier.tier_id)
+        if left is None:
+            return await _refunded(*paid, await _why_no_unit(tier.tier_id))
+        fresh = await stock.new_hold(tier.tier_id, fan_id, slot, now, 0, status=HoldStatus.PAID)
+        if left == 0:
+            changes.add(*await stock.sell_out(tier.drop_id, tier.title, now))
+        return await _order(*paid, fresh.id)
 
     async def refund(self, order_id: int, reason: str, *, restock: bool = False) -> None:
         """Give a paid or flagged order's money back at the creator's request, once. The unit
         leaves the fan at once and goes back on sale only with `restock`."""
         order = await Order.get(id=order_id).select_related("tier__drop")
         now = self.clock.now()
-        events: list[DomainEvent] = []
-        async with in_transaction():
+        async with self.bus.transaction() as changes:
             claimed = await Order.filter(
                 id=order.id, status__in=(OrderStatus.PAID, OrderStatus.FLAGGED)
             ).update(status=OrderStatus.REFUND_PENDING, refund_reason=reason[:120])
@@ -143,9 +153,8 @@ class Payments:
             ended = order.hold_id is not None and await _end_paid_hold(order.hold_id, now)
             if ended and restock:
                 tier = await stock.tier_state(order.tier_id)
-                events += await stock.give_back(tier, now) if tier else []
+                changes.add(*await stock.give_back(tier, now) if tier else [])
         order.status, order.refund_reason = OrderStatus.REFUND_PENDING, reason[:120]
-        await self.bus.publish(*events)
         await self._refund(order)
 
     async def reverse(self, payment_id: str, status: OrderStatus) -> OrderView | None:
@@ -165,13 +174,13 @@ class Payments:
 
     async def _reverse(self, order: Order, status: OrderStatus) -> None:
         was, now = order.status, self.clock.now()
-        async with in_transaction():
+        async with self.bus.transaction() as changes:
             if not await Order.filter(id=order.id, status=was).update(status=status):
                 return
             if status == OrderStatus.REFUNDED and order.hold_id is not None:
                 await _end_paid_hold(order.hold_id, now)
-        order.status = status
-        await self.bus.publish(*_given_back(order, now))
+            order.status = status
+            changes.add(*_given_back(order, now))
 
     async def restore(self, payment_id: str) -> OrderView | None:
         """A dispute closed with the money kept: the disputed order is what it was before,
@@ -181,10 +190,11 @@ class Payments:
         if order is None:
             return None
         was = OrderStatus.PAID if order.hold_id is not None else OrderStatus.FLAGGED
-        if await Order.filter(id=order.id, status=OrderStatus.DISPUTED).update(status=was):
-            order.status = was
-            if was == OrderStatus.PAID:
-                await self.bus.publish(OrderRestored(self.clock.now(), order.id, order.fan_id))
+        async with self.bus.transaction() as changes:
+            if await Order.filter(id=order.id, status=OrderStatus.DISPUTED).update(status=was):
+                order.status = was
+                if was == OrderStatus.PAID:
+                    changes.add(OrderRestored(self.clock.now(), order.id, order.fan_id))
         return _view(order)
 
     async def retry_refunds(self) -> int:
@@ -211,12 +221,13 @@ class Payments:
         await self._mark_refunded(order)
 
     async def _mark_refunded(self, order: Order) -> None:
-        changed = await Order.filter(id=order.id, status=OrderStatus.REFUND_PENDING).update(
-            status=OrderStatus.REFUNDED
-        )
-        order.status = OrderStatus.REFUNDED
-        if changed:
-            await self.bus.publish(*_given_back(order, self.clock.now()))
+        async with self.bus.transaction() as changes:
+            changed = await Order.filter(id=order.id, status=OrderStatus.REFUND_PENDING).update(
+                status=OrderStatus.REFUNDED
+            )
+            order.status = OrderStatus.REFUNDED
+            if changed:
+                changes.add(*_given_back(order, self.clock.now()))
 
 
 def _given_back(order: Order, now: datetime) -> list[DomainEvent]:

@@ -25,6 +25,7 @@ from core.models.fans import ConsentRecord, Fan, FanTier, LinkCode, Platform, Pl
 from core.models.inbox import ProviderEvent
 from core.models.links import Link, LinkClick
 from core.models.live import Attendance, LiveCode, LiveSession, LiveStatus, Rsvp
+from core.models.notices import Notice, NoticeStatus, Worker
 from core.models.orders import LedgerEntry, Order, OrderStatus, PaymentProvider
 from core.models.perks import Perk, PerkGrant, PerkGrantStatus
 
@@ -52,6 +53,8 @@ __all__ = [
     "LiveCode",
     "LiveSession",
     "LiveStatus",
+    "Notice",
+    "NoticeStatus",
     "Order",
     "OrderStatus",
     "PaymentProvider",
@@ -71,4 +74,5 @@ __all__ = [
     "TierKind",
     "WaitlistEntry",
     "WaitlistStatus",
+    "Worker",
 ]

@@ -10,8 +10,8 @@ class ProviderEvent(Model):
     """Kept on arrival, handled after the provider has had its answer.
 
     A redelivery finds the row and is acknowledged without effect. `due_at` is when handling
-    is next tried (NULL once handled). The payload is dropped once handled, as it may name
-    the buyer."""
+    is next tried (NULL once handled), or the claim's lease while a worker handles it. The
+    payload is dropped once handled, as it may name the buyer."""
 
     id = fields.IntField(primary_key=True)
     provider = fields.CharField(max_length=32)
@@ -21,6 +21,7 @@ class ProviderEvent(Model):
     payload = fields.TextField(null=True)
     due_at = fields.DatetimeField(null=True, db_index=True)
     attempts = fields.IntField(default=0)
+    claimed_by = fields.CharField(max_length=64, null=True)  # the worker handling it now
     processed_at = fields.DatetimeField(null=True)
     outcome = fields.CharField(max_length=255, null=True)
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 
 from core import inbox as inbox_module
+from core.drops.payments import PaymentReceived
 from core.inbox import Backlog, Inbox
-from core.models import ProviderEvent
+from core.models import HoldStatus, ProviderEvent, Reservation, Worker
+from core.notices import SILENT
+from tests.builders import fans, handled, open_drop, tier
 
 
 def recorder(calls: list[str], outcome: str = "done"):
@@ -121,3 +124,49 @@ async def test_a_provider_this_process_does_not_handle_waits_for_one_that_does(w
     world.clock.advance(seconds=30)
     assert await inbox.drain({"telegram": recorder(calls)}) == 1
     assert calls == ["paid {}"]
+
+
+async def test_what_a_silent_process_claimed_is_taken_over_within_seconds(world):
+    inbox, started = Inbox(world.clock, "web-1"), asyncio.Event()
+
+    async def hangs(kind: str, payload: str) -> str:
+        started.set()
+        await asyncio.Event().wait()
+        return "never"
+
+    await Worker.create(id="web-1", role="web", seen_at=world.clock.now())
+    await inbox.keep("stripe", "evt_1", "paid", "{}")
+    dying = asyncio.create_task(inbox.drain({"stripe": hangs}))
+    await started.wait()
+    dying.cancel()  # killed: it says nothing more
+    calls: list[str] = []
+    other = Inbox(world.clock, "web-2")
+    world.clock.advance(seconds=SILENT.total_seconds() - 1)
+    assert await other.drain({"stripe": recorder(calls)}) == 0  # it may still be working
+    world.clock.advance(seconds=2)
+    assert await other.drain({"stripe": recorder(calls)}) == 1
+    assert calls == ["paid {}"]
+
+
+async def test_a_payment_kept_while_its_hold_was_valid_is_honoured_however_late_it_settles(
+    world,
+):
+    drop = await open_drop(world.core, tier(stock=1), hold_minutes=10)
+    [fan, waiting] = await fans(2)
+    hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+    await world.core.holds.join_waitlist(drop.tiers[0].id, waiting)
+    world.clock.advance(minutes=9)
+    await world.core.inbox.keep("stripe", "evt_paid", "paid", str(hold.id))  # then a crash
+    world.clock.advance(minutes=30)
+    assert await world.core.holds.expire_due() == 0  # its payment is waiting to be handled
+
+    async def settle(kind: str, payload: str) -> str:
+        price = hold.price
+        order = await world.core.payments.settle(PaymentReceived("pi_1", "x", int(payload), price))
+        return order.status
+
+    assert await world.core.inbox.drain({"stripe": settle}) == 1
+    assert await handled() == ["paid"]
+    assert (await Reservation.get(id=hold.id)).status == HoldStatus.PAID
+    assert world.refunds.refunded == []
+    assert await world.core.holds.expire_due() == 0  # nothing left to lapse, nothing offered

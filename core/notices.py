@@ -1,0 +1,325 @@
+"""Durable side effects: what a committed change owes fans and communities is delivered even
+when a platform is down or the process that made the change dies.
+
+Each subscriber's side effect of a domain event (a receipt, a post edit, a waitlist offer's
+pay link, a perk change) is a `notice` row written in the transaction that made the change.
+Right after the commit the process that made it claims and delivers its own notices, so a
+fan hears at once; a notice that fails is retried with backoff and ends `failed` with its
+reason after `MAX_ATTEMPTS`. Every claim is a conditional update, so a notice is delivered
+by one process at a time, and notices sharing a key (one post, one fan's perks) in order.
+A claim whose process stopped saying it is alive (`Workers`) is taken over within seconds.
+README: How delivery works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+import structlog
+from tortoise.functions import Count
+
+from core import events as domain
+from core import sql
+from core.errors import DropcastError
+from core.events import DomainEvent
+from core.models import Community, Notice, NoticeStatus, Worker
+from core.money import Money
+from core.ports import Clock
+
+log = structlog.get_logger(__name__)
+
+MAX_ATTEMPTS = 12  # the last one about 3 hours after the first: a long outage delays
+FIRST_RETRY = timedelta(seconds=5)
+LAST_RETRY = timedelta(hours=1)
+HANDOFF = timedelta(seconds=5)  # left to the process that wrote it for this long
+LEASE = timedelta(minutes=2)  # a claim by a process that never said it was alive
+ALIVE_EVERY = timedelta(seconds=2)
+SILENT = timedelta(seconds=10)  # a worker not heard from for this long is gone
+BATCH = 20
+KEEP_SENT = timedelta(days=7)
+
+Deliver = Callable[..., Awaitable[None]]
+_TOKEN = re.compile(r"\d{6,}:[A-Za-z0-9_-]{30,}")  # a bot token inside an error's text
+
+_PENDING = "'queued', 'sending'"
+_RETURNING = 'RETURNING "id", "subscriber", "kind", "payload", "target", "key", "attempts"'
+_IN_TURN = (
+    '(n."key" IS NULL OR NOT EXISTS (SELECT 1 FROM "notice" e WHERE e."key" = n."key" '
+    f'AND e."id" < n."id" AND e."status" IN ({_PENDING})))'
+)
+_CLAIM_OWN = (
+    'UPDATE "notice" SET "status" = \'sending\', "claimed_by" = {0}, "due_at" = {1}, '
+    '"attempts" = "attempts" + 1 WHERE "status" = \'queued\' AND "id" IN '
+    f'(SELECT n."id" FROM "notice" n WHERE n."id" IN ({{ids}}) AND {_IN_TURN}) ' + _RETURNING
+)
+# notices whose turn came when this process delivered the one before (same key), if they
+# have not failed before: a failed one waits for its retry time
+_CLAIM_NEXT = (
+    'UPDATE "notice" SET "status" = \'sending\', "claimed_by" = {0}, "due_at" = {1}, '
+    '"attempts" = "attempts" + 1 WHERE "status" = \'queued\' AND "id" IN '
+    '(SELECT n."id" FROM "notice" n WHERE n."key" IN ({keys}) AND n."status" = \'queued\' '
+    f'AND n."attempts" = 0 AND {_IN_TURN}) ' + _RETURNING
+)
+_CLAIM_DUE = (
+    'UPDATE "notice" SET "status" = \'sending\', "claimed_by" = {0}, "due_at" = {1}, '
+    '"attempts" = "attempts" + 1 WHERE "status" = \'queued\' AND "id" IN '
+    '(SELECT n."id" FROM "notice" n WHERE n."status" = \'queued\' AND n."due_at" <= {2} '
+    f'AND {_IN_TURN} ORDER BY n."id" LIMIT {{3}}LOCK) ' + _RETURNING
+)
+_TAKE_OVER = (
+    'UPDATE "notice" SET "status" = \'queued\', "claimed_by" = NULL, "due_at" = {0} '
+    'WHERE "status" = \'sending\' AND ("due_at" <= {1} OR "claimed_by" IN '
+    '(SELECT "id" FROM "worker" WHERE "seen_at" < {2}))'
+)
+_DONE = (
+    'UPDATE "notice" SET "status" = \'sent\', "done_at" = {0}, "reason" = NULL '
+    'WHERE "id" = {1} AND "status" = \'sending\' AND "claimed_by" = {2}'
+)
+_AGAIN = (
+    'UPDATE "notice" SET "status" = {0}, "due_at" = {1}, "reason" = {2}, "claimed_by" = NULL, '
+    '"done_at" = {3} WHERE "id" = {4} AND "status" = \'sending\' AND "claimed_by" = {5}'
+)
+_INSERT = (
+    'INSERT INTO "notice" ("subscriber", "kind", "payload", "target", "key", "status", '
+    '"attempts", "due_at", "created_at") VALUES {rows} RETURNING "id"'
+)
+_ROW = "({{{0}}}, {{{1}}}, {{{2}}}, {{{3}}}, {{{4}}}, 'queued', 0, {{{5}}}, {{{6}}})"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A side effect a kind of event owes. `when` leaves out events that owe nothing (most
+    holds are not waitlist offers); a `per_community` one is owed to each community, and
+    its handler is called with the community's id; `key` orders notices that touch one
+    thing (a post, a fan's perks)."""
+
+    event: type[DomainEvent]
+    name: str
+    handler: Deliver
+    when: Callable[[Any], bool] | None = None
+    per_community: bool = False
+    key: Callable[[Any, int | None], str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeLine:
+    """A notice as the creator sees it in `dropcast notices`."""
+
+    id: int
+    subscriber: str
+    kind: str
+    status: str
+    attempts: int
+    reason: str | None
+    created_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    subscriber: str
+    kind: str
+    payload: str
+    target: int | None
+    key: str | None
+    attempts: int
+
+
+class Notices:
+    def __init__(self, clock: Clock, worker: str) -> None:
+        self.clock = clock
+        self.worker = worker
+        self._subscriptions: dict[type[DomainEvent], list[Subscription]] = defaultdict(list)
+        self._by_name: dict[str, Subscription] = {}
+
+    def subscribe(self, subscription: Subscription) -> None:
+        self._subscriptions[subscription.event].append(subscription)
+        self._by_name[subscription.name] = subscription
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        return list(self._by_name.values())
+
+    async def record(self, events: Sequence[DomainEvent]) -> list[int]:
+        """Write what `events` owe, in the caller's transaction; the new notices' ids."""
+        now = self.clock.now()
+        rows: list[tuple[object, ...]] = []
+        communities: list[int] | None = None
+        for event in events:
+            owed = [
+                subscription
+                for subscription in self._subscriptions.get(type(event), ())
+                if subscription.when is None or subscription.when(event)
+            ]
+            payload = encode(event) if owed else ""
+            for subscription in owed:
+                targets: Iterable[int | None] = [None]
+                if subscription.per_community:
+                    if communities is None:
+                        communities = await _communities()
+                    targets = communities
+                for target in targets:
+                    key = subscription.key(event, target) if subscription.key else None
+                    kind = type(event).__name__
+                    rows.append((subscription.name, kind, payload, target, key, now + HANDOFF, now))
+        if not rows:
+            return []
+        width = len(rows[0])
+        values = ", ".join(
+            _ROW.format(*range(n * width, n * width + width)) for n in range(len(rows))
+        )
+        inserted = await sql.rows(_INSERT.replace("{rows}", values), *sum(rows, ()))
+        return [int(row["id"]) for row in inserted]
+
+    async def deliver(self, ids: Sequence[int]) -> int:
+        """Deliver notices this process just wrote, in order; one whose turn has not come
+        (an earlier one for the same post is still out) is left to `drain`. Returns how
+        many were delivered."""
+        if not ids:
+            return 0
+        claimed = await self._claim(_CLAIM_OWN, "{ids}", ids)
+        delivered = 0
+        while claimed:
+            keys: set[str] = set()
+            for notice in sorted(claimed, key=lambda notice: notice.id):
+                if await self._deliver(notice):
+                    delivered += 1
+                    keys |= {notice.key} if notice.key else set()
+            claimed = await self._claim(_CLAIM_NEXT, "{keys}", sorted(keys)) if keys else []
+        return delivered
+
+    async def _claim(self, statement: str, slot: str, values: Sequence[object]) -> list[_Claimed]:
+        marks = ", ".join("{" + str(n) + "}" for n in range(2, len(values) + 2))
+        rows = await sql.rows(
+            statement.replace(slot, marks), self.worker, self.clock.now() + LEASE, *values
+        )
+        return [_Claimed(**row) for row in rows]
+
+    async def drain(self, batch: int = BATCH) -> int:
+        """Claim and deliver due notices (retries, those a stopped process left, those
+        whose turn came); returns how many were claimed."""
+        now = self.clock.now()
+        await sql.rows(_TAKE_OVER, now, now, now - SILENT)
+        lock = "" if sql.on_sqlite() else " FOR UPDATE SKIP LOCKED"
+        claimed = await sql.rows(
+            _CLAIM_DUE.replace("LOCK", lock), self.worker, now + LEASE, now, batch
+        )
+        await asyncio.gather(*(self._deliver(_Claimed(**row)) for row in claimed))
+        return len(claimed)
+
+    async def counts(self) -> dict[str, int]:
+        """How many notices are in each status."""
+        rows = (
+            await Notice.all().group_by("status").annotate(n=Count("id")).values_list("status", "n")
+        )
+        return {str(status): int(n) for status, n in rows}
+
+    async def lines(self, status: NoticeStatus, limit: int = 20) -> list[NoticeLine]:
+        """Notices in `status`, most recent first."""
+        found = await Notice.filter(status=status).order_by("-id").limit(limit)
+        return [
+            NoticeLine(n.id, n.subscriber, n.kind, str(n.status), n.attempts, n.reason,
+                       n.created_at, n.due_at)
+            for n in found
+        ]  # fmt: skip
+
+    async def retry(self, ids: Sequence[int] | None = None) -> list[int]:
+        """Give failed notices (these, or every one) their attempts again and deliver them
+        now; returns those that were failed and are delivered or queued again."""
+        failed = Notice.filter(status=NoticeStatus.FAILED)
+        found: list[int] = await (
+            failed.filter(id__in=ids) if ids is not None else failed
+        ).values_list("id", flat=True)  # type: ignore[assignment]
+        await Notice.filter(id__in=found, status=NoticeStatus.FAILED).update(
+            status=NoticeStatus.QUEUED, attempts=0, due_at=self.clock.now() + HANDOFF,
+            done_at=None,
+        )  # fmt: skip
+        await self.deliver(found)
+        return found
+
+    async def prune(self) -> int:
+        """Forget delivered notices after a week (countdown edits alone make one a minute per
+        post) and processes gone for a day; failed ones stay until retried."""
+        now = self.clock.now()
+        await Worker.filter(seen_at__lt=now - timedelta(days=1)).delete()
+        return await Notice.filter(status=NoticeStatus.SENT, done_at__lt=now - KEEP_SENT).delete()
+
+    async def _deliver(self, notice: _Claimed) -> bool:
+        subscription = self._by_name.get(notice.subscriber)
+        try:
+            if subscription is None:
+                raise LookupError(f"nothing in this process delivers {notice.subscriber}")
+            event = decode(notice.kind, notice.payload)
+            if subscription.per_community:
+                await subscription.handler(event, notice.target)
+            else:
+                await subscription.handler(event)
+        except Exception as error:
+            await self._failed(notice, error)
+            return False
+        await sql.rows(_DONE, self.clock.now(), notice.id, self.worker)
+        return True
+
+    async def _failed(self, notice: _Claimed, error: Exception) -> None:
+        """Tried again later, unless the error says it never can be or attempts ran out."""
+        now = self.clock.now()
+        reason = _TOKEN.sub("***", f"{type(error).__name__}: {error}")[:255]
+        final = isinstance(error, DropcastError) or notice.attempts >= MAX_ATTEMPTS
+        wait = min(FIRST_RETRY * 2 ** (notice.attempts - 1), LAST_RETRY)
+        status, due, done = ("failed", now, now) if final else ("queued", now + wait, None)
+        await sql.rows(_AGAIN, status, due, reason, done, notice.id, self.worker)
+        log.warning(
+            "notice_failed" if final else "notice_will_retry",
+            notice=notice.id,
+            subscriber=notice.subscriber,
+            attempts=notice.attempts,
+            error=type(error).__name__,
+        )
+
+
+async def _communities() -> list[int]:
+    return list(await Community.all().order_by("id").values_list("id", flat=True))  # type: ignore[arg-type]
+
+
+@cache
+def _event_types() -> dict[str, type[DomainEvent]]:
+    return {
+        name: kind
+        for name, kind in vars(domain).items()
+        if isinstance(kind, type) and issubclass(kind, DomainEvent)
+    }
+
+
+def encode(event: DomainEvent) -> str:
+    """An event as JSON: times and money kept exact."""
+    return json.dumps({field.name: _plain(getattr(event, field.name)) for field in fields(event)})
+
+
+def decode(kind: str, payload: str) -> DomainEvent:
+    values: dict[str, Any] = {name: _value(value) for name, value in json.loads(payload).items()}
+    return _event_types()[kind](**values)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime):
+        return {"at": value.isoformat()}
+    if isinstance(value, Money):
+        return {"minor": value.minor, "currency": value.currency}
+    return value
+
+
+def _value(value: object) -> object:
+    if isinstance(value, dict) and "at" in value:
+        return datetime.fromisoformat(value["at"])
+    if isinstance(value, dict) and "minor" in value:
+        return Money(int(value["minor"]), str(value["currency"]))
+    return value

@@ -1,0 +1,93 @@
+"""Every subscriber to the core's domain events, in one place a reader can see.
+
+Derived state (points, tiers, consent) runs in-process right after the commit. Everything a
+fan or a community is owed (messages, post edits, pay links, perk changes) is a notice:
+written with the change and delivered until it is done or `failed` (core/notices.py). The
+order here is the order of delivery: perks before the receipt, so the receipt and then
+`/me` show them.
+"""
+
+from __future__ import annotations
+
+from core import events as e
+from core.bus import EventBus
+from core.consent import Consent
+from core.notices import Subscription
+from core.notifications import Notifier
+from core.perks import PerkService
+from core.recognition import Recognition
+
+DROP_CHANGES = (
+    e.DropAnnounced,
+    e.DropScheduled,
+    e.DropOpened,
+    e.DropSoldOut,
+    e.DropReopened,
+    e.DropClosed,
+    e.DropCancelled,
+)
+LIVE_CHANGES = (e.LiveScheduled, e.LiveStarted, e.LiveEnded, e.LiveCancelled)
+
+
+def subscribe_all(
+    bus: EventBus,
+    *,
+    recognition: Recognition,
+    perks: PerkService,
+    consent: Consent,
+    notifier: Notifier,
+    shout_outs: bool,
+) -> None:
+    derived = (
+        (e.OrderPaid, recognition.order_paid),
+        (e.OrderPaid, consent.bought),
+        (e.OrderReversed, recognition.order_reversed),
+        (e.OrderRestored, recognition.order_restored),
+    )
+    for event, handler in derived:
+        bus.subscribe(event, handler)
+
+    def fans_perks(event: e.OrderPaid | e.OrderReversed | e.OrderRestored | e.TierChanged) -> str:
+        return f"perks:{event.fan_id}"
+
+    owed = [
+        *(
+            Subscription(change, "post.drop", notifier.announce, per_community=True,
+                         key=lambda event, place: f"post:{place}:drop:{event.drop_id}")
+            for change in DROP_CHANGES
+        ),
+        *(
+            Subscription(change, "post.live", notifier.announce_live, per_community=True,
+                         key=lambda event, place: f"post:{place}:live:{event.session_id}")
+            for change in LIVE_CHANGES
+        ),
+        Subscription(e.OrderPaid, "perks.bought", perks.follow,
+                     when=lambda event: event.perk_id is not None,
+                     key=lambda event, _: fans_perks(event)),
+        Subscription(e.OrderReversed, "perks.reversed", perks.follow,
+                     key=lambda event, _: fans_perks(event)),
+        Subscription(e.OrderRestored, "perks.restored", perks.follow,
+                     key=lambda event, _: fans_perks(event)),
+        Subscription(e.TierChanged, "perks.tier", perks.follow,
+                     key=lambda event, _: fans_perks(event)),
+        Subscription(e.HoldPlaced, "dm.waitlist_offer", notifier.offer_waitlist_hold,
+                     when=lambda event: event.from_waitlist),
+        Subscription(e.HoldExpired, "pay.stop_link", notifier.stop_pay_link),
+        Subscription(e.HoldCancelled, "pay.stop_link", notifier.stop_pay_link),
+        Subscription(e.HoldExpired, "dm.hold_ended", notifier.hold_ended),
+        Subscription(e.HoldCancelled, "dm.hold_ended", notifier.hold_ended),
+        Subscription(e.PaymentFlagged, "dm.under_review", notifier.payment_flagged),
+        Subscription(e.OrderPaid, "dm.receipt", notifier.order_confirmed),
+        Subscription(e.PaymentRefunded, "dm.payment_returned", notifier.payment_returned),
+        Subscription(e.OrderReversed, "dm.refunded", notifier.order_reversed,
+                     when=lambda event: event.status == "refunded"),
+        Subscription(e.OrderShipped, "dm.shipped", notifier.order_shipped),
+        Subscription(e.PaymentFailed, "dm.payment_failed", notifier.payment_failed),
+    ]  # fmt: skip
+    if shout_outs:
+        owed.append(
+            Subscription(e.TierChanged, "post.shout_out", notifier.shout_out, per_community=True,
+                         when=lambda event: event.rose)
+        )  # fmt: skip
+    for subscription in owed:
+        bus.notices.subscribe(subscription)
