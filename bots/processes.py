@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
 import structlog
@@ -29,6 +30,7 @@ from bots.sandbox import SandboxOptions
 from bots.sandbox_cli import play
 from config import Settings
 from core.app import Core
+from core.figures import figures
 from core.inbox import Handler, Inbox
 from core.ports import Clock
 
@@ -139,7 +141,8 @@ async def _logged(job: Callable[[], Awaitable[object]]) -> None:
 
 
 def web_() -> None:
-    """HTTP on $PORT: webhooks (Stripe; Telegram with PUBLIC_BASE_URL), links, /healthz."""
+    """HTTP on $PORT: webhooks (Stripe; Telegram with PUBLIC_BASE_URL), links, /healthz,
+    /metrics (with METRICS_TOKEN)."""
     config = settings()
     run_async(require_migrated(config.database_url))
     loop = new_event_loop()
@@ -165,8 +168,7 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
     """The web app wired to the core, its database open for as long as it serves; with
     Telegram in webhook mode, the Telegram bot's updates are handled here too."""
     app = bootstrap(config, role="web", **overrides)
-    metrics = Metrics(app.core.inbox.backlog)
-    metrics.subscribe(app.core.bus)
+    metrics = Metrics(partial(figures, app.core.inbox, app.core.notices), app.core.notices.worker)
     telegram = _telegram_webhook(app, config)
     secret = config.stripe_webhook_secret
     stripe = StripeWebhooks(app.core, secret.get_secret_value()) if secret else None
@@ -175,17 +177,20 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
         "telegram": telegram or NotConfigured("TELEGRAM_TOKEN and PUBLIC_BASE_URL"),
     }
     handlers: dict[str, Handler] = {"stripe": stripe.handle} if stripe else {}
+    if telegram:
+        handlers["telegram"] = telegram.handle
     secure = str(config.public_base_url or "").startswith("https://")
     dashboard = Dashboard(app.core, weights(config), secure_cookie=secure)
-    application = web_app(app.core.links, webhooks, metrics, dashboard)
+    token = config.metrics_token.get_secret_value() if config.metrics_token else None
+    application = web_app(app.core.links, webhooks, metrics, dashboard, token)
 
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
         async with database(config.database_url):
+            if telegram:  # before the inbox: its kept updates need the bot started
+                await telegram.start()
             inbox = asyncio.create_task(app.core.inbox.serve(handlers))
             stop = asyncio.Event()
             notices = asyncio.create_task(deliver_notices(app.core, "web", stop))
-            if telegram:
-                await telegram.start()
             try:
                 yield
             finally:
@@ -215,7 +220,7 @@ def _telegram_webhook(app: App, config: Settings) -> TelegramWebhook | None:
         return None
     assert app.telegram is not None
     application = telegram_application(app.telegram, app.core, config, polling=False)
-    return TelegramWebhook(application, str(config.public_base_url))
+    return TelegramWebhook(application, app.core.inbox, str(config.public_base_url))
 
 
 discord_app = typer.Typer(help="The Discord bot.", add_completion=False)

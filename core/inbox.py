@@ -41,22 +41,28 @@ STILL_ON_TIME_ATTEMPTS = 3  # an event failing more often than this no longer ho
 
 _KEEP = (
     'INSERT INTO "provider_event" ("provider", "event_id", "kind", "received_at", "payload", '
-    '"due_at", "attempts") VALUES {rows} '
+    '"key", "due_at", "attempts") VALUES {rows} '
     'ON CONFLICT ("provider", "event_id") DO NOTHING RETURNING "provider", "event_id"'
 )
-_KEEP_ROW = "({{{0}}}, {{{1}}}, {{{2}}}, {{{3}}}, {{{4}}}, {{{5}}}, 0)"
-# the outer due_at test matters on PostgreSQL: a row another process claimed meanwhile is
-# re-read after its lock and no longer matches
-# due: its time came, or the process that claimed it stopped saying it is alive (each
-# placeholder once: SQLite's are positional)
+_KEEP_ROW = "({{{0}}}, {{{1}}}, {{{2}}}, {{{3}}}, {{{4}}}, {{{5}}}, {{{6}}}, 0)"
+# Due: its time came, or the process that claimed it stopped saying it is alive. In turn:
+# no earlier event with its key (the same payment, the same chat) is still to be handled.
+# The outer due test matters on PostgreSQL: a row another process claimed meanwhile is
+# re-read after its lock and no longer matches. Each placeholder once: SQLite's are
+# positional.
 _DUE = (
-    '("due_at" <= {{{0}}} OR "claimed_by" IN (SELECT "id" FROM "worker" WHERE "seen_at" < {{{1}}}))'
+    '(p."due_at" <= {{{0}}} OR p."claimed_by" IN '
+    '(SELECT "id" FROM "worker" WHERE "seen_at" < {{{1}}}))'
+)
+_IN_TURN = (
+    '(p."key" IS NULL OR NOT EXISTS (SELECT 1 FROM "provider_event" e '
+    'WHERE e."key" = p."key" AND e."id" < p."id" AND e."due_at" IS NOT NULL))'
 )
 _CLAIM = (
-    'UPDATE "provider_event" SET "due_at" = {0}, "attempts" = "attempts" + 1, "claimed_by" = {1} '
-    f'WHERE "due_at" IS NOT NULL AND {_DUE.format(2, 3)} AND "id" IN '
-    f'(SELECT "id" FROM "provider_event" WHERE "due_at" IS NOT NULL AND {_DUE.format(4, 5)} '
-    'ORDER BY "id" LIMIT {6}) '
+    'UPDATE "provider_event" AS p SET "due_at" = {0}, "attempts" = p."attempts" + 1, '
+    f'"claimed_by" = {{1}} WHERE p."due_at" IS NOT NULL AND {_DUE.format(2, 3)} AND p."id" IN '
+    f'(SELECT p."id" FROM "provider_event" p WHERE p."due_at" IS NOT NULL '
+    f'AND {_DUE.format(4, 5)} AND {_IN_TURN} ORDER BY p."id" LIMIT {{6}}) '
     'RETURNING "id", "provider", "kind", "payload", "attempts"'
 )
 _OLDEST_WAITING = (
@@ -99,6 +105,7 @@ class _Arrival:
     event_id: str
     kind: str
     payload: str
+    key: str | None
     stored: asyncio.Future[bool]
 
 
@@ -111,10 +118,14 @@ class Inbox:
         self._arrivals: list[_Arrival] = []
         self._storing: asyncio.Task[None] | None = None
 
-    async def keep(self, provider: str, event_id: str, kind: str, payload: str) -> bool:
-        """Store an event to be handled; False if this provider sent this id before."""
+    async def keep(
+        self, provider: str, event_id: str, kind: str, payload: str, key: str | None = None
+    ) -> bool:
+        """Store an event to be handled; False if this provider sent this id before. Events
+        with the same `key` are handled one at a time, in the order they arrived."""
         stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._arrivals.append(_Arrival(provider, event_id, kind[:100], payload, stored))
+        arrival = _Arrival(provider, event_id, kind[:100], payload, key and key[:128], stored)
+        self._arrivals.append(arrival)
         if self._storing is None:
             self._storing = asyncio.create_task(self._store_arrivals())
         return await stored
@@ -148,8 +159,10 @@ class Inbox:
         """Handle every event that is due, oldest first; returns how many were handled."""
         handled = 0
         while claimed := await self._claim():
-            for event in claimed:
-                handled += await self._handle(event, handlers)
+            # no two claimed share a key, so they run at once: events of different payments
+            # (or chats) settle side by side, one payment's in the order they arrived
+            done = await asyncio.gather(*(self._handle(event, handlers) for event in claimed))
+            handled += sum(done)
         return handled
 
     async def _claim(self) -> list[KeptEvent]:
@@ -196,12 +209,14 @@ class Inbox:
 
 async def _insert(batch: list[_Arrival], now: datetime) -> set[tuple[str, str]]:
     """Stores a batch in one statement; returns the keys that were new."""
-    width = 6
+    width = 7
     rows = ", ".join(
         _KEEP_ROW.format(*range(n * width, n * width + width)) for n in range(len(batch))
     )
     values = [
-        value for a in batch for value in (a.provider, a.event_id, a.kind, now, a.payload, now)
+        value
+        for a in batch
+        for value in (a.provider, a.event_id, a.kind, now, a.payload, a.key, now)
     ]
     inserted = await sql.rows(_KEEP.replace("{rows}", rows), *values)
     return {(row["provider"], row["event_id"]) for row in inserted}

@@ -55,7 +55,9 @@ class StripeWebhooks:
             return WebhookReply(400, {"error": "event has no id, type or object"})
         if kind not in ACTED_ON:
             return WebhookReply(200, {"outcome": "ignored"})
-        kept = await self.core.inbox.keep("stripe", str(event["id"]), kind, body.decode())
+        kept = await self.core.inbox.keep(
+            "stripe", str(event["id"]), kind, body.decode(), key=payment_key(_object(event))
+        )
         return WebhookReply(200, {"outcome": "accepted" if kept else DUPLICATE})
 
     async def handle(self, kind: str, payload: str) -> str:
@@ -114,6 +116,12 @@ def verified_event(body: bytes, signature: str | None, secret: str) -> dict[str,
     if not isinstance(event, dict):
         raise ValueError("a Stripe event is a JSON object")
     return event
+
+
+def payment_key(obj: Mapping[str, Any]) -> str:
+    """The payment an event is about (a session, a refunded charge and a dispute all name
+    its PaymentIntent): its events are handled in turn, so a refund never overtakes it."""
+    return f"stripe:{obj.get('payment_intent') or obj.get('id')}"
 
 
 def _object(event: Mapping[str, Any]) -> Any:

@@ -2,7 +2,11 @@
 server instead of the bot polling for it, so several web processes can share the load.
 
 Telegram sends back the secret we gave `setWebhook` in a header; a request without it is
-not from Telegram and is refused before its body is read as an update.
+not from Telegram and is refused before its body is read as an update. An update is kept
+in the inbox (core/inbox.py) before Telegram gets its 200, so a crash cannot lose it (a
+Stars payment above all), and is handled from there by whichever web process claims it:
+one chat's updates one at a time and in order, as PTB's conversations need, different
+chats side by side.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from telegram.ext import Application
 
 from adapters.telegram.app import COMMANDS
 from adapters.web.webhooks import WebhookReply
+from core.inbox import DUPLICATE, Inbox
 
 log = structlog.get_logger(__name__)
 PATH = "/webhooks/telegram"
@@ -36,8 +41,14 @@ def webhook_url(public_base_url: str) -> str:
 
 
 class TelegramWebhook:
-    def __init__(self, application: Application, public_base_url: str) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        inbox: Inbox,
+        public_base_url: str,
+    ) -> None:
         self.application = application
+        self.inbox = inbox
         self.url = webhook_url(public_base_url)
         self.secret = webhook_secret(application.bot.token)
 
@@ -66,6 +77,27 @@ class TelegramWebhook:
             update = None
         if update is None or not isinstance(data.get("update_id"), int):
             return WebhookReply(400, {"error": "body is not a Telegram update"})
-        # handled in PTB's own queue, as polled updates are: Telegram gets its 200 at once
-        await self.application.update_queue.put(update)
-        return WebhookReply(200, {"outcome": "queued"})
+        kept = await self.inbox.keep(
+            "telegram", str(update.update_id), _kind(data), body.decode(), key=_chat_key(update)
+        )
+        return WebhookReply(200, {"outcome": "accepted" if kept else DUPLICATE})
+
+    async def handle(self, kind: str, payload: str) -> str:
+        """A kept update, handled as PTB handles a polled one."""
+        update = Update.de_json(json.loads(payload), self.application.bot)
+        await self.application.process_update(update)
+        return f"{kind} handled"
+
+
+def _kind(data: Mapping[str, Any]) -> str:
+    """The update's kind: the one field besides its id (message, callback_query, …)."""
+    return next((name for name in data if name != "update_id"), "unknown")
+
+
+def _chat_key(update: Update) -> str | None:
+    """Updates from one chat (or, without a chat, one person) are handled in turn."""
+    if update.effective_chat is not None:
+        return f"telegram:chat:{update.effective_chat.id}"
+    if update.effective_user is not None:
+        return f"telegram:user:{update.effective_user.id}"
+    return None

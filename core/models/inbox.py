@@ -22,6 +22,7 @@ class ProviderEvent(Model):
     due_at = fields.DatetimeField(null=True, db_index=True)
     attempts = fields.IntField(default=0)
     claimed_by = fields.CharField(max_length=64, null=True)  # the worker handling it now
+    key = fields.CharField(max_length=128, null=True, db_index=True)  # handled in turn
     processed_at = fields.DatetimeField(null=True)
     outcome = fields.CharField(max_length=255, null=True)
 

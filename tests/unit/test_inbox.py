@@ -170,3 +170,38 @@ async def test_a_payment_kept_while_its_hold_was_valid_is_honoured_however_late_
     assert (await Reservation.get(id=hold.id)).status == HoldStatus.PAID
     assert world.refunds.refunded == []
     assert await world.core.holds.expire_due() == 0  # nothing left to lapse, nothing offered
+
+
+async def test_one_payments_events_are_handled_in_turn_and_a_refund_never_overtakes(world):
+    inbox, calls, failed_once = Inbox(world.clock), [], set()
+    await inbox.keep("stripe", "evt_paid", "paid", "pi_1", key="pi_1")
+    await inbox.keep("stripe", "evt_refund", "refunded", "pi_1", key="pi_1")
+    await inbox.keep("stripe", "evt_other", "paid", "pi_2", key="pi_2")
+
+    async def handle(kind: str, payload: str) -> str:
+        if (kind, payload) == ("paid", "pi_1") and not failed_once:
+            failed_once.add(payload)
+            raise ConnectionError("database blinked")
+        calls.append(f"{kind} {payload}")
+        return "done"
+
+    assert await inbox.drain({"stripe": handle}) == 1
+    assert calls == ["paid pi_2"]  # the refund waits for its own payment
+    world.clock.advance(seconds=30)
+    assert await inbox.drain({"stripe": handle}) == 2
+    assert calls == ["paid pi_2", "paid pi_1", "refunded pi_1"]
+
+
+async def test_events_of_different_payments_are_handled_side_by_side(world):
+    inbox, second_started = Inbox(world.clock), asyncio.Event()
+    await inbox.keep("stripe", "evt_1", "paid", "1", key="pi_1")
+    await inbox.keep("stripe", "evt_2", "paid", "2", key="pi_2")
+
+    async def handle(kind: str, payload: str) -> str:
+        if payload == "2":
+            second_started.set()
+        else:  # handled one after the other, the first would wait here for ever
+            await second_started.wait()
+        return "done"
+
+    assert await asyncio.wait_for(inbox.drain({"stripe": handle}), 5) == 2
