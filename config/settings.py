@@ -137,6 +137,7 @@ class Settings(BaseSettings):
     attribution_days: int = Field(default=7, ge=1, le=3650)
 
     dashboard_password: SecretStr | None = None  # else only one-time links from /dashboard
+    metrics_token: SecretStr | None = None  # the bearer token of /metrics, else it is off
 
     admin_telegram_ids: IdList = Field(default_factory=list)
     admin_discord_role_ids: IdList = Field(default_factory=list)

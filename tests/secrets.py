@@ -36,12 +36,17 @@ PASSWORDS = [
     "s3cret-db-password",  # DATABASE_URL's, tests/scenario/test_cli_bad_input.py
     "p@ss/word-of-the-db",  # DATABASE_URL's, tests/unit/test_logs.py
 ]
+METRICS_TOKENS = [
+    # tests/scenario/test_metrics.py and test_stripe_webhooks.py, tests/unit/test_logs.py
+    "metrics-bearer-token-of-the-suite",
+]
 SECRETS = [
     *TELEGRAM_TOKENS,
     *DISCORD_TOKENS,
     *STRIPE_SECRET_KEYS,
     *STRIPE_WEBHOOK_SECRETS,
     *PASSWORDS,
+    *METRICS_TOKENS,
 ]
 
 

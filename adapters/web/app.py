@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Mapping
 
@@ -16,6 +17,8 @@ from core.links import Links
 
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 NO_SUCH_LINK = "<!doctype html><title>Link not found</title><p>This link does not exist.</p>"
+METRICS_OFF = "Metrics are off until METRICS_TOKEN is set.\n"
+METRICS_TOKEN_NEEDED = "Send the METRICS_TOKEN as Authorization: Bearer <token>.\n"
 
 
 def web_app(
@@ -23,8 +26,10 @@ def web_app(
     webhooks: Mapping[str, WebhookReceiver],
     metrics: Metrics,
     dashboard: Dashboard,
+    metrics_token: str | None,
 ) -> web.Application:
-    """`webhooks` names each provider's receiver, served at `/webhooks/{provider}`."""
+    """`webhooks` names each provider's receiver, served at `/webhooks/{provider}`.
+    `/metrics` is off without `metrics_token`: its figures are the creator's business."""
 
     async def healthz(_: web.Request) -> web.Response:
         if await database_answers():
@@ -42,7 +47,12 @@ def web_app(
         metrics.webhook(provider, reply.status, outcome, time.perf_counter() - began)
         return web.json_response(reply.body, status=reply.status)
 
-    async def prometheus(_: web.Request) -> web.Response:
+    async def prometheus(request: web.Request) -> web.Response:
+        if metrics_token is None:
+            return web.Response(text=METRICS_OFF, status=403)
+        if not _bearer(request.headers.get("Authorization", ""), metrics_token):
+            headers = {"WWW-Authenticate": "Bearer"}
+            return web.Response(text=METRICS_TOKEN_NEEDED, status=401, headers=headers)
         return web.Response(body=await metrics.render(), content_type="text/plain", charset="utf-8")
 
     async def qr_code(request: web.Request) -> web.Response:
@@ -68,3 +78,13 @@ def web_app(
     app.router.add_post("/webhooks/{provider}", webhook)
     dashboard.add_routes(app)
     return app
+
+
+def _bearer(authorization: str, token: str) -> bool:
+    """Whether `Authorization: Bearer <token>` carries the token, compared in constant time
+    (as bytes: a header may hold what is not ASCII, which `compare_digest` refuses as str)."""
+    scheme, _, given = authorization.partition(" ")
+    same = hmac.compare_digest(
+        given.strip().encode("utf-8", "surrogatepass"), token.encode("utf-8", "surrogatepass")
+    )
+    return scheme.lower() == "bearer" and same

@@ -1,83 +1,78 @@
-"""Prometheus figures for `/metrics`, counted from domain events and webhook replies.
+"""Prometheus figures for `/metrics`.
 
-Each process counts its own; scrape every web process (no multiprocess mode yet).
+The business gauges (holds, paid orders and revenue, provider events, notices) are read
+from the database at each scrape (core/figures.py), so any web process serves the same
+numbers. Only webhook deliveries are counted in the process that answered them; those
+series carry a `process` label (its worker id), so scraping several processes never mixes
+two processes' counts into one series.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 
-from core.bus import EventBus
-from core.events import HoldExpired, HoldPlaced, OrderPaid, OrderReversed, PaymentRefunded
-from core.inbox import Backlog
+from core.figures import Figures
 
 
 class Metrics:
-    def __init__(self, backlog: Callable[[], Awaitable[Backlog]]) -> None:
-        self.backlog = backlog
+    def __init__(self, figures: Callable[[], Awaitable[Figures]], process: str) -> None:
+        self.figures = figures
+        self.process = process
         self.registry = CollectorRegistry()
-        self.holds = Counter("dropcast_holds_placed", "Holds placed", registry=self.registry)
-        self.expiries = Counter("dropcast_holds_expired", "Holds lapsed", registry=self.registry)
-        self.orders = Counter(
-            "dropcast_orders_paid", "Paid orders", ["currency"], registry=self.registry
-        )
-        self.revenue = Counter(
-            "dropcast_revenue_minor", "Paid, in minor units", ["currency"], registry=self.registry
-        )
-        self.refunds = Counter(
-            "dropcast_payments_refunded", "Payments given back", ["why"], registry=self.registry
-        )
         self.webhooks = Counter(
-            "dropcast_webhook_events", "Webhook deliveries", ["provider", "result"],
-            registry=self.registry,
-        )  # fmt: skip
-        self.waiting = Gauge(
-            "dropcast_provider_events_waiting", "Webhook events kept, not yet handled",
-            registry=self.registry,
-        )  # fmt: skip
-        self.failing = Gauge(
-            "dropcast_provider_events_failing", "Of them, events whose handling failed",
-            registry=self.registry,
+            "dropcast_webhook_events", "Webhook deliveries this process answered",
+            ["process", "provider", "result"], registry=self.registry,
         )  # fmt: skip
         self.webhook_seconds = Histogram(
-            "dropcast_webhook_seconds", "Webhook handling time", ["provider"],
-            registry=self.registry,
+            "dropcast_webhook_seconds", "Webhook handling time in this process",
+            ["process", "provider"], registry=self.registry,
         )  # fmt: skip
 
-    def subscribe(self, bus: EventBus) -> None:
-        bus.subscribe(HoldPlaced, self._hold_placed)
-        bus.subscribe(HoldExpired, self._hold_expired)
-        bus.subscribe(OrderPaid, self._order_paid)
-        bus.subscribe(PaymentRefunded, self._payment_refunded)
-        bus.subscribe(OrderReversed, self._order_reversed)
-
     def webhook(self, provider: str, status: int, outcome: str, seconds: float) -> None:
-        self.webhooks.labels(provider, _result(status, outcome)).inc()
-        self.webhook_seconds.labels(provider).observe(seconds)
+        self.webhooks.labels(self.process, provider, _result(status, outcome)).inc()
+        self.webhook_seconds.labels(self.process, provider).observe(seconds)
 
     async def render(self) -> bytes:
-        backlog = await self.backlog()
-        self.waiting.set(backlog.waiting)
-        self.failing.set(backlog.failing)
-        return generate_latest(self.registry)
+        now = _Gauges(await self.figures())
+        return generate_latest(now) + generate_latest(self.registry)
 
-    async def _hold_placed(self, _: HoldPlaced) -> None:
-        self.holds.inc()
 
-    async def _hold_expired(self, _: HoldExpired) -> None:
-        self.expiries.inc()
+class _Gauges:
+    """One scrape's figures; built afresh each time, so a currency no longer paid in
+    disappears instead of showing its last value."""
 
-    async def _order_paid(self, event: OrderPaid) -> None:
-        self.orders.labels(event.amount.currency).inc()
-        self.revenue.labels(event.amount.currency).inc(event.amount.minor)
+    def __init__(self, now: Figures) -> None:
+        self.now = now
 
-    async def _payment_refunded(self, _: PaymentRefunded) -> None:
-        self.refunds.labels("could not fulfil").inc()
-
-    async def _order_reversed(self, event: OrderReversed) -> None:
-        self.refunds.labels(event.status).inc()
+    def collect(self) -> Iterator[Metric]:
+        now = self.now
+        yield GaugeMetricFamily("dropcast_holds_held", "Holds held now", value=now.holds_held)
+        orders = GaugeMetricFamily("dropcast_orders_paid", "Paid orders", labels=["currency"])
+        revenue = GaugeMetricFamily(
+            "dropcast_revenue_paid_minor",
+            "Paid orders' amounts, in minor units",
+            labels=["currency"],
+        )
+        for currency, paid in sorted(now.paid.items()):
+            orders.add_metric([currency], paid.orders)
+            revenue.add_metric([currency], paid.minor)
+        yield orders
+        yield revenue
+        yield GaugeMetricFamily(
+            "dropcast_provider_events_waiting", "Webhook events kept, not yet handled",
+            value=now.events_waiting,
+        )  # fmt: skip
+        yield GaugeMetricFamily(
+            "dropcast_provider_events_failing", "Of them, events whose handling failed",
+            value=now.events_failing,
+        )  # fmt: skip
+        notices = GaugeMetricFamily("dropcast_notices", "Notices by status", labels=["status"])
+        for status, count in now.notices.items():
+            notices.add_metric([status], count)
+        yield notices
 
 
 def _result(status: int, outcome: str) -> str:

@@ -18,6 +18,12 @@ Wait = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
+class Get:
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Post:
     path: str
     body: bytes
@@ -32,10 +38,10 @@ def free_port() -> int:
 
 
 async def exchange(
-    config: Settings, requests: Sequence[Post | str | Wait], **overrides: object
+    config: Settings, requests: Sequence[Get | Post | str | Wait], **overrides: object
 ) -> list[tuple[int, dict]]:
-    """Serve the app for these requests (a path means GET; a `Wait` is awaited in between,
-    with no reply); its own database context, as in its own process."""
+    """Serve the app for these requests (a path means GET without headers; a `Wait` is
+    awaited in between, with no reply); its own database context, as in its own process."""
 
     async def serve() -> list[tuple[int, dict]]:
         replies = []
@@ -45,6 +51,10 @@ async def exchange(
                     await request()
                 elif isinstance(request, str):
                     response = await client.get(request, allow_redirects=False)
+                elif isinstance(request, Get):
+                    response = await client.get(
+                        request.path, headers=request.headers, allow_redirects=False
+                    )
                 else:
                     response = await client.post(
                         request.path, data=request.body, headers=request.headers
@@ -56,9 +66,13 @@ async def exchange(
 
 
 async def _body(response: ClientResponse) -> dict:
-    """JSON as sent; a redirect or a page as its location and text."""
+    """JSON as sent; a redirect or a page as its location and text, and what a 401 asks for."""
     if response.content_type == "application/json":
         return await response.json()
     if response.content_type.startswith("image/"):
         return {"type": response.content_type, "bytes": await response.read()}
-    return {"location": response.headers.get("Location"), "text": await response.text()}
+    return {
+        "location": response.headers.get("Location"),
+        "text": await response.text(),
+        "authenticate": response.headers.get("WWW-Authenticate"),
+    }

@@ -44,6 +44,7 @@ EACH_SECRET = [
     ("stripe_secret_key", STRIPE),
     ("stripe_webhook_secret", "whsec_webhook-signing-secret"),
     ("dashboard_password", "correct horse battery staple"),
+    ("metrics_token", "metrics-bearer-token-of-the-suite"),
 ]
 
 
