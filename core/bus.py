@@ -1,10 +1,10 @@
-"""Domain events after their change: derived state in-process, side effects made durable.
+"""Domain events after their change, made durable.
 
-`transaction()` is how the core changes state: the events a change adds are written as
-notices (core/notices.py) in the same transaction, and after the commit the in-process
-subscribers run (derived state: points, tiers, consent, metrics) and then the notices are
-delivered. A failing in-process subscriber is logged and skipped: rendering a message on
-one platform must never undo or block a committed sale.
+`transaction()` is how the core changes state: what the events a change adds owe (points,
+perks, messages, posts: core/subscriptions.py) is written as notices (core/notices.py) in
+the same transaction, and delivered after the commit. In-process listeners (the sandbox's
+log, per-process counters) see each event after the commit too; one that fails is logged
+and skipped: it must never undo or block a committed sale.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ class EventBus:
     def subscribe(
         self, event_type: type[DomainEvent], handler: Callable[[Any], Awaitable[None]]
     ) -> None:
-        """An in-process subscriber, for derived state only: it is not retried."""
+        """An in-process listener: it only watches (it is not retried, and a process that
+        dies after a commit never calls it)."""
         self._handlers[event_type].append(handler)
 
     @asynccontextmanager

@@ -1,10 +1,11 @@
 """Every subscriber to the core's domain events, in one place a reader can see.
 
-Derived state (points, tiers, consent) runs in-process right after the commit. Everything a
-fan or a community is owed (messages, post edits, pay links, perk changes) is a notice:
-written with the change and delivered until it is done or `failed` (core/notices.py). The
-order here is the order of delivery: perks before the receipt, so the receipt and then
-`/me` show them.
+Each is a notice: written with the change and delivered until it is done or `failed`
+(core/notices.py), so a process killed after a sale still awards its points, grants its
+perk and sends its receipt. Each handler is idempotent (points are awarded once per order
+and reason, perks reconciled, messages re-read), so a retry changes nothing twice. The
+order here is the order of delivery: points and perks before the receipt, so the receipt
+and then `/me` show them. In-process listeners (`EventBus.subscribe`) only watch.
 """
 
 from __future__ import annotations
@@ -38,19 +39,15 @@ def subscribe_all(
     notifier: Notifier,
     shout_outs: bool,
 ) -> None:
-    derived = (
-        (e.OrderPaid, recognition.order_paid),
-        (e.OrderPaid, consent.bought),
-        (e.OrderReversed, recognition.order_reversed),
-        (e.OrderRestored, recognition.order_restored),
-    )
-    for event, handler in derived:
-        bus.subscribe(event, handler)
-
     def fans_perks(event: e.OrderPaid | e.OrderReversed | e.OrderRestored | e.TierChanged) -> str:
         return f"perks:{event.fan_id}"
 
     owed = [
+        # points first: the receipt, and then /me, show them
+        Subscription(e.OrderPaid, "points.bought", recognition.order_paid),
+        Subscription(e.OrderReversed, "points.reversed", recognition.order_reversed),
+        Subscription(e.OrderRestored, "points.restored", recognition.order_restored),
+        Subscription(e.OrderPaid, "consent.bought", consent.bought),
         *(
             Subscription(change, "post.drop", notifier.announce, per_community=True,
                          key=lambda event, place: f"post:{place}:drop:{event.drop_id}")
