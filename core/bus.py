@@ -3,8 +3,8 @@
 `transaction()` is how the core changes state: what the events a change adds owe (points,
 perks, messages, posts: core/subscriptions.py) is written as notices (core/notices.py) in
 the same transaction, and delivered after the commit. In-process listeners (the sandbox's
-log, per-process counters) see each event after the commit too; one that fails is logged
-and skipped: it must never undo or block a committed sale.
+log) see each event after the commit too; one that fails is logged and skipped: it must
+never undo or block a committed sale.
 """
 
 from __future__ import annotations

@@ -1,0 +1,37 @@
+"""The fault suite's rush at a larger scale (tests/faults/rush.py): two `dropcast web` and a
+`dropcast clock` on a scratch PostgreSQL database, each killed with SIGKILL at seeded
+moments and restarted, while every Stripe event is delivered twice. Prints one JSON object
+naming each figure and each kill.
+
+    python bench/faults.py [--fans 400] [--stock 250] [--kills 12] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from scratch import scratch_database  # bench/scratch.py, beside this script
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bots.database import migrate
+from tests.faults.rush import Rush, run
+
+
+async def main(args: argparse.Namespace) -> dict[str, object]:
+    async with scratch_database("postgres", "dropcast_bench_faults") as url:
+        await migrate(url)
+        return await run(url, Rush(args.seed, args.fans, args.stock, args.kills))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fans", type=int, default=400)
+    parser.add_argument("--stock", type=int, default=250)
+    parser.add_argument("--kills", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=1)
+    print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))

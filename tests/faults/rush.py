@@ -1,0 +1,262 @@
+"""A drop's rush over several real processes, killed at random: two `dropcast web` taking
+Stripe's webhooks and one `dropcast clock`, on one PostgreSQL database, sending receipts to
+the fake Telegram Bot API. Every Stripe event is sent twice, shuffled, spread over both web
+processes, and sent again until a process acknowledges it, as Stripe does; meanwhile each
+process is killed with SIGKILL at seeded moments and started again, as a process manager
+would. `run` returns the figures the fault test asserts and bench/faults.py prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import stripe
+from aiohttp import ClientError, ClientSession, ClientTimeout
+
+from bots.bootstrap import bootstrap
+from bots.database import database
+from config import load_settings
+from core.drops.specs import TierSpec
+from core.errors import SoldOut
+from core.models import (
+    DropTier,
+    Fan,
+    LedgerEntry,
+    Notice,
+    NoticeStatus,
+    Order,
+    OrderStatus,
+    Platform,
+    PlatformAccount,
+    ProviderEvent,
+)
+from core.money import parse_price
+from tests.peers.telegram_bot_api import TelegramBotApi
+
+SECRET = "whsec_faults"
+DROPCAST = str(Path(sys.executable).parent / "dropcast")
+FIRST_CHAT = 5000
+SETTLE_SECONDS = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Process:
+    """One `dropcast` process, started again after each kill."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    port: int | None = None
+    running: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    def start(self) -> None:
+        self.running = subprocess.Popen(
+            [DROPCAST, *self.command], env=os.environ | self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.starts += 1
+
+    def kill(self) -> None:
+        assert self.running is not None
+        self.running.send_signal(signal.SIGKILL)
+        self.running.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.running is not None and self.running.poll() is None:
+            self.running.terminate()
+            try:
+                self.running.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@dataclass
+class Rush:
+    seed: int
+    fans: int
+    stock: int
+    kills: int
+    kills_done: list[dict[str, object]] = field(default_factory=list)
+    deliveries: int = 0
+    redeliveries: int = 0
+
+
+async def prepare(url: str, rush: Rush) -> list[bytes]:
+    """Fans on Telegram, a drop of `stock` units, and the fans' rush for them: each fan who
+    got a hold pays once. Returns the Stripe events of those payments."""
+    async with database(url):
+        core = bootstrap(load_settings(database_url=url)).core
+        tier = TierSpec("Print", "digital", parse_price("5.00 EUR"), rush.stock, 1, "CODE")
+        drop = await core.drops.open((await core.drops.create("Rush", [tier], hold_minutes=60)).id)
+        await Fan.bulk_create([Fan(display_name=f"Fan {n}") for n in range(rush.fans)])
+        fan_ids = list(await Fan.all().order_by("id").values_list("id", flat=True))
+        await PlatformAccount.bulk_create([
+            PlatformAccount(fan_id=fan_id, platform=Platform.TELEGRAM,
+                            platform_user_id=str(FIRST_CHAT + n))
+            for n, fan_id in enumerate(fan_ids)
+        ])  # fmt: skip
+        holds = []
+        for fan_id in fan_ids:
+            with contextlib.suppress(SoldOut):
+                holds.append(await core.holds.reserve(drop.tiers[0].id, fan_id))
+    return [_completed(hold.id, hold.price.minor) for hold in holds]
+
+
+def _completed(hold_id: int, amount: int) -> bytes:
+    session = {
+        "id": f"cs_{hold_id}", "object": "checkout.session", "client_reference_id": str(hold_id),
+        "payment_intent": f"pi_{hold_id}", "payment_status": "paid", "amount_total": amount,
+        "currency": "eur",
+    }  # fmt: skip
+    event = {"id": f"evt_{hold_id}", "object": "event", "type": "checkout.session.completed",
+             "data": {"object": session}}  # fmt: skip
+    return json.dumps(event).encode()
+
+
+async def run(url: str, rush: Rush) -> dict[str, Any]:
+    events = await prepare(url, rush)
+    random_ = random.Random(rush.seed)
+    deliveries = events * 2
+    random_.shuffle(deliveries)
+    kill_at = sorted(random_.sample(range(1, len(deliveries)), rush.kills))
+    async with TelegramBotApi() as peer:
+        env = {
+            "DATABASE_URL": url, "STRIPE_WEBHOOK_SECRET": SECRET, "TELEGRAM_TOKEN": peer.token,
+            "TELEGRAM_API_BASE_URL": peer.url, "LOG_LEVEL": "warning",
+        }  # fmt: skip
+        webs = [Process(f"web-{n}", ["web"], env | {"PORT": str(port)}, port)
+                for n, port in ((1, free_port()), (2, free_port()))]  # fmt: skip
+        processes = [*webs, Process("clock", ["clock"], env)]
+        for process in processes:
+            process.start()
+        try:
+            async with ClientSession(timeout=ClientTimeout(total=10)) as http:
+                for web in webs:
+                    await _ready(http, web)
+                began = time.monotonic()
+                await _deliver(http, rush, deliveries, webs, processes, kill_at, random_)
+                delivered_s = time.monotonic() - began
+                await _settled(url, len(events))
+                settled_s = time.monotonic() - began
+        finally:
+            for process in processes:
+                process.stop()
+        receipts = Counter(m.chat_id for m in peer.sent if m.text.startswith("Paid: "))
+    return {
+        "seed": rush.seed, "fans": rush.fans, "stock": rush.stock, "payments": len(events),
+        "deliveries": rush.deliveries, "redeliveries": rush.redeliveries,
+        "kills": rush.kills_done, "delivered_s": round(delivered_s, 2),
+        "settled_s": round(settled_s, 2),
+        **await _books(url), "receipts": sum(receipts.values()),
+        "fans_with_two_receipts": sum(1 for n in receipts.values() if n > 1),
+    }  # fmt: skip
+
+
+async def _ready(http: ClientSession, web: Process) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ClientError, OSError):
+            async with http.get(f"http://127.0.0.1:{web.port}/healthz") as reply:
+                if reply.status == 200:
+                    return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"{web.name} did not answer within 60 s")
+
+
+async def _deliver(
+    http: ClientSession,
+    rush: Rush,
+    deliveries: list[bytes],
+    webs: list[Process],
+    processes: list[Process],
+    kill_at: list[int],
+    random_: random.Random,
+) -> None:
+    """Each delivery to a web process picked at random, again until one answers 200; the
+    next kill is made once that many deliveries were acknowledged."""
+    pending = list(deliveries)
+    while pending:
+        body = pending.pop(0)
+        web = random_.choice(webs)
+        signature = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET)
+        rush.deliveries += 1
+        try:
+            async with http.post(
+                f"http://127.0.0.1:{web.port}/webhooks/stripe", data=body,
+                headers={"Stripe-Signature": signature},
+            ) as reply:  # fmt: skip
+                acknowledged = reply.status == 200
+        except (ClientError, OSError, TimeoutError):
+            acknowledged = False
+        if not acknowledged:  # Stripe tries again later, maybe another process gets it
+            rush.redeliveries += 1
+            pending.append(body)
+            await asyncio.sleep(0.05)
+            continue
+        done = len(deliveries) - len(pending)
+        while kill_at and done >= kill_at[0]:
+            kill_at.pop(0)
+            victim = random_.choice(processes)
+            victim.kill()
+            rush.kills_done.append({"process": victim.name, "after_acknowledged": done})
+            victim.start()
+            if victim.port is not None:
+                await _ready(http, victim)
+
+
+async def _settled(url: str, payments: int) -> None:
+    """Until every kept event is handled and no notice is waiting or being sent."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    async with database(url):
+        while time.monotonic() < deadline:
+            unhandled = await ProviderEvent.filter(due_at__isnull=False).count()
+            waiting = await Notice.filter(
+                status__in=(NoticeStatus.QUEUED, NoticeStatus.SENDING)
+            ).count()
+            paid = await Order.filter(status=OrderStatus.PAID).count()
+            if not unhandled and not waiting and paid >= payments:
+                return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"not settled within {SETTLE_SECONDS:.0f} s")
+
+
+async def _books(url: str) -> dict[str, object]:
+    """What the fault test checks, read from the database."""
+    async with database(url):
+        [tier] = await DropTier.all()
+        paid = await Order.filter(status=OrderStatus.PAID).count()
+        ledger = await LedgerEntry.all().values_list("fan_id", "reason", "source_id")
+        notices = Counter(await Notice.all().values_list("status", flat=True))
+        failed = await Notice.filter(status=NoticeStatus.FAILED).values_list("reason", flat=True)
+        return {
+            "orders": await Order.all().count(),
+            "paid": paid,
+            "distinct_payments": len(set(await Order.all().values_list("payment_id", flat=True))),
+            "available": tier.available,
+            "sold_and_held": tier.stock - tier.available,
+            "ledger_entries": len(ledger),
+            "ledger_duplicates": len(ledger) - len(set(ledger)),
+            "unhandled_events": await ProviderEvent.filter(due_at__isnull=False).count(),
+            "notices": {str(status): n for status, n in notices.items()},
+            "failed_without_reason": sum(1 for reason in failed if not reason),
+        }

@@ -1,0 +1,25 @@
+"""A killed process, or several at once, loses and doubles nothing a fan or creator would
+notice (tests/faults/rush.py runs the processes; bench/faults.py the bigger run)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.faults.rush import Rush, run
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_rush_survives_its_processes_being_killed_at_random(database_url):
+    rush = Rush(seed=11, fans=40, stock=25, kills=4)
+    books = await run(database_url, rush)
+    assert len(books["kills"]) == 4
+    payments = books["payments"]
+    assert payments == 25  # 40 fans rushed 25 units
+    assert books["orders"] == books["paid"] == books["distinct_payments"] == payments
+    assert (books["available"], books["sold_and_held"]) == (0, 25)  # not one oversold
+    assert books["unhandled_events"] == 0
+    assert books["receipts"] == payments
+    assert books["fans_with_two_receipts"] == 0
+    assert books["ledger_duplicates"] == 0
+    assert set(books["notices"]) <= {"sent", "failed"}
+    assert books["failed_without_reason"] == 0
