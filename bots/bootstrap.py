@@ -54,7 +54,9 @@ class App:
     closers: tuple[Callable[[], Awaitable[None]], ...] = ()
 
     async def close(self) -> None:
-        """Release the HTTP sessions the adapters opened."""
+        """Finish what is being delivered in the background, then release the HTTP sessions
+        the adapters opened."""
+        await self.core.notices.settled()
         for close in self.closers:
             await close()
 

@@ -74,11 +74,22 @@ _CLAIM_DUE = (
     '(SELECT n."id" FROM "notice" n WHERE n."status" = \'queued\' AND n."due_at" <= {2} '
     f'AND {_IN_TURN} ORDER BY n."id" LIMIT {{3}}LOCK) ' + _RETURNING
 )
+# claims of a process that stopped: its message may have gone out, so it is not sent again
+# (failed, saying so); anything else is done again, which changes nothing twice
+_DEAD_CLAIM = (
+    '"status" = \'sending\' AND ("due_at" <= {{{0}}} OR "claimed_by" IN '
+    '(SELECT "id" FROM "worker" WHERE "seen_at" < {{{1}}}))'
+)
+# placeholders in the order they appear: SQLite's are positional
+_INTERRUPTED = (
+    'UPDATE "notice" SET "status" = \'failed\', "claimed_by" = NULL, "done_at" = {0}, '
+    f'"reason" = {{1}} WHERE {_DEAD_CLAIM.format(2, 3)} AND "subscriber" IN ({{names}})'
+)
 _TAKE_OVER = (
     'UPDATE "notice" SET "status" = \'queued\', "claimed_by" = NULL, "due_at" = {0} '
-    'WHERE "status" = \'sending\' AND ("due_at" <= {1} OR "claimed_by" IN '
-    '(SELECT "id" FROM "worker" WHERE "seen_at" < {2}))'
+    f"WHERE {_DEAD_CLAIM.format(1, 2)}"
 )
+INTERRUPTED = "interrupted: the process sending it stopped, so it may have arrived"
 _DONE = (
     'UPDATE "notice" SET "status" = \'sent\', "done_at" = {0}, "reason" = NULL '
     'WHERE "id" = {1} AND "status" = \'sending\' AND "claimed_by" = {2}'
@@ -99,7 +110,10 @@ class Subscription:
     """A side effect a kind of event owes. `when` leaves out events that owe nothing (most
     holds are not waitlist offers); a `per_community` one is owed to each community, and
     its handler is called with the community's id; `key` orders notices that touch one
-    thing (a post, a fan's perks)."""
+    thing (a post, a fan's perks). One that `follows` is delivered in the background, so the
+    fan whose tap caused it (the last unit's buyer) is answered first. One `at_most_once`
+    (a direct message) that a killed process was sending ends `failed` as interrupted
+    rather than risk reaching the fan twice; a failure the platform reported is retried."""
 
     event: type[DomainEvent]
     name: str
@@ -107,6 +121,8 @@ class Subscription:
     when: Callable[[Any], bool] | None = None
     per_community: bool = False
     key: Callable[[Any, int | None], str] | None = None
+    follows: bool = False  # delivered after the caller has its answer, not before
+    at_most_once: bool = False  # a message: never sent again after a process died sending it
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +156,7 @@ class Notices:
         self.worker = worker
         self._subscriptions: dict[type[DomainEvent], list[Subscription]] = defaultdict(list)
         self._by_name: dict[str, Subscription] = {}
+        self._following: set[asyncio.Task[int]] = set()
 
     def subscribe(self, subscription: Subscription) -> None:
         self._subscriptions[subscription.event].append(subscription)
@@ -187,6 +204,24 @@ class Notices:
         if not ids:
             return 0
         claimed = await self._claim(_CLAIM_OWN, "{ids}", ids)
+        later = [notice for notice in claimed if self._follows(notice)]
+        if later:
+            following = asyncio.create_task(self._in_turn(later))
+            self._following.add(following)
+            following.add_done_callback(self._following.discard)
+        return await self._in_turn([notice for notice in claimed if not self._follows(notice)])
+
+    async def settled(self) -> None:
+        """Wait for what is being delivered in the background (before a process stops)."""
+        while self._following:
+            await asyncio.gather(*self._following, return_exceptions=True)
+
+    def _follows(self, notice: _Claimed) -> bool:
+        subscription = self._by_name.get(notice.subscriber)
+        return subscription is not None and subscription.follows
+
+    async def _in_turn(self, claimed: list[_Claimed]) -> int:
+        """Deliver these in order, then those whose turn each one's delivery brought."""
         delivered = 0
         while claimed:
             keys: set[str] = set()
@@ -208,6 +243,11 @@ class Notices:
         """Claim and deliver due notices (retries, those a stopped process left, those
         whose turn came); returns how many were claimed."""
         now = self.clock.now()
+        once = [sub.name for sub in self._by_name.values() if sub.at_most_once]
+        if once:
+            names = ", ".join("{" + str(n) + "}" for n in range(4, len(once) + 4))
+            statement = _INTERRUPTED.replace("{names}", names)
+            await sql.rows(statement, now, INTERRUPTED, now, now - SILENT, *once)
         await sql.rows(_TAKE_OVER, now, now, now - SILENT)
         lock = "" if sql.on_sqlite() else " FOR UPDATE SKIP LOCKED"
         claimed = await sql.rows(

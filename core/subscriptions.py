@@ -10,10 +10,12 @@ and then `/me` show them. In-process listeners (`EventBus.subscribe`) only watch
 
 from __future__ import annotations
 
+from typing import Any
+
 from core import events as e
 from core.bus import EventBus
 from core.consent import Consent
-from core.notices import Subscription
+from core.notices import Deliver, Subscription
 from core.notifications import Notifier
 from core.perks import PerkService
 from core.recognition import Recognition
@@ -27,6 +29,7 @@ DROP_CHANGES = (
     e.DropClosed,
     e.DropCancelled,
 )
+STOCK_CHANGES = (e.DropSoldOut, e.DropReopened)
 LIVE_CHANGES = (e.LiveScheduled, e.LiveStarted, e.LiveEnded, e.LiveCancelled)
 
 
@@ -39,6 +42,10 @@ def subscribe_all(
     notifier: Notifier,
     shout_outs: bool,
 ) -> None:
+    def dm(event: type[e.DomainEvent], name: str, handler: Deliver, **more: Any) -> Subscription:
+        """A message to a fan: never sent twice, even by a process that died sending it."""
+        return Subscription(event, f"dm.{name}", handler, at_most_once=True, **more)
+
     def fans_perks(event: e.OrderPaid | e.OrderReversed | e.OrderRestored | e.TierChanged) -> str:
         return f"perks:{event.fan_id}"
 
@@ -51,7 +58,15 @@ def subscribe_all(
         *(
             Subscription(change, "post.drop", notifier.announce, per_community=True,
                          key=lambda event, place: f"post:{place}:drop:{event.drop_id}")
-            for change in DROP_CHANGES
+            for change in DROP_CHANGES if change not in STOCK_CHANGES
+        ),
+        # a fan's tap or payment sold the drop out (or a lapsed hold put it back on sale):
+        # they are answered first, the posts follow
+        *(
+            Subscription(change, "post.stock", notifier.announce, per_community=True,
+                         key=lambda event, place: f"post:{place}:drop:{event.drop_id}",
+                         follows=True)
+            for change in STOCK_CHANGES
         ),
         *(
             Subscription(change, "post.live", notifier.announce_live, per_community=True,
@@ -67,24 +82,24 @@ def subscribe_all(
                      key=lambda event, _: fans_perks(event)),
         Subscription(e.TierChanged, "perks.tier", perks.follow,
                      key=lambda event, _: fans_perks(event)),
-        Subscription(e.HoldPlaced, "dm.waitlist_offer", notifier.offer_waitlist_hold,
+        dm(e.HoldPlaced, "waitlist_offer", notifier.offer_waitlist_hold,
                      when=lambda event: event.from_waitlist),
         Subscription(e.HoldExpired, "pay.stop_link", notifier.stop_pay_link),
         Subscription(e.HoldCancelled, "pay.stop_link", notifier.stop_pay_link),
-        Subscription(e.HoldExpired, "dm.hold_ended", notifier.hold_ended),
-        Subscription(e.HoldCancelled, "dm.hold_ended", notifier.hold_ended),
-        Subscription(e.PaymentFlagged, "dm.under_review", notifier.payment_flagged),
-        Subscription(e.OrderPaid, "dm.receipt", notifier.order_confirmed),
-        Subscription(e.PaymentRefunded, "dm.payment_returned", notifier.payment_returned),
-        Subscription(e.OrderReversed, "dm.refunded", notifier.order_reversed,
+        dm(e.HoldExpired, "hold_ended", notifier.hold_ended),
+        dm(e.HoldCancelled, "hold_ended", notifier.hold_ended),
+        dm(e.PaymentFlagged, "under_review", notifier.payment_flagged),
+        dm(e.OrderPaid, "receipt", notifier.order_confirmed),
+        dm(e.PaymentRefunded, "payment_returned", notifier.payment_returned),
+        dm(e.OrderReversed, "refunded", notifier.order_reversed,
                      when=lambda event: event.status == "refunded"),
-        Subscription(e.OrderShipped, "dm.shipped", notifier.order_shipped),
-        Subscription(e.PaymentFailed, "dm.payment_failed", notifier.payment_failed),
+        dm(e.OrderShipped, "shipped", notifier.order_shipped),
+        dm(e.PaymentFailed, "payment_failed", notifier.payment_failed),
     ]  # fmt: skip
     if shout_outs:
         owed.append(
             Subscription(e.TierChanged, "post.shout_out", notifier.shout_out, per_community=True,
-                         when=lambda event: event.rose)
+                         when=lambda event: event.rose, at_most_once=True)
         )  # fmt: skip
     for subscription in owed:
         bus.notices.subscribe(subscription)

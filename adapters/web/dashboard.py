@@ -64,8 +64,10 @@ class Dashboard:
             if not await self.core.dashboard.allows(request.cookies.get(COOKIE)):
                 raise web.HTTPSeeOther("/dashboard/login")
             report = await self.report()
-            return _html(f"{page}.html", page=page, report=report, svg=_charts(page, report),
-                         windows=WINDOWS, weights=self.weights.describe())  # fmt: skip
+            # drawing the charts and the page is CPU work: in a thread, so webhooks and
+            # links keep answering meanwhile (bench/dashboard.py)
+            body = await asyncio.to_thread(_page_html, page, report, self.weights.describe())
+            return _html_response(body)
 
         return show
 
@@ -146,7 +148,16 @@ def _charts(page: str, report: Report) -> dict[str, Markup]:
     return {name: Markup(svg) for name, svg in drawn.items()}  # pygal escapes what it draws
 
 
+def _page_html(page: str, report: Report, weights: str) -> str:
+    return templates.get_template(f"{page}.html").render(
+        page=page, report=report, svg=_charts(page, report), windows=WINDOWS, weights=weights
+    )
+
+
 def _html(template: str, status: int = 200, **context: object) -> web.Response:
-    body = templates.get_template(template).render(**context)
+    return _html_response(templates.get_template(template).render(**context), status)
+
+
+def _html_response(body: str, status: int = 200) -> web.Response:
     return web.Response(text=body, status=status, content_type="text/html",
                         headers={"Cache-Control": "no-store"})  # fmt: skip

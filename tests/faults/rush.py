@@ -44,6 +44,7 @@ from core.models import (
     ProviderEvent,
 )
 from core.money import parse_price
+from core.notices import INTERRUPTED
 from tests.peers.telegram_bot_api import TelegramBotApi
 
 SECRET = "whsec_faults"
@@ -248,6 +249,7 @@ async def _books(url: str) -> dict[str, object]:
         ledger = await LedgerEntry.all().values_list("fan_id", "reason", "source_id")
         notices = Counter(await Notice.all().values_list("status", flat=True))
         failed = await Notice.filter(status=NoticeStatus.FAILED).values_list("reason", flat=True)
+        interrupted = Notice.filter(subscriber="dm.receipt", reason=INTERRUPTED)
         return {
             "orders": await Order.all().count(),
             "paid": paid,
@@ -259,4 +261,5 @@ async def _books(url: str) -> dict[str, object]:
             "unhandled_events": await ProviderEvent.filter(due_at__isnull=False).count(),
             "notices": {str(status): n for status, n in notices.items()},
             "failed_without_reason": sum(1 for reason in failed if not reason),
+            "receipts_interrupted": await interrupted.count(),
         }

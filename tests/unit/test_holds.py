@@ -31,6 +31,7 @@ async def test_last_unit_sells_the_drop_out_and_the_next_fan_is_told(world):
     assert (await drop_view(drop.id)).status == DropStatus.SOLD_OUT
     with pytest.raises(SoldOut, match="sold out"):
         await world.core.holds.reserve(drop.tiers[0].id, c)
+    await world.core.notices.settled()  # the last buyer is answered first, the post follows
     post = world.announcer.posts[(community.id, drop.id)]
     assert (post.status, post.tiers[0].available) == ("sold_out", 0)
     assert world.announcer.edits == 1  # the "open" post was edited, not posted again

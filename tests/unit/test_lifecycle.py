@@ -182,21 +182,22 @@ async def test_the_announcement_is_one_post_edited_through_the_whole_drop(world)
     await world.core.drops.schedule(drop.id, opens_at)
     seen = []
 
-    def shows() -> tuple[str, int]:
+    async def shows() -> tuple[str, int]:
+        await world.core.notices.settled()  # a sale's post edits follow its answer
         post = world.announcer.posts[(main, drop.id)]
         assert world.announcer.posts[(other, drop.id)] == post
         return post.status, post.tiers[0].available
 
-    seen.append(shows())
+    seen.append(await shows())
     world.clock.set(opens_at)
     await world.core.tick()
-    seen.append(shows())
+    seen.append(await shows())
     a, b = await fans(2)
     await world.core.holds.reserve(drop.tiers[0].id, a)
     await world.core.holds.reserve(drop.tiers[0].id, b)
-    seen.append(shows())
+    seen.append(await shows())
     await world.core.drops.close(drop.id)
-    seen.append(shows())
+    seen.append(await shows())
     assert seen == [("scheduled", 2), ("open", 2), ("sold_out", 0), ("closed", 0)]
     assert world.announcer.posts[(main, drop.id)].opens_at == opens_at
     assert len(world.announcer.posts) == 2  # one post per community, never a second one
@@ -208,10 +209,12 @@ async def test_a_sold_out_drop_reopens_when_a_hold_lapses_and_the_post_says_so(w
     drop = await open_drop(world.core, tier(stock=1))
     [fan] = await fans(1)
     await world.core.holds.reserve(drop.tiers[0].id, fan)
+    await world.core.notices.settled()
     post = world.announcer.posts[(main, drop.id)]
     assert (post.status, post.tiers[0].available) == ("sold_out", 0)
     world.clock.advance(minutes=10)
     await world.core.tick()
+    await world.core.notices.settled()
     post = world.announcer.posts[(main, drop.id)]
     assert (post.status, post.tiers[0].available) == ("open", 1)
     assert (await drop_view(drop.id)).status == "open"
@@ -228,6 +231,7 @@ async def test_a_drop_that_sells_out_during_early_access_opens_as_sold_out(world
     await world.core.holds.reserve(drop.tiers[0].id, insider)
     world.clock.set(opens_at)
     await world.core.tick()
+    await world.core.notices.settled()
     post = world.announcer.posts[(main, drop.id)]
     assert (post.status, post.tiers[0].available) == ("sold_out", 0)
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from core.drops.payments import PaymentReceived
 from core.events import OrderPaid
-from core.messages import FanMessage, OrderConfirmed, PayLinkOffer
+from core.messages import DropAnnouncement, FanMessage, OrderConfirmed, PayLinkOffer
 from core.models import Community, Notice, NoticeStatus, Order, Platform, Worker
 from core.money import Money
-from core.notices import MAX_ATTEMPTS, SILENT, decode, encode
+from core.notices import INTERRUPTED, MAX_ATTEMPTS, SILENT, decode, encode
 from tests.builders import fans, open_drop, tier
 
 PRICE = Money(2500, "EUR")
@@ -72,35 +72,65 @@ async def test_a_notice_that_keeps_failing_ends_failed_with_why_and_can_be_retri
     assert await world.core.notices.retry([notice.id]) == []  # sent: nothing to retry
 
 
-async def test_what_a_process_that_died_mid_delivery_claimed_is_taken_over_within_seconds(
-    world,
-):
+async def killed_after(task: asyncio.Task[object], reached: asyncio.Event) -> None:
+    """The process dies (SIGKILL: no cleanup) once `reached` is set."""
+    await reached.wait()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def test_a_receipt_a_process_died_before_sending_is_sent_by_a_survivor(world):
     drop = await open_drop(world.core, tier(kind="digital"))
     [fan] = await fans(1)
     hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
-    stuck, sending = asyncio.Event(), asyncio.Event()
+    committed = asyncio.Event()
+
+    async def dies_here(_: OrderPaid) -> None:  # right after the commit, before delivering
+        committed.set()
+        await asyncio.Event().wait()
+
+    world.core.bus.subscribe(OrderPaid, dies_here)
+    paying = asyncio.create_task(world.core.payments.settle(paid(hold.id)))
+    await killed_after(paying, committed)
+    assert await Order.filter(status="paid").count() == 1
+    assert receipts(world, fan) == []
+    assert await world.core.notices.drain() == 0  # left to its own process for a moment
+    world.clock.advance(seconds=5)
+    await world.core.notices.drain()
+    assert len(receipts(world, fan)) == 1
+    assert await world.core.recognition.points(fan) > 0  # and what the sale earned
+
+
+async def test_a_message_a_killed_process_was_sending_is_never_sent_twice(world):
+    """It may have reached the fan before the process died: it ends failed, saying so,
+    where the creator can retry it; nothing else of the sale is lost."""
+    drop = await open_drop(world.core, tier(kind="digital"))
+    [fan] = await fans(1)
+    hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+    sending = asyncio.Event()
     send = world.messenger.send
 
-    async def hung(fan_id: int, message: FanMessage) -> bool:
+    async def reaches_the_platform(fan_id: int, message: FanMessage) -> bool:
+        await send(fan_id, message)  # the platform has it; the process dies before noting so
         sending.set()
-        await stuck.wait()  # the platform call never returns: the process is killed here
-        return await send(fan_id, message)
+        await asyncio.Event().wait()
+        return True
 
-    world.messenger.send = hung
-    paying = asyncio.create_task(world.core.payments.settle(paid(hold.id)))
-    await sending.wait()
-    paying.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await paying
+    world.messenger.send = reaches_the_platform
+    await killed_after(asyncio.create_task(world.core.payments.settle(paid(hold.id))), sending)
     world.messenger.send = send
     [claimed] = await Notice.filter(status=NoticeStatus.SENDING)
-    assert await Order.filter(status="paid").count() == 1
     # the dead process had said it was alive; a survivor does not take over while it might be
     await Worker.create(id=claimed.claimed_by, role="web", seen_at=world.clock.now())
     assert await world.core.notices.drain() == 0
     world.clock.advance(seconds=SILENT.total_seconds() + 1)
-    assert await world.core.notices.drain() == 1
+    await world.core.notices.drain()
+    await world.core.notices.drain()
     assert len(receipts(world, fan)) == 1
+    receipt = await Notice.get(id=claimed.id)
+    assert (receipt.status, receipt.reason) == (NoticeStatus.FAILED, INTERRUPTED)
+    assert await world.core.recognition.points(fan) > 0
 
 
 async def test_a_survivor_does_not_take_over_what_a_live_process_is_delivering(world):
@@ -143,7 +173,7 @@ async def test_one_posts_edits_go_out_in_order_one_at_a_time(world):
     [fan] = await fans(1)
     await world.core.holds.reserve(drop.tiers[0].id, fan)  # the last unit: sold out
     world.announcer.down_in.clear()
-    posts = await Notice.filter(subscriber="post.drop").order_by("id")
+    posts = await Notice.filter(subscriber__startswith="post.").order_by("id")
     assert [(n.kind, n.status) for n in posts] == [
         ("DropOpened", NoticeStatus.QUEUED),
         ("DropSoldOut", NoticeStatus.QUEUED),
@@ -152,8 +182,11 @@ async def test_one_posts_edits_go_out_in_order_one_at_a_time(world):
     world.clock.advance(seconds=5)
     await world.core.notices.drain()
     await world.core.notices.drain()
+    await world.core.notices.settled()
     assert world.announcer.posts[(guild.id, drop.id)].status == "sold_out"
-    assert await Notice.filter(subscriber="post.drop", status=NoticeStatus.SENT).count() == 2
+    assert (
+        await Notice.filter(subscriber__startswith="post.", status=NoticeStatus.SENT).count() == 2
+    )
 
 
 async def test_a_waitlist_offer_survives_a_clock_that_died_after_lapsing_the_hold(world):
@@ -197,3 +230,25 @@ async def test_delivered_notices_are_forgotten_after_a_week_and_failed_ones_kept
     assert await world.core.notices.prune() >= 1
     assert await Notice.filter(status=NoticeStatus.SENT).count() == 0
     assert await Notice.filter(status=NoticeStatus.FAILED).count() == 1
+
+
+async def test_the_last_buyer_is_answered_before_the_sold_out_posts_are_edited(world):
+    guild = await Community.create(platform=Platform.DISCORD, platform_ref="g1", name="Guild")
+    drop = await open_drop(world.core, tier(stock=1))
+    [fan] = await fans(1)
+    edit_started, platform_answers = asyncio.Event(), asyncio.Event()
+    announce = world.announcer.announce
+
+    async def slow_edit(community_id: int, announcement: DropAnnouncement) -> None:
+        edit_started.set()
+        await platform_answers.wait()  # the platform takes its time with the edit
+        await announce(community_id, announcement)
+
+    world.announcer.announce = slow_edit
+    hold = await asyncio.wait_for(world.core.holds.reserve(drop.tiers[0].id, fan), 5)
+    assert hold.status == "held"
+    await edit_started.wait()
+    assert world.announcer.posts[(guild.id, drop.id)].status == "open"
+    platform_answers.set()
+    await world.core.notices.settled()
+    assert world.announcer.posts[(guild.id, drop.id)].status == "sold_out"
