@@ -12,10 +12,12 @@ import typer
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from rich.console import Console
+from telegram.ext import ExtBot
 
 from adapters.discord.client import DropcastDiscord
 from adapters.stripe.webhooks import StripeWebhooks
 from adapters.telegram.app import COMMANDS, telegram_application
+from adapters.telegram.stars import StarsLedger
 from adapters.telegram.webhook import TelegramWebhook, webhook_url
 from adapters.web.app import web_app
 from adapters.web.dashboard import Dashboard
@@ -40,6 +42,7 @@ TICK_SECONDS = 1.0
 COUNTDOWN_SECONDS = 60.0
 PERK_SWEEP_SECONDS = 300.0
 PRUNE_SECONDS = 3600.0
+STARS_RECONCILE_SECONDS = 600.0
 INBOX_GRACE_SECONDS = 20.0
 
 NO_PLATFORM = (
@@ -100,7 +103,7 @@ async def serve_clock(
     async with database(config.database_url):
         app = bootstrap(config, clock=clock, role="clock")
         scheduler = AsyncIOScheduler(timezone="UTC")
-        for job, seconds in clock_jobs(app.core, every):
+        for job, seconds in clock_jobs(app.core, every, app.telegram):
             scheduler.add_job(
                 _logged, "interval", seconds=seconds, args=[job], max_instances=1, coalesce=True
             )
@@ -120,16 +123,21 @@ async def serve_clock(
 
 
 def clock_jobs(
-    core: Core, every: float = TICK_SECONDS
+    core: Core, every: float = TICK_SECONDS, telegram: ExtBot[Any] | None = None
 ) -> tuple[tuple[Callable[[], Awaitable[object]], float], ...]:
     """What the clock runs, and how often: the tick; countdown posts moving on (an adapter
     edits a post only when its text changed); what automatic campaigns owe; perk changes a
-    platform refused earlier, or a stopped process left, retried; delivered notices pruned."""
-    return ((core.tick, every), (core.drops.refresh_countdowns, COUNTDOWN_SECONDS),
+    platform refused earlier, or a stopped process left, retried; delivered notices pruned;
+    with Telegram, Stars payments whose update never reached the bot made orders."""
+    jobs = ((core.tick, every), (core.drops.refresh_countdowns, COUNTDOWN_SECONDS),
             (core.live.refresh_countdowns, COUNTDOWN_SECONDS),
             (core.campaigns.queue_automatic, COUNTDOWN_SECONDS),
             (core.perks.sweep, PERK_SWEEP_SECONDS),
             (core.notices.prune, PRUNE_SECONDS))  # fmt: skip
+    if telegram is None:
+        return jobs
+    stars = StarsLedger(telegram, core.payments, core.clock)
+    return (*jobs, (stars.reconcile, STARS_RECONCILE_SECONDS))
 
 
 async def _logged(job: Callable[[], Awaitable[object]]) -> None:

@@ -15,6 +15,7 @@ from adapters import wording
 from adapters.telegram import render
 from adapters.telegram.bot import ready
 from adapters.telegram.errors import said
+from adapters.telegram.stars import invoice_payload
 from core.messages import CreatorNote, DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
 from core.models import Community, Drop, Order, Platform, PlatformAccount, Post
 from core.money import Money
@@ -86,7 +87,7 @@ async def send_invoice(bot: ExtBot[Any], chat_id: int, hold: HasHold) -> None:
         chat_id,
         title=f"{hold.title}: {hold.tier_name}"[:32],
         description=f"{hold.tier_name} from {hold.title}"[:255],
-        payload=f"hold:{hold.hold_id}",
+        payload=invoice_payload(hold.hold_id),
         currency="XTR",
         prices=[LabeledPrice(hold.tier_name[:32], hold.price.minor)],
         provider_token="",

@@ -13,14 +13,14 @@ from telegram.ext import ContextTypes
 from adapters import wording
 from adapters.telegram import render
 from adapters.telegram.delivery import HoldToPay, send_invoice
+from adapters.telegram.stars import hold_named, stars_payment
 from core import privacy
 from core.app import Core
-from core.drops.payments import PaymentReceived
 from core.drops.views import HoldView, drop_view, list_drops
 from core.errors import DropcastError
 from core.fans import fan_for, profile
 from core.linking import ALPHABET
-from core.models import Drop, Fan, OrderStatus, PaymentProvider, Platform
+from core.models import Drop, Fan, OrderStatus, Platform
 from core.money import STARS, Money
 
 HELP = (
@@ -204,14 +204,14 @@ async def pre_checkout(update: Update, context: Context) -> None:
     """Telegram waits 10 s for this answer: re-check the hold and say yes or why not."""
     query = update.pre_checkout_query
     assert query is not None
-    ref = query.invoice_payload.removeprefix("hold:")
-    if not query.invoice_payload.startswith("hold:") or not ref.isdigit():
+    hold_id = hold_named(query.invoice_payload)
+    if hold_id is None:
         await query.answer(ok=False, error_message="This invoice is not one of ours.")
         return
     fan_id = await fan_of(update)
     amount = Money(query.total_amount, query.currency)
     try:
-        await core_of(context).holds.check_payable(int(ref), fan_id, amount)
+        await core_of(context).holds.check_payable(hold_id, fan_id, amount)
     except DropcastError as refusal:
         await query.answer(ok=False, error_message=str(refusal)[:200])
         return
@@ -219,19 +219,15 @@ async def pre_checkout(update: Update, context: Context) -> None:
 
 
 async def paid(update: Update, context: Context) -> None:
-    """Stars moved: exactly one order per `telegram_payment_charge_id`, however often seen.
-    The receipt (and a digital tier's goods) comes from the core's notifier."""
+    """Stars moved: exactly one order per `telegram_payment_charge_id`, however often seen
+    and whether this update or the clock's reconcile (`stars.StarsLedger`) comes first. The
+    receipt (and a digital tier's goods) comes from the core's notifier."""
     message = update.effective_message
     assert message is not None
     payment = message.successful_payment
     assert payment is not None
-    ref = payment.invoice_payload.removeprefix("hold:")
-    received = PaymentReceived(
-        payment.telegram_payment_charge_id,
-        PaymentProvider.TELEGRAM_STARS,
-        int(ref) if ref.isdigit() else 0,
-        Money(payment.total_amount, payment.currency),
-    )
+    amount = Money(payment.total_amount, payment.currency)
+    received = stars_payment(payment.telegram_payment_charge_id, payment.invoice_payload, amount)
     await core_of(context).payments.settle(received)
 
 

@@ -16,6 +16,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LabeledPrice,
+    TransactionPartnerUser,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter
@@ -171,6 +172,39 @@ async def test_a_stars_charge_refunds_once(peer, bot):
     with pytest.raises(BadRequest) as again:
         await bot.refund_star_payment(FAN, "stxCharge1")
     assert again.value.message == "Charge_already_refunded"
+
+
+async def test_star_transactions_come_oldest_first_and_a_limit_outside_1_to_100_is_clamped(
+    peer, bot
+):
+    """Telegram does not refuse such a limit (nor a negative offset): the Bot API server
+    brings it into range, as the peer's getStarTransactions notes."""
+    for n in range(101):
+        peer.payment_message(FAN, Invoice(FAN, n, "Zine", f"hold:{n}", "XTR", 90), f"stx{n}")
+        advance(peer, 1)
+    assert [t.id for t in (await bot.get_star_transactions(limit=0)).transactions] == ["stx0"]
+    assert len((await bot.get_star_transactions(limit=500)).transactions) == 100
+    assert len((await bot.get_star_transactions()).transactions) == 100
+    first = (await bot.get_star_transactions(offset=-5, limit=1)).transactions
+    assert [t.id for t in first] == ["stx0"]
+    older, newest = (await bot.get_star_transactions(offset=99)).transactions
+    assert (older.id, newest.id) == ("stx99", "stx100")
+    assert older.date < newest.date
+
+
+async def test_a_stars_refund_is_a_transaction_of_its_own_under_the_payments_id(peer, bot):
+    invoice = Invoice(FAN, 1, "Zine", "hold:1", "XTR", 90)
+    for _ in range(2):  # Telegram showing the payment again moves no more Stars
+        peer.payment_message(FAN, invoice, "stxZine")
+    await bot.refund_star_payment(FAN, "stxZine")
+    paid, refund = (await bot.get_star_transactions()).transactions
+    assert (paid.id, paid.amount, refund.id, refund.amount) == ("stxZine", 90, "stxZine", 90)
+    assert isinstance(paid.source, TransactionPartnerUser)
+    assert (paid.source.user.id, paid.source.invoice_payload) == (FAN, "hold:1")
+    assert paid.receiver is None
+    assert refund.source is None
+    assert isinstance(refund.receiver, TransactionPartnerUser)
+    assert refund.receiver.transaction_type == "invoice_payment"
 
 
 async def test_banning_someone_never_in_the_chat_is_refused_as_telegram_does(peer, bot):

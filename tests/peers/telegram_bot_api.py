@@ -107,6 +107,8 @@ class TelegramBotApi:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # callback queries
     checkout_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: list[tuple[int, str]] = field(default_factory=list)
+    # the bot's Star transactions as getStarTransactions lists them, oldest first
+    star_transactions: list[dict[str, Any]] = field(default_factory=list)
     invite_links: dict[str, dict[str, Any]] = field(default_factory=dict)
     members: dict[int, set[int]] = field(default_factory=dict)  # chat id → user ids
     bans: list[tuple[int, int]] = field(default_factory=list)
@@ -223,15 +225,21 @@ class TelegramBotApi:
         )
         return query_id
 
-    async def user_pays(self, user_id: int, invoice: Invoice, *, within: float = 10.0) -> bool:
+    async def user_pays(
+        self, user_id: int, invoice: Invoice, *, within: float = 10.0, update_lost: bool = False
+    ) -> bool:
         """Telegram's Stars checkout: a pre-checkout query, then (only if the bot said ok in
-        time) the successful payment. Returns whether the fan was charged."""
+        time) the successful payment. Returns whether the fan was charged. With
+        `update_lost`, the Stars move but the bot never handles the update (it crashed right
+        after taking it): only getStarTransactions shows the payment."""
         query_id = await self.user_checks_out(user_id, invoice)
         with contextlib.suppress(TimeoutError):
             await self.wait_for(lambda: self.checkout_answers.get(query_id), seconds=within)
         if not self.checkout_answers.get(query_id, {}).get("ok"):
             return False
-        await self._push({"message": self.payment_message(user_id, invoice)})
+        message = self.payment_message(user_id, invoice)
+        if not update_lost:
+            await self._push({"message": message})
         return True
 
     def payment_message(
@@ -249,6 +257,8 @@ class TelegramBotApi:
             "provider_payment_charge_id": "",
             **subscription,
         }
+        charge = paid["telegram_payment_charge_id"]
+        self._stars_moved("source", user_id, charge, invoice.amount, invoice.payload)
         chat = {"id": user_id, "type": "private"}
         return self._incoming(chat, None, {"from": self.user(user_id), "successful_payment": paid})
 
@@ -258,6 +268,7 @@ class TelegramBotApi:
         # refunded payment"
         charge = charge or _charge_of(invoice)
         self.refunds.append((user_id, charge))
+        self._stars_moved("receiver", user_id, charge, invoice.amount, invoice.payload)
         refunded = {
             "currency": invoice.currency,
             "total_amount": invoice.amount,
@@ -433,7 +444,22 @@ class TelegramBotApi:
         if refund in self.refunds:
             raise ApiError(400, "Bad Request: CHARGE_ALREADY_REFUNDED")
         self.refunds.append(refund)
+        # a charge this peer never saw paid (tests refund made-up ones) has nothing to list
+        if (paid := self._star_transaction(refund[1], "source")) is not None:
+            payload = paid["source"]["invoice_payload"]
+            self._stars_moved("receiver", *refund, paid["amount"], payload)
         return True
+
+    async def _api_getStarTransactions(self, p: dict[str, Any]) -> dict[str, Any]:
+        # core.telegram.org/bots/api#getstartransactions: the bot's transactions "in
+        # chronological order" (oldest first), `offset` the "number of transactions to
+        # skip", `limit` "Values between 1-100 are accepted. Defaults to 100". A limit
+        # outside 1-100 is not refused: the Bot API server clamps it into the range, and a
+        # negative offset to 0 (github.com/tdlib/telegram-bot-api, telegram-bot-api/Client.cpp:
+        # process_get_star_transactions_query reads both with get_integer_arg, which clamps)
+        offset = max(_number(p, "offset", 0), 0)
+        limit = min(max(_number(p, "limit", 100), 1), 100)
+        return {"transactions": self.star_transactions[offset : offset + limit]}
 
     async def _api_createChatInviteLink(self, p: dict[str, Any]) -> dict[str, Any]:
         self._administered(p, "can_invite_users")
@@ -569,6 +595,27 @@ class TelegramBotApi:
         early = due - now - (self.chat_burst - 1) * self._interval
         return max(1, math.ceil(early)) if early > 0 else 0
 
+    def _stars_moved(self, side: str, user_id: int, charge: str, amount: int, payload: str) -> None:
+        """One of the bot's Star transactions: a user's payment has the user as its `source`,
+        Stars given back (a refund) as its `receiver`. Telegram showing a payment or a
+        refund again moves no Stars."""
+        if self._star_transaction(charge, side) is not None:
+            return
+        # core.telegram.org/bots/api#startransaction: the id "Coincides with the identifier
+        # of the original transaction for refund transactions" and with the payment's
+        # telegram_payment_charge_id; the user is a TransactionPartnerUser
+        # (core.telegram.org/bots/api#transactionpartneruser) whose transaction_type is
+        # "invoice_payment" for an invoice's payment
+        user = {"type": "user", "transaction_type": "invoice_payment",
+                "user": self.user(user_id), "invoice_payload": payload}  # fmt: skip
+        moved = {"id": charge, "amount": amount, "date": int(self.now()), side: user}
+        self.star_transactions.append(moved)
+
+    def _star_transaction(self, charge: str, side: str) -> dict[str, Any] | None:
+        """The charge's payment (`source`) or refund (`receiver`), if Stars moved for it."""
+        found = (t for t in self.star_transactions if t["id"] == charge and side in t)
+        return next(found, None)
+
     def _answered_in_time(self, query_id: str, seconds: int) -> None:
         """A query takes one answer, before its deadline."""
         asked = self._queries.pop(query_id, None)
@@ -669,6 +716,12 @@ def _wait(times: collections.deque[float], limit: int, window: float, now: float
     if len(times) < limit:
         return 0
     return max(1, math.ceil(times[0] + window - now))
+
+
+def _number(p: dict[str, Any], name: str, default: int) -> int:
+    """An integer parameter, or its default when it is not sent."""
+    value = p.get(name)
+    return default if value is None or value == "" else int(value)
 
 
 def _charge_of(invoice: Invoice) -> str:

@@ -13,7 +13,9 @@ import pytest
 
 from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
 from adapters.telegram.app import telegram_application
+from adapters.telegram.stars import Reconciled
 from bots.bootstrap import App, bootstrap
+from bots.processes import clock_jobs
 from config import Settings, load_settings
 from core.drops.payments import PaymentReceived
 from core.models import (
@@ -180,6 +182,70 @@ async def test_stars_telegram_gives_back_by_itself_take_back_the_order_once(bot)
     assert not [m for m in bot.peer.to(FAN) if "did not understand" in m.text]
     assert len(told) == 1
     assert (await bot.says(FAN, "/me")).text.startswith("You are a fan, with 0 points.")
+
+
+async def reconciled(bot: Bot) -> Reconciled:
+    """One run of the clock's Stars job, which `dropcast clock` runs every 10 minutes."""
+    jobs = clock_jobs(bot.app.core, telegram=bot.app.telegram)
+    [(job, every)] = [(job, s) for job, s in jobs if job.__qualname__ == "StarsLedger.reconcile"]
+    assert every == 600
+    done = await job()
+    assert isinstance(done, Reconciled)
+    return done
+
+
+async def test_a_stars_payment_whose_update_was_lost_becomes_one_order_at_the_next_run(bot):
+    """Telegram took the Stars but the bot never handled `successful_payment` (it crashed
+    right after taking the update): the clock finds the payment in Telegram's transactions."""
+    await stars_drop(bot)
+    card = await bot.says(FAN, "/drops")
+    invoice = await bot.buys(FAN, card)
+    assert await bot.peer.user_pays(FAN, invoice, update_lost=True)
+    assert await Order.all().count() == 0
+    done = await reconciled(bot)
+    assert (done.read, done.payments, done.settled, done.unknown) == (1, 1, 1, 0)
+    receipt = await bot.peer.wait_for(
+        lambda: [m for m in bot.peer.to(FAN) if m.text.startswith("Paid:")]
+    )
+    assert "Here it is: https://files.example/Wallpapers.zip" in receipt[0].text
+    [order] = await Order.all()
+    assert (order.provider, order.status, order.amount_minor) == ("telegram_stars", "paid", 150)
+    assert order.payment_id == bot.peer.star_transactions[0]["id"]
+    # the next run, and the update arriving late after all, change nothing
+    assert (await reconciled(bot)).settled == 0
+    await bot.peer.deliver({"message": bot.peer.payment_message(FAN, invoice)})
+    assert "Winter drop, Wallpapers: 150 XTR (paid)" in (await bot.says(FAN, "/me")).text
+    assert await Order.all().count() == 1
+    assert len([m for m in bot.peer.to(FAN) if m.text.startswith("Paid:")]) == 1
+
+
+async def test_stars_telegram_gave_back_before_any_order_are_not_taken_for_a_payment(bot):
+    """The refund is a transaction of its own, under the payment's id with the fan as its
+    receiver: neither it nor the payment it gave back makes an order."""
+    await stars_drop(bot)
+    card = await bot.says(FAN, "/drops")
+    invoice = await bot.buys(FAN, card)
+    assert await bot.peer.user_pays(FAN, invoice, update_lost=True)
+    await bot.peer.payment_refunded(FAN, invoice)  # Telegram's support gave the Stars back
+    done = await reconciled(bot)
+    assert (done.read, done.payments, done.settled) == (2, 0, 0)
+    assert await Order.all().count() == 0
+    assert not [m for m in bot.peer.to(FAN) if m.text.startswith("Paid:")]
+
+
+async def test_the_reconcile_reads_back_one_day_from_the_end_of_a_long_history(bot):
+    """Telegram lists the oldest first, with no total: the run finds the end past 250
+    transactions older than a day, and reads back only to a day ago."""
+    old = Invoice(OTHER, 0, "Old drop", "hold:999", "XTR", 10)
+    for n in range(250):
+        bot.peer.payment_message(OTHER, old, f"stxOld{n}")
+    bot.clock.advance(hours=25)
+    await stars_drop(bot)
+    card = await bot.says(FAN, "/drops")
+    assert await bot.peer.user_pays(FAN, await bot.buys(FAN, card), update_lost=True)
+    done = await reconciled(bot)
+    assert (done.read, done.payments, done.settled, done.unknown) == (1, 1, 1, 0)
+    assert await Order.all().count() == 1
 
 
 async def test_a_stale_invoice_is_declined_at_checkout_and_charges_nothing(bot):
