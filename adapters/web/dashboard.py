@@ -5,9 +5,11 @@ login (the dashboard password, or a one-time link from `/dashboard` in a bot or
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 
 import jinja2
@@ -48,8 +50,21 @@ class Dashboard:
         self.failures: dict[str, deque[float]] = defaultdict(deque)
         self._latest: Report | None = None
         self._computing: asyncio.Task[Report] | None = None
+        self._drawing: ProcessPoolExecutor | None = None
+
+    def _drawer(self) -> ProcessPoolExecutor:
+        """One process that draws pages, started at the first page (spawned: a fork of a
+        process with an event loop and open connections is not safe)."""
+        if self._drawing is None:
+            self._drawing = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return self._drawing
+
+    async def _stop_drawing(self, _: web.Application) -> None:
+        if self._drawing is not None:
+            self._drawing.shutdown(cancel_futures=True)
 
     def add_routes(self, app: web.Application) -> None:
+        app.on_cleanup.append(self._stop_drawing)
         app.router.add_get("/dashboard", self._page("overview"))
         for page in PAGES[1:]:
             app.router.add_get(f"/dashboard/{page}", self._page(page))
@@ -64,9 +79,11 @@ class Dashboard:
             if not await self.core.dashboard.allows(request.cookies.get(COOKIE)):
                 raise web.HTTPSeeOther("/dashboard/login")
             report = await self.report()
-            # drawing the charts and the page is CPU work: in a thread, so webhooks and
-            # links keep answering meanwhile (bench/dashboard.py)
-            body = await asyncio.to_thread(_page_html, page, report, self.weights.describe())
+            # drawing the charts and the page is CPU work: in another process, so webhooks
+            # and links keep answering meanwhile (bench/dashboard.py)
+            body = await asyncio.get_running_loop().run_in_executor(
+                self._drawer(), _page_html, page, report, self.weights.describe()
+            )
             return _html_response(body)
 
         return show
