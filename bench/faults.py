@@ -4,6 +4,7 @@ moments and restarted, while every Stripe event is delivered twice. Prints one J
 naming each figure and each kill.
 
     python bench/faults.py [--fans 400] [--stock 250] [--kills 12] [--seed 1]
+                           [--stars-fans 40] [--stars-stock 25]
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from tests.faults.rush import Rush, run
 async def main(args: argparse.Namespace) -> dict[str, object]:
     async with scratch_database("postgres", "dropcast_bench_faults") as url:
         await migrate(url)
-        return await run(url, Rush(args.seed, args.fans, args.stock, args.kills))
+        rush = Rush(args.seed, args.fans, args.stock, args.kills, args.stars_fans, args.stars_stock)
+        return await run(url, rush)
 
 
 if __name__ == "__main__":
@@ -34,4 +36,6 @@ if __name__ == "__main__":
     parser.add_argument("--stock", type=int, default=250)
     parser.add_argument("--kills", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stars-fans", type=int, default=40)
+    parser.add_argument("--stars-stock", type=int, default=25)
     print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))

@@ -1,9 +1,11 @@
 """A drop's rush over several real processes, killed at random: two `dropcast web` taking
 Stripe's webhooks and one `dropcast clock`, on one PostgreSQL database, sending receipts to
 the fake Telegram Bot API. Every Stripe event is sent twice, shuffled, spread over both web
-processes, and sent again until a process acknowledges it, as Stripe does; meanwhile each
-process is killed with SIGKILL at seeded moments and started again, as a process manager
-would. `run` returns the figures the fault test asserts and bench/faults.py prints.
+processes, and sent again until a process acknowledges it, as Stripe does. Meanwhile other
+fans buy a Stars tier through `dropcast telegram` (long polling the fake Bot API), trying
+again when the bot does not answer, and each process is killed with SIGKILL at seeded
+moments and started again, as a process manager would. `run` returns the figures the fault
+test asserts and bench/faults.py prints.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 import stripe
 from aiohttp import ClientError, ClientSession, ClientTimeout
 
+from adapters.telegram.stars import StarsLedger
 from bots.bootstrap import bootstrap
 from bots.database import database
 from config import load_settings
@@ -45,11 +48,13 @@ from core.models import (
 )
 from core.money import parse_price
 from core.notices import INTERRUPTED
-from tests.peers.telegram_bot_api import TelegramBotApi
+from tests.peers.telegram_bot_api import Invoice, Sent, TelegramBotApi
 
 SECRET = "whsec_faults"
 DROPCAST = str(Path(sys.executable).parent / "dropcast")
 FIRST_CHAT = 5000
+FIRST_STARS_CHAT = 9000
+TRIES = 6  # a fan whose tap the bot does not answer (it is down) tries again, this often
 SETTLE_SECONDS = 90.0
 
 
@@ -97,9 +102,13 @@ class Rush:
     fans: int
     stock: int
     kills: int
+    stars_fans: int = 0  # who buy a Stars tier through the Telegram bot meanwhile
+    stars_stock: int = 0
     kills_done: list[dict[str, object]] = field(default_factory=list)
     deliveries: int = 0
     redeliveries: int = 0
+    stars_charged: int = 0
+    stars_code: str = ""
 
 
 async def prepare(url: str, rush: Rush) -> list[bytes]:
@@ -120,6 +129,11 @@ async def prepare(url: str, rush: Rush) -> list[bytes]:
         for fan_id in fan_ids:
             with contextlib.suppress(SoldOut):
                 holds.append(await core.holds.reserve(drop.tiers[0].id, fan_id))
+        if rush.stars_fans:
+            stars = TierSpec("Wallpapers", "digital", parse_price("150 XTR"), rush.stars_stock, 1,
+                             "https://files.example/wallpapers.zip")  # fmt: skip
+            made = await core.drops.create("Rush in Stars", [stars], hold_minutes=60)
+            rush.stars_code = (await core.drops.open(made.id)).code
     return [_completed(hold.id, hold.price.minor) for hold in holds]
 
 
@@ -148,6 +162,8 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
         webs = [Process(f"web-{n}", ["web"], env | {"PORT": str(port)}, port)
                 for n, port in ((1, free_port()), (2, free_port()))]  # fmt: skip
         processes = [*webs, Process("clock", ["clock"], env)]
+        if rush.stars_fans:
+            processes.append(Process("telegram", ["telegram"], env))
         for process in processes:
             process.start()
         try:
@@ -155,9 +171,13 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
                 for web in webs:
                     await _ready(http, web)
                 began = time.monotonic()
+                buying = [asyncio.create_task(_buys_in_stars(peer, rush, FIRST_STARS_CHAT + n))
+                          for n in range(rush.stars_fans)]  # fmt: skip
                 await _deliver(http, rush, deliveries, webs, processes, kill_at, random_)
+                await asyncio.gather(*buying)
                 delivered_s = time.monotonic() - began
-                await _settled(url, len(events))
+                await _reconcile_stars(url, peer)
+                await _settled(url, len(events) + rush.stars_charged)
                 settled_s = time.monotonic() - began
         finally:
             for process in processes:
@@ -165,6 +185,8 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
         receipts = Counter(m.chat_id for m in peer.sent if m.text.startswith("Paid: "))
     return {
         "seed": rush.seed, "fans": rush.fans, "stock": rush.stock, "payments": len(events),
+        "stars_fans": rush.stars_fans, "stars_stock": rush.stars_stock,
+        "stars_charged": rush.stars_charged,
         "deliveries": rush.deliveries, "redeliveries": rush.redeliveries,
         "kills": rush.kills_done, "delivered_s": round(delivered_s, 2),
         "settled_s": round(settled_s, 2),
@@ -225,6 +247,51 @@ async def _deliver(
                 await _ready(http, victim)
 
 
+async def _buys_in_stars(peer: TelegramBotApi, rush: Rush, fan: int) -> None:
+    """A fan opens the drop's link in the bot, taps Buy and pays; what the bot does not
+    answer (it was killed) they try again, as people do."""
+    for _ in range(TRIES):
+        with contextlib.suppress(TimeoutError):
+            outcome = await _tries_once(peer, rush, fan)
+            rush.stars_charged += outcome == "paid"
+            if outcome in ("paid", "sold out"):
+                return
+
+
+async def _tries_once(peer: TelegramBotApi, rush: Rush, fan: int) -> str:
+    before = len(peer.to(fan))
+    await peer.user_sends(fan, f"/start drop_{rush.stars_code}")
+    card = await peer.wait_for(lambda: _card(peer, fan, before), seconds=8)
+    buy = next((b for b in card.buttons() if b["text"].startswith("Buy")), None)
+    if buy is None:  # the card offers the waitlist instead: it sold out
+        return "sold out"
+    invoices = len(_invoices(peer, fan))
+    await peer.user_taps(fan, card, buy["callback_data"])
+    await peer.wait_for(lambda: len(_invoices(peer, fan)) > invoices, seconds=8)
+    return "paid" if await peer.user_pays(fan, _invoices(peer, fan)[-1], within=8) else "no"
+
+
+def _invoices(peer: TelegramBotApi, fan: int) -> list[Invoice]:
+    return [invoice for invoice in peer.invoices if invoice.chat_id == fan]
+
+
+def _card(peer: TelegramBotApi, fan: int, after: int) -> Sent | None:
+    return next((m for m in peer.to(fan)[after:] if m.reply_markup), None)
+
+
+async def _reconcile_stars(url: str, peer: TelegramBotApi) -> None:
+    """What the clock does every 10 minutes, done now: a payment whose update a killed bot
+    took but never handled becomes its order."""
+    settings = load_settings(
+        database_url=url, telegram_token=peer.token, telegram_api_base_url=peer.url
+    )
+    async with database(url):
+        app = bootstrap(settings)
+        assert app.telegram is not None
+        await StarsLedger(app.telegram, app.core.payments, app.core.clock).reconcile()
+        await app.close()
+
+
 async def _settled(url: str, payments: int) -> None:
     """Until every kept event is handled and no notice is waiting or being sent."""
     deadline = time.monotonic() + SETTLE_SECONDS
@@ -244,7 +311,7 @@ async def _settled(url: str, payments: int) -> None:
 async def _books(url: str) -> dict[str, object]:
     """What the fault test checks, read from the database."""
     async with database(url):
-        [tier] = await DropTier.all()
+        tier = await DropTier.get(name="Print")
         paid = await Order.filter(status=OrderStatus.PAID).count()
         ledger = await LedgerEntry.all().values_list("fan_id", "reason", "source_id")
         notices = Counter(await Notice.all().values_list("status", flat=True))
@@ -252,6 +319,7 @@ async def _books(url: str) -> dict[str, object]:
         interrupted = Notice.filter(subscriber="dm.receipt", reason=INTERRUPTED)
         return {
             "orders": await Order.all().count(),
+            "stars_orders": await Order.filter(provider="telegram_stars", status="paid").count(),
             "paid": paid,
             "distinct_payments": len(set(await Order.all().values_list("payment_id", flat=True))),
             "available": tier.available,
