@@ -3,7 +3,6 @@ politely and logs the update id, so no handler failure stops the bot."""
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import structlog
@@ -13,15 +12,13 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ConversationHandler,
     ExtBot,
     MessageHandler,
     PreCheckoutQueryHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from adapters.telegram import creators, fans
+from adapters.telegram import creators, fans, new_drop
 from config import Settings
 from core.app import Core
 
@@ -38,6 +35,7 @@ COMMANDS = [
     ("forgetme", "Erase me (you will be asked first)"),
 ]
 CONCURRENT_UPDATES = 32
+FORM_ANSWERS = -1  # the handler group that sees an admin's text before the others
 SORRY = "Sorry, something went wrong on our side. Nothing was charged twice; please try again."
 
 
@@ -54,7 +52,9 @@ def telegram_application(
         admins=frozenset(settings.admin_telegram_ids),
         timezone=settings.creator_timezone,
     )
-    application.add_handler(_new_drop_conversation())
+    admins = filters.User(user_id=settings.admin_telegram_ids)
+    answers = filters.TEXT & ~filters.COMMAND & admins
+    application.add_handler(MessageHandler(answers, new_drop.answered), group=FORM_ANSWERS)
     commands = {
         "start": fans.start,
         "drops": fans.drops,
@@ -68,6 +68,7 @@ def telegram_application(
         "livecode": creators.live_code,
         "stop": fans.stop,
         "help": fans.help_,
+        "newdrop": new_drop.new_drop,
         "opendrop": creators.open_drop,
         "closedrop": creators.close_drop,
         "announce": creators.announce,
@@ -79,6 +80,8 @@ def telegram_application(
     }
     for name, handler in commands.items():
         application.add_handler(CommandHandler(name, handler))
+    application.add_handler(CommandHandler("cancel", new_drop.cancel, filters=admins))
+    application.add_handler(CallbackQueryHandler(new_drop.confirmed, "^newdrop:"))
     application.add_handler(CallbackQueryHandler(creators.go_live, "^golive:"))
     application.add_handler(CallbackQueryHandler(fans.opt_out, "^optout:"))
     application.add_handler(CallbackQueryHandler(fans.forget_answer, "^forget:"))
@@ -90,24 +93,6 @@ def telegram_application(
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, fans.anything_else))
     application.add_error_handler(_failed)
     return application
-
-
-def _new_drop_conversation() -> ConversationHandler:  # type: ignore[type-arg]
-    text = filters.TEXT & ~filters.COMMAND
-    # PTB warns that the confirm button is tracked per chat and user, not per message:
-    # that is what we want (one conversation per admin), so the warning is silenced here
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("newdrop", creators.new_drop)],
-            states={
-                creators.TITLE: [MessageHandler(text, creators.got_title)],
-                creators.TIERS: [MessageHandler(text, creators.got_tiers)],
-                creators.OPENS: [MessageHandler(text, creators.got_opening)],
-                creators.CONFIRM: [CallbackQueryHandler(creators.confirmed, "^newdrop:")],
-            },
-            fallbacks=[CommandHandler("cancel", creators.cancel)],
-        )
 
 
 async def _failed(update: object, context: Any) -> None:

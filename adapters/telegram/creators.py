@@ -1,20 +1,13 @@
-"""What the creator's admins (ADMIN_TELEGRAM_IDS) do in the bot chat: make a drop in a
-guided conversation, open, close and announce it, run a live session, and connect channels
-by adding the bot."""
+"""What the creator's admins (ADMIN_TELEGRAM_IDS) do in the bot chat: open, close and
+announce a drop (making one is new_drop.py), run a live session, and connect channels by
+adding the bot."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import (
-    ChatMemberUpdated,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Update,
-)
+from telegram import ChatMemberUpdated, LinkPreviewOptions, Update
 from telegram.constants import ChatMemberStatus
-from telegram.ext import ConversationHandler
 
 from adapters import wording
 from adapters.telegram.fans import Context, answer, core_of, reply
@@ -22,13 +15,10 @@ from adapters.telegram.perks import missing_rights
 from core.campaigns import forms
 from core.campaigns.planner import Campaigns, CampaignView
 from core.campaigns.report import report
-from core.drops.specs import TIER_HELP, parse_tiers
 from core.errors import DropcastError
 from core.live import LiveView
 from core.models import Community, Platform
-from core.times import parse_opening
 
-TITLE, TIERS, OPENS, CONFIRM = range(4)
 NOT_ADMIN = "Only the creator's admins can do that."
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -37,78 +27,6 @@ def is_admin(update: Update, context: Context) -> bool:
     user = update.effective_user
     admins: frozenset[int] = context.application.bot_data["admins"]
     return user is not None and user.id in admins
-
-
-async def new_drop(update: Update, context: Context) -> int:
-    if not is_admin(update, context):
-        await reply(update, NOT_ADMIN)
-        return ConversationHandler.END
-    context.user_data.clear()  # type: ignore[union-attr]
-    await reply(update, "A new drop. What is its title? (/cancel to stop)")
-    return TITLE
-
-
-async def got_title(update: Update, context: Context) -> int:
-    title = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
-    if not 1 <= len(title) <= 120:
-        await reply(update, "A title is 1 to 120 characters. Try again.")
-        return TITLE
-    context.user_data["title"] = title  # type: ignore[index]
-    await reply(update, "Its tiers, one per line. " + TIER_HELP)
-    return TIERS
-
-
-async def got_tiers(update: Update, context: Context) -> int:
-    try:
-        tiers = parse_tiers(update.effective_message.text or "")  # type: ignore[union-attr]
-    except DropcastError as error:
-        await reply(update, f"{error}. Send the tiers again.")
-        return TIERS
-    context.user_data["tiers"] = tiers  # type: ignore[index]
-    await reply(update, "When does it open? now, +30m, in 2h, or 2026-12-01T18:00+01:00")
-    return OPENS
-
-
-async def got_opening(update: Update, context: Context) -> int:
-    text = update.effective_message.text or ""  # type: ignore[union-attr]
-    zone = context.application.bot_data["timezone"]
-    try:
-        opens_at = parse_opening(text, now=core_of(context).clock.now(), zone=zone)
-    except DropcastError as error:
-        await reply(update, f"{error}. When does it open?")
-        return OPENS
-    context.user_data["opens_at"] = opens_at  # type: ignore[index]
-    data = context.user_data or {}
-    summary = "\n".join(f"• {t.name}: {t.price}, stock {t.stock}" for t in data["tiers"])
-    when = data["opens_at"] or "now"
-    keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("Create", callback_data="newdrop:yes")],
-         [InlineKeyboardButton("Cancel", callback_data="newdrop:no")]]
-    )  # fmt: skip
-    await reply(update, f"{data['title']}, opening {when}:\n{summary}", keyboard)
-    return CONFIRM
-
-
-async def confirmed(update: Update, context: Context) -> int:
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    if query.data != "newdrop:yes":
-        await reply(update, "Dropped. Nothing was created.")
-        return ConversationHandler.END
-    data, core = context.user_data or {}, core_of(context)
-    try:
-        drop = await core.drops.launch(data["title"], data["tiers"], data["opens_at"])
-    except DropcastError as error:
-        await reply(update, f"Not created: {error}")
-        return ConversationHandler.END
-    await reply(update, f"Drop #{drop.id} is {drop.status}. /announce {drop.id} posts it.")
-    return ConversationHandler.END
-
-
-async def cancel(update: Update, context: Context) -> int:
-    await reply(update, "Stopped. Nothing was created.")
-    return ConversationHandler.END
 
 
 async def open_drop(update: Update, context: Context) -> None:

@@ -5,8 +5,8 @@ Telegram sends back the secret we gave `setWebhook` in a header; a request witho
 not from Telegram and is refused before its body is read as an update. An update is kept
 in the inbox (core/inbox.py) before Telegram gets its 200, so a crash cannot lose it (a
 Stars payment above all), and is handled from there by whichever web process claims it:
-one chat's updates one at a time and in order, as PTB's conversations need, different
-chats side by side.
+one chat's updates one at a time and in order, as an admin's /newdrop form needs,
+different chats side by side.
 """
 
 from __future__ import annotations

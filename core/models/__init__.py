@@ -28,6 +28,7 @@ from core.models.live import Attendance, LiveCode, LiveSession, LiveStatus, Rsvp
 from core.models.notices import Notice, NoticeStatus, Worker
 from core.models.orders import LedgerEntry, Order, OrderStatus, PaymentProvider
 from core.models.perks import Perk, PerkGrant, PerkGrantStatus
+from core.models.telegram_forms import TelegramForm
 
 __all__ = [
     "Attendance",
@@ -71,6 +72,7 @@ __all__ = [
     "RollupTotal",
     "Rsvp",
     "StaleFan",
+    "TelegramForm",
     "TierKind",
     "WaitlistEntry",
     "WaitlistStatus",

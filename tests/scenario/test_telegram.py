@@ -74,19 +74,25 @@ class Bot:
 
 @pytest.fixture
 async def bot(db: str) -> AsyncIterator[Bot]:
-    async with TelegramBotApi() as peer:
-        settings = load_settings(
-            database_url=db,
-            telegram_token=peer.token,
-            telegram_api_base_url=peer.url,
-            admin_telegram_ids=str(ADMIN),
-        )
-        clock = ManualClock()
-        peer.now = lambda: clock.now().timestamp()  # Telegram's calendar is the test's
-        app = bootstrap(settings, clock=clock, pay_links=MemoryPayLinks(), refunds=MemoryRefunds())
-        async with polling(app, settings):
-            yield Bot(peer, app, clock)
-        await app.close()
+    async with TelegramBotApi() as peer, bot_process(peer, db, ManualClock()) as running:
+        yield running
+
+
+@asynccontextmanager
+async def bot_process(peer: TelegramBotApi, db: str, clock: ManualClock) -> AsyncIterator[Bot]:
+    """One bot process on the database `db`; several in turn are a bot restarted (or the
+    next web process), the peer and the database staying the same."""
+    settings = load_settings(
+        database_url=db,
+        telegram_token=peer.token,
+        telegram_api_base_url=peer.url,
+        admin_telegram_ids=str(ADMIN),
+    )
+    peer.now = lambda: clock.now().timestamp()  # Telegram's calendar is the test's
+    app = bootstrap(settings, clock=clock, pay_links=MemoryPayLinks(), refunds=MemoryRefunds())
+    async with polling(app, settings):
+        yield Bot(peer, app, clock)
+    await app.close()
 
 
 @asynccontextmanager
