@@ -14,7 +14,7 @@ from adapters.telegram.webhook import SECRET_HEADER, webhook_secret
 from bots.bootstrap import bootstrap
 from bots.database import database
 from bots.processes import web_application
-from config import load_settings
+from config import Settings, load_settings
 from core.models import ProviderEvent
 from tests.builders import until_handled
 from tests.peers.telegram_bot_api import TelegramBotApi
@@ -23,16 +23,21 @@ from tests.scenario.web_client import free_port
 FAN = 2002
 
 
+def webhook_settings(database_url: str, peer: TelegramBotApi, port: int) -> Settings:
+    """Telegram in webhook mode, sending to a web process on `port`."""
+    return load_settings(
+        database_url=database_url,
+        telegram_token=peer.token,
+        telegram_api_base_url=peer.url,
+        public_base_url=f"http://127.0.0.1:{port}",
+    )
+
+
 async def test_telegram_posts_updates_to_the_web_process_and_strangers_are_refused(database_url):
     async def scenario() -> None:
         async with TelegramBotApi() as peer:
             port = free_port()
-            settings = load_settings(
-                database_url=database_url,
-                telegram_token=peer.token,
-                telegram_api_base_url=peer.url,
-                public_base_url=f"http://127.0.0.1:{port}",
-            )
+            settings = webhook_settings(database_url, peer, port)
             app = web_application(
                 settings, clock=ManualClock(), pay_links=MemoryPayLinks(), refunds=MemoryRefunds()
             )
@@ -90,12 +95,7 @@ async def test_an_update_kept_by_a_process_that_died_is_answered_by_the_next_one
     async def scenario() -> list[str]:
         async with TelegramBotApi() as peer:
             port = free_port()
-            settings = load_settings(
-                database_url=database_url,
-                telegram_token=peer.token,
-                telegram_api_base_url=peer.url,
-                public_base_url=f"http://127.0.0.1:{port}",
-            )
+            settings = webhook_settings(database_url, peer, port)
             update = {"update_id": 7, "message": {"message_id": 1, "date": 0,
                       "chat": {"id": FAN, "type": "private"}, "text": "/help",
                       "from": {"id": FAN, "is_bot": False, "first_name": "Ana"},

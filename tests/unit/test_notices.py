@@ -52,12 +52,18 @@ async def test_a_receipt_owed_during_an_outage_arrives_once_the_platform_is_back
     assert len(receipts(world, fan)) == 1
 
 
-async def test_a_notice_that_keeps_failing_ends_failed_with_why_and_can_be_retried(world):
+async def bought_while_the_platform_is_down(world) -> int:
+    """A fan who paid while their platform was down (it stays down): their receipt waits."""
     drop = await open_drop(world.core, tier(kind="digital"))
     [fan] = await fans(1)
     hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
     world.messenger.failing = True
     await world.core.payments.settle(paid(hold.id))
+    return fan
+
+
+async def test_a_notice_that_keeps_failing_ends_failed_with_why_and_can_be_retried(world):
+    fan = await bought_while_the_platform_is_down(world)
     for _ in range(MAX_ATTEMPTS):
         world.clock.advance(hours=1)
         await world.core.notices.drain()
@@ -134,11 +140,7 @@ async def test_a_message_a_killed_process_was_sending_is_never_sent_twice(world)
 
 
 async def test_a_survivor_does_not_take_over_what_a_live_process_is_delivering(world):
-    drop = await open_drop(world.core, tier(kind="digital"))
-    [fan] = await fans(1)
-    hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
-    world.messenger.failing = True
-    await world.core.payments.settle(paid(hold.id))
+    fan = await bought_while_the_platform_is_down(world)
     await Notice.filter(subscriber="dm.receipt").update(
         status=NoticeStatus.SENDING,
         claimed_by="web-2",
