@@ -19,12 +19,13 @@ async def test_a_rush_survives_its_processes_being_killed_at_random(database_url
     assert stripe_orders == books["paid"] - books["stars_orders"] == payments
     assert (books["available"], books["sold_and_held"]) == (0, 25)  # not one oversold
     assert books["unhandled_events"] == 0
-    # each receipt reached its fan once, or (its process killed while sending it) ended
-    # failed as interrupted, for the creator to retry: never twice
     # every fan Telegram charged has their one order, however the bot was killed meanwhile
     assert 1 <= books["stars_charged"] <= 6
     assert books["stars_orders"] == books["stars_charged"]
-    assert books["receipts"] + books["receipts_interrupted"] == payments + books["stars_charged"]
+    # each receipt reached its fan once, or (its process killed while sending it) ended
+    # failed as interrupted, for the creator to retry (it may have arrived): never twice
+    paid = payments + books["stars_charged"]
+    assert books["receipts"] <= paid <= books["receipts"] + books["receipts_interrupted"]
     assert books["fans_with_two_receipts"] == 0
     assert books["ledger_duplicates"] == 0
     assert set(books["notices"]) <= {"sent", "failed"}

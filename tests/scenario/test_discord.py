@@ -632,6 +632,8 @@ async def test_every_command_and_button_answers_in_time_at_discords_latency(guil
     assert "What is on" in await said(FAN, "drops")
     assert "See you at" in await pressed(FAN, live_post, "I'll be there")
     assert "Held for you" in await pressed(FAN, post, "Buy Zine")
+    # the last unit's buyer is answered first; the post's sold-out edit follows
+    await peer.wait_for(lambda: any("Waitlist" in b.get("label", "") for b in post.buttons()))
     assert "waitlist" in await pressed("500000000000000002", post, "Waitlist")
     assert "sold out" in await said("500000000000000003", "buy", option("item", "1"))
     stage = option("channel", STAGE_CHANNEL, 7)
