@@ -10,17 +10,17 @@ from tests.faults.rush import Rush, run
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_rush_survives_its_processes_being_killed_at_random(database_url):
-    rush = Rush(seed=11, fans=40, stock=25, kills=4, stars_fans=10, stars_stock=6)
+    rush = Rush(seed=11, fans=30, stock=20, kills=4, stars_fans=6, stars_stock=4)
     books = await run(database_url, rush)
     assert len(books["kills"]) == 4
     payments = books["payments"]
-    assert payments == 25  # 40 fans rushed 25 units
+    assert payments == 20  # 30 fans rushed 20 units
     stripe_orders = books["orders"] - books["stars_orders"]
     assert stripe_orders == books["paid"] - books["stars_orders"] == payments
-    assert (books["available"], books["sold_and_held"]) == (0, 25)  # not one oversold
+    assert (books["available"], books["sold_and_held"]) == (0, 20)  # not one oversold
     assert books["unhandled_events"] == 0
     # every fan Telegram charged has their one order, however the bot was killed meanwhile
-    assert 1 <= books["stars_charged"] <= 6
+    assert 1 <= books["stars_charged"] <= 4
     assert books["stars_orders"] == books["stars_charged"]
     # each receipt reached its fan once, or (its process killed while sending it) ended
     # failed as interrupted, for the creator to retry (it may have arrived): never twice
