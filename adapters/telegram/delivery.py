@@ -81,12 +81,15 @@ class TelegramDesk:
         return told
 
 
-async def send_invoice(bot: ExtBot[Any], chat_id: int, hold: HasHold) -> None:
-    """A Stars invoice for one hold; its payload names the hold, checked at pre-checkout."""
+async def send_invoice(
+    bot: ExtBot[Any], chat_id: int, hold: HasHold, description: str = ""
+) -> None:
+    """A Stars invoice for one hold; its payload names the hold, checked at pre-checkout.
+    `description` says what the fan is paying for (Telegram allows 255 characters)."""
     await (await ready(bot)).send_invoice(
         chat_id,
         title=f"{hold.title}: {hold.tier_name}"[:32],
-        description=f"{hold.tier_name} from {hold.title}"[:255],
+        description=(description or f"{hold.tier_name} from {hold.title}")[:255],
         payload=invoice_payload(hold.hold_id),
         currency="XTR",
         prices=[LabeledPrice(hold.tier_name[:32], hold.price.minor)],

@@ -102,6 +102,9 @@ async def show_drop(update: Update, context: Context, drop_id: int) -> None:
     await reply(update, text, keyboard)
 
 
+HELD = "Held for you!"
+
+
 async def tapped(update: Update, context: Context) -> None:
     """Inline buttons: `buy:<tier>`, `wait:<tier>` on drops, `rsvp:<session>` and
     `checkin:<session>` on live posts. Data is checked, never trusted."""
@@ -117,11 +120,17 @@ async def tapped(update: Update, context: Context) -> None:
             await query.answer(await _answer(core, action, int(ref), fan_id))
             return
         hold = await core.holds.reserve(int(ref), fan_id)
+        if hold.price.currency == STARS:
+            # answered at once; its one message, the invoice, waits its turn in Telegram's
+            # rate without holding up the taps behind it (bench/rush.py)
+            await query.answer(HELD)
+            context.application.create_task(offer_payment(update, context, hold), update)
+            return
         await offer_payment(update, context, hold)
     except DropcastError as refusal:  # sold out, over the limit, closed, payments not set up
         await query.answer(str(refusal)[:200], show_alert=True)
         return
-    await query.answer("Held for you!")
+    await query.answer(HELD)
 
 
 async def _answer(core: Core, action: str, ref: int, fan_id: int) -> str:
@@ -191,10 +200,10 @@ async def offer_payment(update: Update, context: Context, hold: HoldView) -> Non
     pitch = await core_of(context).holds.pitch(hold.id)
     until = f"{hold.expires_at:%H:%M} UTC ({wording.priced(hold.price, pitch)})."
     until += wording.scarcity(pitch)
-    if hold.price.currency == STARS:
-        await reply(update, f"{name} is held for you until {until} Pay below in Stars.")
+    if hold.price.currency == STARS:  # one message: the invoice says how long it is held
         drop = await drop_view(hold.drop_id)
-        await send_invoice(context.bot, fan.id, HoldToPay(hold.id, drop.title, name, hold.price))
+        held = HoldToPay(hold.id, drop.title, name, hold.price)
+        await send_invoice(context.bot, fan.id, held, f"{name} is held for you until {until}")
         return
     link = await core_of(context).holds.pay_link(hold.id, hold.fan_id)
     await reply(update, f"{name} is held for you until {until}", render.pay_button(link.url))

@@ -97,6 +97,7 @@ class Invoice:
     payload: str
     currency: str
     amount: int
+    description: str = ""
 
 
 @dataclass
@@ -424,8 +425,9 @@ class TelegramBotApi:
         self.sent.append(message)
         amount = int(p["prices"][0]["amount"])
         self.invoices.append(
-            Invoice(chat_id, message.message_id, p["title"], p["payload"], "XTR", amount)
-        )
+            Invoice(chat_id, message.message_id, p["title"], p["payload"], "XTR", amount,
+                    p.get("description", ""))
+        )  # fmt: skip
         return self._message_json(message)
 
     async def _api_answerPreCheckoutQuery(self, p: dict[str, Any]) -> bool:

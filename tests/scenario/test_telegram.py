@@ -135,6 +135,9 @@ async def test_a_fan_opens_a_drop_link_buys_with_stars_and_gets_the_goods_once(b
     )
     [invoice] = await bot.peer.wait_for(lambda: bot.peer.invoices)
     assert (invoice.currency, invoice.amount) == ("XTR", 150)
+    # one message per offer: the invoice itself says how long the unit is held
+    assert [m.text for m in bot.peer.to(FAN)] == [card.text, "invoice: Winter drop: Wallpapers"]
+    assert invoice.description.startswith("Wallpapers is held for you until ")
     assert await bot.peer.user_pays(FAN, invoice)
     receipt = await bot.peer.wait_for(
         lambda: [m for m in bot.peer.to(FAN) if m.text.startswith("Paid:")]
