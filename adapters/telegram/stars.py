@@ -15,7 +15,7 @@ from telegram.ext import ExtBot
 from adapters.telegram.bot import ready
 from core.drops.payments import PaymentReceived, Payments
 from core.errors import NotFound
-from core.models import Order, PaymentProvider
+from core.models import PaymentProvider
 from core.money import STARS, Money
 from core.ports import Clock
 
@@ -74,7 +74,7 @@ class StarsLedger:
         refunded = {t.id for t in recent if t.receiver is not None}
         paid = [(t, p) for t in recent if (p := _payload(t)) and t.id not in refunded]
         ids = [t.id for t, _ in paid]
-        known = {id_ for (id_,) in await Order.filter(payment_id__in=ids).values_list("payment_id")}
+        known = await self.payments.recorded(ids)
         settled = unknown = 0
         for transaction, payload in paid:
             if transaction.id in known:

@@ -182,6 +182,11 @@ class Payments:
             order.status = status
             changes.add(*_given_back(order, now))
 
+    async def recorded(self, payment_ids: list[str]) -> set[str]:
+        """Which of these payments already have their order (a reconcile skips them)."""
+        found = await Order.filter(payment_id__in=payment_ids).values_list("payment_id", flat=True)
+        return {str(payment_id) for payment_id in found}
+
     async def restore(self, payment_id: str) -> OrderView | None:
         """A dispute closed with the money kept: the disputed order is what it was before,
         once (paid, or flagged if it never had a unit), and a paid one gives again what the
