@@ -92,9 +92,9 @@ async def migrate(database_url: str) -> None:
             file.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise _unusable(database_url, error) from None
-    async with database(database_url):
-        await _answering(database_url)
     async with migration_lock(database_url):
+        async with database(database_url):  # inside the lock: two first connections to a
+            await _answering(database_url)  # new SQLite file race to switch it to WAL
         await run_migrations(config=tortoise_config(database_url))
         await connections.close_all()
 
@@ -115,9 +115,12 @@ async def migration_lock(database_url: str) -> AsyncIterator[None]:
     if _connection_name(database_url) == "postgres":
         credentials = expand_db_url(database_url)["credentials"]
         keys = ("host", "port", "user", "password", "database", "ssl")
-        connection = await asyncpg.connect(
-            **{key: credentials[key] for key in keys if key in credentials}
-        )
+        try:
+            connection = await asyncpg.connect(
+                **{key: credentials[key] for key in keys if key in credentials}
+            )
+        except UNUSABLE as error:
+            raise _unusable(database_url, error) from None
         try:
             await connection.execute("SELECT pg_advisory_lock($1)", MIGRATE_LOCK_KEY)
             yield

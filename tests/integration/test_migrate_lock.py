@@ -56,9 +56,11 @@ async def start_migrate(url: str, cwd: Path) -> asyncio.subprocess.Process:
     )
 
 
-async def succeeded(process: asyncio.subprocess.Process) -> bool:
+async def succeeded(process: asyncio.subprocess.Process) -> bool | str:
+    """True, or what the run printed when it did not succeed."""
     output, _ = await asyncio.wait_for(process.communicate(), WAIT)
-    return process.returncode == 0 and output.decode().startswith("database migrated: ")
+    text = output.decode()
+    return process.returncode == 0 and text.startswith("database migrated: ") or text
 
 
 async def applied(url: str) -> list[str]:
