@@ -60,7 +60,7 @@ async def succeeded(process: asyncio.subprocess.Process) -> bool | str:
     """True, or what the run printed when it did not succeed."""
     output, _ = await asyncio.wait_for(process.communicate(), WAIT)
     text = output.decode()
-    return process.returncode == 0 and text.startswith("database migrated: ") or text
+    return (process.returncode == 0 and text.startswith("database migrated: ")) or text
 
 
 async def applied(url: str) -> list[str]:
