@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from core import sql
 from core.errors import InvalidInput, InvalidState
 from core.models import ConsentRecord, Fan, LinkCode, PlatformAccount
+from core.notices import carry_over
 from core.perks import PerkService
 from core.ports import Clock
 from core.recognition import Recognition
@@ -182,6 +183,7 @@ class Linking:
             fans = {"K": kept.id, "L": merged.id}
             for statement, roles in _MERGE:
                 await sql.rows(statement, *(fans[role] for role in roles))
+            await carry_over(merged.id, kept.id)
             await Fan.filter(id=kept.id).update(
                 dm_opt_in=refusal is None and (kept.dm_opt_in or merged.dm_opt_in),
                 named_in_shout_outs=kept.named_in_shout_outs and merged.named_in_shout_outs,

@@ -326,6 +326,28 @@ class Notices:
         )
 
 
+def perks_key(fan_id: int) -> str:
+    """The key that puts one fan's perk changes in order."""
+    return f"perks:{fan_id}"
+
+
+async def carry_over(merged: int, kept: int) -> None:
+    """Notices still owed to a fan merged into another (core/linking.py) go to the kept fan:
+    a receipt waiting out an outage reaches the account that is left, and the merged fan's
+    perk changes queue behind the kept fan's. In the merge's transaction."""
+    owed = await Notice.filter(
+        status__in=(NoticeStatus.QUEUED, NoticeStatus.SENDING),
+        payload__contains=f'"fan_id": {merged}',
+    )
+    for notice in owed:
+        values = json.loads(notice.payload)
+        if values.get("fan_id") != merged:  # another id that starts with the same digits
+            continue
+        key = perks_key(kept) if notice.key == perks_key(merged) else notice.key
+        payload = json.dumps({**values, "fan_id": kept})
+        await Notice.filter(id=notice.id).update(payload=payload, key=key)
+
+
 async def _communities() -> list[int]:
     return list(await Community.all().order_by("id").values_list("id", flat=True))  # type: ignore[arg-type]
 

@@ -15,7 +15,7 @@ from typing import Any
 from core import events as e
 from core.bus import EventBus
 from core.consent import Consent
-from core.notices import Deliver, Subscription
+from core.notices import Deliver, Subscription, perks_key
 from core.notifications import Notifier
 from core.perks import PerkService
 from core.recognition import Recognition
@@ -47,7 +47,7 @@ def subscribe_all(
         return Subscription(event, f"dm.{name}", handler, at_most_once=True, **more)
 
     def fans_perks(event: e.OrderPaid | e.OrderReversed | e.OrderRestored | e.TierChanged) -> str:
-        return f"perks:{event.fan_id}"
+        return perks_key(event.fan_id)
 
     owed = [
         # points first: the receipt, and then /me, show them

@@ -13,6 +13,7 @@ from tortoise.models import Model
 
 from core.drops.payments import PaymentReceived
 from core.errors import DropcastError, InvalidInput, InvalidState, LimitReached
+from core.events import TierChanged
 from core.fans import fan_for, profile
 from core.linking import MERGED
 from core.models import (
@@ -22,6 +23,8 @@ from core.models import (
     Fan,
     FanTier,
     LedgerEntry,
+    Notice,
+    NoticeStatus,
     PerkGrant,
     PerkGrantStatus,
     Platform,
@@ -33,6 +36,7 @@ from core.models import (
     StaleFan,
     WaitlistEntry,
 )
+from core.notices import perks_key
 from tests.builders import open_drop, tier
 from tests.unit.test_rollups import counted_afresh, figures
 
@@ -246,3 +250,26 @@ async def test_a_no_on_either_side_wins_and_the_merge_says_so(world):
         (Platform.DISCORD, False),
         (Platform.TELEGRAM, True),
     ]
+
+
+async def test_what_was_owed_to_the_merged_account_goes_to_the_kept_fan(world):
+    kept, merged = await two_accounts(world)
+    drop = await open_drop(world.core, tier(kind="digital"))
+    hold = await world.core.holds.reserve(drop.tiers[0].id, merged)
+    world.messenger.failing = True  # the platform is down: the receipt waits for a retry
+    await world.core.payments.settle(PaymentReceived("pi_1", "stripe", hold.id, hold.price))
+    # a process wrote a perk change for the merged fan and died before delivering it
+    rose = TierChanged(world.clock.now(), merged, FanTier.INSIDER.value, rose=True)
+    await world.core.notices.record([rose])
+    owed = await Notice.filter(status=NoticeStatus.QUEUED).values_list("id", flat=True)
+    await world.core.linking.redeem(await world.core.linking.issue(kept), merged)
+    waiting = await Notice.filter(id__in=owed).order_by("id")
+    assert [(n.subscriber, n.key) for n in waiting] == [
+        ("dm.receipt", None),
+        ("perks.tier", perks_key(kept)),
+    ]
+    world.messenger.failing = False
+    world.clock.advance(minutes=1)
+    await world.core.notices.drain()
+    assert [type(m).__name__ for m in world.messenger.to(kept)] == ["OrderConfirmed"]
+    assert world.messenger.to(merged) == []
