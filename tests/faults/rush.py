@@ -3,8 +3,9 @@ Stripe's webhooks and one `dropcast clock`, on one PostgreSQL database, sending 
 the fake Telegram Bot API. Every Stripe event is sent twice, shuffled, spread over both web
 processes, and sent again until a process acknowledges it, as Stripe does. Meanwhile other
 fans buy a Stars tier through `dropcast telegram` (long polling the fake Bot API), trying
-again when the bot does not answer, and each process is killed with SIGKILL at seeded
-moments and started again, as a process manager would. `run` returns the figures the fault
+again when the bot does not answer; and the clock sends a campaign's DMs to every fan who
+rushed. Each process is killed with SIGKILL at seeded moments and started again, as a
+process manager would. `run` returns the figures the fault
 test asserts and bench/faults.py prints.
 """
 
@@ -32,9 +33,12 @@ from adapters.telegram.stars import StarsLedger
 from bots.bootstrap import bootstrap
 from bots.database import database
 from config import load_settings
+from core.campaigns.segments import Segment
 from core.drops.specs import TierSpec
 from core.errors import SoldOut
 from core.models import (
+    Delivery,
+    DeliveryStatus,
     DropTier,
     Fan,
     LedgerEntry,
@@ -56,6 +60,7 @@ FIRST_CHAT = 5000
 FIRST_STARS_CHAT = 9000
 TRIES = 6  # a fan whose tap the bot does not answer (it is down) tries again, this often
 SETTLE_SECONDS = 90.0
+CAMPAIGN = "Thanks for rushing"
 
 
 def free_port() -> int:
@@ -112,13 +117,16 @@ class Rush:
 
 
 async def prepare(url: str, rush: Rush) -> list[bytes]:
-    """Fans on Telegram, a drop of `stock` units, and the fans' rush for them: each fan who
-    got a hold pays once. Returns the Stripe events of those payments."""
+    """Fans on Telegram who said yes to DMs, a drop of `stock` units, the fans' rush for
+    them (each fan who got a hold pays once) and a campaign to every one of them, for the
+    clock to send. Returns the Stripe events of those payments."""
     async with database(url):
         core = bootstrap(load_settings(database_url=url)).core
         tier = TierSpec("Print", "digital", parse_price("5.00 EUR"), rush.stock, 1, "CODE")
         drop = await core.drops.open((await core.drops.create("Rush", [tier], hold_minutes=60)).id)
-        await Fan.bulk_create([Fan(display_name=f"Fan {n}") for n in range(rush.fans)])
+        await Fan.bulk_create(
+            [Fan(display_name=f"Fan {n}", dm_opt_in=True) for n in range(rush.fans)]
+        )
         fan_ids = list(await Fan.all().order_by("id").values_list("id", flat=True))
         await PlatformAccount.bulk_create([
             PlatformAccount(fan_id=fan_id, platform=Platform.TELEGRAM,
@@ -134,6 +142,7 @@ async def prepare(url: str, rush: Rush) -> list[bytes]:
                              "https://files.example/wallpapers.zip")  # fmt: skip
             made = await core.drops.create("Rush in Stars", [stars], hold_minutes=60)
             rush.stars_code = (await core.drops.open(made.id)).code
+        await core.campaigns.create(CAMPAIGN, Segment(platform="telegram"), [f"{CAMPAIGN}!"])
     return [_completed(hold.id, hold.price.minor) for hold in holds]
 
 
@@ -158,6 +167,7 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
         env = {
             "DATABASE_URL": url, "STRIPE_WEBHOOK_SECRET": SECRET, "TELEGRAM_TOKEN": peer.token,
             "TELEGRAM_API_BASE_URL": peer.url, "LOG_LEVEL": "warning",
+            "QUIET_HOURS": "00:00-00:00",  # the campaign goes now, whatever the hour
         }  # fmt: skip
         webs = [Process(f"web-{n}", ["web"], env | {"PORT": str(port)}, port)
                 for n, port in ((1, free_port()), (2, free_port()))]  # fmt: skip
@@ -183,6 +193,7 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
             for process in processes:
                 process.stop()
         receipts = Counter(m.chat_id for m in peer.sent if m.text.startswith("Paid: "))
+        campaign_dms = Counter(m.chat_id for m in peer.sent if m.text.startswith(CAMPAIGN))
     return {
         "seed": rush.seed, "fans": rush.fans, "stock": rush.stock, "payments": len(events),
         "stars_fans": rush.stars_fans, "stars_stock": rush.stars_stock,
@@ -192,6 +203,8 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
         "settled_s": round(settled_s, 2),
         **await _books(url), "receipts": sum(receipts.values()),
         "fans_with_two_receipts": sum(1 for n in receipts.values() if n > 1),
+        "campaign_dms": sum(campaign_dms.values()),
+        "fans_with_two_campaign_dms": sum(1 for n in campaign_dms.values() if n > 1),
     }  # fmt: skip
 
 
@@ -293,7 +306,8 @@ async def _reconcile_stars(url: str, peer: TelegramBotApi) -> None:
 
 
 async def _settled(url: str, payments: int) -> None:
-    """Until every kept event is handled and no notice is waiting or being sent."""
+    """Until every kept event is handled and no notice or campaign DM is waiting or being
+    sent."""
     deadline = time.monotonic() + SETTLE_SECONDS
     async with database(url):
         while time.monotonic() < deadline:
@@ -301,8 +315,11 @@ async def _settled(url: str, payments: int) -> None:
             waiting = await Notice.filter(
                 status__in=(NoticeStatus.QUEUED, NoticeStatus.SENDING)
             ).count()
+            sending = await Delivery.filter(
+                status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+            ).count()
             paid = await Order.filter(status=OrderStatus.PAID).count()
-            if not unhandled and not waiting and paid >= payments:
+            if not unhandled and not waiting and not sending and paid >= payments:
                 return
             await asyncio.sleep(0.2)
     raise RuntimeError(f"not settled within {SETTLE_SECONDS:.0f} s")
@@ -330,4 +347,5 @@ async def _books(url: str) -> dict[str, object]:
             "notices": {str(status): n for status, n in notices.items()},
             "failed_without_reason": sum(1 for reason in failed if not reason),
             "receipts_interrupted": await interrupted.count(),
+            "campaign": dict(Counter(await Delivery.all().values_list("status", flat=True))),
         }

@@ -27,6 +27,14 @@ async def test_a_rush_survives_its_processes_being_killed_at_random(database_url
     paid = payments + books["stars_charged"]
     assert books["receipts"] <= paid <= books["receipts"] + books["receipts_interrupted"]
     assert books["fans_with_two_receipts"] == 0
+    # the campaign reached each fan once, or ended failed (interrupted, or the fan's weekly
+    # cap spent): never twice
+    campaign = books["campaign"]
+    assert sum(campaign.values()) == 30
+    assert set(campaign) <= {"sent", "failed", "skipped"}
+    assert campaign.get("sent", 0) <= books["campaign_dms"]
+    assert books["campaign_dms"] <= campaign.get("sent", 0) + campaign.get("failed", 0)
+    assert books["fans_with_two_campaign_dms"] == 0
     assert books["ledger_duplicates"] == 0
     assert set(books["notices"]) <= {"sent", "failed"}
     assert books["failed_without_reason"] == 0
