@@ -111,7 +111,7 @@ def build_core(
         perks=perk_service,
         recognition=recognition,
         linking=Linking(clock, recognition, perk_service),
-        live=LiveSessions(clock, bus, recognition, messenger, creator),
+        live=LiveSessions(clock, bus, recognition, creator),
         consent=consent,
         campaigns=Campaigns(clock, rules, near_tier_points),
         outbox=Outbox(

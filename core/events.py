@@ -199,6 +199,17 @@ class LiveEnded(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class LiveReminderDue(DomainEvent):
+    """A fan who signed up is owed a reminder: `stage` is "day", "soon" or "now"."""
+
+    session_id: int
+    fan_id: int
+    title: str
+    starts_at: datetime
+    stage: str
+
+
+@dataclass(frozen=True, slots=True)
 class LiveScheduled(DomainEvent):
     session_id: int
     title: str

@@ -16,9 +16,9 @@ from core import sql
 from core.bus import EventBus
 from core.drops.specs import check_title
 from core.errors import InvalidInput, InvalidState, NotFound
-from core.events import LiveCancelled, LiveEnded, LiveScheduled, LiveStarted
+from core.events import LiveCancelled, LiveEnded, LiveReminderDue, LiveScheduled, LiveStarted
 from core.linking import ALPHABET
-from core.messages import LateStart, LiveReminder
+from core.messages import LateStart
 from core.models import (
     Attendance,
     Community,
@@ -30,7 +30,7 @@ from core.models import (
     Order,
     Rsvp,
 )
-from core.ports import Clock, CreatorDesk, FanMessenger
+from core.ports import Clock, CreatorDesk
 from core.recognition import Recognition
 
 CODE_MINUTES = 5
@@ -75,13 +75,11 @@ class LiveSessions:
         clock: Clock,
         bus: EventBus,
         recognition: Recognition,
-        messenger: FanMessenger,
         creator: CreatorDesk,
     ) -> None:
         self.clock = clock
         self.bus = bus
         self.recognition = recognition
-        self.messenger = messenger
         self.creator = creator
 
     async def schedule(
@@ -159,8 +157,9 @@ class LiveSessions:
         return _view(session)
 
     async def remind_due(self) -> int:
-        """Send each reminder that is due, once (the stamp is claimed before sending);
-        derived from the database, so a restarted or second clock sends nothing twice."""
+        """Owe each reminder that is due, once (its stamp is claimed with the notice that
+        sends it); derived from the database, so a restarted or second clock sends nothing
+        twice. Returns how many came due."""
         if not await _any_session_on():
             return 0
         now, sent = self.clock.now(), 0
@@ -196,18 +195,22 @@ class LiveSessions:
         return told
 
     async def _remind(self, rsvps: list[Rsvp], stage: str, now: datetime) -> int:
-        sent = 0
+        """Each reminder is owed (a notice) in the transaction that stamps it, so a clock
+        killed after the stamp still sends it, and one killed while sending never twice."""
+        owed = 0
         for rsvp in rsvps:
             # a sign-up after a stage's moment gets the next stage only
             if stage == "day" and rsvp.session.starts_at - now <= REMINDERS[1][1]:
                 continue
-            if not await sql.rows(_REMINDED.format(stage=stage), now, rsvp.id):
-                continue
             session = rsvp.session
             words = "now" if stage == "start" else stage
-            reminder = LiveReminder(session.id, session.title, session.starts_at, words)
-            sent += await self.messenger.send(rsvp.fan_id, reminder)
-        return sent
+            async with self.bus.transaction() as changes:
+                if await sql.rows(_REMINDED.format(stage=stage), now, rsvp.id):
+                    changes.add(LiveReminderDue(
+                        now, session.id, rsvp.fan_id, session.title, session.starts_at, words
+                    ))  # fmt: skip
+                    owed += 1
+        return owed
 
     async def new_code(self, minutes: int = CODE_MINUTES) -> str:
         """A code for the session on air now, to say out loud; valid for `minutes`."""

@@ -20,6 +20,7 @@ from core.events import (
     HoldPlaced,
     LiveCancelled,
     LiveEnded,
+    LiveReminderDue,
     LiveScheduled,
     LiveStarted,
     OrderPaid,
@@ -165,6 +166,12 @@ class Notifier:
     async def order_shipped(self, event: OrderShipped) -> None:
         message = messages.OrderShipped(event.order_id, event.title, event.tier_name)
         await self.messenger.send(event.fan_id, message)
+
+    async def live_reminder(self, event: LiveReminderDue) -> None:
+        reminder = messages.LiveReminder(
+            event.session_id, event.title, event.starts_at, event.stage
+        )
+        await self.messenger.send(event.fan_id, reminder)
 
     async def payment_failed(self, event: PaymentFailed) -> None:
         message = messages.PaymentNotCompleted(

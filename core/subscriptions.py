@@ -95,6 +95,7 @@ def subscribe_all(
                      when=lambda event: event.status == "refunded"),
         dm(e.OrderShipped, "shipped", notifier.order_shipped),
         dm(e.PaymentFailed, "payment_failed", notifier.payment_failed),
+        dm(e.LiveReminderDue, "live_reminder", notifier.live_reminder),
     ]  # fmt: skip
     if shout_outs:
         owed.append(

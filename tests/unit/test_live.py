@@ -115,6 +115,22 @@ async def test_minutes_in_the_voice_channel_earn_points_up_to_the_cap(world):
     assert (summary.listeners, summary.minutes_listened) == (3, 123)
 
 
+async def test_a_reminder_due_during_an_outage_arrives_once_the_platform_is_back(world):
+    session = await world.core.live.schedule("Friday", world.clock.now() + timedelta(hours=1))
+    [fan] = await fans(1)
+    await world.core.live.rsvp(session.id, fan)
+    world.clock.advance(minutes=51)
+    world.messenger.failing = True
+    assert await world.core.live.remind_due() == 1  # stamped, and owed with the stamp
+    assert world.messenger.to(fan) == []
+    world.messenger.failing = False
+    world.clock.advance(seconds=5)
+    await world.core.notices.drain()
+    assert await world.core.live.remind_due() == 0
+    await world.core.notices.drain()
+    assert [m.stage for m in world.messenger.to(fan) if isinstance(m, LiveReminder)] == ["soon"]
+
+
 async def test_those_who_sign_up_get_each_reminder_once_and_the_post_follows_the_session(world):
     drop = await open_drop(world.core, tier(stock=5))
     starts = world.clock.now() + timedelta(days=2)
