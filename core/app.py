@@ -95,7 +95,7 @@ def build_core(
         recognition=recognition,
         perks=perk_service,
         consent=consent,
-        notifier=Notifier(announcer, messenger, pay_links, holds),
+        notifier=Notifier(announcer, messenger, creator, pay_links, holds),
         shout_outs=shout_outs,
     )
     return Core(
@@ -111,7 +111,7 @@ def build_core(
         perks=perk_service,
         recognition=recognition,
         linking=Linking(clock, recognition, perk_service),
-        live=LiveSessions(clock, bus, recognition, creator),
+        live=LiveSessions(clock, bus, recognition),
         consent=consent,
         campaigns=Campaigns(clock, rules, near_tier_points),
         outbox=Outbox(

@@ -210,6 +210,15 @@ class LiveReminderDue(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class LiveLate(DomainEvent):
+    """A session's start time came and it is not live: the creator is owed a nudge."""
+
+    session_id: int
+    title: str
+    starts_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class LiveScheduled(DomainEvent):
     session_id: int
     title: str

@@ -16,9 +16,15 @@ from core import sql
 from core.bus import EventBus
 from core.drops.specs import check_title
 from core.errors import InvalidInput, InvalidState, NotFound
-from core.events import LiveCancelled, LiveEnded, LiveReminderDue, LiveScheduled, LiveStarted
+from core.events import (
+    LiveCancelled,
+    LiveEnded,
+    LiveLate,
+    LiveReminderDue,
+    LiveScheduled,
+    LiveStarted,
+)
 from core.linking import ALPHABET
-from core.messages import LateStart
 from core.models import (
     Attendance,
     Community,
@@ -30,7 +36,7 @@ from core.models import (
     Order,
     Rsvp,
 )
-from core.ports import Clock, CreatorDesk
+from core.ports import Clock
 from core.recognition import Recognition
 
 CODE_MINUTES = 5
@@ -75,12 +81,10 @@ class LiveSessions:
         clock: Clock,
         bus: EventBus,
         recognition: Recognition,
-        creator: CreatorDesk,
     ) -> None:
         self.clock = clock
         self.bus = bus
         self.recognition = recognition
-        self.creator = creator
 
     async def schedule(
         self,
@@ -162,7 +166,7 @@ class LiveSessions:
         twice. Returns how many came due."""
         if not await _any_session_on():
             return 0
-        now, sent = self.clock.now(), 0
+        now, owed = self.clock.now(), 0
         for stage, before in REMINDERS:
             due = Rsvp.filter(
                 session__status=LiveStatus.SCHEDULED,
@@ -170,29 +174,31 @@ class LiveSessions:
                 session__starts_at__gt=now,
                 **{f"reminded_{stage}_at__isnull": True},
             )
-            sent += await self._remind(await due.select_related("session"), stage, now)
+            owed += await self._remind(await due.select_related("session"), stage, now)
         started = Rsvp.filter(session__status=LiveStatus.LIVE, reminded_start_at__isnull=True)
-        sent += await self._remind(await started.select_related("session"), "start", now)
-        return sent
+        owed += await self._remind(await started.select_related("session"), "start", now)
+        return owed
 
     async def nudge_late(self) -> int:
-        """Tell the creator, once, that a session's start time came and it is not live:
-        fans who signed up are waiting for their "we're live" message."""
+        """Owe the creator, once, a nudge that a session's start time came and it is not
+        live (written with the stamp, like reminders); returns how many sessions are late."""
         if not await _any_session_on():
             return 0
-        now, told = self.clock.now(), 0
-        late = LiveSession.filter(
+        now, late = self.clock.now(), 0
+        due = LiveSession.filter(
             status=LiveStatus.SCHEDULED, starts_at__lte=now, nudged_at__isnull=True
         )
-        for session in await late:
-            claimed = await LiveSession.filter(
-                id=session.id, status=LiveStatus.SCHEDULED, nudged_at__isnull=True
-            ).update(nudged_at=now)
-            if not claimed:
-                continue  # another clock told them
+        for session in await due:
+            async with self.bus.transaction() as changes:
+                claimed = await LiveSession.filter(
+                    id=session.id, status=LiveStatus.SCHEDULED, nudged_at__isnull=True
+                ).update(nudged_at=now)
+                if not claimed:
+                    continue  # another clock owes it
+                changes.add(LiveLate(now, session.id, session.title, session.starts_at))
+            late += 1
             log.warning("live_session_not_started", session_id=session.id, title=session.title)
-            told += await self.creator.tell(LateStart(session.id, session.title, session.starts_at))
-        return told
+        return late
 
     async def _remind(self, rsvps: list[Rsvp], stage: str, now: datetime) -> int:
         """Each reminder is owed (a notice) in the transaction that stamps it, so a clock

@@ -20,6 +20,7 @@ from core.events import (
     HoldPlaced,
     LiveCancelled,
     LiveEnded,
+    LiveLate,
     LiveReminderDue,
     LiveScheduled,
     LiveStarted,
@@ -43,7 +44,7 @@ from core.messages import (
 )
 from core.models import DropTier, Fan, LiveSession, Reservation
 from core.money import STARS
-from core.ports import Announcer, FanMessenger, PayLinks
+from core.ports import Announcer, CreatorDesk, FanMessenger, PayLinks
 
 log = structlog.get_logger(__name__)
 
@@ -67,10 +68,16 @@ class Notifier:
     failure: each re-reads the state and says it as it is."""
 
     def __init__(
-        self, announcer: Announcer, messenger: FanMessenger, pay_links: PayLinks, holds: Holds
+        self,
+        announcer: Announcer,
+        messenger: FanMessenger,
+        creator: CreatorDesk,
+        pay_links: PayLinks,
+        holds: Holds,
     ) -> None:
         self.announcer = announcer
         self.messenger = messenger
+        self.creator = creator
         self.pay_links = pay_links
         self.holds = holds
 
@@ -172,6 +179,10 @@ class Notifier:
             event.session_id, event.title, event.starts_at, event.stage
         )
         await self.messenger.send(event.fan_id, reminder)
+
+    async def late_start(self, event: LiveLate) -> None:
+        """Fans who signed up are waiting for their "we're live" message."""
+        await self.creator.tell(messages.LateStart(event.session_id, event.title, event.starts_at))
 
     async def payment_failed(self, event: PaymentFailed) -> None:
         message = messages.PaymentNotCompleted(

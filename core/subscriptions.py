@@ -96,6 +96,7 @@ def subscribe_all(
         dm(e.OrderShipped, "shipped", notifier.order_shipped),
         dm(e.PaymentFailed, "payment_failed", notifier.payment_failed),
         dm(e.LiveReminderDue, "live_reminder", notifier.live_reminder),
+        Subscription(e.LiveLate, "desk.late_start", notifier.late_start, at_most_once=True),
     ]  # fmt: skip
     if shout_outs:
         owed.append(

@@ -71,8 +71,11 @@ class MemoryDesk:
     """The creator's notes, kept; the offline sandbox shows them in the clock's log."""
 
     notes: list[CreatorNote] = field(default_factory=list)
+    failing: bool = False  # the platform is down
 
     async def tell(self, note: CreatorNote) -> bool:
+        if self.failing:
+            raise ConnectionError("the platform is unreachable")
         self.notes.append(note)
         return True
 

@@ -9,7 +9,7 @@ import pytest
 
 from core.drops.payments import PaymentReceived
 from core.errors import InvalidInput, InvalidState, NotFound
-from core.messages import LiveReminder
+from core.messages import LateStart, LiveReminder
 from core.models import Attendance, Community, Platform
 from tests.builders import fans, open_drop, tier
 
@@ -129,6 +129,21 @@ async def test_a_reminder_due_during_an_outage_arrives_once_the_platform_is_back
     assert await world.core.live.remind_due() == 0
     await world.core.notices.drain()
     assert [m.stage for m in world.messenger.to(fan) if isinstance(m, LiveReminder)] == ["soon"]
+
+
+async def test_a_late_start_nudge_owed_during_an_outage_reaches_the_creator_once(world):
+    starts = world.clock.now() + timedelta(minutes=30)
+    session = await world.core.live.schedule("Friday", starts)
+    desk = world.app.desk
+    world.clock.advance(minutes=31)
+    desk.failing = True
+    assert await world.core.live.nudge_late() == 1  # stamped, and owed with the stamp
+    desk.failing = False
+    assert await world.core.live.nudge_late() == 0
+    world.clock.advance(seconds=5)
+    await world.core.notices.drain()
+    await world.core.notices.drain()
+    assert desk.notes == [LateStart(session.id, "Friday", starts)]
 
 
 async def test_those_who_sign_up_get_each_reminder_once_and_the_post_follows_the_session(world):
