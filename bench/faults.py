@@ -1,7 +1,8 @@
 """The fault suite's rush at a larger scale (tests/faults/rush.py): two `dropcast web`, a
 `dropcast clock` and `dropcast telegram` on a scratch PostgreSQL database, each killed with
 SIGKILL at seeded moments and restarted, while every Stripe event is delivered twice, fans
-buy in Stars and a campaign goes out. Prints one JSON object naming each figure and kill.
+buy in Stars, a campaign goes out and a live session starts. Prints one JSON object naming
+each figure and kill.
 
     python bench/faults.py [--fans 400] [--stock 250] [--kills 12] [--seed 1]
                            [--stars-fans 40] [--stars-stock 25]

@@ -3,8 +3,9 @@ Stripe's webhooks and one `dropcast clock`, on one PostgreSQL database, sending 
 the fake Telegram Bot API. Every Stripe event is sent twice, shuffled, spread over both web
 processes, and sent again until a process acknowledges it, as Stripe does. Meanwhile other
 fans buy a Stars tier through `dropcast telegram` (long polling the fake Bot API), trying
-again when the bot does not answer; and the clock sends a campaign's DMs to every fan who
-rushed. Each process is killed with SIGKILL at seeded moments and started again, as a
+again when the bot does not answer; the clock sends a campaign's DMs to every fan who
+rushed, and the reminders of a live session they all signed up for, which the creator
+starts mid-rush. Each process is killed with SIGKILL at seeded moments and started again, as a
 process manager would. `run` returns the figures the fault
 test asserts and bench/faults.py prints.
 """
@@ -23,6 +24,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,7 @@ from core.models import (
     Platform,
     PlatformAccount,
     ProviderEvent,
+    Rsvp,
 )
 from core.money import parse_price
 from core.notices import INTERRUPTED
@@ -114,6 +117,7 @@ class Rush:
     redeliveries: int = 0
     stars_charged: int = 0
     stars_code: str = ""
+    session_id: int = 0
 
 
 async def prepare(url: str, rush: Rush) -> list[bytes]:
@@ -143,6 +147,11 @@ async def prepare(url: str, rush: Rush) -> list[bytes]:
             made = await core.drops.create("Rush in Stars", [stars], hold_minutes=60)
             rush.stars_code = (await core.drops.open(made.id)).code
         await core.campaigns.create(CAMPAIGN, Segment(platform="telegram"), [f"{CAMPAIGN}!"])
+        # within ten minutes of its start: the clock owes each fan "soon", then "now"
+        starts = core.clock.now() + timedelta(minutes=5)
+        rush.session_id = (await core.live.schedule("Rush live", starts)).id
+        for fan_id in fan_ids:
+            await core.live.rsvp(rush.session_id, fan_id)
     return [_completed(hold.id, hold.price.minor) for hold in holds]
 
 
@@ -183,6 +192,7 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
                 began = time.monotonic()
                 buying = [asyncio.create_task(_buys_in_stars(peer, rush, FIRST_STARS_CHAT + n))
                           for n in range(rush.stars_fans)]  # fmt: skip
+                await _goes_live(url, rush.session_id)
                 await _deliver(http, rush, deliveries, webs, processes, kill_at, random_)
                 await asyncio.gather(*buying)
                 delivered_s = time.monotonic() - began
@@ -194,6 +204,7 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
                 process.stop()
         receipts = Counter(m.chat_id for m in peer.sent if m.text.startswith("Paid: "))
         campaign_dms = Counter(m.chat_id for m in peer.sent if m.text.startswith(CAMPAIGN))
+        reminders = Counter((m.chat_id, m.text) for m in peer.sent if "Rush live" in m.text)
     return {
         "seed": rush.seed, "fans": rush.fans, "stock": rush.stock, "payments": len(events),
         "stars_fans": rush.stars_fans, "stars_stock": rush.stars_stock,
@@ -205,6 +216,8 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
         "fans_with_two_receipts": sum(1 for n in receipts.values() if n > 1),
         "campaign_dms": sum(campaign_dms.values()),
         "fans_with_two_campaign_dms": sum(1 for n in campaign_dms.values() if n > 1),
+        "reminders": sum(reminders.values()),
+        "reminders_twice": sum(1 for n in reminders.values() if n > 1),
     }  # fmt: skip
 
 
@@ -292,6 +305,12 @@ def _card(peer: TelegramBotApi, fan: int, after: int) -> Sent | None:
     return next((m for m in peer.to(fan)[after:] if m.reply_markup), None)
 
 
+async def _goes_live(url: str, session_id: int) -> None:
+    """The creator starts the session (`dropcast live start`), the rush still going."""
+    async with database(url):
+        await bootstrap(load_settings(database_url=url)).core.live.start(session_id)
+
+
 async def _reconcile_stars(url: str, peer: TelegramBotApi) -> None:
     """What the clock does every 10 minutes, done now: a payment whose update a killed bot
     took but never handled becomes its order."""
@@ -306,8 +325,8 @@ async def _reconcile_stars(url: str, peer: TelegramBotApi) -> None:
 
 
 async def _settled(url: str, payments: int) -> None:
-    """Until every kept event is handled and no notice or campaign DM is waiting or being
-    sent."""
+    """Until every kept event is handled, every live reminder is owed, and no notice or
+    campaign DM is waiting or being sent."""
     deadline = time.monotonic() + SETTLE_SECONDS
     async with database(url):
         while time.monotonic() < deadline:
@@ -318,6 +337,7 @@ async def _settled(url: str, payments: int) -> None:
             sending = await Delivery.filter(
                 status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
             ).count()
+            sending += await Rsvp.filter(reminded_start_at__isnull=True).count()
             paid = await Order.filter(status=OrderStatus.PAID).count()
             if not unhandled and not waiting and not sending and paid >= payments:
                 return
@@ -348,4 +368,8 @@ async def _books(url: str) -> dict[str, object]:
             "failed_without_reason": sum(1 for reason in failed if not reason),
             "receipts_interrupted": await interrupted.count(),
             "campaign": dict(Counter(await Delivery.all().values_list("status", flat=True))),
+            "reminders_owed": await Notice.filter(subscriber="dm.live_reminder").count(),
+            "reminders_interrupted": await Notice.filter(
+                subscriber="dm.live_reminder", reason=INTERRUPTED
+            ).count(),
         }

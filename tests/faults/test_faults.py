@@ -35,6 +35,13 @@ async def test_a_rush_survives_its_processes_being_killed_at_random(database_url
     assert campaign.get("sent", 0) <= books["campaign_dms"]
     assert books["campaign_dms"] <= campaign.get("sent", 0) + campaign.get("failed", 0)
     assert books["fans_with_two_campaign_dms"] == 0
+    # the live session's reminders: "now" owed to each of the 30 fans ("soon" too if the
+    # clock ticked before the creator went live), each arrived once or ended failed as
+    # interrupted
+    owed = books["reminders_owed"]
+    assert 30 <= owed <= 60
+    assert books["reminders"] <= owed <= books["reminders"] + books["reminders_interrupted"]
+    assert books["reminders_twice"] == 0
     assert books["ledger_duplicates"] == 0
     assert set(books["notices"]) <= {"sent", "failed"}
     assert books["failed_without_reason"] == 0
