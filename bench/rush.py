@@ -54,13 +54,10 @@ def start_bot(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )  # fmt: skip
 
 
-async def tap(peer: TelegramBotApi, fan: int, tier_id: int) -> float:
-    """One fan's tap on Buy in the drop's card; seconds until the bot answered it."""
+async def tap(peer: TelegramBotApi, fan: int, tier_id: int) -> str:
+    """One fan's tap on Buy in the drop's card; the query the bot is to answer."""
     card = Sent(fan, 1, "Rush", {"inline_keyboard": [[{"text": "Buy", "callback_data": "x"}]]})
-    began = time.monotonic()
-    query = await peer.user_taps(fan, card, f"buy:{tier_id}")
-    await peer.wait_for(lambda: query in peer.answers, seconds=120)
-    return time.monotonic() - began
+    return await peer.user_taps(fan, card, f"buy:{tier_id}")
 
 
 async def measure(fans: int, units: int) -> dict[str, object]:
@@ -74,10 +71,13 @@ async def measure(fans: int, units: int) -> dict[str, object]:
                 await peer.wait_for(lambda: peer.commands, seconds=60)  # polling now
                 await asyncio.sleep(1)
                 began = time.monotonic()
-                waits = await asyncio.gather(*(tap(peer, FIRST_FAN + n, tier_id)
-                                               for n in range(fans)))  # fmt: skip
+                queries = await asyncio.gather(*(tap(peer, FIRST_FAN + n, tier_id)
+                                                 for n in range(fans)))  # fmt: skip
                 await peer.wait_for(lambda: len(peer.invoices) >= units, seconds=120)
                 last_offer = time.monotonic() - began
+                answered = lambda: all(q in peer.answered_after for q in queries)  # noqa: E731
+                await peer.wait_for(answered, seconds=120)
+                waits = [peer.answered_after[query] for query in queries]
             finally:
                 bot.terminate()
                 bot.wait(timeout=30)

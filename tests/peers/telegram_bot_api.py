@@ -107,6 +107,9 @@ class TelegramBotApi:
     invoices: list[Invoice] = field(default_factory=list)
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # callback queries
     checkout_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # seconds from a query to its answer, for a benchmark to read after the fact (waiting
+    # on each answer would cost the peer more than the bot it measures)
+    answered_after: dict[str, float] = field(default_factory=dict)
     refunds: list[tuple[int, str]] = field(default_factory=list)
     # the bot's Star transactions as getStarTransactions lists them, oldest first
     star_transactions: list[dict[str, Any]] = field(default_factory=list)
@@ -623,6 +626,7 @@ class TelegramBotApi:
         asked = self._queries.pop(query_id, None)
         if asked is None or self.now() - asked > seconds:
             raise ApiError(400, QUERY_TOO_OLD)
+        self.answered_after[query_id] = self.now() - asked
 
     def _administered(self, p: dict[str, Any], right: str) -> tuple[int, int]:
         chat_id = int(p["chat_id"])
