@@ -9,26 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telegram.ext import ExtBot
-
-from adapters.discord.app import discord_client
-from adapters.discord.client import DropcastDiscord
-from adapters.discord.delivery import DiscordAnnouncer, DiscordDesk, DiscordMessenger
-from adapters.discord.perks import DiscordPerks
 from adapters.routing import EveryAnnouncer, EveryDesk, FirstReachable
 from adapters.stripe.checkout import StripeApi, StripeCheckout
 from adapters.stripe.refunds import StripeRefunds
-from adapters.telegram.bot import telegram_bot
-from adapters.telegram.delivery import (
-    StarsRefunds,
-    TelegramAnnouncer,
-    TelegramDesk,
-    TelegramMessenger,
-)
-from adapters.telegram.perks import TelegramPerks
 from adapters.unconfigured import UnconfiguredPayLinks, UnconfiguredPlatform, UnconfiguredRefunds
+from bots.platforms import Connected
 from config import Settings
 from config.settings import quiet_window
 from core.analytics.attribution import Weights
@@ -38,6 +25,11 @@ from core.clock import SystemClock
 from core.models import FanTier, PaymentProvider, Platform
 from core.ports import Announcer, Clock, CreatorDesk, FanMessenger, PayLinks, Perks, Refunds
 from core.recognition import Rules
+
+if TYPE_CHECKING:
+    from telegram.ext import ExtBot
+
+    from adapters.discord.client import DropcastDiscord
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,29 +66,36 @@ def bootstrap(
     role: str = "cli",
 ) -> App:
     clock = clock or SystemClock()
-    bot = telegram_bot(settings) if settings.telegram_token else None
-    guilds = discord_client(settings) if settings.discord_token else None
-    announcers: list[Announcer] = [TelegramAnnouncer(bot, clock)] if bot else []
-    messengers: dict[str, FanMessenger] = {Platform.TELEGRAM: TelegramMessenger(bot)} if bot else {}
-    desks: list[CreatorDesk] = [TelegramDesk(bot, settings.admin_telegram_ids)] if bot else []
-    if guilds:
-        announcers.append(DiscordAnnouncer(guilds))
-        messengers[Platform.DISCORD] = DiscordMessenger(guilds)
-        desks.append(DiscordDesk(guilds))
-    announcer = announcer or (EveryAnnouncer(announcers) if announcers else UnconfiguredPlatform())
+    connected: list[Connected] = []
+    bot: ExtBot[Any] | None = None
+    guilds: DropcastDiscord | None = None
+    if settings.telegram_token:  # each platform's libraries load only when it is set
+        from bots.telegram_wiring import connect_telegram
+
+        bot, telegram = connect_telegram(settings, clock)
+        connected.append(telegram)
+    if settings.discord_token:
+        from bots.discord_wiring import connect_discord
+
+        guilds, discord = connect_discord(settings)
+        connected.append(discord)
+    announcer = announcer or (
+        EveryAnnouncer([c.announcer for c in connected]) if connected else UnconfiguredPlatform()
+    )
+    messengers: dict[str, FanMessenger] = {c.platform: c.messenger for c in connected}
     if messenger is not None:  # a test's, or the sandbox's, stands in for every platform's
         messengers = {}
     else:
         reachable = list(messengers.values())
         messenger = FirstReachable(reachable) if reachable else UnconfiguredPlatform()
     messengers = {**dict.fromkeys(Platform, messenger), **messengers}
-    desk = desk or (EveryDesk(desks) if desks else UnconfiguredPlatform())
+    desk = desk or (EveryDesk([c.desk for c in connected]) if connected else UnconfiguredPlatform())
     stripe_api = _stripe_api(settings)
     if pay_links is None:
         pay_links = _pay_links(settings, clock, stripe_api)
     refunds_by_provider = _refunds(stripe_api, refunds)
-    if bot:
-        refunds_by_provider[PaymentProvider.TELEGRAM_STARS] = StarsRefunds(bot)
+    for platform in connected:
+        refunds_by_provider.update(platform.refunds)
     core = build_core(
         clock=clock,
         announcer=announcer,
@@ -104,7 +103,7 @@ def bootstrap(
         creator=desk,
         pay_links=pay_links,
         refunds=refunds_by_provider,
-        perks=_perks(bot, guilds, clock, perks),
+        perks=_perks(connected, perks),
         links_base_url=str(settings.public_base_url or f"http://localhost:{settings.port}"),
         rules=rules(settings),
         shout_outs=settings.shout_outs,
@@ -118,8 +117,7 @@ def bootstrap(
     )
     if guilds:
         guilds.core = core
-    closers = ((stripe_api.close,) if stripe_api else ()) + ((bot.shutdown,) if bot else ())
-    closers += (guilds.close,) if guilds else ()
+    closers = ((stripe_api.close,) if stripe_api else ()) + tuple(c.close for c in connected)
     return App(
         settings,
         core,
@@ -186,16 +184,11 @@ def _refunds(stripe_api: StripeApi | None, override: Refunds | None) -> dict[str
     return {PaymentProvider.STRIPE: StripeRefunds(stripe_api)}
 
 
-def _perks(
-    bot: ExtBot[Any] | None, guilds: DropcastDiscord | None, clock: Clock, override: Perks | None
-) -> dict[str, Perks]:
+def _perks(connected: list[Connected], override: Perks | None) -> dict[str, Perks]:
     """Each platform's perks; a test's override stands in for every platform's."""
     if override is not None:
         return dict.fromkeys(Platform, override)
-    found: dict[str, Perks] = {Platform.TELEGRAM: TelegramPerks(bot, clock)} if bot else {}
-    if guilds:
-        found[Platform.DISCORD] = DiscordPerks(guilds)
-    return found
+    return {platform.platform: platform.perks for platform in connected}
 
 
 def _pay_links(settings: Settings, clock: Clock, api: StripeApi | None) -> PayLinks:

@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from bots.cli import REFUSED, run_async, settings
-from bots.doctor.checklist import checklist
 from core.doctor import Check, Severity
 
 out = Console(highlight=False, soft_wrap=True)  # a fix stays on its one line
@@ -28,6 +27,8 @@ def doctor(
 ) -> None:
     """Check what a drop needs, against the real services: tokens, the bot's rights in each
     server and chat, Stripe's webhook endpoint, PUBLIC_BASE_URL and the database."""
+    from bots.doctor.checklist import checklist  # every platform's library: loaded here only
+
     checks = run_async(checklist(settings()))
     ok = not any(check.breaks_a_drop for check in checks)
     if as_json:

@@ -9,15 +9,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import aiohttp
-import discord
-import telegram.error
 
 from bots.cli import CANNOT_RUN, fail
 
 
 @contextmanager
 def reaching(platform: str) -> Iterator[None]:
-    """Discord or Telegram, as a process starts talking to it."""
+    """Discord or Telegram, as a process starts talking to it (their libraries load here,
+    not when a command that never talks to them starts)."""
+    import discord
+    import telegram.error
+
     try:
         yield
     except discord.LoginFailure:

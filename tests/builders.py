@@ -9,8 +9,8 @@ from typing import Any
 
 from adapters.memory import ManualClock
 from bots.bootstrap import App, bootstrap
+from bots.clock_process import clock_jobs
 from bots.database import database
-from bots.processes import clock_jobs
 from config import Settings
 from core.app import Core
 from core.drops.specs import TierSpec

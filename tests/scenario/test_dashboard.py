@@ -26,7 +26,7 @@ from adapters.web.dashboard import FRESH_FOR, templates
 from bots.database import database
 from bots.demo.loader import load
 from bots.demo.simulation import Params, simulate
-from bots.processes import web_application
+from bots.web_process import web_application
 from config import load_settings
 from core.campaigns.segments import Segment
 from core.clock import SystemClock

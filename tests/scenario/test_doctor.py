@@ -23,7 +23,7 @@ from adapters.memory import ManualClock
 from adapters.stripe.webhooks import ACTED_ON
 from bots.cli import root_command
 from bots.database import database
-from bots.processes import web_application
+from bots.web_process import web_application
 from config import load_settings
 from core.models import Community, Perk, Platform
 from tests.databases import migrated_sqlite

@@ -15,7 +15,7 @@ from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
 from adapters.telegram.app import telegram_application
 from adapters.telegram.stars import Reconciled
 from bots.bootstrap import App, bootstrap
-from bots.processes import clock_jobs
+from bots.clock_process import clock_jobs
 from config import Settings, load_settings
 from core.drops.payments import PaymentReceived
 from core.models import (

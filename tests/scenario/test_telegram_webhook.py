@@ -13,7 +13,7 @@ from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
 from adapters.telegram.webhook import SECRET_HEADER, webhook_secret
 from bots.bootstrap import bootstrap
 from bots.database import database
-from bots.processes import web_application
+from bots.web_process import web_application
 from config import Settings, load_settings
 from core.models import ProviderEvent
 from tests.builders import until_handled

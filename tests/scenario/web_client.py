@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
-from bots.processes import web_application
+from bots.web_process import web_application
 from config import Settings
 
 Wait = Callable[[], Awaitable[None]]

@@ -8,7 +8,7 @@ import contextvars
 from datetime import timedelta
 
 from adapters.memory import MemoryDesk, MemoryMessenger
-from bots.processes import serve_clock
+from bots.clock_process import serve_clock
 from config import load_settings
 from core.drops.views import drop_view
 from core.messages import HoldLapsed, LateStart
