@@ -216,6 +216,7 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
         "fans_with_two_receipts": sum(1 for n in receipts.values() if n > 1),
         "campaign_dms": sum(campaign_dms.values()),
         "fans_with_two_campaign_dms": sum(1 for n in campaign_dms.values() if n > 1),
+        "http_429": peer.too_many,
         "reminders": sum(reminders.values()),
         "reminders_twice": sum(1 for n in reminders.values() if n > 1),
     }  # fmt: skip
