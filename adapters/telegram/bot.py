@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.ext import AIORateLimiter, ExtBot
@@ -10,6 +13,7 @@ from telegram.request import HTTPXRequest
 
 from adapters.pacing import leaky_bucket
 from config import Settings
+from core.pace import take_turn
 
 TELEGRAM_API = "https://api.telegram.org"
 # PTB 22 warns on every 429 until time periods are opted in as timedeltas, which is all we
@@ -18,23 +22,76 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 CONNECTIONS = 16  # PTB's default is one: every call would wait for the one before
+# the calls that send a message, which Telegram counts against a token's messages a second
+# (the peer's flood limits: tests/peers/telegram_bot_api.py)
+MESSAGES = frozenset(("sendMessage", "sendInvoice", "sendDocument"))
+BULK = "bulk"  # `rate_limit_args` of a send that may wait for the fans' own (a campaign DM)
+
+
+class SharedPace(AIORateLimiter):
+    """PTB's rate limiter, behind the token's one schedule in the database (core/pace.py):
+    every process sending with the token takes its turn from it, so together they stay
+    under TELEGRAM_MESSAGES_PER_SECOND; a send made with `rate_limit_args=BULK` lets the
+    others go first. PTB's own limits (per group, waiting out a 429) apply as before."""
+
+    def __init__(self, key: str, interval: float, **limits: Any) -> None:
+        super().__init__(**limits)
+        self.key = key
+        self.interval = interval
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Any,
+    ) -> Any:
+        bulk = rate_limit_args == BULK
+
+        async def in_turn(*call_args: Any, **call_kwargs: Any) -> Any:
+            # right before the call, and again before each retry after a 429
+            if endpoint in MESSAGES:
+                await self._turn(bulk)
+            return await callback(*call_args, **call_kwargs)
+
+        limit_args = None if bulk else rate_limit_args
+        return await super().process_request(in_turn, args, kwargs, endpoint, data, limit_args)
+
+    async def _turn(self, bulk: bool) -> None:
+        """Wait for this send's moment; a bulk send asks again while the schedule is booked
+        ahead by others."""
+        while True:
+            wait = await take_turn(self.key, self.interval, time.time(), bulk=bulk)
+            if wait is not None:
+                await asyncio.sleep(wait)
+                return
+            await asyncio.sleep(self.interval)
 
 
 def telegram_bot(settings: Settings) -> ExtBot[Any]:
-    """PTB's rate limiter keeps every call of the bot (answers, receipts, campaign DMs)
-    under TELEGRAM_MESSAGES_PER_SECOND, right before it goes out, and waits out any 429
-    (`retry_after`); several connections let calls go out side by side."""
+    """Every message the bot sends, from any process, takes its turn in the token's schedule
+    (`SharedPace`); PTB's limiter keeps this process's calls under
+    TELEGRAM_MESSAGES_PER_SECOND too and waits out any 429 (`retry_after`); several
+    connections let calls go out side by side."""
     assert settings.telegram_token is not None
+    token = settings.telegram_token.get_secret_value()
     burst, period = leaky_bucket(settings.telegram_messages_per_second)
     api = str(settings.telegram_api_base_url or TELEGRAM_API).rstrip("/")
+    pace = SharedPace(
+        f"telegram:{token.partition(':')[0]}",  # the bot's id: public, unlike the token
+        period / burst,
+        overall_max_rate=burst,
+        overall_time_period=period,
+        max_retries=2,
+    )
     return ExtBot(
-        settings.telegram_token.get_secret_value(),
+        token,
         base_url=f"{api}/bot",
         base_file_url=f"{api}/file/bot",
         request=HTTPXRequest(connection_pool_size=CONNECTIONS),
-        rate_limiter=AIORateLimiter(
-            overall_max_rate=burst, overall_time_period=period, max_retries=2
-        ),
+        rate_limiter=pace,
     )
 
 

@@ -13,10 +13,17 @@ from telegram.ext import ExtBot
 
 from adapters import wording
 from adapters.telegram import render
-from adapters.telegram.bot import ready
+from adapters.telegram.bot import BULK, ready
 from adapters.telegram.errors import said
 from adapters.telegram.stars import invoice_payload
-from core.messages import CreatorNote, DropAnnouncement, FanMessage, LiveAnnouncement, ShoutOut
+from core.messages import (
+    CampaignDM,
+    CreatorNote,
+    DropAnnouncement,
+    FanMessage,
+    LiveAnnouncement,
+    ShoutOut,
+)
 from core.models import Community, Drop, Order, Platform, PlatformAccount, Post
 from core.money import Money
 from core.ports import Clock
@@ -44,7 +51,10 @@ class TelegramMessenger:
         chat_id = int(account.platform_user_id)
         text, keyboard = render.fan_message(message)
         try:
-            await (await ready(self.bot)).send_message(chat_id, text, reply_markup=keyboard)
+            bulk = BULK if isinstance(message, CampaignDM) else None  # fans' own go first
+            await (await ready(self.bot)).send_message(
+                chat_id, text, reply_markup=keyboard, rate_limit_args=bulk
+            )
             if render.is_stars(message):
                 await send_invoice(self.bot, chat_id, message)  # type: ignore[arg-type]
         except Forbidden:

@@ -27,6 +27,7 @@ from core.models.links import Link, LinkClick
 from core.models.live import Attendance, LiveCode, LiveSession, LiveStatus, Rsvp
 from core.models.notices import Notice, NoticeStatus, Worker
 from core.models.orders import LedgerEntry, Order, OrderStatus, PaymentProvider
+from core.models.pace import SendPace
 from core.models.perks import Perk, PerkGrant, PerkGrantStatus
 from core.models.telegram_forms import TelegramForm
 
@@ -71,6 +72,7 @@ __all__ = [
     "RollupStale",
     "RollupTotal",
     "Rsvp",
+    "SendPace",
     "StaleFan",
     "TelegramForm",
     "TierKind",
