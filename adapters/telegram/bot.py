@@ -13,7 +13,7 @@ from telegram.request import HTTPXRequest
 
 from adapters.pacing import leaky_bucket
 from config import Settings
-from core.pace import take_turn
+from core.pace import ANY_LEAD, booked_until, take_turn
 
 TELEGRAM_API = "https://api.telegram.org"
 # PTB 22 warns on every 429 until time periods are opted in as timedeltas, which is all we
@@ -25,14 +25,18 @@ CONNECTIONS = 16  # PTB's default is one: every call would wait for the one befo
 # the calls that send a message, which Telegram counts against a token's messages a second
 # (the peer's flood limits: tests/peers/telegram_bot_api.py)
 MESSAGES = frozenset(("sendMessage", "sendInvoice", "sendDocument"))
-BULK = "bulk"  # `rate_limit_args` of a send that may wait for the fans' own (a campaign DM)
+# `rate_limit_args` of a send that may wait for others: how far ahead it may book the
+# token's schedule (core/pace.py); a send without one is a reply to a fan, and goes first
+NOTICE = 1.0  # a receipt, a reminder, an offer: a fan's reply waits at most this behind
+BULK = 0.25  # a campaign's DM
 
 
 class SharedPace(AIORateLimiter):
     """PTB's rate limiter, behind the token's one schedule in the database (core/pace.py):
     every process sending with the token takes its turn from it, so together they stay
-    under TELEGRAM_MESSAGES_PER_SECOND; a send made with `rate_limit_args=BULK` lets the
-    others go first. PTB's own limits (per group, waiting out a 429) apply as before."""
+    under TELEGRAM_MESSAGES_PER_SECOND; a send made with `rate_limit_args=NOTICE` or `BULK`
+    books the schedule only that far ahead, and lets replies to fans go first. PTB's own
+    limits (per group, waiting out a 429) apply as before."""
 
     def __init__(self, key: str, interval: float, **limits: Any) -> None:
         super().__init__(**limits)
@@ -48,26 +52,27 @@ class SharedPace(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: Any,
     ) -> Any:
-        bulk = rate_limit_args == BULK
+        lead = rate_limit_args if rate_limit_args in (NOTICE, BULK) else ANY_LEAD
 
         async def in_turn(*call_args: Any, **call_kwargs: Any) -> Any:
             # right before the call, and again before each retry after a 429
             if endpoint in MESSAGES:
-                await self._turn(bulk)
+                await self._turn(lead)
             return await callback(*call_args, **call_kwargs)
 
-        limit_args = None if bulk else rate_limit_args
+        limit_args = None if lead != ANY_LEAD else rate_limit_args
         return await super().process_request(in_turn, args, kwargs, endpoint, data, limit_args)
 
-    async def _turn(self, bulk: bool) -> None:
-        """Wait for this send's moment; a bulk send asks again while the schedule is booked
-        ahead by others."""
+    async def _turn(self, lead: float) -> None:
+        """Wait for this send's moment, asking again while the schedule is booked further
+        ahead than `lead`."""
         while True:
-            wait = await take_turn(self.key, self.interval, time.time(), bulk=bulk)
+            wait = await take_turn(self.key, self.interval, time.time(), lead)
             if wait is not None:
                 await asyncio.sleep(wait)
                 return
-            await asyncio.sleep(self.interval)
+            free = await booked_until(self.key) - lead - time.time()
+            await asyncio.sleep(max(self.interval, free))
 
 
 def telegram_bot(settings: Settings) -> ExtBot[Any]:

@@ -13,7 +13,7 @@ from telegram.ext import ExtBot
 
 from adapters import wording
 from adapters.telegram import render
-from adapters.telegram.bot import BULK, ready
+from adapters.telegram.bot import BULK, NOTICE, ready
 from adapters.telegram.errors import said
 from adapters.telegram.stars import invoice_payload
 from core.messages import (
@@ -51,9 +51,9 @@ class TelegramMessenger:
         chat_id = int(account.platform_user_id)
         text, keyboard = render.fan_message(message)
         try:
-            bulk = BULK if isinstance(message, CampaignDM) else None  # fans' own go first
+            lead = BULK if isinstance(message, CampaignDM) else NOTICE  # replies go first
             await (await ready(self.bot)).send_message(
-                chat_id, text, reply_markup=keyboard, rate_limit_args=bulk
+                chat_id, text, reply_markup=keyboard, rate_limit_args=lead
             )
             if render.is_stars(message):
                 await send_invoice(self.bot, chat_id, message)  # type: ignore[arg-type]

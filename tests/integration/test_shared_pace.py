@@ -9,7 +9,7 @@ from contextlib import AsyncExitStack
 
 import pytest
 
-from adapters.telegram.bot import telegram_bot
+from adapters.telegram.bot import BULK, NOTICE, telegram_bot
 from config import load_settings
 from core.pace import take_turn
 from tests.peers.telegram_bot_api import TelegramBotApi
@@ -37,10 +37,12 @@ async def test_two_processes_sending_at_once_are_never_answered_429(db):
     assert peer.too_many == 0  # each bot alone lets 48 a second through: 96 together
 
 
-async def test_a_fans_send_books_ahead_and_a_bulk_send_waits_until_the_schedule_is_free(db):
+async def test_a_reply_books_ahead_and_others_wait_until_the_schedule_is_near(db):
     key = "telegram:1"
-    assert [await take_turn(key, 0.1, 100.0) for _ in range(3)] == pytest.approx([0, 0.1, 0.2])
-    assert await take_turn(key, 0.1, 100.0, bulk=True) is None  # booked until 100.3
-    assert await take_turn(key, 0.1, 100.05) == pytest.approx(0.25)  # a fan's own: the next
-    assert await take_turn(key, 0.1, 100.35, bulk=True) == pytest.approx(0.05)
-    assert await take_turn(key, 0.1, 200.0, bulk=True) == 0.0  # idle: at once
+    turns = [await take_turn(key, 0.1, 100.0) for _ in range(4)]
+    assert turns == pytest.approx([0, 0.1, 0.2, 0.3])  # booked until 100.4
+    assert await take_turn(key, 0.1, 100.0, BULK) is None  # more than its lead ahead
+    assert await take_turn(key, 0.1, 100.05) == pytest.approx(0.35)  # a reply: the next
+    assert await take_turn(key, 0.1, 100.3, BULK) == pytest.approx(0.2)
+    assert await take_turn(key, 0.1, 100.3, NOTICE) == pytest.approx(0.3)
+    assert await take_turn(key, 0.1, 200.0, BULK) == 0.0  # idle: at once
