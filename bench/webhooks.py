@@ -1,6 +1,7 @@
 """Stripe webhooks over real HTTP to `dropcast web`: 2,000 checkout completions, each sent
 twice, shuffled, against an aiohttp server that only verifies signatures. Prints one JSON
-object; `settled_s` is the time from the first delivery until every payment is an order.
+object; `settled_s` is the time from the first delivery until every payment is an order,
+`web_cpu_ms_per_payment` the web process's CPU time in that while per payment.
 
     python bench/webhooks.py --db sqlite|postgres [--payments 2000] [--concurrency 32]
 """
@@ -74,6 +75,13 @@ async def prepare(url: str, payments: int) -> list[bytes]:
     ]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (Linux): the web process's own cost, apart from the
+    machine's other load (this client, the database)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         command, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -145,11 +153,12 @@ async def measure(url: str, db: str, payments: int, concurrency: int) -> dict[st
             base = f"http://127.0.0.1:{baseline_port}/webhooks/stripe"
             baseline_per_s, _, _ = await stream(http, base, shuffled, concurrency)
             hooks = f"http://127.0.0.1:{web_port}/webhooks/stripe"
-            began = time.perf_counter()
+            began, cpu_before = time.perf_counter(), cpu_seconds(servers[0].pid)
             per_s, latencies, outcomes = await stream(http, hooks, shuffled, concurrency)
             async with database(url):
                 await settled(payments)
             settled_s = time.perf_counter() - began
+            web_cpu_s = cpu_seconds(servers[0].pid) - cpu_before
     finally:
         for server in servers:
             server.terminate()
@@ -166,6 +175,7 @@ async def measure(url: str, db: str, payments: int, concurrency: int) -> dict[st
         "baseline_per_s": round(baseline_per_s),
         "ratio": round(per_s / baseline_per_s, 2),
         "settled_s": round(settled_s, 2),
+        "web_cpu_ms_per_payment": round(web_cpu_s * 1000 / payments, 2),
     }
 
 

@@ -34,7 +34,7 @@ from config import Settings
 from core import events
 from core.app import Core
 from core.clock import SystemClock
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.drops.specs import TierSpec
 from core.errors import DropcastError, SoldOut
 from core.events import DomainEvent

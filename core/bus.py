@@ -18,7 +18,7 @@ import structlog
 from tortoise.transactions import in_transaction
 
 from core.events import DomainEvent
-from core.notices import Notices
+from core.notices import Notices, Owed
 
 Handler = Callable[[Any], Awaitable[None]]
 
@@ -48,24 +48,28 @@ class EventBus:
         self._handlers[event_type].append(handler)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Changes]:
-        """A transaction whose added events' notices commit with it."""
+    async def transaction(self, *, answer_first: bool = False) -> AsyncIterator[Changes]:
+        """A transaction whose added events' notices commit with it. With `answer_first`
+        they are delivered in the background, so the caller answers before them (a batch
+        of payments: no payer waits for every other payer's receipt)."""
         changes = Changes()
         async with in_transaction():
             yield changes
             owed = await self.notices.record(changes.events)
-        await self._committed(changes.events, owed)
+        await self._committed(changes.events, owed, answer_first=answer_first)
 
     async def publish(self, *events: DomainEvent) -> None:
         """Events of a change made in one statement, or of none (a payment that failed):
         their notices are written on their own."""
         await self._committed(list(events), await self.notices.record(events))
 
-    async def _committed(self, events: list[DomainEvent], owed: list[int]) -> None:
+    async def _committed(
+        self, events: list[DomainEvent], owed: Owed, *, answer_first: bool = False
+    ) -> None:
         for event in events:
             for handler in self._handlers.get(type(event), ()):
                 try:
                     await handler(event)
                 except Exception:
                     log.exception("event_handler_failed", domain_event=type(event).__name__)
-        await self.notices.deliver(owed)
+        await self.notices.deliver(owed, all_follow=answer_first)

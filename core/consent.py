@@ -8,9 +8,21 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from core import sql
 from core.events import OrderPaid
 from core.models import ConsentRecord, Fan, Platform, PlatformAccount
 from core.ports import Clock
+
+# a yes from a fan who never answered, and its record
+_BOUGHT_YES = (
+    'UPDATE "fan" SET "dm_opt_in" = {0} WHERE "id" = {1} AND "dm_opt_in" = {2} '
+    'AND NOT EXISTS (SELECT 1 FROM "consent_record" WHERE "fan_id" = {3}) RETURNING "id"'
+)
+_RECORD_BOUGHT = (
+    'INSERT INTO "consent_record" ("fan_id", "given", "platform", "how", "at") SELECT {0}, {1}, '
+    'COALESCE((SELECT "platform" FROM "platform_account" WHERE "fan_id" = {2} ORDER BY "id" '
+    "LIMIT 1), {3}), {4}, {5}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +52,14 @@ class Consent:
         return [ConsentView(r.given, r.platform.value, r.how, r.at) for r in records]
 
     async def bought(self, event: OrderPaid) -> None:
-        """Buying counts as a yes from a fan who never answered; never over a no."""
-        if await ConsentRecord.exists(fan_id=event.fan_id):
-            return
-        account = await PlatformAccount.filter(fan_id=event.fan_id).order_by("id").first()
-        platform = account.platform if account else Platform.SANDBOX
-        await self._answer(event.fan_id, True, platform, "bought")
+        """Buying counts as a yes from a fan who never answered; never over a no. Recorded
+        as given where the fan first came from. Two statements: every buyer of a burst
+        runs it (bench/webhooks.py)."""
+        async with in_transaction():
+            if await sql.rows(_BOUGHT_YES, True, event.fan_id, False, event.fan_id):
+                platform = Platform.SANDBOX.value
+                values = (event.fan_id, True, event.fan_id, platform, "bought", self.clock.now())
+                await sql.rows(_RECORD_BOUGHT, *values)
 
     async def _answer(self, fan_id: int, given: bool, platform: Platform, how: str) -> bool:
         async with in_transaction():

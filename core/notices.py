@@ -14,10 +14,12 @@ README: How delivery works.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import cache
@@ -100,7 +102,7 @@ _AGAIN = (
 )
 _INSERT = (
     'INSERT INTO "notice" ("subscriber", "kind", "payload", "target", "key", "status", '
-    '"attempts", "due_at", "created_at") VALUES {rows} RETURNING "id"'
+    '"attempts", "due_at", "created_at") VALUES {rows} RETURNING "id", "subscriber"'
 )
 _ROW = "({{{0}}}, {{{1}}}, {{{2}}}, {{{3}}}, {{{4}}}, 'queued', 0, {{{5}}}, {{{6}}})"
 
@@ -123,6 +125,15 @@ class Subscription:
     key: Callable[[Any, int | None], str] | None = None
     follows: bool = False  # delivered after the caller has its answer, not before
     at_most_once: bool = False  # a message: never sent again after a process died sending it
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """Notices just written: those delivered before the caller is answered, and those that
+    follow."""
+
+    now: list[int]
+    following: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +167,11 @@ class Notices:
         self.worker = worker
         self._subscriptions: dict[type[DomainEvent], list[Subscription]] = defaultdict(list)
         self._by_name: dict[str, Subscription] = {}
-        self._following: set[asyncio.Task[int]] = set()
+        self._later: list[int] = []
+        self._following: asyncio.Task[None] | None = None
+        self._holding_back = 0
+        self._go_on = asyncio.Event()
+        self._go_on.set()
 
     def subscribe(self, subscription: Subscription) -> None:
         self._subscriptions[subscription.event].append(subscription)
@@ -166,7 +181,7 @@ class Notices:
     def subscriptions(self) -> list[Subscription]:
         return list(self._by_name.values())
 
-    async def record(self, events: Sequence[DomainEvent]) -> list[int]:
+    async def record(self, events: Sequence[DomainEvent]) -> Owed:
         """Write what `events` owe, in the caller's transaction; the new notices' ids."""
         now = self.clock.now()
         rows: list[tuple[object, ...]] = []
@@ -189,36 +204,63 @@ class Notices:
                     kind = type(event).__name__
                     rows.append((subscription.name, kind, payload, target, key, now + HANDOFF, now))
         if not rows:
-            return []
+            return Owed([], [])
         width = len(rows[0])
         values = ", ".join(
             _ROW.format(*range(n * width, n * width + width)) for n in range(len(rows))
         )
-        inserted = await sql.rows(_INSERT.replace("{rows}", values), *sum(rows, ()))
-        return [int(row["id"]) for row in inserted]
+        statement = _INSERT.replace("{rows}", values)
+        inserted = await sql.rows(statement, *itertools.chain.from_iterable(rows))
+        written = Owed([], [])
+        for row in inserted:
+            follows = self._by_name[row["subscriber"]].follows
+            (written.following if follows else written.now).append(int(row["id"]))
+        return written
 
-    async def deliver(self, ids: Sequence[int]) -> int:
+    async def deliver(self, owed: Owed, *, all_follow: bool = False) -> int:
         """Deliver notices this process just wrote, in order; one whose turn has not come
-        (an earlier one for the same post is still out) is left to `drain`. Returns how
-        many were delivered."""
-        if not ids:
-            return 0
-        claimed = await self._claim(_CLAIM_OWN, "{ids}", ids)
-        later = [notice for notice in claimed if self._follows(notice)]
+        (an earlier one for the same post is still out) is left to `drain`. Those that
+        follow (every one, with `all_follow`) are delivered in the background. Returns how
+        many were delivered before returning."""
+        now, later = ([], owed.now + owed.following) if all_follow else (owed.now, owed.following)
         if later:
-            following = asyncio.create_task(self._in_turn(later))
-            self._following.add(following)
-            following.add_done_callback(self._following.discard)
-        return await self._in_turn([notice for notice in claimed if not self._follows(notice)])
+            self._later += later
+            if self._following is None:
+                self._following = asyncio.create_task(self._deliver_later())
+        if not now:
+            return 0
+        return await self._in_turn(await self._claim(_CLAIM_OWN, "{ids}", now))
+
+    async def _deliver_later(self) -> None:
+        """Those that follow, in the background, a few claimed at a time: in a burst of
+        payments they take turns with the settling rather than crowding it out, and none
+        waits here claimed (a claim left too long would be taken over)."""
+        try:
+            while self._later:
+                await self._go_on.wait()
+                ids, self._later = sorted(self._later[:BATCH]), self._later[BATCH:]
+                await self._in_turn(await self._claim(_CLAIM_OWN, "{ids}", ids))
+        finally:
+            self._following = None
+
+    @contextlib.contextmanager
+    def held_back(self) -> Iterator[None]:
+        """While a burst is being settled, what follows waits (it is not lost: another
+        process delivers it after `HANDOFF` if this one dies), so the burst takes the
+        process's time and its followers come after."""
+        self._holding_back += 1
+        self._go_on.clear()
+        try:
+            yield
+        finally:
+            self._holding_back -= 1
+            if not self._holding_back:
+                self._go_on.set()
 
     async def settled(self) -> None:
         """Wait for what is being delivered in the background (before a process stops)."""
-        while self._following:
-            await asyncio.gather(*self._following, return_exceptions=True)
-
-    def _follows(self, notice: _Claimed) -> bool:
-        subscription = self._by_name.get(notice.subscriber)
-        return subscription is not None and subscription.follows
+        while self._following is not None:
+            await asyncio.gather(self._following, return_exceptions=True)
 
     async def _in_turn(self, claimed: list[_Claimed]) -> int:
         """Deliver these in order, then those whose turn each one's delivery brought."""
@@ -283,7 +325,7 @@ class Notices:
             status=NoticeStatus.QUEUED, attempts=0, due_at=self.clock.now() + HANDOFF,
             done_at=None,
         )  # fmt: skip
-        await self.deliver(found)
+        await self.deliver(Owed(found, []))
         return found
 
     async def prune(self) -> int:

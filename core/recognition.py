@@ -14,16 +14,21 @@ from core.ports import Clock
 
 _AWARD = (
     'INSERT INTO "ledger_entry" ("fan_id", "amount", "reason", "source_id", "created_at") '
-    'VALUES ({0}, {1}, {2}, {3}, {4}) ON CONFLICT ("fan_id", "reason", "source_id") DO NOTHING '
-    'RETURNING "id"'
+    'VALUES {rows} ON CONFLICT ("fan_id", "reason", "source_id") DO NOTHING RETURNING "id"'
 )
 _TOTAL = 'SELECT COALESCE(SUM("amount"), 0) AS total FROM "ledger_entry" WHERE "fan_id" = {0}'
-_TIER = 'SELECT "tier" FROM "fan" WHERE "id" = {0}'
+_TIER_AND_TOTAL = (
+    'SELECT f."tier", COALESCE((SELECT SUM(l."amount") FROM "ledger_entry" l '
+    'WHERE l."fan_id" = f."id"), 0) AS total FROM "fan" f WHERE f."id" = {0}'
+)
 # compare-and-set: only the worker that saw the old tier publishes the change
 _RETIER = 'UPDATE "fan" SET "tier" = {0} WHERE "id" = {1} AND "tier" = {2} RETURNING "id"'
-_BUYER_RANK = (
-    'SELECT COUNT(*) AS rank FROM "order" o JOIN "drop_tier" t ON t."id" = o."tier_id" '
-    'WHERE t."drop_id" = {0} AND o."id" <= {1}'
+# the order's place among the drop's first orders (counted no further than {2}: a drop's
+# thousandth order need not count the 999 before it), and when the drop opened
+_EARLY = (
+    'SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM "order" o JOIN "drop_tier" t '
+    'ON t."id" = o."tier_id" WHERE t."drop_id" = {0} AND o."id" <= {1} LIMIT {2}) AS firsts) '
+    'AS rank, d."opened_at" FROM "drop" d WHERE d."id" = {3}'
 )
 UNDO = "undo:"
 REDO = "redo:"
@@ -61,8 +66,23 @@ class Recognition:
 
     async def award(self, fan_id: int, points: int, reason: str, source_id: str) -> bool:
         """Add an entry once per (fan, reason, source); False if it was there already."""
-        values = (fan_id, points, reason[:32], source_id[:64], self.clock.now())
-        added = bool(await sql.rows(_AWARD, *values))
+        return await self._award(fan_id, [(points, reason)], source_id)
+
+    async def _award(self, fan_id: int, earned: list[tuple[int, str]], source_id: str) -> bool:
+        """`award` for several entries of one source, the tier set once after them."""
+        if not earned:
+            return False
+        now = self.clock.now()
+        rows = ", ".join(
+            "(" + ", ".join("{" + str(5 * n + k) + "}" for k in range(5)) + ")"
+            for n in range(len(earned))
+        )
+        values = [
+            value
+            for points, reason in earned
+            for value in (fan_id, points, reason[:32], source_id[:64], now)
+        ]
+        added = bool(await sql.rows(_AWARD.replace("{rows}", rows), *values))
         if added:
             await self.retier(fan_id)
         return added
@@ -74,8 +94,8 @@ class Recognition:
         """Set the fan's tier from their ledger; a change is published once, by whichever
         worker swapped the old tier for the new one."""
         while True:
-            tier = self.rules.tier_for(await self.points(fan_id))
-            was = FanTier((await sql.rows(_TIER, fan_id))[0]["tier"])
+            [row] = await sql.rows(_TIER_AND_TOTAL, fan_id)
+            tier, was = self.rules.tier_for(int(row["total"])), FanTier(row["tier"])
             if was == tier:
                 return tier
             async with self.bus.transaction() as changes:
@@ -87,15 +107,15 @@ class Recognition:
 
     async def order_paid(self, event: OrderPaid) -> None:
         """Early buyers: among the first N orders of the drop, or paid soon after opening."""
-        source = f"order:{event.order_id}"
-        rank = (await sql.rows(_BUYER_RANK, event.drop_id, event.order_id))[0]["rank"]
-        if rank <= self.rules.first_buyers:
-            await self.award(event.fan_id, self.rules.first_buyer_points, "early_buyer", source)
-        drop = await Drop.get(id=event.drop_id)
-        if drop.opened_at and (event.at - drop.opened_at).total_seconds() <= (
-            self.rules.quick_minutes * 60
-        ):
-            await self.award(event.fan_id, self.rules.quick_points, "quick_buyer", source)
+        rules, earned = self.rules, []
+        limit = rules.first_buyers + 1
+        [row] = await sql.rows(_EARLY, event.drop_id, event.order_id, limit, event.drop_id)
+        if row["rank"] <= rules.first_buyers:
+            earned.append((rules.first_buyer_points, "early_buyer"))
+        opened = Drop._meta.fields_map["opened_at"].to_python_value(row["opened_at"])
+        if opened and (event.at - opened).total_seconds() <= rules.quick_minutes * 60:
+            earned.append((rules.quick_points, "quick_buyer"))
+        await self._award(event.fan_id, earned, f"order:{event.order_id}")
 
     async def order_reversed(self, event: OrderReversed) -> None:
         """Take back exactly what the order earned, by appending its opposite."""

@@ -17,7 +17,7 @@ import structlog
 from adapters.stripe.amounts import from_stripe
 from adapters.web.webhooks import WebhookReply
 from core.app import Core
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.errors import DropcastError, InvalidInput
 from core.inbox import DUPLICATE
 from core.models import OrderStatus, PaymentProvider

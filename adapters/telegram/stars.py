@@ -13,7 +13,8 @@ from telegram import StarTransaction, TransactionPartnerUser
 from telegram.ext import ExtBot
 
 from adapters.telegram.bot import ready
-from core.drops.payments import PaymentReceived, Payments
+from core.drops.order_rows import PaymentReceived
+from core.drops.payments import Payments
 from core.errors import NotFound
 from core.models import PaymentProvider
 from core.money import STARS, Money

@@ -8,9 +8,7 @@ of the wrong amount is flagged for the creator and not fulfilled.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
@@ -19,41 +17,30 @@ from tortoise.exceptions import IntegrityError
 from core import sql
 from core.bus import Changes, EventBus
 from core.drops import stock
+from core.drops.order_rows import (
+    OrderView,
+    PaymentReceived,
+    delivery_of,
+    insert_orders,
+    order_fields,
+    paid_event,
+    view,
+)
+from core.drops.settling import Settling
 from core.drops.stock import TierState
 from core.errors import InvalidState, NotFound, ProviderUnreachable
 from core.events import (
     DomainEvent,
-    OrderPaid,
     OrderRestored,
     OrderReversed,
     PaymentFlagged,
     PaymentRefunded,
 )
-from core.models import DropStatus, HoldStatus, Order, OrderStatus, TierKind
+from core.models import DropStatus, HoldStatus, Order, OrderStatus
 from core.money import Money
 from core.ports import Clock, Refunds
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentReceived:
-    payment_id: str
-    provider: str
-    hold_id: int
-    amount: Money
-    shipping_address: dict[str, str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OrderView:
-    id: int
-    payment_id: str
-    hold_id: int | None
-    fan_id: int
-    tier_id: int
-    amount: Money
-    status: str
 
 
 # in one statement: whose hold the payment names, its tier, and any order for the payment
@@ -62,11 +49,6 @@ _SETTLING = (
     'JOIN "drop_tier" t ON t.id = r.tier_id JOIN "drop" d ON d.id = t.drop_id '
     'LEFT JOIN "order" o ON o.payment_id = {0} WHERE r.id = {1}'
 )
-_INSERT_ORDER = (
-    'INSERT INTO "order" ("payment_id", "provider", "hold_id", "tier_id", "fan_id", '
-    '"amount_minor", "currency", "status", "refund_reason", "shipping_address", "created_at") '
-    "VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}) RETURNING id"
-)
 
 
 class Payments:
@@ -74,9 +56,15 @@ class Payments:
         self.clock = clock
         self.bus = bus
         self.refunds = refunds
+        self._settling = Settling(clock, bus, self.settle_alone)
 
     async def settle(self, payment: PaymentReceived) -> OrderView:
-        """Record a paid payment; calling it again with the same payment id changes nothing."""
+        """Record a paid payment; calling it again with the same payment id changes nothing.
+        Payments arriving together are settled together (core/drops/settling.py)."""
+        return await self._settling.settle(payment)
+
+    async def settle_alone(self, payment: PaymentReceived) -> OrderView:
+        """`settle` for one payment, whatever its case."""
         found = await sql.rows(_SETTLING, payment.payment_id, payment.hold_id)
         if not found:
             raise NotFound(
@@ -86,7 +74,7 @@ class Payments:
             existing = await Order.get(id=found[0]["order_id"])
             if existing.status == OrderStatus.REFUND_PENDING:
                 await self._refund(existing)
-            return _view(existing)
+            return view(existing)
         fan_id, tier = int(found[0]["fan_id"]), stock.tier_from_row(found[0])
         now = self.clock.now()
         try:
@@ -94,11 +82,11 @@ class Payments:
         except IntegrityError:
             # the same payment recorded concurrently, or the fan's free slot taken meanwhile
             if (same := await Order.get_or_none(payment_id=payment.payment_id)) is not None:
-                return _view(same)
+                return view(same)
             order = await self._record(payment, fan_id, tier, now)
         if order.status == OrderStatus.REFUND_PENDING:
             await self._refund(order)
-        return _view(order)
+        return view(order)
 
     async def _record(
         self, payment: PaymentReceived, fan_id: int, tier: TierState, now: datetime
@@ -108,8 +96,7 @@ class Payments:
         async with self.bus.transaction() as changes:
             order = await self._take_unit(payment, fan_id, tier, now, changes)
             if order.status == OrderStatus.PAID:
-                delivery = tier.content if tier.kind != TierKind.PHYSICAL else None
-                changes.events.insert(0, _paid(order, tier, delivery, now))
+                changes.events.insert(0, paid_event(order, tier, delivery_of(tier), now))
             elif order.status == OrderStatus.FLAGGED:
                 changes.add(_flagged(order, tier.price, now))
         return order
@@ -170,7 +157,7 @@ class Payments:
             await self._mark_refunded(order)  # our own refund, reported back by the provider
         elif order.status in (OrderStatus.PAID, OrderStatus.FLAGGED):
             await self._reverse(order, status)
-        return _view(order)
+        return view(order)
 
     async def _reverse(self, order: Order, status: OrderStatus) -> None:
         was, now = order.status, self.clock.now()
@@ -200,7 +187,7 @@ class Payments:
                 order.status = was
                 if was == OrderStatus.PAID:
                     changes.add(OrderRestored(self.clock.now(), order.id, order.fan_id))
-        return _view(order)
+        return view(order)
 
     async def retry_refunds(self) -> int:
         """Finish refunds whose provider call failed earlier (the order says refund_pending);
@@ -275,23 +262,6 @@ async def _why_no_unit(tier_id: int) -> str:
     return "the item sold out first"
 
 
-def _paid(order: Order, tier: TierState, delivery: str | None, now: datetime) -> OrderPaid:
-    amount = Money(order.amount_minor, order.currency)
-    return OrderPaid(
-        now,
-        order.id,
-        tier.drop_id,
-        tier.tier_id,
-        order.fan_id,
-        amount,
-        order.payment_id,
-        tier.title,
-        tier.name,
-        delivery,
-        tier.perk_id,
-    )
-
-
 def _flagged(order: Order, price: Money, now: datetime) -> PaymentFlagged:
     amount = Money(order.amount_minor, order.currency)
     return PaymentFlagged(
@@ -309,23 +279,9 @@ async def _order(
     status: OrderStatus = OrderStatus.PAID,
     refund_reason: str | None = None,
 ) -> Order:
-    fields = {
-        "payment_id": payment.payment_id,
-        "provider": payment.provider,
-        "hold_id": paid_hold_id,
-        "tier_id": tier_id,
-        "fan_id": fan_id,
-        "amount_minor": payment.amount.minor,
-        "currency": payment.amount.currency,
-        "status": status,
-        "refund_reason": refund_reason,
-        "shipping_address": payment.shipping_address,
-        "created_at": now,
-    }
-    address = json.dumps(payment.shipping_address) if payment.shipping_address else None
-    stored = {**fields, "status": status.value, "shipping_address": address}
-    [row] = await sql.rows(_INSERT_ORDER, *stored.values())  # in the INSERT's column order
-    return Order(id=row["id"], **fields)
+    fields = order_fields(payment, fan_id, tier_id, now, paid_hold_id, status, refund_reason)
+    [order] = await insert_orders([fields])
+    return order
 
 
 async def _refunded(
@@ -340,16 +296,4 @@ async def _refunded(
         None,
         status=OrderStatus.REFUND_PENDING,
         refund_reason=reason,
-    )
-
-
-def _view(order: Order) -> OrderView:
-    return OrderView(
-        order.id,
-        order.payment_id,
-        order.hold_id,
-        order.fan_id,
-        order.tier_id,
-        Money(order.amount_minor, order.currency),
-        str(order.status),
     )

@@ -7,7 +7,7 @@ import asyncio
 
 from adapters.web.dashboard import Dashboard
 from core.analytics.attribution import Weights
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from tests.builders import fans, open_drop, tier
 
 

@@ -19,7 +19,7 @@ from adapters.stripe.refunds import StripeRefunds
 from bots.bootstrap import bootstrap
 from config import load_settings
 from core.app import Core
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.errors import InvalidInput
 from core.messages import HoldForPayment, OrderConfirmed, PaymentReturned
 from core.models import Link, Order

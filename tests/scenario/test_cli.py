@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.fans import fan_for
 from core.messages import CampaignDM
 from core.models import Fan, Order, OrderStatus, Platform

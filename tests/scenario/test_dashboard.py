@@ -31,7 +31,7 @@ from config import load_settings
 from core.campaigns.segments import Segment
 from core.clock import SystemClock
 from core.dashboard import DashboardAccess
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.models import Fan, Platform
 from tests.builders import fans, tier
 from tests.scenario.web_client import free_port

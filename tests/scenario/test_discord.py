@@ -18,7 +18,7 @@ from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
 from bots.bootstrap import App, bootstrap
 from config import Settings, load_settings
 from core.app import Core
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.drops.specs import TierSpec
 from core.drops.views import list_drops
 from core.fans import fan_for

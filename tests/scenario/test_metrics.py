@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from config import load_settings
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.money import Money
 from tests.builders import fans, open_drop, tier
 from tests.scenario.web_client import Get, Post, exchange

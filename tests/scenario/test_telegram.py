@@ -17,7 +17,7 @@ from adapters.telegram.stars import Reconciled
 from bots.bootstrap import App, bootstrap
 from bots.clock_process import clock_jobs
 from config import Settings, load_settings
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.models import (
     Community,
     HoldStatus,

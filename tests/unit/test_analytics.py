@@ -20,7 +20,7 @@ from core.analytics.report import as_data, full_report, tables
 from core.analytics.uplift import recognition_uplift
 from core.campaigns.segments import Segment
 from core.drops.copy import Pitch
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.errors import InvalidInput, NotFound
 from core.messages import CampaignDM
 from core.models import Attendance, Fan, FanTier, Platform

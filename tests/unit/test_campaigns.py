@@ -10,7 +10,7 @@ import pytest
 
 from config import load_settings
 from core.campaigns.segments import Segment
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.errors import InvalidInput, InvalidState, NotFound
 from core.messages import CampaignDM
 from core.models import (

@@ -23,7 +23,7 @@ from bots.bootstrap import bootstrap
 from bots.database import database, migrate
 from config import load_settings
 from core.app import Core
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.errors import DropcastError
 from core.messages import OrderConfirmed, PaymentReturned
 from core.models import (

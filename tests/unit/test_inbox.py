@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from core import inbox as inbox_module
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.inbox import Backlog, Inbox
 from core.models import HoldStatus, ProviderEvent, Reservation, Worker
 from core.notices import SILENT

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.drops.specs import EarlyAccess
 from core.drops.views import drop_view, list_drops
 from core.errors import InvalidState

@@ -11,7 +11,7 @@ import pytest
 from tortoise import Tortoise
 from tortoise.models import Model
 
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.errors import DropcastError, InvalidInput, InvalidState, LimitReached
 from core.events import TierChanged
 from core.fans import fan_for, profile

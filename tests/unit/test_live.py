@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.errors import InvalidInput, InvalidState, NotFound
 from core.messages import LateStart, LiveReminder
 from core.models import Attendance, Community, Platform

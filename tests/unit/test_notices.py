@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
 
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.events import OrderPaid
 from core.messages import DropAnnouncement, FanMessage, OrderConfirmed, PayLinkOffer
 from core.models import Community, Notice, NoticeStatus, Order, Platform, Worker

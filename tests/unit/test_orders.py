@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.drops.views import drop_view
 from core.errors import InvalidState, NotFound
 from core.messages import OrderConfirmed, OrderShipped, PaymentReturned

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from bots.bootstrap import bootstrap
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.drops.views import drop_view
 from core.errors import InvalidState, NotFound, ProviderUnreachable
 from core.messages import HoldLapsed, OrderConfirmed, PaymentReturned, PaymentUnderReview
@@ -97,6 +97,50 @@ async def test_the_same_payment_delivered_concurrently_is_one_order(world):
     assert await orders() == [("pi_1", OrderStatus.PAID, hold.id)]
     assert await totals(drop.id) == ("open", 1, 0, 1)
     assert len(confirmed(world, fan)) == 1
+
+
+async def test_a_burst_of_payments_settled_together_gives_each_what_it_gets_alone(world):
+    drop = await open_drop(world.core, tier(stock=10, limit=2))
+    plain, twice, two_ids, wrong, late = await fans(5)
+    holds = {
+        fan: await world.core.holds.reserve(drop.tiers[0].id, fan)
+        for fan in (plain, twice, two_ids, wrong, late)
+    }
+    world.clock.advance(minutes=10)  # the late fan's hold lapses; the others are made again
+    await world.core.tick()
+    holds |= {
+        fan: await world.core.holds.reserve(drop.tiers[0].id, fan)
+        for fan in (plain, twice, two_ids, wrong)
+    }
+    burst = [
+        payment(holds[plain].id, "pi_plain"),
+        payment(holds[twice].id, "pi_twice"),
+        payment(holds[twice].id, "pi_twice"),
+        payment(holds[two_ids].id, "pi_first"),
+        payment(holds[two_ids].id, "pi_second"),
+        payment(holds[wrong].id, "pi_wrong", Money(100, "EUR")),
+        payment(holds[late].id, "pi_late"),
+        payment(999_999, "pi_nobody"),
+    ]
+    settled = await asyncio.gather(
+        *(world.core.payments.settle(each) for each in burst), return_exceptions=True
+    )
+    await world.core.notices.settled()
+
+    assert isinstance(settled[-1], NotFound)  # only the payment naming no hold fails
+    by_payment = {view.payment_id: view for view in settled[:-1]}
+    assert settled[1] == settled[2]  # the same payment twice: one order
+    assert {pid: view.status for pid, view in by_payment.items()} == {
+        "pi_plain": "paid", "pi_twice": "paid", "pi_first": "paid", "pi_second": "paid",
+        "pi_wrong": "flagged", "pi_late": "paid",
+    }  # fmt: skip
+    assert by_payment["pi_plain"].hold_id == holds[plain].id
+    assert by_payment["pi_second"].hold_id not in (None, holds[two_ids].id)  # a unit of its own
+    assert by_payment["pi_late"].hold_id != holds[late].id  # the lapsed hold stays lapsed
+    assert await Order.filter(payment_id="pi_twice").count() == 1
+    assert await totals(drop.id) == ("open", 4, 1, 5)  # the flagged fan's hold still stands
+    for fan, receipts in ((plain, 1), (twice, 1), (two_ids, 2), (wrong, 0), (late, 1)):
+        assert len(confirmed(world, fan)) == receipts
 
 
 async def test_the_same_payment_redelivered_after_the_hold_would_have_lapsed_changes_nothing(

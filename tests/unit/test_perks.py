@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.errors import InvalidInput, InvalidState
 from core.events import OrderPaid
 from core.messages import PerkGranted, PerkTakenBack

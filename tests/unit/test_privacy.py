@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.errors import NotFound
 from core.fans import fan_for
 from core.models import Fan, Order, Platform
@@ -45,3 +45,20 @@ async def test_export_hands_over_everything_and_forget_leaves_nothing_personal(w
     assert (kept.amount_minor, kept.currency, kept.status) == (2500, "EUR", "paid")
     with pytest.raises(NotFound):
         await export(9999)
+
+
+async def test_buying_is_a_yes_from_a_fan_who_never_answered_and_never_over_a_no(world):
+    drop = await open_drop(world.core, tier(stock=5, limit=2))
+    quiet = await fan_for(Platform.DISCORD, "111", "Quiet")
+    declined = await fan_for(Platform.TELEGRAM, "222", "Declined")
+    await world.core.consent.give(declined, Platform.TELEGRAM, "/start")
+    await world.core.consent.withdraw(declined, Platform.TELEGRAM, "/stop")
+    for fan in (quiet, declined, quiet):
+        hold = await world.core.holds.reserve(drop.tiers[0].id, fan)
+        await world.core.payments.settle(PaymentReceived(f"pi_{hold.id}", "x", hold.id, hold.price))
+
+    [yes] = await world.core.consent.history(quiet)  # bought twice, recorded once
+    assert (yes.given, yes.platform, yes.how) == (True, "discord", "bought")
+    assert (await Fan.get(id=quiet)).dm_opt_in
+    assert [view.how for view in await world.core.consent.history(declined)] == ["/start", "/stop"]
+    assert not (await Fan.get(id=declined)).dm_opt_in

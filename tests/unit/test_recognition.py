@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from adapters.memory import MemoryAnnouncer
 from bots.bootstrap import bootstrap
 from config import load_settings
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.models import Community, Fan, FanTier, LedgerEntry, OrderStatus, Platform
 from core.recognition import Rules
 from tests.builders import fans, open_drop, tier

@@ -16,7 +16,7 @@ from core.analytics.attribution import Weights, blended_attribution
 from core.analytics.buyers import repeat_rate
 from core.analytics.report import as_data, full_report
 from core.campaigns.segments import Segment
-from core.drops.payments import PaymentReceived
+from core.drops.order_rows import PaymentReceived
 from core.messages import CampaignDM
 from core.models import Fan, FanTier, LedgerEntry, LiveSession, LiveStatus, Order, Platform
 from core.privacy import forget
