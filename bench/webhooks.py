@@ -101,16 +101,24 @@ async def wait_ready(http: ClientSession, url: str) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
+def signed(bodies: list[bytes]) -> list[tuple[bytes, str]]:
+    """Each body with its signature, made before the clock starts: Stripe signs on its own
+    machines, not on this one."""
+    return [
+        (body, stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET))
+        for body in bodies
+    ]
+
+
 async def stream(
-    http: ClientSession, url: str, bodies: list[bytes], concurrency: int
+    http: ClientSession, url: str, signed: list[tuple[bytes, str]], concurrency: int
 ) -> tuple[float, list[float], list[str]]:
-    """Post every body (signed now); returns events/s, latencies (ms), outcomes."""
+    """Post every signed body; returns events/s, latencies (ms), outcomes."""
     gate = asyncio.Semaphore(concurrency)
     latencies: list[float] = []
     outcomes: list[str] = []
 
-    async def post(body: bytes) -> None:
-        header = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET)
+    async def post(body: bytes, header: str) -> None:
         async with gate:
             began = time.perf_counter()
             async with http.post(url, data=body, headers={"Stripe-Signature": header}) as reply:
@@ -121,8 +129,8 @@ async def stream(
             outcomes.append(str(answer.get("outcome", "")))
 
     began = time.perf_counter()
-    await asyncio.gather(*(post(body) for body in bodies))
-    return len(bodies) / (time.perf_counter() - began), latencies, outcomes
+    await asyncio.gather(*(post(body, header) for body, header in signed))
+    return len(signed) / (time.perf_counter() - began), latencies, outcomes
 
 
 async def settled(payments: int) -> None:
@@ -151,10 +159,10 @@ async def measure(url: str, db: str, payments: int, concurrency: int) -> dict[st
             await wait_ready(http, f"http://127.0.0.1:{web_port}/healthz")
             await wait_ready(http, f"http://127.0.0.1:{baseline_port}/healthz")
             base = f"http://127.0.0.1:{baseline_port}/webhooks/stripe"
-            baseline_per_s, _, _ = await stream(http, base, shuffled, concurrency)
-            hooks = f"http://127.0.0.1:{web_port}/webhooks/stripe"
+            baseline_per_s, _, _ = await stream(http, base, signed(shuffled), concurrency)
+            hooks, deliveries = f"http://127.0.0.1:{web_port}/webhooks/stripe", signed(shuffled)
             began, cpu_before = time.perf_counter(), cpu_seconds(servers[0].pid)
-            per_s, latencies, outcomes = await stream(http, hooks, shuffled, concurrency)
+            per_s, latencies, outcomes = await stream(http, hooks, deliveries, concurrency)
             async with database(url):
                 await settled(payments)
             settled_s = time.perf_counter() - began
