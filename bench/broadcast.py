@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from cpu import cpu_seconds  # bench/cpu.py, beside this script
 from scratch import scratch_database  # bench/scratch.py, beside this script
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -108,6 +109,7 @@ async def measure(url: str, db: str, fans: int, limit: int) -> dict[str, object]
         try:
             sent_seen, seconds = await timed_sends(peer, reachable)
             first = await settled(url, "First")
+            clock_cpu_s = cpu_seconds(process.pid)
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -135,6 +137,8 @@ async def measure(url: str, db: str, fans: int, limit: int) -> dict[str, object]
         "limit_per_s": limit,
         "rate_ratio": round(rate / limit, 3),
         "http_429": peer.too_many,
+        # everything the clock did from its start: its imports, the campaign's planning
+        "clock_cpu_ms_per_dm": round(clock_cpu_s * 1000 / max(first["sent"], 1), 2),
         "resumed": {"sent": second["sent"], "interrupted": second["failed"]},
     }
 

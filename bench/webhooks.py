@@ -22,6 +22,7 @@ from pathlib import Path
 
 import stripe
 from aiohttp import ClientSession, web
+from cpu import cpu_seconds  # bench/cpu.py, beside this script
 from scratch import scratch_database  # bench/scratch.py, beside this script
 
 from adapters.stripe.webhooks import verified_event
@@ -73,13 +74,6 @@ async def prepare(url: str, payments: int) -> list[bytes]:
         ).encode()
         for hold in holds
     ]
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time a process has used (Linux): the web process's own cost, apart from the
-    machine's other load (this client, the database)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:

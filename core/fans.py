@@ -9,8 +9,38 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
+from core import sql
 from core.models import Fan, LedgerEntry, Order, OrderStatus, Platform, PlatformAccount, TierKind
 from core.money import Money
+
+# once per message a fan is sent: hand-written, as the ORM's query cost more than the send
+_ACCOUNT = (
+    'SELECT "id", "platform_user_id", "dm_reachable" FROM "platform_account" '
+    'WHERE "fan_id" = {0} AND "platform" = {1}'
+)
+_UNREACHABLE = 'UPDATE "platform_account" SET "dm_reachable" = {0} WHERE "id" = {1}'
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A fan's account on one platform, as a message to them needs it."""
+
+    id: int
+    user_ref: str  # the platform's id for the user
+    reachable: bool  # False once they blocked the bot or closed their DMs
+
+
+async def account_on(fan_id: int, platform: Platform) -> Account | None:
+    rows = await sql.rows(_ACCOUNT, fan_id, platform.value)
+    if not rows:
+        return None
+    row = rows[0]
+    return Account(int(row["id"]), str(row["platform_user_id"]), bool(row["dm_reachable"]))
+
+
+async def mark_unreachable(account: Account) -> None:
+    """Not written to again until they come back (`/start`, a command)."""
+    await sql.rows(_UNREACHABLE, False, account.id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,9 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.ext import AIORateLimiter, ExtBot
-from telegram.request import HTTPXRequest
 
 from adapters.pacing import leaky_bucket
+from adapters.telegram.http import AiohttpRequest
 from config import Settings
 from core.pace import ANY_LEAD, booked_until, take_turn
 
@@ -95,7 +95,7 @@ def telegram_bot(settings: Settings) -> ExtBot[Any]:
         token,
         base_url=f"{api}/bot",
         base_file_url=f"{api}/file/bot",
-        request=HTTPXRequest(connection_pool_size=CONNECTIONS),
+        request=AiohttpRequest(CONNECTIONS),
         rate_limiter=pace,
     )
 

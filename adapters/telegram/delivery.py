@@ -16,6 +16,7 @@ from adapters.telegram import render
 from adapters.telegram.bot import BULK, NOTICE, ready
 from adapters.telegram.errors import said
 from adapters.telegram.stars import invoice_payload
+from core.fans import Account, account_on, mark_unreachable
 from core.messages import (
     CampaignDM,
     CreatorNote,
@@ -24,7 +25,7 @@ from core.messages import (
     LiveAnnouncement,
     ShoutOut,
 )
-from core.models import Community, Drop, Order, Platform, PlatformAccount, Post
+from core.models import Community, Drop, Order, Platform, Post
 from core.money import Money
 from core.ports import Clock
 
@@ -33,8 +34,8 @@ NOT_MODIFIED = "Bad Request: message is not modified"
 POST_DELETED = "Bad Request: message to edit not found"
 
 
-async def telegram_user(fan_id: int) -> PlatformAccount | None:
-    return await PlatformAccount.get_or_none(fan_id=fan_id, platform=Platform.TELEGRAM)
+async def telegram_user(fan_id: int) -> Account | None:
+    return await account_on(fan_id, Platform.TELEGRAM)
 
 
 class TelegramMessenger:
@@ -46,9 +47,9 @@ class TelegramMessenger:
 
     async def send(self, fan_id: int, message: FanMessage) -> bool:
         account = await telegram_user(fan_id)
-        if account is None or not account.dm_reachable:
+        if account is None or not account.reachable:
             return False
-        chat_id = int(account.platform_user_id)
+        chat_id = int(account.user_ref)
         text, keyboard = render.fan_message(message)
         try:
             lead = BULK if isinstance(message, CampaignDM) else NOTICE  # replies go first
@@ -58,7 +59,7 @@ class TelegramMessenger:
             if render.is_stars(message):
                 await send_invoice(self.bot, chat_id, message)  # type: ignore[arg-type]
         except Forbidden:
-            await PlatformAccount.filter(id=account.id).update(dm_reachable=False)
+            await mark_unreachable(account)
             log.info("telegram_fan_unreachable", fan_id=fan_id)
             return False
         return True
@@ -200,9 +201,7 @@ class StarsRefunds:
         if account is None:
             raise LookupError(f"fan #{order.fan_id} has no Telegram account to refund")
         try:
-            await (await ready(self.bot)).refund_star_payment(
-                int(account.platform_user_id), payment_id
-            )
+            await (await ready(self.bot)).refund_star_payment(int(account.user_ref), payment_id)
         except BadRequest as error:
             if not said(error, "Bad Request: CHARGE_ALREADY_REFUNDED"):
                 raise

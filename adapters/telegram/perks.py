@@ -57,7 +57,7 @@ class TelegramPerks:
         if account is None:
             return  # never talked to the bot: they cannot have joined with their link
         bot = await ready(self.bot)
-        user_id = int(account.platform_user_id)
+        user_id = int(account.user_ref)
         try:
             await bot.ban_chat_member(chat_id, user_id)
         except BadRequest as error:

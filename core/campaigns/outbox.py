@@ -10,10 +10,10 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from tortoise.functions import Count, Max
 from tortoise.transactions import in_transaction
 
 from core import sql
@@ -27,12 +27,10 @@ from core.models import (
     DeliveryStatus,
     Drop,
     DropTier,
-    Fan,
     FanTier,
     LedgerEntry,
     Order,
     OrderStatus,
-    PlatformAccount,
 )
 from core.ports import Clock, FanMessenger
 from core.recognition import Rules
@@ -52,6 +50,43 @@ _FINISH = (
     'UPDATE "delivery" SET "status" = {0}, "reason" = {1}, "sent_at" = {2}, "link_code" = {3} '
     'WHERE "id" = {4} AND "status" = \'sending\''
 )
+
+
+_FANS = 'SELECT "id", "dm_opt_in", "timezone" FROM "fan" WHERE "id" IN ({ids})'
+# placeholders in textual order (SQLite's are positional): a statement's own values, then
+# the ids `_where_in` puts in its {ids}
+_REACHABLE = (
+    'SELECT "fan_id" FROM "platform_account" WHERE "platform" = {0} AND "dm_reachable" = {1} '
+    'AND "fan_id" IN ({ids})'
+)
+# each fan's campaign DMs of the last week, those just taken aside
+_RECENT = (
+    'SELECT "fan_id", COUNT("id") AS n, MAX("claimed_at") AS last FROM "delivery" '
+    'WHERE "claimed_at" >= {0} AND "status" IN (\'sending\', \'sent\') AND "fan_id" IN ({ids}) '
+    'AND "id" NOT IN ({taken}) GROUP BY "fan_id"'
+)
+_READY = (
+    'SELECT d."id", d."fan_id", d."platform", d."subject", c."status" AS campaign_status, '
+    'c."url" AS campaign_url, c."drop_id" AS campaign_drop_id, v."template", '
+    'f."display_name" AS fan_name FROM "delivery" d JOIN "campaign" c ON c."id" = d."campaign_id" '
+    'JOIN "campaign_variant" v ON v."id" = d."variant_id" JOIN "fan" f ON f."id" = d."fan_id" '
+    'WHERE d."id" IN ({ids})'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """A delivery that may go now, with what its message needs."""
+
+    id: int
+    fan_id: int
+    platform: str
+    subject: str
+    campaign_status: str
+    campaign_url: str
+    campaign_drop_id: int | None
+    template: str
+    fan_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,55 +132,49 @@ class Outbox:
             platform=platform, status=DeliveryStatus.SENDING, claimed_at__lt=before
         ).update(status=DeliveryStatus.FAILED, reason="interrupted")
 
-    async def _claim(self, platform: str, batch: int) -> tuple[int, list[Delivery]]:
+    async def _claim(self, platform: str, batch: int) -> tuple[int, list[Ready]]:
         """How many were taken, and those of them that may be sent now."""
         now = self.clock.now()
         lock = "" if sql.on_sqlite() else " FOR UPDATE SKIP LOCKED"
         async with in_transaction():
             taken = await sql.rows(_CLAIM.replace("LOCK", lock), now, platform, now, batch)
+            if not taken:
+                return 0, []
             fan_ids = sorted({int(row["fan_id"]) for row in taken})
             # each fan's row locked, so two platforms' workers count the same fan's cap in turn
-            fans = {fan.id: fan for fan in await Fan.filter(id__in=fan_ids).select_for_update()}
-            reachable: set[int] = set(
-                await PlatformAccount.filter(
-                    fan_id__in=fan_ids, platform=platform, dm_reachable=True
-                ).values_list("fan_id", flat=True)  # type: ignore[arg-type]
-            )
+            fans = {int(row["id"]): row for row in await _where_in(_FANS, fan_ids, locked=True)}
+            reachable = {
+                int(row["fan_id"]) for row in await _where_in(_REACHABLE, fan_ids, platform, True)
+            }
+            taken_ids = [int(row["id"]) for row in taken]
             recent = {
-                int(fan_id): (int(count), last)
-                for fan_id, count, last in await Delivery.filter(
-                    fan_id__in=fan_ids,
-                    status__in=(DeliveryStatus.SENDING, DeliveryStatus.SENT),
-                    claimed_at__gte=now - WEEK,
-                )
-                .exclude(id__in=[row["id"] for row in taken])
-                .group_by("fan_id")
-                .annotate(count=Count("id"), last=Max("claimed_at"))
-                .values_list("fan_id", "count", "last")
+                int(row["fan_id"]): (int(row["n"]), _moment(row["last"]))
+                for row in await _recent(fan_ids, taken_ids, now - WEEK)
             }
             sending: list[int] = []
             for row in taken:
                 delivery_id, fan = int(row["id"]), fans[int(row["fan_id"])]
-                count, last = recent.get(fan.id, (0, None))
-                if not fan.dm_opt_in:
+                fan_id = int(fan["id"])
+                count, last = recent.get(fan_id, (0, None))
+                if not fan["dm_opt_in"]:
                     await _skip(delivery_id, "no consent")
-                elif fan.id not in reachable:
+                elif fan_id not in reachable:
                     await _skip(delivery_id, "unreachable")
                 elif count >= self.limits.weekly_cap:
                     await _skip(delivery_id, "weekly cap")
-                elif (resume := self._quiet_until(fan, now)) is not None:
+                elif (resume := self._quiet_until(str(fan["timezone"]), now)) is not None:
                     await _requeue(delivery_id, resume)
                 elif last is not None and now - last < PER_CHAT_GAP:
                     await _requeue(delivery_id, now + PER_CHAT_GAP)
                 else:
                     sending.append(delivery_id)
-                    recent[fan.id] = (count + 1, now)
-        ready = await Delivery.filter(id__in=sending).select_related("campaign", "variant", "fan")
-        return len(taken), ready
+                    recent[fan_id] = (count + 1, now)
+        ready = [Ready(**row) for row in await _where_in(_READY, sending)] if sending else []
+        return len(taken), sorted(ready, key=lambda each: each.id)
 
-    def _quiet_until(self, fan: Fan, now: datetime) -> datetime | None:
+    def _quiet_until(self, timezone: str, now: datetime) -> datetime | None:
         """When the fan's quiet hours end, if they are in them now."""
-        zone = ZoneInfo(fan.timezone if fan.timezone != "UTC" else self.limits.default_zone)
+        zone = ZoneInfo(timezone if timezone != "UTC" else self.limits.default_zone)
         local = now.astimezone(zone)
         start, end = self.limits.quiet_from, self.limits.quiet_until
         quiet = (
@@ -159,10 +188,10 @@ class Outbox:
         resume = resume if resume > local else resume + timedelta(days=1)
         return resume.astimezone(UTC)  # stored times are UTC, compared as such
 
-    async def _send(self, delivery: Delivery, pace: Pace | None) -> None:
+    async def _send(self, delivery: Ready, pace: Pace | None) -> None:
         """Everything but the message is made ready first, so paced sends leave evenly."""
         delivery_id = delivery.id
-        if delivery.campaign.status == CampaignStatus.CANCELLED:
+        if delivery.campaign_status == CampaignStatus.CANCELLED:
             await _finish(delivery_id, DeliveryStatus.SKIPPED, "campaign cancelled")
             return
         values = await self._values(delivery)
@@ -170,14 +199,14 @@ class Outbox:
             await _finish(delivery_id, DeliveryStatus.SKIPPED, "no longer applies")
             return
         messenger = self.messengers[delivery.platform]
-        target = delivery.campaign.url or await _drop_url(messenger, values.get("drop_id"))
+        target = delivery.campaign_url or await _drop_url(messenger, values.get("drop_id"))
         url = (
             await self.links.shorten(target, purpose="delivery", ref=str(delivery.id))
             if target
             else None
         )
         values["link"] = url or ""
-        text = templates.fill(delivery.variant.template, values)
+        text = templates.fill(delivery.template, values)
         if pace is not None:
             await pace()
         try:
@@ -192,12 +221,12 @@ class Outbox:
         code = url.rsplit("/", 1)[-1] if url else None
         await _finish(delivery_id, DeliveryStatus.SENT, None, sent_at=self.clock.now(), code=code)
 
-    async def _values(self, delivery: Delivery) -> dict[str, str] | None:
+    async def _values(self, delivery: Ready) -> dict[str, str] | None:
         """The template's variables for this fan now; None when an automatic campaign's
         reason has passed (the fan bought, the drop sold out, the tier was reached)."""
-        values = {"name": delivery.fan.display_name, "points": "", "tier": ""}
+        values = {"name": delivery.fan_name, "points": "", "tier": ""}
         kind, _, ref = delivery.subject.partition(":")
-        drop_id = int(ref) if kind == "drop" else delivery.campaign.drop_id
+        drop_id = int(ref) if kind == "drop" else delivery.campaign_drop_id
         if kind == "drop":
             bought = await Order.exists(
                 fan_id=delivery.fan_id, tier__drop_id=drop_id, status=OrderStatus.PAID
@@ -237,6 +266,31 @@ def _in(left: timedelta) -> str:
     if hours >= 48:
         return f"in {hours // 24} days"
     return f"in {hours} h {mins} min" if hours else f"in {max(mins, 1)} min"
+
+
+def _marks(first: int, count: int) -> str:
+    return ", ".join("{" + str(n) + "}" for n in range(first, first + count))
+
+
+async def _where_in(
+    statement: str, ids: list[int], *values: object, locked: bool = False
+) -> list[dict[str, Any]]:
+    """`statement` with its own `values` first, then `ids` in its `{ids}`."""
+    lock = " FOR UPDATE" if locked and not sql.on_sqlite() else ""
+    marked = statement.replace("{ids}", _marks(len(values), len(ids))) + lock
+    return await sql.rows(marked, *values, *ids)
+
+
+async def _recent(fan_ids: list[int], taken: list[int], since: datetime) -> list[dict[str, Any]]:
+    statement = _RECENT.replace("{ids}", _marks(1, len(fan_ids)))
+    statement = statement.replace("{taken}", _marks(1 + len(fan_ids), len(taken)))
+    return await sql.rows(statement, since, *fan_ids, *taken)
+
+
+def _moment(value: object) -> datetime | None:
+    """A raw MAX(claimed_at) as the aware datetime the ORM would have made."""
+    moment: datetime | None = Delivery._meta.fields_map["claimed_at"].to_python_value(value)
+    return moment
 
 
 async def _skip(delivery_id: int, reason: str) -> None:
