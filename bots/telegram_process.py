@@ -21,22 +21,26 @@ async def serve_telegram(config: Settings, *, stop: asyncio.Event | None = None)
     stop = stop or asyncio.Event()
     async with database(config.database_url):
         app = bootstrap(config, role="telegram")
-        assert app.telegram is not None
-        application = telegram_application(app.telegram, app.core, config)
-        with reaching("Telegram"):
-            await application.initialize()  # checks the token: getMe
-        async with application:
-            await application.bot.set_my_commands(COMMANDS)
-            assert application.updater is not None
-            await application.updater.start_polling(poll_interval=0, timeout=10)
-            await application.start()
-            log.info("telegram_started", bot=application.bot.username)
-            alive = asyncio.create_task(deliver_notices(app.core, "telegram", stop, drain=False))
-            try:
-                await stop.wait()
-            finally:
-                stop.set()
-                await alive
-                await application.updater.stop()
-                await application.stop()
-        await app.close()
+        try:
+            assert app.telegram is not None
+            application = telegram_application(app.telegram, app.core, config)
+            with reaching("Telegram"):
+                await application.initialize()  # checks the token: getMe
+            async with application:
+                await application.bot.set_my_commands(COMMANDS)
+                assert application.updater is not None
+                await application.updater.start_polling(poll_interval=0, timeout=10)
+                await application.start()
+                log.info("telegram_started", bot=application.bot.username)
+                alive = asyncio.create_task(
+                    deliver_notices(app.core, "telegram", stop, drain=False)
+                )
+                try:
+                    await stop.wait()
+                finally:
+                    stop.set()
+                    await alive
+                    await application.updater.stop()
+                    await application.stop()
+        finally:  # a bot that never reached Telegram closes its connections too
+            await app.close()

@@ -65,20 +65,22 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
 
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
         async with database(config.database_url):
-            if telegram:  # before the inbox: its kept updates need the bot started
-                await telegram.start()
-            inbox = asyncio.create_task(app.core.inbox.serve(handlers))
-            stop = asyncio.Event()
-            notices = asyncio.create_task(deliver_notices(app.core, "web", stop))
             try:
-                yield
-            finally:
-                if telegram:
-                    await telegram.stop()
-                await _finish_inbox(app.core.inbox, inbox)
-                stop.set()
-                await notices
-        await app.close()
+                if telegram:  # before the inbox: its kept updates need the bot started
+                    await telegram.start()
+                inbox = asyncio.create_task(app.core.inbox.serve(handlers))
+                stop = asyncio.Event()
+                notices = asyncio.create_task(deliver_notices(app.core, "web", stop))
+                try:
+                    yield
+                finally:
+                    if telegram:
+                        await telegram.stop()
+                    await _finish_inbox(app.core.inbox, inbox)
+                    stop.set()
+                    await notices
+            finally:  # a bot that never reached Telegram closes its connections too
+                await app.close()
 
     application.cleanup_ctx.append(lifespan)
     return application
