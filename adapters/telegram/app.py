@@ -34,7 +34,9 @@ COMMANDS = [
     ("mydata", "Everything you hold about me, as a file"),
     ("forgetme", "Erase me (you will be asked first)"),
 ]
-CONCURRENT_UPDATES = 32
+# a getUpdates batch at once: in a rush of 300 taps the last was answered after 1.05 s with 32
+# or 64 handled at a time, 0.72 s with 100 (bench/rush.py)
+CONCURRENT_UPDATES = 100
 FORM_ANSWERS = -1  # the handler group that sees an admin's text before the others
 SORRY = "Sorry, something went wrong on our side. Nothing was charged twice; please try again."
 

@@ -195,18 +195,19 @@ async def offer_payment(update: Update, context: Context, hold: HoldView) -> Non
     """Two taps from paid: a Stars invoice in the chat, or our tracked Stripe link."""
     fan = update.effective_user
     assert fan is not None
-    tier = (await drop_view(hold.drop_id)).tiers
-    name = next(line.name for line in tier if line.id == hold.tier_id)
-    pitch = await core_of(context).holds.pitch(hold.id)
-    until = f"{hold.expires_at:%H:%M} UTC ({wording.priced(hold.price, pitch)})."
-    until += wording.scarcity(pitch)
+    offer = await core_of(context).holds.offer(hold.id)
+    until = f"{hold.expires_at:%H:%M} UTC ({wording.priced(hold.price, offer.pitch)})."
+    until += wording.scarcity(offer.pitch)
     if hold.price.currency == STARS:  # one message: the invoice says how long it is held
-        drop = await drop_view(hold.drop_id)
-        held = HoldToPay(hold.id, drop.title, name, hold.price)
-        await send_invoice(context.bot, fan.id, held, f"{name} is held for you until {until}")
+        held = HoldToPay(hold.id, offer.title, offer.tier_name, hold.price)
+        await send_invoice(
+            context.bot, fan.id, held, f"{offer.tier_name} is held for you until {until}"
+        )
         return
     link = await core_of(context).holds.pay_link(hold.id, hold.fan_id)
-    await reply(update, f"{name} is held for you until {until}", render.pay_button(link.url))
+    await reply(
+        update, f"{offer.tier_name} is held for you until {until}", render.pay_button(link.url)
+    )
 
 
 async def pre_checkout(update: Update, context: Context) -> None:

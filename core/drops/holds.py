@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 import structlog
 from tortoise.exceptions import IntegrityError
 
+from core import sql
 from core.buckets import bucket
 from core.bus import EventBus
 from core.drops import stock
 from core.drops.copy import Pitch, from_stored
 from core.drops.stock import NewHold, TierState
-from core.drops.views import HoldView
+from core.drops.views import HeldOffer, HoldView
 from core.errors import InvalidState, LimitReached, NotFound, SoldOut
 from core.events import (
     HoldExpired,
@@ -40,6 +41,11 @@ from core.money import STARS, Money
 from core.ports import Clock, NotConfigured, PayLinks
 
 log = structlog.get_logger(__name__)
+
+_OFFER = (
+    f'SELECT r.fan_id, r.expires_at, d.copy_variants, {stock.TIER_COLUMNS} FROM "reservation" r '
+    'JOIN "drop_tier" t ON t.id = r.tier_id JOIN "drop" d ON d.id = t.drop_id WHERE r.id = {0}'
+)
 
 
 class Holds:
@@ -128,21 +134,34 @@ class Holds:
     async def pitch(self, hold_id: int) -> Pitch:
         """The copy variant a held fan reads, during a drop's A/B test: stable per fan, and
         recorded on the hold the first time it is shown."""
-        hold = await Reservation.get(id=hold_id)
-        tier = await _tier(hold.tier_id)
-        variants = from_stored((await Drop.get(id=tier.drop_id)).copy_variants)
-        if not variants:
-            return Pitch()
-        chosen = variants[bucket(f"drop:{tier.drop_id}", hold.fan_id, len(variants))]
-        await Reservation.filter(id=hold_id, copy_label__isnull=True).update(
-            copy_label=chosen.label
+        return (await self.offer(hold_id)).pitch
+
+    async def offer(self, hold_id: int) -> HeldOffer:
+        """What a held fan is told about their hold, in one read: every fan of a rush is
+        told it (bench/rush.py). Its `pitch` is recorded on the hold as `pitch` says."""
+        found = await sql.rows(_OFFER, hold_id)
+        if not found:
+            raise NotFound(f"there is no hold #{hold_id}")
+        row = found[0]
+        tier = stock.tier_from_row(row)
+        expires_at = Reservation._meta.fields_map["expires_at"].to_python_value(row["expires_at"])
+        variants = from_stored(
+            Drop._meta.fields_map["copy_variants"].to_python_value(row["copy_variants"]) or []
         )
-        was = None if chosen.was_minor is None else Money(chosen.was_minor, tier.price.currency)
-        return Pitch(
-            chosen.label,
-            tier.available if chosen.scarcity else None,
-            was if was is not None and was.minor > tier.price.minor else None,
-        )
+        pitch = Pitch()
+        if variants:
+            chosen = variants[bucket(f"drop:{tier.drop_id}", int(row["fan_id"]), len(variants))]
+            await Reservation.filter(id=hold_id, copy_label__isnull=True).update(
+                copy_label=chosen.label
+            )
+            minor = chosen.was_minor
+            was = None if minor is None else Money(minor, tier.price.currency)
+            pitch = Pitch(
+                chosen.label,
+                tier.available if chosen.scarcity else None,
+                was if was is not None and was.minor > tier.price.minor else None,
+            )
+        return HeldOffer(hold_id, tier.title, tier.name, tier.price, expires_at, pitch)
 
     async def check_payable(self, hold_id: int, fan_id: int, amount: Money) -> None:
         """Just before a fan's money moves (Telegram's pre-checkout): is the hold theirs,

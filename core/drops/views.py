@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tortoise.functions import Count
 
+from core.drops.copy import Pitch
 from core.errors import NotFound
 from core.messages import DropAnnouncement, TierLine
 from core.models import Drop, DropTier, HoldStatus, Reservation
@@ -57,6 +58,18 @@ class HoldView:
     status: str
     price: Money
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HeldOffer:
+    """What a held fan is told: what is held, until when, and in which words."""
+
+    hold_id: int
+    title: str
+    tier_name: str
+    price: Money
+    expires_at: datetime
+    pitch: Pitch
 
 
 async def drop_view(drop_id: int) -> DropView:
