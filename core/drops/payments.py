@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import structlog
 from tortoise.exceptions import IntegrityError
@@ -111,20 +112,20 @@ class Payments:
     ) -> Order:
         paid = (payment, fan_id, tier.tier_id, now)
         if payment.amount != tier.price:
-            return await _order(*paid, None, status=OrderStatus.FLAGGED)
+            return await _order(order_fields(*paid, None, OrderStatus.FLAGGED))
         if await stock.end_hold(payment.hold_id, HoldStatus.PAID, now):
-            return await _order(*paid, payment.hold_id)
+            return await _order(order_fields(*paid, payment.hold_id))
         # the hold lapsed or was paid already: this payment needs a unit of its own
         slot = await stock.free_slot(tier, fan_id)
         if slot is None:
-            return await _refunded(*paid, "you already have the most one fan can buy")
+            return await _refunded(paid, "you already have the most one fan can buy")
         left = await stock.take_unit(tier.tier_id)
         if left is None:
-            return await _refunded(*paid, await _why_no_unit(tier.tier_id))
+            return await _refunded(paid, await _why_no_unit(tier.tier_id))
         fresh = await stock.new_hold(tier.tier_id, fan_id, slot, now, 0, status=HoldStatus.PAID)
         if left == 0:
             changes.add(*await stock.sell_out(tier.drop_id, tier.title, now))
-        return await _order(*paid, fresh.id)
+        return await _order(order_fields(*paid, fresh.id))
 
     async def refund(self, order_id: int, reason: str, *, restock: bool = False) -> None:
         """Give a paid or flagged order's money back at the creator's request, once. The unit
@@ -269,31 +270,11 @@ def _flagged(order: Order, price: Money, now: datetime) -> PaymentFlagged:
     )
 
 
-async def _order(
-    payment: PaymentReceived,
-    fan_id: int,
-    tier_id: int,
-    now: datetime,
-    paid_hold_id: int | None,
-    *,
-    status: OrderStatus = OrderStatus.PAID,
-    refund_reason: str | None = None,
-) -> Order:
-    fields = order_fields(payment, fan_id, tier_id, now, paid_hold_id, status, refund_reason)
+async def _order(fields: dict[str, Any]) -> Order:
     [order] = await insert_orders([fields])
     return order
 
 
-async def _refunded(
-    payment: PaymentReceived, fan_id: int, tier_id: int, now: datetime, reason: str
-) -> Order:
+async def _refunded(paid: tuple[PaymentReceived, int, int, datetime], reason: str) -> Order:
     """A payment that gets no unit: recorded, and its money goes straight back."""
-    return await _order(
-        payment,
-        fan_id,
-        tier_id,
-        now,
-        None,
-        status=OrderStatus.REFUND_PENDING,
-        refund_reason=reason,
-    )
+    return await _order(order_fields(*paid, None, OrderStatus.REFUND_PENDING, reason))
