@@ -183,11 +183,14 @@ class Inbox:
         self._stopping = False
         while True:
             self._arrived.clear()
+            # read before draining: an event stored while a drain was already past its claim,
+            # and `stop` called after it, still get a drain of their own
+            stopping = self._stopping
             try:
                 await self.drain(handlers)
             except Exception as error:  # the database is away: the events wait, and so do we
                 log.error("inbox_unavailable", error=type(error).__name__)
-            if self._stopping:
+            if stopping:
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), every)
