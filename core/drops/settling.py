@@ -171,20 +171,20 @@ async def _sorted(batch: list[_Waiting]) -> tuple[list[_Plain], list[_Waiting]]:
         payment = each.payment
         row = by_hold.get(payment.hold_id)
         tier = stock.tier_from_row(row) if row is not None else None
+        twice = payment.hold_id in seen_holds or payment.payment_id in seen_payments
+        seen_holds.add(payment.hold_id)
+        seen_payments.add(payment.payment_id)
         if (
             row is None
-            or tier is None  # (for the type checker: set whenever row is)
+            or tier is None
+            or twice
             or row["hold_status"] != HoldStatus.HELD.value
             or payment.amount != tier.price
             or payment.payment_id in already
-            or payment.hold_id in seen_holds
-            or payment.payment_id in seen_payments
         ):
             alone.append(each)
         else:
             plain.append(_Plain(each, int(row["fan_id"]), tier))
-        seen_holds.add(payment.hold_id)
-        seen_payments.add(payment.payment_id)
     return plain, alone
 
 
