@@ -48,11 +48,7 @@ async def send_outbox(
     stop: asyncio.Event,
     idle: float = IDLE_SECONDS,
 ) -> None:
-    """Deliveries at the platform's pace (see `leaky_bucket`). What a stopped process left
-    half-sent is marked failed first, never sent again."""
-    interrupted = await core.outbox.recover(platform, core.clock.now())
-    if interrupted:
-        log.warning("outbox_interrupted_deliveries", platform=platform, count=interrupted)
+    """Deliveries at the platform's pace (see `leaky_bucket`)."""
     bucket = None if pace.by_client else AsyncLimiter(*leaky_bucket(pace.per_second))
     batch = max(1, int(pace.per_second * BATCH_SHARE))
 

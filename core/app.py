@@ -120,6 +120,7 @@ def build_core(
             links,
             rules,
             limits or Limits(),
+            notices.worker,
         ),
         dashboard=DashboardAccess(clock, links_base_url, dashboard_password),
     )

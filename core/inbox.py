@@ -9,7 +9,7 @@ Handling runs in the background, oldest first. A failure is tried again later, n
 and a restart between keeping and handling leaves the event due for the next start
 (invariant 6). Several web processes may drain one inbox: each event is claimed by a
 conditional update before it is handled, and a claim is taken over within seconds when its
-process stops saying it is alive (core/workers.py), or after `LEASE` if it never did.
+process stops saying it is alive, or after `LEASE` if it never did (core/claims.py).
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from core import sql
-from core.notices import SILENT
+from core import claims, sql
 from core.ports import Clock
 from core.workers import worker_id
 
@@ -35,7 +34,6 @@ Handler = Callable[[str, str], Awaitable[str]]
 DUPLICATE = "duplicate"
 LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
-LAST_RETRY = timedelta(hours=1)
 # events claimed, and handled, at once: a burst's payments are settled together, a few
 # statements for all of them (core/drops/settling.py), so the more at once the fewer
 # transactions (bench/webhooks.py: 100 settled 2,000 payments in 2.2-2.7 s, 400 in 1.7-2.0)
@@ -48,24 +46,26 @@ _KEEP = (
     'ON CONFLICT ("provider", "event_id") DO NOTHING RETURNING "provider", "event_id"'
 )
 _KEEP_ROW = "({{{0}}}, {{{1}}}, {{{2}}}, {{{3}}}, {{{4}}}, {{{5}}}, {{{6}}}, 0)"
+
+
 # Due: its time came, or the process that claimed it stopped saying it is alive. In turn:
 # no earlier event with its key (the same payment, the same chat) is still to be handled.
 # The outer due test matters on PostgreSQL: a row another process claimed meanwhile is
 # re-read after its lock and no longer matches. Each placeholder once: SQLite's are
 # positional.
-_DUE = (
-    '(p."due_at" <= {{{0}}} OR p."claimed_by" IN '
-    '(SELECT "id" FROM "worker" WHERE "seen_at" < {{{1}}}))'
-)
+def _due(at: int, silent: int) -> str:
+    return claims.abandoned('p."due_at"', at, silent)
+
+
 _IN_TURN = (
     '(p."key" IS NULL OR NOT EXISTS (SELECT 1 FROM "provider_event" e '
     'WHERE e."key" = p."key" AND e."id" < p."id" AND e."due_at" IS NOT NULL))'
 )
 _CLAIM = (
     'UPDATE "provider_event" AS p SET "due_at" = {0}, "attempts" = p."attempts" + 1, '
-    f'"claimed_by" = {{1}} WHERE p."due_at" IS NOT NULL AND {_DUE.format(2, 3)} AND p."id" IN '
+    f'"claimed_by" = {{1}} WHERE p."due_at" IS NOT NULL AND {_due(2, 3)} AND p."id" IN '
     f'(SELECT p."id" FROM "provider_event" p WHERE p."due_at" IS NOT NULL '
-    f'AND {_DUE.format(4, 5)} AND {_IN_TURN} ORDER BY p."id" LIMIT {{6}}) '
+    f'AND {_due(4, 5)} AND {_IN_TURN} ORDER BY p."id" LIMIT {{6}}) '
     'RETURNING "id", "provider", "kind", "payload", "attempts"'
 )
 _OLDEST_WAITING = (
@@ -173,7 +173,7 @@ class Inbox:
 
     async def _claim(self) -> list[KeptEvent]:
         now = self.clock.now()
-        silent = now - SILENT
+        silent = now - claims.SILENT
         rows = await sql.rows(_CLAIM, now + LEASE, self.worker, now, silent, now, silent, BATCH)
         return sorted((KeptEvent(**row) for row in rows), key=lambda event: event.id)
 
@@ -207,7 +207,7 @@ class Inbox:
                 raise LookupError(f"this process handles no {event.provider} events")
             outcome = await handler(event.kind, event.payload)
         except Exception as error:  # kept for another try: a fault here must not lose it
-            wait = min(FIRST_RETRY * 2 ** (event.attempts - 1), LAST_RETRY)
+            wait = claims.backoff(event.attempts, FIRST_RETRY)
             failed = f"failed {event.attempts}x, last: {type(error).__name__}"
             await sql.rows(_RETRY, self.clock.now() + wait, failed, event.id)
             log.error("provider_event_failed", id=event.id, kind=event.kind, error=repr(error))

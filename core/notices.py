@@ -5,10 +5,10 @@ Each subscriber's side effect of a domain event (a receipt, a post edit, a waitl
 pay link, a perk change) is a `notice` row written in the transaction that made the change.
 Right after the commit the process that made it claims and delivers its own notices, so a
 fan hears at once; a notice that fails is retried with backoff and ends `failed` with its
-reason after `MAX_ATTEMPTS`. Every claim is a conditional update, so a notice is delivered
-by one process at a time, and notices sharing a key (one post, one fan's perks) in order.
-A claim whose process stopped saying it is alive (`Workers`) is taken over within seconds.
-README: How delivery works.
+reason after core/claims.py's `MAX_ATTEMPTS`. Every claim is a conditional update, so a notice
+is delivered by one process at a time, and notices sharing a key (one post, one fan's perks)
+in order. A claim whose process stopped saying it is alive is taken over within seconds, as
+core/claims.py says for every queue. README: How delivery works.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
@@ -28,9 +27,8 @@ from typing import Any
 import structlog
 from tortoise.functions import Count
 
+from core import claims, sql
 from core import events as domain
-from core import sql
-from core.errors import DropcastError
 from core.events import DomainEvent
 from core.models import Community, Notice, NoticeStatus, Worker
 from core.money import Money
@@ -38,18 +36,13 @@ from core.ports import Clock
 
 log = structlog.get_logger(__name__)
 
-MAX_ATTEMPTS = 12  # the last one about 3 hours after the first: a long outage delays
 FIRST_RETRY = timedelta(seconds=5)
-LAST_RETRY = timedelta(hours=1)
 HANDOFF = timedelta(seconds=5)  # left to the process that wrote it for this long
 LEASE = timedelta(minutes=2)  # a claim by a process that never said it was alive
-ALIVE_EVERY = timedelta(seconds=2)
-SILENT = timedelta(seconds=10)  # a worker not heard from for this long is gone
 BATCH = 20
 KEEP_SENT = timedelta(days=7)
 
 Deliver = Callable[..., Awaitable[None]]
-_TOKEN = re.compile(r"\d{6,}:[A-Za-z0-9_-]{30,}")  # a bot token inside an error's text
 
 _PENDING = "'queued', 'sending'"
 _RETURNING = 'RETURNING "id", "subscriber", "kind", "payload", "target", "key", "attempts"'
@@ -76,22 +69,23 @@ _CLAIM_DUE = (
     '(SELECT n."id" FROM "notice" n WHERE n."status" = \'queued\' AND n."due_at" <= {2} '
     f'AND {_IN_TURN} ORDER BY n."id" LIMIT {{3}}LOCK) ' + _RETURNING
 )
+
+
 # claims of a process that stopped: its message may have gone out, so it is not sent again
 # (failed, saying so); anything else is done again, which changes nothing twice
-_DEAD_CLAIM = (
-    '"status" = \'sending\' AND ("due_at" <= {{{0}}} OR "claimed_by" IN '
-    '(SELECT "id" FROM "worker" WHERE "seen_at" < {{{1}}}))'
-)
+def _dead_claim(at: int, silent: int) -> str:
+    return "\"status\" = 'sending' AND " + claims.abandoned('"due_at"', at, silent)
+
+
 # placeholders in the order they appear: SQLite's are positional
 _INTERRUPTED = (
     'UPDATE "notice" SET "status" = \'failed\', "claimed_by" = NULL, "done_at" = {0}, '
-    f'"reason" = {{1}} WHERE {_DEAD_CLAIM.format(2, 3)} AND "subscriber" IN ({{names}})'
+    f'"reason" = {{1}} WHERE {_dead_claim(2, 3)} AND "subscriber" IN ({{names}})'
 )
 _TAKE_OVER = (
     'UPDATE "notice" SET "status" = \'queued\', "claimed_by" = NULL, "due_at" = {0} '
-    f"WHERE {_DEAD_CLAIM.format(1, 2)}"
+    f"WHERE {_dead_claim(1, 2)}"
 )
-INTERRUPTED = "interrupted: the process sending it stopped, so it may have arrived"
 _DONE = (
     'UPDATE "notice" SET "status" = \'sent\', "done_at" = {0}, "reason" = NULL '
     'WHERE "id" = {1} AND "status" = \'sending\' AND "claimed_by" = {2}'
@@ -289,8 +283,8 @@ class Notices:
         if once:
             names = ", ".join("{" + str(n) + "}" for n in range(4, len(once) + 4))
             statement = _INTERRUPTED.replace("{names}", names)
-            await sql.rows(statement, now, INTERRUPTED, now, now - SILENT, *once)
-        await sql.rows(_TAKE_OVER, now, now, now - SILENT)
+            await sql.rows(statement, now, claims.INTERRUPTED, now, now - claims.SILENT, *once)
+        await sql.rows(_TAKE_OVER, now, now, now - claims.SILENT)
         lock = "" if sql.on_sqlite() else " FOR UPDATE SKIP LOCKED"
         claimed = await sql.rows(
             _CLAIM_DUE.replace("LOCK", lock), self.worker, now + LEASE, now, batch
@@ -354,9 +348,9 @@ class Notices:
     async def _failed(self, notice: _Claimed, error: Exception) -> None:
         """Tried again later, unless the error says it never can be or attempts ran out."""
         now = self.clock.now()
-        reason = _TOKEN.sub("***", f"{type(error).__name__}: {error}")[:255]
-        final = isinstance(error, DropcastError) or notice.attempts >= MAX_ATTEMPTS
-        wait = min(FIRST_RETRY * 2 ** (notice.attempts - 1), LAST_RETRY)
+        reason = claims.reason(error)
+        final = claims.gives_up(error, notice.attempts)
+        wait = claims.backoff(notice.attempts, FIRST_RETRY)
         status, due, done = ("failed", now, now) if final else ("queued", now + wait, None)
         await sql.rows(_AGAIN, status, due, reason, done, notice.id, self.worker)
         log.warning(

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import structlog
 
+from core.claims import ALIVE_EVERY
 from core.models import Worker
-from core.notices import ALIVE_EVERY
 from core.ports import Clock
 
 log = structlog.get_logger(__name__)

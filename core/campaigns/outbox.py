@@ -1,7 +1,9 @@
 """The outbox: deliveries claimed in batches by one conditional update (`SKIP LOCKED` on
 PostgreSQL, so two workers never take the same one), checked at the last moment against
-consent, reachability, the weekly cap and quiet hours (invariant 4), and sent at most once:
-one left half-sent by a stopped process is marked failed, never sent again (invariant 6).
+consent, reachability, the weekly cap and quiet hours (invariant 4), and sent at most once.
+Claims, retries and take-overs follow core/claims.py, as notices do: a DM the platform
+refused (an outage) is tried again with backoff; one a stopped process left half-sent is
+marked failed by a live process within seconds, never sent again (invariant 6).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from zoneinfo import ZoneInfo
 import structlog
 from tortoise.transactions import in_transaction
 
-from core import sql
+from core import claims, sql
 from core.campaigns import templates
 from core.campaigns.planner import next_tier
 from core.links import Links
@@ -38,11 +40,24 @@ from core.recognition import Rules
 log = structlog.get_logger(__name__)
 WEEK = timedelta(days=7)
 PER_CHAT_GAP = timedelta(seconds=1)  # Telegram: one message a second to the same chat
+FIRST_RETRY = timedelta(seconds=5)
+LEASE = timedelta(minutes=2)  # a claim by a process that never said it was alive
 
 _CLAIM = (
-    'UPDATE "delivery" SET "status" = \'sending\', "claimed_at" = {0} WHERE "id" IN '
-    '(SELECT "id" FROM "delivery" WHERE "status" = \'queued\' AND "platform" = {1} '
-    'AND "not_before" <= {2} ORDER BY "id" LIMIT {3}LOCK) RETURNING "id", "fan_id"'
+    'UPDATE "delivery" SET "status" = \'sending\', "claimed_at" = {0}, "claimed_by" = {1} '
+    'WHERE "id" IN (SELECT "id" FROM "delivery" WHERE "status" = \'queued\' '
+    'AND "platform" = {2} AND "not_before" <= {3} ORDER BY "id" LIMIT {4}LOCK) '
+    'RETURNING "id", "fan_id"'
+)
+_INTERRUPTED = (
+    'UPDATE "delivery" SET "status" = \'failed\', "reason" = {0}, "claimed_by" = NULL '
+    "WHERE \"status\" = 'sending' AND " + claims.abandoned('"claimed_at"', 1, 2) + ' RETURNING "id"'
+)
+# the platform refused it: due again later, or failed for good
+_AGAIN = (
+    'UPDATE "delivery" SET "status" = {0}, "reason" = {1}, "not_before" = {2}, '
+    '"attempts" = "attempts" + 1, "claimed_at" = NULL, "claimed_by" = NULL '
+    'WHERE "id" = {3} AND "status" = \'sending\''
 )
 
 # once per DM: hand-written, as building it with the ORM cost more than sending it
@@ -66,7 +81,8 @@ _RECENT = (
     'AND "id" NOT IN ({taken}) GROUP BY "fan_id"'
 )
 _READY = (
-    'SELECT d."id", d."fan_id", d."platform", d."subject", c."status" AS campaign_status, '
+    'SELECT d."id", d."fan_id", d."platform", d."subject", d."attempts", '
+    'c."status" AS campaign_status, '
     'c."url" AS campaign_url, c."drop_id" AS campaign_drop_id, v."template", '
     'f."display_name" AS fan_name FROM "delivery" d JOIN "campaign" c ON c."id" = d."campaign_id" '
     'JOIN "campaign_variant" v ON v."id" = d."variant_id" JOIN "fan" f ON f."id" = d."fan_id" '
@@ -82,6 +98,7 @@ class Ready:
     fan_id: int
     platform: str
     subject: str
+    attempts: int  # refused by the platform so far
     campaign_status: str
     campaign_url: str
     campaign_drop_id: int | None
@@ -110,34 +127,44 @@ class Outbox:
         links: Links,
         rules: Rules,
         limits: Limits,
+        worker: str,
     ) -> None:
         self.clock = clock
         self.messengers = messengers
         self.links = links
         self.rules = rules
         self.limits = limits
+        self.worker = worker
+        self._next_look = datetime.min.replace(tzinfo=UTC)
 
     async def drain(self, platform: str, batch: int = 50, pace: Pace | None = None) -> int:
         """Take up to `batch` due deliveries on `platform` and send those that may go, each
         when `pace()` lets it (the platform's rate); returns how many were taken (0: none
-        due)."""
+        due). Every few seconds, first marks failed what a stopped process left half-sent."""
+        if self.clock.now() >= self._next_look:
+            await self.interrupted()
         taken, claimed = await self._claim(platform, batch)
         await asyncio.gather(*(self._send(delivery, pace) for delivery in claimed))
         return taken
 
-    async def recover(self, platform: str, before: datetime) -> int:
-        """Deliveries a stopped process claimed before `before` may or may not have gone
-        out: they are marked failed rather than risk a second DM."""
-        return await Delivery.filter(
-            platform=platform, status=DeliveryStatus.SENDING, claimed_at__lt=before
-        ).update(status=DeliveryStatus.FAILED, reason="interrupted")
+    async def interrupted(self) -> int:
+        """Deliveries whose process stopped while sending them may or may not have gone out:
+        they are marked failed rather than risk a second DM. Those of a live process are
+        left to it."""
+        now = self.clock.now()
+        self._next_look = now + claims.ALIVE_EVERY
+        rows = await sql.rows(_INTERRUPTED, claims.INTERRUPTED, now - LEASE, now - claims.SILENT)
+        if rows:
+            log.warning("outbox_interrupted_deliveries", count=len(rows))
+        return len(rows)
 
     async def _claim(self, platform: str, batch: int) -> tuple[int, list[Ready]]:
         """How many were taken, and those of them that may be sent now."""
         now = self.clock.now()
         lock = "" if sql.on_sqlite() else " FOR UPDATE SKIP LOCKED"
         async with in_transaction():
-            taken = await sql.rows(_CLAIM.replace("LOCK", lock), now, platform, now, batch)
+            claim = _CLAIM.replace("LOCK", lock)
+            taken = await sql.rows(claim, now, self.worker, platform, now, batch)
             if not taken:
                 return 0, []
             fan_ids = sorted({int(row["fan_id"]) for row in taken})
@@ -189,6 +216,12 @@ class Outbox:
         return resume.astimezone(UTC)  # stored times are UTC, compared as such
 
     async def _send(self, delivery: Ready, pace: Pace | None) -> None:
+        try:
+            await self._send_once(delivery, pace)
+        except Exception as error:  # the platform or the database failed: tried again later
+            await self._again(delivery, error)
+
+    async def _send_once(self, delivery: Ready, pace: Pace | None) -> None:
         """Everything but the message is made ready first, so paced sends leave evenly."""
         delivery_id = delivery.id
         if delivery.campaign_status == CampaignStatus.CANCELLED:
@@ -209,17 +242,26 @@ class Outbox:
         text = templates.fill(delivery.template, values)
         if pace is not None:
             await pace()
-        try:
-            reached = await messenger.send(delivery.fan_id, CampaignDM(delivery.id, text, url))
-        except Exception as error:  # the platform failed: not retried, the DM may be out
-            log.warning("delivery_failed", delivery_id=delivery_id, error=type(error).__name__)
-            await _finish(delivery_id, DeliveryStatus.FAILED, type(error).__name__)
-            return
-        if not reached:  # blocked the bot, closed DMs: the adapter marked them unreachable
+        if not await messenger.send(delivery.fan_id, CampaignDM(delivery.id, text, url)):
+            # blocked the bot, closed DMs: the adapter marked them unreachable
             await _finish(delivery_id, DeliveryStatus.SKIPPED, "unreachable")
             return
         code = url.rsplit("/", 1)[-1] if url else None
         await _finish(delivery_id, DeliveryStatus.SENT, None, sent_at=self.clock.now(), code=code)
+
+    async def _again(self, delivery: Ready, error: Exception) -> None:
+        """Due again after a backoff, or failed with the reason once attempts run out."""
+        attempts = delivery.attempts + 1
+        final = claims.gives_up(error, attempts)
+        status = DeliveryStatus.FAILED if final else DeliveryStatus.QUEUED
+        due = self.clock.now() + claims.backoff(attempts, FIRST_RETRY)
+        await sql.rows(_AGAIN, status.value, claims.reason(error, 64), due, delivery.id)
+        log.warning(
+            "delivery_failed" if final else "delivery_will_retry",
+            delivery_id=delivery.id,
+            attempts=attempts,
+            error=type(error).__name__,
+        )
 
     async def _values(self, delivery: Ready) -> dict[str, str] | None:
         """The template's variables for this fan now; None when an automatic campaign's

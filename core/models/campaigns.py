@@ -94,8 +94,10 @@ class Delivery(Model):
     platform = fields.CharEnumField(Platform, max_length=16)
     status = fields.CharEnumField(DeliveryStatus, default=DeliveryStatus.QUEUED, max_length=16)
     reason = fields.CharField(max_length=64, null=True)  # why skipped or failed
-    not_before = fields.DatetimeField()  # quiet hours move this on
+    not_before = fields.DatetimeField()  # quiet hours and retries move this on
     claimed_at = fields.DatetimeField(null=True)
+    claimed_by = fields.CharField(max_length=64, null=True)  # the worker sending it now
+    attempts = fields.IntField(default=0)  # sends the platform refused so far
     sent_at = fields.DatetimeField(null=True)
     link_code = fields.CharField(max_length=16, null=True)
 

@@ -36,6 +36,7 @@ from bots.bootstrap import bootstrap
 from bots.database import database
 from config import load_settings
 from core.campaigns.segments import Segment
+from core.claims import INTERRUPTED
 from core.drops.specs import TierSpec
 from core.errors import SoldOut
 from core.models import (
@@ -54,7 +55,6 @@ from core.models import (
     Rsvp,
 )
 from core.money import parse_price
-from core.notices import INTERRUPTED
 from tests.peers.telegram_bot_api import Invoice, Sent, TelegramBotApi
 
 SECRET = "whsec_faults"

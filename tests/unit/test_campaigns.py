@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 
 from config import load_settings
+from core.campaigns.outbox import FIRST_RETRY
 from core.campaigns.segments import Segment
+from core.claims import INTERRUPTED, MAX_ATTEMPTS, SILENT
 from core.drops.order_rows import PaymentReceived
 from core.errors import InvalidInput, InvalidState, NotFound
 from core.messages import CampaignDM
@@ -19,6 +21,7 @@ from core.models import (
     Delivery,
     Fan,
     Platform,
+    Worker,
 )
 from tests.builders import fans, open_drop, restarted_clock, tier
 
@@ -175,11 +178,49 @@ async def test_a_delivery_left_half_sent_is_never_sent_again(world, db):
     await world.core.campaigns.create("Crash", Segment(), ["Once"])
     _, claimed = await world.core.outbox._claim(Platform.SANDBOX, 2)  # then the process dies
     assert len(claimed) == 2
-    world.clock.advance(seconds=1)
-    assert await world.core.outbox.recover(Platform.SANDBOX, world.clock.now()) == 2
+    await Delivery.filter(status="sending").update(claimed_by="clock-1")
+    await Worker.create(id="clock-1", role="clock", seen_at=world.clock.now())
+    # a second clock starting meanwhile leaves the first one's DMs to it while it may be alive
+    assert await world.core.outbox.interrupted() == 0
+    await drain(world)
+    assert sorted(s for s, _ in (await statuses()).values()) == ["sending", "sending", "sent"]
+    world.clock.advance(seconds=SILENT.total_seconds() + 1)
     await drain(world)
     assert sum(len(dms(world, fan)) for fan in ids) == 1
-    assert sorted(s for s, _ in (await statuses()).values()) == ["failed", "failed", "sent"]
+    assert sorted((await statuses()).values()) == [
+        ("failed", INTERRUPTED), ("failed", INTERRUPTED), ("sent", None)
+    ]  # fmt: skip
+
+
+async def test_a_campaign_sent_during_an_outage_reaches_every_fan_once_it_is_back(world):
+    ids = await opted_in(3)
+    await world.core.campaigns.create("Outage", Segment(), ["Hello"])
+    world.messenger.failing = True
+    await drain(world)
+    assert set((await statuses()).values()) == {
+        ("queued", "ConnectionError: the platform is unreachable")
+    }
+    world.messenger.failing = False
+    assert await drain(world) == 0  # not before its retry time
+    world.clock.advance(seconds=FIRST_RETRY.total_seconds())
+    await drain(world)
+    assert [len(dms(world, fan)) for fan in ids] == [1, 1, 1]
+    assert set((await statuses()).values()) == {("sent", None)}
+
+
+async def test_a_dm_the_platform_keeps_refusing_ends_failed_with_why(world):
+    [fan] = await opted_in(1)
+    await world.core.campaigns.create("Down", Segment(), ["Hello"])
+    world.messenger.failing = True
+    for _ in range(2 * MAX_ATTEMPTS):  # hourly tries, none in the fan's quiet hours
+        await drain(world)
+        world.clock.advance(hours=1)
+    [delivery] = await Delivery.all()
+    assert (delivery.status, delivery.attempts) == ("failed", MAX_ATTEMPTS)
+    assert delivery.reason == "ConnectionError: the platform is unreachable"
+    world.messenger.failing = False
+    await drain(world)
+    assert dms(world, fan) == []
 
 
 async def test_two_clocks_and_two_senders_at_once_send_each_dm_once(world, db):

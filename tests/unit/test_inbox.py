@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 
 from core import inbox as inbox_module
+from core.claims import SILENT
 from core.drops.order_rows import PaymentReceived
 from core.inbox import Backlog, Inbox
 from core.models import HoldStatus, ProviderEvent, Reservation, Worker
-from core.notices import SILENT
 from tests.builders import fans, handled, open_drop, tier
 
 
