@@ -273,6 +273,10 @@ class DiscordApi:
     ticks: Callable[[], float] = time.monotonic  # what interaction deadlines count on
     latency: tuple[float, float] = (0.0, 0.0)  # seconds each REST call takes, at random
     refusals: list[tuple[str, int]] = field(default_factory=list)  # (call, code) refused
+    # interaction → seconds from the tap to the bot's first response, and to its first
+    # visible reply (the deferred "thinking" then the follow-up, or a message at once)
+    answered_after: dict[str, float] = field(default_factory=dict)
+    replied_after: dict[str, float] = field(default_factory=dict)
     url: str = ""
     _asked: dict[str, float] = field(default_factory=dict)  # interaction id → ticks at arrival
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -641,7 +645,7 @@ class DiscordApi:
                 interaction = self._follow_up(token)
                 _checked(body)
                 reply = self._new_message(DROPS_CHANNEL, body)
-                self.responses.setdefault(interaction, []).append(reply)
+                self._reply(interaction, reply)
                 return self._message_json(reply)
             case "POST", ["channels", channel, "messages"]:
                 return self._send(channel, body)
@@ -758,9 +762,9 @@ class DiscordApi:
                 form.at_most(("data", "choices", n, "name"), choice.get("name"), 100)
         form.settle()
         self.callbacks[interaction] = body
+        self.answered_after[interaction] = self.ticks() - asked
         if kind in (4, 7):  # a message now (7: the component's message, updated)
-            reply = self._new_message(DROPS_CHANNEL, data)
-            self.responses.setdefault(interaction, []).append(reply)
+            self._reply(interaction, self._new_message(DROPS_CHANNEL, data))
         answer = {"id": interaction, "type": kind,
                   "response_message_loading": kind == 5,
                   "response_message_ephemeral": bool(data.get("flags", 0) & 64)}  # fmt: skip
@@ -777,13 +781,17 @@ class DiscordApi:
             raise ApiError(401, 50027, "Invalid Webhook Token")
         return interaction
 
+    def _reply(self, interaction: str, reply: Message) -> None:
+        self.responses.setdefault(interaction, []).append(reply)
+        self.replied_after.setdefault(interaction, self.ticks() - self._asked[interaction])
+
     def _edit_original(self, interaction: str, body: dict[str, Any]) -> dict[str, Any]:
         _checked(body)
         replies = self.responses.setdefault(interaction, [])
         if not replies:  # the deferred "thinking" message becomes the answer
             callback = self.callbacks.get(interaction, {})
             flags = (callback.get("data") or {}).get("flags", 0)
-            replies.append(self._new_message(DROPS_CHANNEL, {**body, "flags": flags}))
+            self._reply(interaction, self._new_message(DROPS_CHANNEL, {**body, "flags": flags}))
         else:
             self._apply(replies[0], body)
         return self._message_json(replies[0])
