@@ -18,7 +18,7 @@ from core.drops import stock
 from core.drops.copy import Pitch, from_stored
 from core.drops.stock import NewHold, TierState
 from core.drops.views import HeldOffer, HoldView
-from core.errors import InvalidState, LimitReached, NotFound, SoldOut
+from core.errors import DropcastError, InvalidState, LimitReached, NotFound, SoldOut
 from core.events import (
     HoldExpired,
     HoldPlaced,
@@ -56,14 +56,21 @@ class Holds:
         self.links = links
 
     async def reserve(self, tier_id: int, fan_id: int) -> HoldView:
+        """A unit held for the fan to pay. A fan who taps Buy again while holding the most
+        they may (or the last unit) gets their own hold again rather than a refusal: their
+        first answer may never have reached them (a bot restarting, Discord's 3 seconds
+        gone), and tapping again is how people try again."""
         now = self.clock.now()
         tier = await _tier(tier_id)
         await _check_can_buy(tier, fan_id, now)
         if tier.available < 1:
-            raise SoldOut(f"{tier.name} is sold out; join the waitlist to get the next free unit")
+            sold_out = SoldOut(
+                f"{tier.name} is sold out; join the waitlist to get the next free unit"
+            )
+            return await _still_held(tier, fan_id, now, sold_out)
         slot = await stock.free_slot(tier, fan_id)
         if slot is None:
-            raise LimitReached(_limit_message(tier))
+            return await _still_held(tier, fan_id, now, LimitReached(_limit_message(tier)))
         try:
             async with self.bus.transaction() as changes:
                 left = await stock.take_unit(tier.tier_id)
@@ -73,8 +80,8 @@ class Holds:
                 changes.add(_placed(hold, tier, now))
                 if left == 0:
                     changes.add(*await stock.sell_out(tier.drop_id, tier.title, now))
-        except IntegrityError:
-            raise LimitReached(_limit_message(tier)) from None
+        except IntegrityError:  # the same fan's other tap took the slot a moment ago
+            return await _still_held(tier, fan_id, now, LimitReached(_limit_message(tier)))
         return HoldView(
             hold.id, tier.drop_id, tier.tier_id, fan_id, str(hold.status), tier.price,
             hold.expires_at,
@@ -286,6 +293,25 @@ def _placed(hold: NewHold, tier: TierState, now: datetime) -> HoldPlaced:
         tier.price,
         hold.from_waitlist,
     )
+
+
+async def _still_held(
+    tier: TierState, fan_id: int, now: datetime, refusal: DropcastError
+) -> HoldView:
+    """The fan's newest hold on this tier that is still theirs to pay; `refusal` if none."""
+    held = (
+        await Reservation.filter(
+            tier_id=tier.tier_id, fan_id=fan_id, status=HoldStatus.HELD, expires_at__gt=now
+        )
+        .order_by("-id")
+        .first()
+    )
+    if held is None:
+        raise refusal
+    return HoldView(
+        held.id, tier.drop_id, tier.tier_id, fan_id, str(held.status), tier.price,
+        held.expires_at,
+    )  # fmt: skip
 
 
 def _limit_message(tier: TierState) -> str:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from core.drops.order_rows import PaymentReceived
 from core.drops.specs import EarlyAccess, TierSpec
 from core.errors import InvalidInput, InvalidState, NotFound
 from core.money import Money, parse_price
@@ -232,8 +233,11 @@ async def test_a_fan_over_their_limit_is_told_the_limit_and_nothing_changes(worl
     drop = await open_drop(world.core, tier("Poster", stock=5, limit=2))
     [fan] = await fans(1)
     tier_id = drop.tiers[0].id
-    await world.core.holds.reserve(tier_id, fan)
-    await world.core.holds.reserve(tier_id, fan)
+    for _ in range(2):
+        hold = await world.core.holds.reserve(tier_id, fan)
+        await world.core.payments.settle(
+            PaymentReceived(f"pi_{hold.id}", "sandbox", hold.id, hold.price)
+        )
     before = await database_state()
     message = "you already hold or bought 2 of Poster, the most one fan can"
     with pytest.raises(InvalidState, match=message):

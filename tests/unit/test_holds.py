@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from core.drops.order_rows import PaymentReceived
 from core.drops.views import drop_view
 from core.errors import InvalidState, LimitReached, NotFound, SoldOut
 from core.messages import HoldLapsed, PayLinkOffer
@@ -41,12 +42,34 @@ async def test_per_fan_limit_refuses_the_extra_unit_and_changes_nothing(world):
     drop = await open_drop(world.core, tier(stock=5, limit=2))
     [fan] = await fans(1)
     tier_id = drop.tiers[0].id
-    await world.core.holds.reserve(tier_id, fan)
-    await world.core.holds.reserve(tier_id, fan)
+    for _ in range(2):
+        hold = await world.core.holds.reserve(tier_id, fan)
+        await world.core.payments.settle(
+            PaymentReceived(f"pi_{hold.id}", "sandbox", hold.id, hold.price)
+        )
     with pytest.raises(LimitReached, match="2 of Signed print"):
         await world.core.holds.reserve(tier_id, fan)
     assert (await DropTier.get(id=tier_id)).available == 3
     assert await Reservation.filter(fan_id=fan).count() == 2
+
+
+async def test_a_fan_who_taps_buy_again_gets_their_own_hold_and_pay_link_back(world):
+    """Their first answer may never have reached them: the last unit is theirs to pay,
+    not "sold out", and it is the same hold and the same link, not a second one."""
+    drop = await open_drop(world.core, tier(stock=1))
+    [fan, other] = await fans(2)
+    tier_id = drop.tiers[0].id
+    first = await world.core.holds.reserve(tier_id, fan)
+    link = await world.core.holds.pay_link(first.id, fan)
+    again = await world.core.holds.reserve(tier_id, fan)
+    assert (again.id, again.expires_at) == (first.id, first.expires_at)
+    assert (await world.core.holds.pay_link(again.id, fan)).url == link.url
+    with pytest.raises(SoldOut):
+        await world.core.holds.reserve(tier_id, other)
+    assert await Reservation.all().count() == 1
+    world.clock.advance(minutes=11)  # lapsed: a tap now is a new try like anyone's
+    await world.core.tick()
+    assert (await world.core.holds.reserve(tier_id, fan)).id != first.id
 
 
 @pytest.mark.parametrize("action", ["draft", "closed", "cancelled"])

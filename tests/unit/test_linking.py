@@ -12,7 +12,7 @@ from tortoise import Tortoise
 from tortoise.models import Model
 
 from core.drops.order_rows import PaymentReceived
-from core.errors import DropcastError, InvalidInput, InvalidState, LimitReached
+from core.errors import DropcastError, InvalidInput, InvalidState
 from core.events import TierChanged
 from core.fans import fan_for, profile
 from core.linking import MERGED
@@ -220,11 +220,13 @@ async def test_rows_both_fans_had_for_one_key_are_settled_by_their_rules(world):
         first_in_line.pk
     ]
     assert await LedgerEntry.filter(fan_id=kept).values_list("id", flat=True) == [points.pk]
-    # both holds stand, one on the fan's only slot; the limit of one refuses a third
+    # both holds stand, one on the fan's only slot; the limit of one makes no third: a tap
+    # again offers one of the fan's own holds to pay
     slots = await Reservation.filter(fan_id=kept).order_by("id").values_list("slot", flat=True)
     assert slots == [1, None]
-    with pytest.raises(LimitReached):
-        await world.core.holds.reserve(drop.tiers[0].id, kept)
+    again = await world.core.holds.reserve(drop.tiers[0].id, kept)
+    assert await Reservation.filter(fan_id=kept).count() == 2
+    assert await Reservation.exists(id=again.id, fan_id=kept)
 
 
 async def test_a_no_on_either_side_wins_and_the_merge_says_so(world):
