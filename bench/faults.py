@@ -1,11 +1,13 @@
 """The fault suite's rush at a larger scale (tests/faults/rush.py): two `dropcast web`, a
-`dropcast clock` and `dropcast telegram` on a scratch PostgreSQL database, each killed with
-SIGKILL at seeded moments and restarted, while every Stripe event is delivered twice, fans
-buy in Stars, a campaign goes out and a live session starts. Prints one JSON object naming
+`dropcast clock`, `dropcast telegram` and `dropcast discord` on a scratch PostgreSQL database,
+each killed with SIGKILL at seeded moments and restarted, while every Stripe event is
+delivered twice, fans buy in Stars on Telegram and by card on Discord, a campaign goes out
+and a live session starts. Prints one JSON object naming
 each figure and kill.
 
     python bench/faults.py [--fans 400] [--stock 250] [--kills 12] [--seed 1]
                            [--stars-fans 40] [--stars-stock 25]
+                           [--discord-fans 40] [--discord-stock 25]
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ from tests.faults.rush import Rush, run
 async def main(args: argparse.Namespace) -> dict[str, object]:
     async with scratch_database("postgres", "dropcast_bench_faults") as url:
         await migrate(url)
-        rush = Rush(args.seed, args.fans, args.stock, args.kills, args.stars_fans, args.stars_stock)
+        rush = Rush(
+            args.seed, args.fans, args.stock, args.kills, args.stars_fans, args.stars_stock,
+            args.discord_fans, args.discord_stock,
+        )  # fmt: skip
         return await run(url, rush)
 
 
@@ -39,4 +44,6 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--stars-fans", type=int, default=40)
     parser.add_argument("--stars-stock", type=int, default=25)
+    parser.add_argument("--discord-fans", type=int, default=40)
+    parser.add_argument("--discord-stock", type=int, default=25)
     print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))

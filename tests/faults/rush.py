@@ -2,8 +2,10 @@
 Stripe's webhooks and one `dropcast clock`, on one PostgreSQL database, sending receipts to
 the fake Telegram Bot API. Every Stripe event is sent twice, shuffled, spread over both web
 processes, and sent again until a process acknowledges it, as Stripe does. Meanwhile other
-fans buy a Stars tier through `dropcast telegram` (long polling the fake Bot API), trying
-again when the bot does not answer; the clock sends a campaign's DMs to every fan who
+fans buy a Stars tier through `dropcast telegram` (long polling the fake Bot API), and others
+a card-paid tier through `dropcast discord` (on the fake gateway; each pay link a Checkout
+session on our Stripe peer, whose payment Stripe's webhook reports), trying again when the
+bot does not answer; the clock sends a campaign's DMs to every fan who
 rushed, and the reminders of a live session they all signed up for, which the creator
 starts mid-rush. Each process is killed with SIGKILL at seeded moments and started again, as a
 process manager would. `run` returns the figures the fault
@@ -30,6 +32,8 @@ from typing import Any
 
 import stripe
 from aiohttp import ClientError, ClientSession, ClientTimeout
+from aiohttp.test_utils import TestServer
+from yarl import URL
 
 from adapters.telegram.stars import StarsLedger
 from bots.bootstrap import bootstrap
@@ -37,6 +41,7 @@ from bots.database import database
 from config import load_settings
 from core.campaigns.segments import Segment
 from core.claims import INTERRUPTED
+from core.clock import SystemClock
 from core.drops.specs import TierSpec
 from core.errors import SoldOut
 from core.models import (
@@ -55,12 +60,16 @@ from core.models import (
     Rsvp,
 )
 from core.money import parse_price
+from tests.peers.discord_api import DROPS_CHANNEL, DiscordApi, Message
+from tests.peers.stripe_checkout import StripeCheckoutPeer
 from tests.peers.telegram_bot_api import Invoice, Sent, TelegramBotApi
 
 SECRET = "whsec_faults"
 DROPCAST = str(Path(sys.executable).parent / "dropcast")
 FIRST_CHAT = 5000
 FIRST_STARS_CHAT = 9000
+FIRST_DISCORD_FAN = 830000000000000000  # the peer's bot is 8000…01
+DISCORD_LATENCY = (0.01, 0.03)
 TRIES = 6  # a fan whose tap the bot does not answer (it is down) tries again, this often
 SETTLE_SECONDS = 90.0
 CAMPAIGN = "Thanks for rushing"
@@ -112,6 +121,10 @@ class Rush:
     kills: int
     stars_fans: int = 0  # who buy a Stars tier through the Telegram bot meanwhile
     stars_stock: int = 0
+    discord_fans: int = 0  # who buy a card-paid tier through the Discord bot meanwhile
+    discord_stock: int = 0
+    discord_tier: int = 0
+    discord_charged: int = 0
     kills_done: list[dict[str, object]] = field(default_factory=list)
     deliveries: int = 0
     redeliveries: int = 0
@@ -146,6 +159,11 @@ async def prepare(url: str, rush: Rush) -> list[bytes]:
                              "https://files.example/wallpapers.zip")  # fmt: skip
             made = await core.drops.create("Rush in Stars", [stars], hold_minutes=60)
             rush.stars_code = (await core.drops.open(made.id)).code
+        if rush.discord_fans:
+            card = TierSpec("Discord print", "digital", parse_price("5.00 EUR"),
+                            rush.discord_stock, 1, "DISCORD-CODE")  # fmt: skip
+            made = await core.drops.create("Rush on Discord", [card], hold_minutes=60)
+            rush.discord_tier = (await core.drops.open(made.id)).tiers[0].id
         await core.campaigns.create(CAMPAIGN, Segment(platform="telegram"), [f"{CAMPAIGN}!"])
         # within ten minutes of its start: the clock owes each fan "soon", then "now"
         starts = core.clock.now() + timedelta(minutes=5)
@@ -172,10 +190,17 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
     deliveries = events * 2
     random_.shuffle(deliveries)
     kill_at = sorted(random_.sample(range(1, len(deliveries)), rush.kills))
-    async with TelegramBotApi() as peer:
+    stripe = StripeCheckoutPeer(SystemClock())
+    async with (
+        TelegramBotApi() as peer,
+        DiscordApi(latency=DISCORD_LATENCY) as discord,
+        TestServer(stripe.app, host="127.0.0.1") as stripe_server,
+    ):
         env = {
             "DATABASE_URL": url, "STRIPE_WEBHOOK_SECRET": SECRET, "TELEGRAM_TOKEN": peer.token,
             "TELEGRAM_API_BASE_URL": peer.url, "LOG_LEVEL": "warning",
+            "DISCORD_TOKEN": discord.token, "DISCORD_API_BASE_URL": discord.api_base,
+            "DISCORD_GATEWAY_URL": discord.gateway_url,
             "QUIET_HOURS": "00:00-00:00",  # the campaign goes now, whatever the hour
         }  # fmt: skip
         webs = [Process(f"web-{n}", ["web"], env | {"PORT": str(port)}, port)
@@ -183,6 +208,11 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
         processes = [*webs, Process("clock", ["clock"], env)]
         if rush.stars_fans:
             processes.append(Process("telegram", ["telegram"], env))
+        if rush.discord_fans:
+            stripe_base = str(stripe_server.make_url("")).rstrip("/")
+            pay_links = {"STRIPE_SECRET_KEY": "sk_test_faults", "STRIPE_API_BASE": stripe_base,
+                         "PUBLIC_BASE_URL": "https://shop.example"}  # fmt: skip
+            processes.append(Process("discord", ["discord"], env | pay_links))
         for process in processes:
             process.start()
         try:
@@ -192,23 +222,31 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
                 began = time.monotonic()
                 buying = [asyncio.create_task(_buys_in_stars(peer, rush, FIRST_STARS_CHAT + n))
                           for n in range(rush.stars_fans)]  # fmt: skip
+                cards = Cards(discord, stripe, http, webs, rush, random_)
+                buying += [asyncio.create_task(cards.buy(str(FIRST_DISCORD_FAN + n)))
+                           for n in range(rush.discord_fans)]  # fmt: skip
                 await _goes_live(url, rush.session_id)
                 await _deliver(http, rush, deliveries, webs, processes, kill_at, random_)
                 await asyncio.gather(*buying)
                 delivered_s = time.monotonic() - began
                 await _reconcile_stars(url, peer)
-                await _settled(url, len(events) + rush.stars_charged)
+                await _settled(url, len(events) + rush.stars_charged + rush.discord_charged)
                 settled_s = time.monotonic() - began
         finally:
             for process in processes:
                 process.stop()
         receipts = Counter(m.chat_id for m in peer.sent if m.text.startswith("Paid: "))
+        receipts += Counter(
+            discord.dm_channels[m.channel_id] for m in discord.messages
+            if m.channel_id in discord.dm_channels and m.text().startswith("Paid: ")
+        )  # fmt: skip
         campaign_dms = Counter(m.chat_id for m in peer.sent if m.text.startswith(CAMPAIGN))
         reminders = Counter((m.chat_id, m.text) for m in peer.sent if "Rush live" in m.text)
     return {
         "seed": rush.seed, "fans": rush.fans, "stock": rush.stock, "payments": len(events),
         "stars_fans": rush.stars_fans, "stars_stock": rush.stars_stock,
-        "stars_charged": rush.stars_charged,
+        "stars_charged": rush.stars_charged, "discord_fans": rush.discord_fans,
+        "discord_stock": rush.discord_stock, "discord_charged": rush.discord_charged,
         "deliveries": rush.deliveries, "redeliveries": rush.redeliveries,
         "kills": rush.kills_done, "delivered_s": round(delivered_s, 2),
         "settled_s": round(settled_s, 2),
@@ -247,20 +285,8 @@ async def _deliver(
     pending = list(deliveries)
     while pending:
         body = pending.pop(0)
-        web = random_.choice(webs)
-        signature = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET)
-        rush.deliveries += 1
-        try:
-            async with http.post(
-                f"http://127.0.0.1:{web.port}/webhooks/stripe", data=body,
-                headers={"Stripe-Signature": signature},
-            ) as reply:  # fmt: skip
-                acknowledged = reply.status == 200
-        except (ClientError, OSError, TimeoutError):
-            acknowledged = False
-        if not acknowledged:  # Stripe tries again later, maybe another process gets it
-            rush.redeliveries += 1
-            pending.append(body)
+        if not await _post(http, rush, body, random_.choice(webs)):
+            pending.append(body)  # Stripe tries again later, maybe another process gets it
             await asyncio.sleep(0.05)
             continue
         done = len(deliveries) - len(pending)
@@ -272,6 +298,79 @@ async def _deliver(
             victim.start()
             if victim.port is not None:
                 await _ready(http, victim)
+
+
+async def _post(http: ClientSession, rush: Rush, body: bytes, web: Process) -> bool:
+    """One delivery of a Stripe event, signed as Stripe signs it; whether it was
+    acknowledged."""
+    signature = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET)
+    rush.deliveries += 1
+    try:
+        async with http.post(
+            f"http://127.0.0.1:{web.port}/webhooks/stripe", data=body,
+            headers={"Stripe-Signature": signature},
+        ) as reply:  # fmt: skip
+            if reply.status == 200:
+                return True
+    except (ClientError, OSError, TimeoutError):
+        pass
+    rush.redeliveries += 1
+    return False
+
+
+@dataclass
+class Cards:
+    """Fans buying the card-paid tier through the Discord bot: a tap on the drop post's Buy,
+    the pay link followed through our short link, paid on Stripe's page; Stripe then reports
+    the payment to the web processes, at least twice, until one acknowledges it."""
+
+    discord: DiscordApi
+    stripe: StripeCheckoutPeer
+    http: ClientSession
+    webs: list[Process]
+    rush: Rush
+    random_: random.Random
+
+    async def buy(self, fan: str) -> None:
+        """What the bot does not answer (it was killed) the fan taps again, as people do."""
+        for _ in range(TRIES):
+            with contextlib.suppress(TimeoutError):
+                if await self._taps_buy(fan) in ("paid", "sold out"):
+                    return
+
+    async def _taps_buy(self, fan: str) -> str:
+        buy = f"dropcast:buy:{self.rush.discord_tier}"
+        button = {"type": 2, "style": 3, "label": "Buy", "custom_id": buy}
+        post = Message(
+            "1", DROPS_CHANNEL, "Rush on Discord", [], [{"type": 1, "components": [button]}]
+        )
+        reply = await self.discord.reply_to(await self.discord.press(fan, post, buy), seconds=8)
+        pay = next((b for b in reply.buttons() if b.get("label") == "Pay now"), None)
+        if pay is None:
+            return "sold out" if "sold out" in reply.text() else "no"
+        event = await self.stripe.complete(await self._session(URL(pay["url"]).path))
+        self.rush.discord_charged += 1
+        body = json.dumps(event).encode()
+        for _ in range(2):  # Stripe delivers at least once, again until acknowledged
+            for _ in range(200):
+                if await _post(self.http, self.rush, body, self.random_.choice(self.webs)):
+                    break
+                await asyncio.sleep(0.05)
+        return "paid"
+
+    async def _session(self, short_path: str) -> str:
+        """The Checkout session our short link leads to, asked of whichever web process
+        answers (one may be down)."""
+        for _ in range(200):
+            web = self.random_.choice(self.webs)
+            with contextlib.suppress(ClientError, OSError, TimeoutError):
+                async with self.http.get(
+                    f"http://127.0.0.1:{web.port}{short_path}", allow_redirects=False
+                ) as reply:
+                    if reply.status in (302, 303, 307):
+                        return reply.headers["Location"].rsplit("/", 1)[-1]
+            await asyncio.sleep(0.05)
+        raise TimeoutError("no web process led the pay link anywhere")
 
 
 async def _buys_in_stars(peer: TelegramBotApi, rush: Rush, fan: int) -> None:
@@ -358,6 +457,9 @@ async def _books(url: str) -> dict[str, object]:
         return {
             "orders": await Order.all().count(),
             "stars_orders": await Order.filter(provider="telegram_stars", status="paid").count(),
+            "discord_orders": await Order.filter(
+                tier__name="Discord print", status=OrderStatus.PAID
+            ).count(),
             "paid": paid,
             "distinct_payments": len(set(await Order.all().values_list("payment_id", flat=True))),
             "available": tier.available,
