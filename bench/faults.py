@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from scratch import scratch_database  # bench/scratch.py, beside this script
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bots.database import migrate
+from bots.logs import configure_masked
 from tests.faults.rush import Rush, run
 
 
@@ -46,4 +48,6 @@ if __name__ == "__main__":
     parser.add_argument("--stars-stock", type=int, default=25)
     parser.add_argument("--discord-fans", type=int, default=40)
     parser.add_argument("--discord-stock", type=int, default=25)
+    # stdout is for the figures: what the bench itself logs (reconciling Stars) goes to stderr
+    configure_masked([], level=logging.WARNING, file=sys.stderr, json=False)
     print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))

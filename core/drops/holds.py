@@ -80,6 +80,8 @@ class Holds:
                 changes.add(_placed(hold, tier, now))
                 if left == 0:
                     changes.add(*await stock.sell_out(tier.drop_id, tier.title, now))
+        except SoldOut as sold_out:  # maybe to this fan's other tap, a moment ago
+            return await _still_held(tier, fan_id, now, sold_out)
         except IntegrityError:  # the same fan's other tap took the slot a moment ago
             return await _still_held(tier, fan_id, now, LimitReached(_limit_message(tier)))
         return HoldView(

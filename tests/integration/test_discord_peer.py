@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 from discord.http import HTTPClient, Route
@@ -21,11 +22,13 @@ from tests.peers.discord_api import (
     CREATE_EVENTS,
     DROPS_CHANNEL,
     EMBED_LINKS,
+    GLOBAL_PER_SECOND,
     GUILD_ID,
     SEND_MESSAGES,
     STAGE_CHANNEL,
     VIEW_CHANNEL,
     DiscordApi,
+    Message,
 )
 from tests.peers.ticks import Ticks
 
@@ -306,6 +309,32 @@ async def test_a_429_is_waited_out_by_discord_py(peer, http):
     await post(http, {"content": "after the wait"})
     assert time.monotonic() - began >= 0.05  # retry_after, from the body
     assert peer.in_channel(DROPS_CHANNEL)[-1].content == "after the wait"
+
+
+async def test_past_50_calls_a_second_the_bot_is_globally_limited_but_not_its_answers(peer):
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {peer.token}"}) as raw:
+        replies = await asyncio.gather(*(raw.get(f"{peer.api_base}/v10/users/@me")
+                                         for _ in range(GLOBAL_PER_SECOND + 5)))  # fmt: skip
+        limited = [reply for reply in replies if reply.status == 429]
+        assert len(limited) == 5 == peer.globally_limited
+        body = await limited[0].json()
+        assert (body["message"], body["global"]) == ("You are being rate limited.", True)
+        assert 0 < body["retry_after"] <= 1
+        assert limited[0].headers["X-RateLimit-Scope"] == "global"
+        # an interaction's answer does not count against it
+        post = Message("1", DROPS_CHANNEL, "", [], [{"type": 1, "components": [button()]}])
+        interaction = await peer.press(FAN, post, "dropcast:buy:1")
+        answer = {"type": 4, "data": {"content": "Held"}}
+        url = f"{peer.api_base}/v10/interactions/{interaction}/token-{interaction}/callback"
+        async with raw.post(url, json=answer) as reply:
+            assert reply.status == 200
+
+
+async def test_discord_py_waits_out_the_global_limit(peer, http):
+    began = time.monotonic()
+    await asyncio.gather(*(http.get_guild(int(GUILD_ID)) for _ in range(GLOBAL_PER_SECOND + 1)))
+    assert peer.globally_limited >= 1
+    assert time.monotonic() - began < 3  # waited the window out, once
 
 
 async def test_every_call_takes_the_latency_it_is_given(peer, http):

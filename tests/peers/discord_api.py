@@ -20,6 +20,7 @@ default, because the bot answers in real time.
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import random
@@ -86,6 +87,11 @@ GATEWAY_ONLY = {"joined_at", "large", "unavailable", "member_count", "voice_stat
                 "guild_scheduled_events"}  # fmt: skip
 # discord.com/developers/docs/topics/rate-limits#header-format: what a 429 carries
 RETRY_AFTER = 0.05
+# discord.com/developers/docs/topics/rate-limits#global-rate-limit: "All bots can make up to
+# 50 requests per second to our API", per bot token however many processes use it;
+# "Interaction endpoints are not bound to the bot's Global Rate Limit"; past it, a 429 whose
+# body says "global": true and whose X-RateLimit-Scope is "global"
+GLOBAL_PER_SECOND = 50
 
 
 def now_iso() -> str:
@@ -279,6 +285,8 @@ class DiscordApi:
     replied_after: dict[str, float] = field(default_factory=dict)
     url: str = ""
     _asked: dict[str, float] = field(default_factory=dict)  # interaction id → ticks at arrival
+    _calls: collections.deque[float] = field(default_factory=collections.deque)  # the last second's
+    globally_limited: int = 0  # calls refused for the bot's global rate
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -584,6 +592,9 @@ class DiscordApi:
         unsigned = path.startswith(("/webhooks/", "/interactions/"))
         if not unsigned and request.headers.get("Authorization") != f"Bot {self.token}":
             return _json({"code": 0, "message": "401: Unauthorized"}, 401)
+        if not unsigned and (wait := self._over_global_rate()):
+            self.globally_limited += 1
+            return _too_many("You are being rate limited.", wait, scope="global")
         body: Any = None
         if request.content_type == "multipart/form-data":  # a message with files
             form = await request.post()
@@ -611,6 +622,17 @@ class DiscordApi:
         if result is None:
             return web.Response(status=204)
         return _json(result)
+
+    def _over_global_rate(self) -> float:
+        """How long until this call would be within the bot's 50 a second (0: it is), in
+        real time: the calls of every process using the token count."""
+        now = time.monotonic()
+        while self._calls and self._calls[0] <= now - 1.0:
+            self._calls.popleft()
+        if len(self._calls) >= GLOBAL_PER_SECOND:
+            return self._calls[0] + 1.0 - now
+        self._calls.append(now)
+        return 0.0
 
     def _injected_failure(self, method: str, path: str) -> None:
         for key, errors in self.failures.items():
@@ -995,19 +1017,25 @@ def _at(moment: str | None) -> float:
     return datetime.fromisoformat(moment).timestamp() if moment else float("inf")
 
 
-def _too_many(message: str) -> web.Response:
+def _too_many(message: str, wait: float = RETRY_AFTER, scope: str = "user") -> web.Response:
     """A 429 as Discord sends it: the wait in the body and in the rate-limit headers."""
-    return _json(
-        {"message": message, "retry_after": RETRY_AFTER, "global": False},
-        429,
-        headers={
-            "Via": "1.1 google",  # discord.py's sign that Discord, not Cloudflare, said it
-            "Retry-After": "1",
+    headers = {
+        "Via": "1.1 google",  # discord.py's sign that Discord, not Cloudflare, said it
+        "Retry-After": str(max(1, round(wait))),
+        "X-RateLimit-Scope": scope,
+    }
+    if scope == "global":
+        headers["X-RateLimit-Global"] = "true"
+    else:
+        headers |= {
             "X-RateLimit-Limit": "5",
             "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": f"{time.time() + RETRY_AFTER:.3f}",
-            "X-RateLimit-Reset-After": str(RETRY_AFTER),
+            "X-RateLimit-Reset": f"{time.time() + wait:.3f}",
+            "X-RateLimit-Reset-After": f"{wait:.3f}",
             "X-RateLimit-Bucket": "dropcast-peer",
-            "X-RateLimit-Scope": "user",
-        },
+        }
+    return _json(
+        {"message": message, "retry_after": round(wait, 3), "global": scope == "global"},
+        429,
+        headers=headers,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,15 @@ async def test_a_fan_who_taps_buy_again_gets_their_own_hold_and_pay_link_back(wo
     world.clock.advance(minutes=11)  # lapsed: a tap now is a new try like anyone's
     await world.core.tick()
     assert (await world.core.holds.reserve(tier_id, fan)).id != first.id
+
+
+async def test_one_fans_two_taps_at_once_on_the_last_unit_both_offer_their_one_hold(world):
+    drop = await open_drop(world.core, tier(stock=1))
+    [fan] = await fans(1)
+    tier_id = drop.tiers[0].id
+    taps = await asyncio.gather(*(world.core.holds.reserve(tier_id, fan) for _ in range(2)))
+    assert taps[0].id == taps[1].id
+    assert await Reservation.all().count() == 1
 
 
 @pytest.mark.parametrize("action", ["draft", "closed", "cancelled"])
