@@ -52,12 +52,17 @@ async def buy(interaction: discord.Interaction, item: str) -> None:
 async def buy_choices(
     interaction: discord.Interaction, typed: str
 ) -> list[app_commands.Choice[str]]:
-    """Open drops' tiers whose drop or tier name contains what was typed."""
+    """Open drops' tiers whose drop or tier name contains what was typed, and those the fan
+    holds a unit of (to pay for it), sold out or not."""
     wanted = typed.casefold()
+    held = await core_of(interaction).holds.held_tiers(await fan_of(interaction))
     choices = []
-    for drop in await list_drops(("open",)):
+    for drop in await list_drops(("open", "sold_out")):
         for tier in drop.tiers:
-            label = f"{drop.title}: {tier.name} ({tier.price}, {tier.available} left)"
+            if drop.status != "open" and tier.id not in held:
+                continue
+            left = "held for you" if tier.id in held else f"{tier.available} left"
+            label = f"{drop.title}: {tier.name} ({tier.price}, {left})"
             if wanted in label.casefold():
                 choices.append(app_commands.Choice(name=label[:100], value=str(tier.id)))
     return choices[:25]

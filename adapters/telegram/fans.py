@@ -92,13 +92,17 @@ async def drops(update: Update, context: Context) -> None:
     showing = await list_drops(("scheduled", "open", "sold_out"))
     if not showing:
         await reply(update, "Nothing is on right now. I will announce the next drop.")
+    core = core_of(context)
+    held = await core.holds.held_tiers(await fan_of(update))
     for drop in showing:
-        text, keyboard = render.drop_card(drop, core_of(context).clock.now())
+        text, keyboard = render.drop_card(drop, core.clock.now(), held)
         await reply(update, text, keyboard)
 
 
 async def show_drop(update: Update, context: Context, drop_id: int) -> None:
-    text, keyboard = render.drop_card(await drop_view(drop_id), core_of(context).clock.now())
+    core = core_of(context)
+    held = await core.holds.held_tiers(await fan_of(update))
+    text, keyboard = render.drop_card(await drop_view(drop_id), core.clock.now(), held)
     await reply(update, text, keyboard)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -76,8 +77,9 @@ def live_post(post: LiveAnnouncement, now: datetime, bot_username: str) -> Rende
     return "\n".join(lines), InlineKeyboardMarkup(buttons) if buttons else None
 
 
-def drop_card(drop: DropView, now: datetime) -> Rendered:
-    """A drop in a fan's chat, with a Buy button per tier while it sells."""
+def drop_card(drop: DropView, now: datetime, held: AbstractSet[int] = frozenset()) -> Rendered:
+    """A drop in a fan's chat, with a Buy button per tier while it sells; a tier the fan
+    holds a unit of offers their hold to pay, sold out or not."""
     status = STATUS_LINES.get(drop.status, drop.status)
     lines = [f"🎁 {drop.title}", status.format(countdown=countdown(drop.opens_at, now))]
     lines += [f"• {tier.name}: {tier.price} ({_left(tier.available)})" for tier in drop.tiers]
@@ -85,7 +87,9 @@ def drop_card(drop: DropView, now: datetime) -> Rendered:
         return "\n".join(lines), None
     buttons = [
         [
-            InlineKeyboardButton(f"Buy {tier.name}", callback_data=f"buy:{tier.id}")
+            InlineKeyboardButton(f"Pay for your {tier.name}", callback_data=f"buy:{tier.id}")
+            if tier.id in held
+            else InlineKeyboardButton(f"Buy {tier.name}", callback_data=f"buy:{tier.id}")
             if tier.available
             else InlineKeyboardButton(f"Waitlist: {tier.name}", callback_data=f"wait:{tier.id}")
         ]

@@ -89,6 +89,15 @@ class Holds:
             hold.expires_at,
         )  # fmt: skip
 
+    async def held_tiers(self, fan_id: int) -> frozenset[int]:
+        """The tiers on which this fan holds a unit still theirs to pay: a drop they open
+        again offers them their hold, even when it shows sold out (the unit is theirs)."""
+        return frozenset(
+            await Reservation.filter(
+                fan_id=fan_id, status=HoldStatus.HELD, expires_at__gt=self.clock.now()
+            ).values_list("tier_id", flat=True)  # type: ignore[arg-type]
+        )
+
     async def join_waitlist(self, tier_id: int, fan_id: int) -> int:
         """Queue the fan for the next unit of this tier that a lapsed hold returns; returns
         their place in the queue."""

@@ -43,6 +43,7 @@ from tests.peers.discord_api import (
 )
 
 FAN, CREATOR = "500000000000000001", "600000000000000001"
+OTHER_FAN = "500000000000000002"
 INSIDER_ROLE, MODS_ROLE = "720000000000000002", "720000000000000003"
 COMMANDS = {
     "drops", "buy", "me", "dm", "link", "shoutouts", "claim", "live", "drop", "setup", "campaign",
@@ -139,6 +140,19 @@ async def test_a_fan_sees_whats_on_buys_through_a_button_and_gets_a_receipt_by_d
     assert "Paid: Winter drop, Signed print (25.00 EUR)" in receipt.text()
     me = await guild.command(FAN, "me")
     assert "Winter drop, Signed print: 25.00 EUR (paid)" in me.text()
+
+
+async def test_a_fan_holding_the_last_unit_finds_it_in_buy_and_gets_the_same_pay_link(guild):
+    """Their ephemeral answer was dismissed (or never came): `/buy` still offers them their
+    own unit of the sold-out drop, and only them."""
+    _, post = await announced(guild, tier(stock=1))
+    held = await guild.press(FAN, post, "Buy Signed print")
+    [choice] = await guild.peer.autocomplete(FAN, "buy", "item", "signed")
+    assert choice["name"] == "Winter drop: Signed print (25.00 EUR, held for you)"
+    assert await guild.peer.autocomplete(OTHER_FAN, "buy", "item", "signed") == []
+    again = await guild.command(FAN, "buy", option("item", choice["value"]))
+    assert "Held for you until" in again.text()
+    assert again.button("Pay now")["url"] == held.button("Pay now")["url"]
 
 
 async def test_buttons_posted_before_a_restart_still_work(guild):

@@ -57,11 +57,11 @@ class Bot:
         await self.peer.wait_for(lambda: len(self.peer.to(group)) > before)
         return self.peer.to(group)[before]
 
-    async def buys(self, user_id: int, card: Sent) -> Invoice:
+    async def buys(self, user_id: int, card: Sent, button: str = "Buy") -> Invoice:
         """Tap Buy on a Stars tier and wait for the invoice that follows the hold."""
         mine = lambda: [i for i in self.peer.invoices if i.chat_id == user_id]  # noqa: E731
         before = len(mine())
-        assert await self.taps(user_id, card, card.button("Buy")["callback_data"]) == (
+        assert await self.taps(user_id, card, card.button(button)["callback_data"]) == (
             "Held for you!"
         )
         return (await self.peer.wait_for(lambda: len(mine()) > before and mine()))[-1]
@@ -155,6 +155,23 @@ async def test_a_fan_opens_a_drop_link_buys_with_stars_and_gets_the_goods_once(b
     await bot.app.core.orders.refund(order.id, "sorry")
     assert bot.peer.refunds == [(FAN, order.payment_id)]
     assert (await Order.get(id=order.id)).status == OrderStatus.REFUNDED
+
+
+async def test_a_fan_holding_the_last_unit_opens_the_drop_again_and_pays_for_their_hold(bot):
+    """Their invoice went astray (a restart, a cleared chat): the sold-out card still offers
+    them their own unit, and only them."""
+    drop_id = await stars_drop(bot, stock=1)
+    code = (await bot.app.core.drops.announce(drop_id)).code
+    first = await bot.buys(FAN, await bot.says(FAN, f"/start drop_{code}"))
+    card = await bot.says(FAN, f"/start drop_{code}")
+    assert "Wallpapers: 150 XTR (none left)" in card.text
+    again = await bot.buys(FAN, card, "Pay for your Wallpapers")
+    assert again.payload == first.payload  # the same hold
+    other = await bot.says(OTHER, f"/start drop_{code}")
+    assert other.button("Waitlist")
+    assert await bot.peer.user_pays(FAN, again)
+    await bot.peer.wait_for(lambda: [m for m in bot.peer.to(FAN) if m.text.startswith("Paid:")])
+    assert await Order.filter(status=OrderStatus.PAID).count() == 1
 
 
 async def test_a_stars_refund_telegram_already_made_counts_as_done(bot):
