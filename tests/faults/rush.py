@@ -388,7 +388,8 @@ async def _tries_once(peer: TelegramBotApi, rush: Rush, fan: int) -> str:
     before = len(peer.to(fan))
     await peer.user_sends(fan, f"/start drop_{rush.stars_code}")
     card = await peer.wait_for(lambda: _card(peer, fan, before), seconds=8)
-    buy = next((b for b in card.buttons() if b["text"].startswith("Buy")), None)
+    # "Pay for your …": the fan holds a unit already (the bot was killed before the invoice)
+    buy = next((b for b in card.buttons() if b["text"].startswith(("Buy", "Pay for"))), None)
     if buy is None:  # the card offers the waitlist instead: it sold out
         return "sold out"
     invoices = len(_invoices(peer, fan))
