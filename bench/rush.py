@@ -36,7 +36,7 @@ from config import load_settings
 from core.clock import SystemClock
 from core.drops.specs import TierSpec
 from core.money import parse_price
-from tests.peers.discord_api import DROPS_CHANNEL, DiscordApi, Message
+from tests.peers.discord_api import DiscordApi
 from tests.peers.localstripe import localstripe
 from tests.peers.stripe_checkout import StripeCheckoutPeer
 from tests.peers.telegram_bot_api import Sent, TelegramBotApi
@@ -137,13 +137,8 @@ async def discord_rush(fans: int, units: int) -> dict[str, object]:
                 try:
                     await peer.wait_connected(seconds=60)
                     await asyncio.sleep(1)  # its commands synced, its buttons registered
-                    buy = f"dropcast:buy:{tier_id}"
-                    button = {"type": 2, "style": 3, "label": "Buy", "custom_id": buy}
-                    post = Message(
-                        "1", DROPS_CHANNEL, "Rush", [], [{"type": 1, "components": [button]}]
-                    )
                     taps = await asyncio.gather(*(
-                        peer.press(str(FIRST_DISCORD_FAN + n), post, buy) for n in range(fans)
+                        peer.taps_buy(str(FIRST_DISCORD_FAN + n), tier_id) for n in range(fans)
                     ))  # fmt: skip
                     replied = lambda: all(t in peer.replied_after for t in taps)  # noqa: E731
                     await peer.wait_for(replied, seconds=120)

@@ -60,7 +60,7 @@ from core.models import (
     Rsvp,
 )
 from core.money import parse_price
-from tests.peers.discord_api import DROPS_CHANNEL, DiscordApi, Message
+from tests.peers.discord_api import DiscordApi
 from tests.peers.stripe_checkout import StripeCheckoutPeer
 from tests.peers.telegram_bot_api import Invoice, Sent, TelegramBotApi
 
@@ -339,12 +339,8 @@ class Cards:
                     return
 
     async def _taps_buy(self, fan: str) -> str:
-        buy = f"dropcast:buy:{self.rush.discord_tier}"
-        button = {"type": 2, "style": 3, "label": "Buy", "custom_id": buy}
-        post = Message(
-            "1", DROPS_CHANNEL, "Rush on Discord", [], [{"type": 1, "components": [button]}]
-        )
-        reply = await self.discord.reply_to(await self.discord.press(fan, post, buy), seconds=8)
+        tapped = await self.discord.taps_buy(fan, self.rush.discord_tier)
+        reply = await self.discord.reply_to(tapped, seconds=8)
         pay = next((b for b in reply.buttons() if b.get("label") == "Pay now"), None)
         if pay is None:
             return "sold out" if "sold out" in reply.text() else "no"

@@ -376,6 +376,14 @@ class DiscordApi:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interact(3, data, user_id, message=message, **who)
 
+    async def taps_buy(self, user_id: str, tier_id: int, **who: Any) -> str:
+        """A fan taps Buy on a drop post in #drops carrying the tier's button (one posted
+        earlier, by any process, or before a restart)."""
+        buy = f"dropcast:buy:{tier_id}"
+        button = {"type": 2, "style": 3, "label": "Buy", "custom_id": buy}
+        post = Message("1", DROPS_CHANNEL, "", [], [{"type": 1, "components": [button]}])
+        return await self.press(user_id, post, buy, **who)
+
     async def submit_modal(
         self, user_id: str, custom_id: str, values: dict[str, str], **who: Any
     ) -> str:

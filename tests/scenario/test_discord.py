@@ -227,9 +227,7 @@ async def test_nonsense_gets_a_clear_private_answer_and_changes_nothing(guild):
         assert refused.ephemeral
         assert f"Nothing matches '{typed}'" in refused.text()
     # an old post whose drop was deleted since: its button names a tier that is gone
-    button = {"type": 2, "style": 3, "label": "Buy", "custom_id": "dropcast:buy:999999"}
-    old_post = Message("1", DROPS_CHANNEL, "", [], [{"type": 1, "components": [button]}])
-    stale = await guild.peer.press(FAN, old_post, "dropcast:buy:999999")
+    stale = await guild.peer.taps_buy(FAN, 999999)
     assert "there is no tier #999999" in (await guild.peer.reply_to(stale)).text()
     # one fan pressing twice at once holds one unit, and both answers offer that one hold
     twice = await asyncio.gather(*(guild.peer.press(FAN, post, post.button("Buy")["custom_id"])
