@@ -9,6 +9,8 @@ are PTB's own: a timeout is `TimedOut`, any other failure to talk to Telegram
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -20,6 +22,9 @@ WRITE_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
 MEDIA_WRITE_TIMEOUT = 20.0
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+Headers = dict[str, str]
 
 
 class AiohttpRequest(BaseRequest):
@@ -65,9 +70,10 @@ class AiohttpRequest(BaseRequest):
             ),
             sock_read=_chosen(read_timeout, READ_TIMEOUT),
         )
+        data, headers = _body(request_data)
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, data=data, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
@@ -76,14 +82,18 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | None:
-    """The call's parameters as a form, its files as parts of it, as PTB sends them."""
+def _body(request_data: RequestData | None) -> tuple[bytes | aiohttp.FormData | None, Headers]:
+    """The call's parameters as a form, its files as parts of it, as PTB sends them. A form
+    without files is encoded here: aiohttp's FormData would build a multipart writer (and a
+    random boundary) for every message only to throw it away (bench/broadcast.py)."""
     if request_data is None:
-        return None
+        return None, {}
+    if not request_data.multipart_data:
+        return urlencode(request_data.json_parameters).encode(), FORM
     form = aiohttp.FormData(request_data.json_parameters)
     for name, (filename, content, mime) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mime)
-    return form
+    return form, {}
 
 
 def _chosen(value: ODVInput[float], default: float) -> float | None:

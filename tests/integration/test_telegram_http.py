@@ -4,11 +4,12 @@ loopback: what Telegram receives, and PTB's own errors when it cannot be reached
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 
 from adapters.telegram.http import AiohttpRequest
@@ -62,10 +63,20 @@ async def test_a_file_goes_as_multipart_with_its_parameters(telegram):
 
 async def test_plain_calls_go_as_a_form_of_json_values(telegram):
     url, calls = telegram
+    text = "Héllo & goodbye = 100% 🎁"
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Buy", callback_data="buy:1")]])
     async with Bot(TOKEN, base_url=url, request=AiohttpRequest(2)) as bot:
         assert bot.username == "shop_bot"  # Telegram's answer, read by PTB
-    [me] = calls
+        with pytest.raises(TimedOut):  # this stand-in never answers a message
+            await bot.send_message(7, text, reply_markup=keyboard, read_timeout=0.2)
+    [me, sent] = calls
     assert (me["method"], me["type"]) == ("getMe", "application/x-www-form-urlencoded")
+    assert (sent["type"], sent["chat_id"], sent["text"]) == (
+        "application/x-www-form-urlencoded",
+        "7",
+        text,
+    )
+    assert json.loads(str(sent["reply_markup"])) == keyboard.to_dict()
 
 
 async def test_a_telegram_that_does_not_answer_in_time_is_ptbs_timed_out(telegram):
