@@ -1,9 +1,10 @@
 """A 10,000-fan campaign sent by a real `dropcast clock` process to the fake Telegram Bot API
 set to 300 messages/s overall and 1/s per chat (Telegram's 30/s scaled up so the run is
-short), then a second campaign whose clock is killed mid-run and restarted. Prints one JSON
-object.
+short), then a second campaign whose clock is killed mid-run and restarted. With `--drop`,
+each campaign is as a creator writes one: it names an open drop, its countdown, and a link
+of the fan's own to it (a tracked short link per DM). Prints one JSON object.
 
-    python bench/broadcast.py --db sqlite|postgres [--fans 10000] [--limit 300]
+    python bench/broadcast.py --db sqlite|postgres [--fans 10000] [--limit 300] [--drop]
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from bots.bootstrap import bootstrap
 from bots.database import database, migrate
 from config import load_settings
 from core.campaigns.segments import Segment
+from core.drops.specs import TierSpec
 from core.models import Delivery, DeliveryStatus, Fan, Platform, PlatformAccount
+from core.money import parse_price
 from tests.peers.telegram_bot_api import TelegramBotApi
 
 BLOCKED_EVERY = 100  # one fan in a hundred blocked the bot: skipped, never retried
@@ -52,10 +55,16 @@ async def prepare(url: str, fans: int) -> None:
         )
 
 
-async def campaign(url: str, name: str) -> None:
+async def campaign(url: str, name: str, drop: bool) -> None:
     async with database(url):
         core = bootstrap(load_settings(database_url=url)).core
-        await core.campaigns.create(name, Segment(), [f"{name}: hello {{name}}"])
+        if not drop:
+            await core.campaigns.create(name, Segment(), [f"{name}: hello {{name}}"])
+            return
+        tier = TierSpec("Print", "digital", parse_price("5.00 EUR"), 100, 1, "CODE")
+        made = await core.drops.open((await core.drops.create(f"{name} drop", [tier])).id)
+        template = f"{name}: hello {{name}}, {{drop}} is {{countdown}}: {{link}}"
+        await core.campaigns.create(name, Segment(), [template], drop_id=made.id)
 
 
 def clock(env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -91,7 +100,7 @@ async def timed_sends(peer: TelegramBotApi, expected: int) -> tuple[int, float]:
     return count, last - began
 
 
-async def measure(url: str, db: str, fans: int, limit: int) -> dict[str, object]:
+async def measure(url: str, db: str, fans: int, limit: int, drop: bool) -> dict[str, object]:
     await prepare(url, fans)
     # the peer stands in for Telegram's servers: what this process built so far is kept out
     # of the collector's sweeps, so a sweep's pause does not bunch the requests it answers
@@ -104,7 +113,7 @@ async def measure(url: str, db: str, fans: int, limit: int) -> dict[str, object]
             "DM_WEEKLY_CAP": "10", "LOG_LEVEL": "warning",
         }  # fmt: skip
         reachable = fans - len(peer.blocked)
-        await campaign(url, "First")
+        await campaign(url, "First", drop)
         process = clock(env)
         try:
             sent_seen, seconds = await timed_sends(peer, reachable)
@@ -114,7 +123,7 @@ async def measure(url: str, db: str, fans: int, limit: int) -> dict[str, object]
             process.terminate()
             process.wait(timeout=30)
         # the second campaign's clock is killed a third of the way through, then restarted
-        await campaign(url, "Second")
+        await campaign(url, "Second", drop)
         process = clock(env)
         await peer.wait_for(lambda: len(peer.sent) > sent_seen + reachable // 3, seconds=120)
         process.send_signal(signal.SIGKILL)
@@ -129,6 +138,7 @@ async def measure(url: str, db: str, fans: int, limit: int) -> dict[str, object]
     rate = (sent_seen - 1) / seconds if seconds else 0.0
     return {
         "db": db,
+        "drop": drop,
         "fans": fans,
         "sent": first["sent"],
         "skipped": first["skipped"],
@@ -145,7 +155,7 @@ async def measure(url: str, db: str, fans: int, limit: int) -> dict[str, object]
 
 async def main(args: argparse.Namespace) -> dict[str, object]:
     async with scratch_database(args.db, "dropcast_bench_broadcast") as url:
-        return await measure(url, args.db, args.fans, args.limit)
+        return await measure(url, args.db, args.fans, args.limit, args.drop)
 
 
 if __name__ == "__main__":
@@ -153,4 +163,5 @@ if __name__ == "__main__":
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--fans", type=int, default=10_000)
     parser.add_argument("--limit", type=int, default=300)
+    parser.add_argument("--drop", action="store_true", help="campaigns link to a drop")
     print(json.dumps(asyncio.run(main(parser.parse_args()))))

@@ -41,6 +41,7 @@ log = structlog.get_logger(__name__)
 WEEK = timedelta(days=7)
 PER_CHAT_GAP = timedelta(seconds=1)  # Telegram: one message a second to the same chat
 FIRST_RETRY = timedelta(seconds=5)
+DROP_FRESH = timedelta(seconds=5)  # a campaign's drop, read once for the DMs of a few seconds
 LEASE = timedelta(minutes=2)  # a claim by a process that never said it was alive
 
 _CLAIM = (
@@ -136,6 +137,8 @@ class Outbox:
         self.limits = limits
         self.worker = worker
         self._next_look = datetime.min.replace(tzinfo=UTC)
+        self._drops: dict[int, tuple[datetime, Drop]] = {}
+        self._drop_urls: dict[tuple[str, int], tuple[datetime, str | None]] = {}
 
     async def drain(self, platform: str, batch: int = 50, pace: Pace | None = None) -> int:
         """Take up to `batch` due deliveries on `platform` and send those that may go, each
@@ -232,7 +235,7 @@ class Outbox:
             await _finish(delivery_id, DeliveryStatus.SKIPPED, "no longer applies")
             return
         messenger = self.messengers[delivery.platform]
-        target = delivery.campaign_url or await _drop_url(messenger, values.get("drop_id"))
+        target = delivery.campaign_url or await self._drop_url(delivery.platform, values)
         url = (
             await self.links.shorten(target, purpose="delivery", ref=str(delivery.id))
             if target
@@ -263,6 +266,28 @@ class Outbox:
             error=type(error).__name__,
         )
 
+    async def _drop(self, drop_id: int) -> Drop:
+        """The campaign's drop, read again only every few seconds: every DM of a campaign
+        names the same drop, and its countdown moves in minutes."""
+        now = self.clock.now()
+        read_at, drop = self._drops.get(drop_id, (None, None))
+        if drop is None or read_at is None or now - read_at > DROP_FRESH:
+            drop = await Drop.get(id=drop_id)
+            self._drops[drop_id] = (now, drop)
+        return drop
+
+    async def _drop_url(self, platform: str, values: dict[str, str]) -> str | None:
+        """Where the drop opens on the fan's platform, asked again every few seconds (a
+        post may be made or made again meanwhile)."""
+        if "drop_id" not in values:
+            return None
+        now, key = self.clock.now(), (platform, int(values["drop_id"]))
+        asked_at, url = self._drop_urls.get(key, (None, None))
+        if asked_at is None or now - asked_at > DROP_FRESH:
+            url = await self.messengers[platform].drop_url(key[1])
+            self._drop_urls[key] = (now, url)
+        return url
+
     async def _values(self, delivery: Ready) -> dict[str, str] | None:
         """The template's variables for this fan now; None when an automatic campaign's
         reason has passed (the fan bought, the drop sold out, the tier was reached)."""
@@ -284,14 +309,10 @@ class Outbox:
                 return None
             values.update(points=str(upcoming[1]), tier=ref.replace("_", " ").title())
         if drop_id is not None:
-            drop = await Drop.get(id=drop_id)
+            drop = await self._drop(drop_id)
             values.update(drop=drop.title, drop_id=str(drop.id))
             values["countdown"] = _countdown(drop, self.clock.now())
         return values
-
-
-async def _drop_url(messenger: FanMessenger, drop_id: str | None) -> str | None:
-    return await messenger.drop_url(int(drop_id)) if drop_id else None
 
 
 def _countdown(drop: Drop, now: datetime) -> str:
