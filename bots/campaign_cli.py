@@ -91,6 +91,17 @@ def cancel(campaign_id: RecordId) -> None:
 
 
 @app.command()
+def retry(campaign_id: RecordId) -> None:
+    """Send a campaign's failed DMs again: those an outage outlasted, and those interrupted
+    by a stopped process (they may have arrived once already: `show` counts them)."""
+    count = with_app(lambda wired: wired.core.campaigns.retry(campaign_id))
+    dms = "DM" if count == 1 else "DMs"
+    out.print(
+        f"{count} failed {dms} of campaign #{campaign_id} queued again: the clock sends them."
+    )
+
+
+@app.command()
 def auto(
     kind: Annotated[Automatic, typer.Argument(help="abandoned_hold or near_tier.")],
     text: Annotated[str | None, typer.Option(help="The message; {points} {tier} too.")] = None,

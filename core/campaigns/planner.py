@@ -185,6 +185,17 @@ class Campaigns:
         )
         return await self.view(campaign_id)
 
+    async def retry(self, campaign_id: int) -> int:
+        """Queue a campaign's failed DMs again with their attempts renewed (an outage outlasted
+        their tries; an interrupted one may have arrived, so the creator chooses); consent,
+        the weekly cap and quiet hours are checked again as each goes. How many."""
+        if (await self.view(campaign_id)).status == CampaignStatus.CANCELLED:
+            raise InvalidState(f"campaign #{campaign_id} is cancelled: none of it is sent")
+        return await Delivery.filter(campaign_id=campaign_id, status=DeliveryStatus.FAILED).update(
+            status=DeliveryStatus.QUEUED, attempts=0, reason=None, not_before=self.clock.now(),
+            claimed_at=None, claimed_by=None,
+        )  # fmt: skip
+
     async def create_from(self, form: CampaignForm) -> CampaignView:
         """A campaign typed in a chat (see `forms`)."""
         when = form.schedule

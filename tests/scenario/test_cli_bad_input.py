@@ -102,6 +102,8 @@ BAD_ARGUMENTS = [
     (["live", "schedule", "Fri", "--starts-at", "+1h", "--community", TOO_BIG], "--community"),
     (["live", "schedule", "Fri", "--starts-at", "+1h", "--minutes", TOO_BIG], "5 to 240 minutes"),
     (["campaign", "show", TOO_BIG], "'campaign_id'"),
+    (["campaign", "retry", TOO_BIG], "'campaign_id'"),
+    (["campaign", "retry", "404"], "no campaign #404"),
     (["campaign", "create", "C", "--text", "hi", "--drop", TOO_BIG], "'--drop'"),
     (["campaign", "auto", "sometimes", "--off"], "'kind'", "abandoned_hold"),
     (["campaign", "auto", "near_tier"], "give --text to switch it on, or --off"),

@@ -208,7 +208,7 @@ async def test_a_campaign_sent_during_an_outage_reaches_every_fan_once_it_is_bac
     assert set((await statuses()).values()) == {("sent", None)}
 
 
-async def test_a_dm_the_platform_keeps_refusing_ends_failed_with_why(world):
+async def test_a_dm_the_platform_keeps_refusing_ends_failed_with_why_and_can_be_retried(world):
     [fan] = await opted_in(1)
     await world.core.campaigns.create("Down", Segment(), ["Hello"])
     world.messenger.failing = True
@@ -220,7 +220,14 @@ async def test_a_dm_the_platform_keeps_refusing_ends_failed_with_why(world):
     assert delivery.reason == "ConnectionError: the platform is unreachable"
     world.messenger.failing = False
     await drain(world)
-    assert dms(world, fan) == []
+    assert dms(world, fan) == []  # failed stays failed until the creator says otherwise
+    assert await world.core.campaigns.retry(1) == 1  # `dropcast campaign retry 1`
+    await drain(world)
+    assert [dm.text for dm in dms(world, fan)] == ["Hello"]
+    assert await world.core.campaigns.retry(1) == 0
+    await world.core.campaigns.cancel(1)
+    with pytest.raises(InvalidState, match="campaign #1 is cancelled: none of it is sent"):
+        await world.core.campaigns.retry(1)
 
 
 async def test_two_clocks_and_two_senders_at_once_send_each_dm_once(world, db):
