@@ -10,9 +10,11 @@ again at 1 in a fresh database while the Stripe account remembers its keys.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,12 +24,18 @@ import structlog
 from adapters.stripe.amounts import to_stripe_charge
 from core.errors import InvalidInput
 from core.messages import HoldForPayment, PayLink
+from core.pace import take_turn
 from core.ports import Clock
 
 log = structlog.get_logger(__name__)
 
 SESSION_MINIMUM = timedelta(minutes=30, seconds=30)
 SESSION_LONGEST = timedelta(hours=23, minutes=59)
+# docs.stripe.com/rate-limits: "API endpoints have a default limit of 25 requests per second"
+# per account, however many processes call: a rush's pay links take turns in one schedule
+# for the account (core/pace.py), a little under it, and a 429 all the same is waited out
+SESSIONS_PER_SECOND = 20
+RATE_LIMITED_TRIES = 3
 
 
 class StripeApi:
@@ -35,6 +43,8 @@ class StripeApi:
 
     def __init__(self, secret_key: str, api_base: str | None = None) -> None:
         addresses: Any = {"api": api_base.rstrip("/")} if api_base else None
+        # the account's schedule in send_pace, named without the key itself
+        self.schedule = "stripe:" + hashlib.sha256(secret_key.encode()).hexdigest()[:16]
         self.http = stripe.AIOHTTPClient()
         self.client = stripe.StripeClient(
             secret_key, base_addresses=addresses, http_client=self.http, max_network_retries=2
@@ -53,6 +63,7 @@ class StripeCheckout:
         shipping_countries: list[str],
     ) -> None:
         self.client = api.client
+        self.schedule = api.schedule
         self.clock = clock
         self.base_url = public_base_url.rstrip("/")
         self.shipping_countries = shipping_countries
@@ -68,11 +79,22 @@ class StripeCheckout:
                 reason=str(refused),
             )
             raise
-        session = await self.client.v1.checkout.sessions.create_async(
-            params,  # type: ignore[arg-type]
-            options={"idempotency_key": request_key(f"dropcast-hold-{hold.hold_id}", params)},
-        )
+        options: Any = {"idempotency_key": request_key(f"dropcast-hold-{hold.hold_id}", params)}
+        for attempt in range(1, RATE_LIMITED_TRIES):
+            with contextlib.suppress(stripe.RateLimitError):  # the account's other calls
+                return await self._session(params, options)  # took this second: wait it out
+            await asyncio.sleep(attempt)
+        return await self._session(params, options)
+
+    async def _session(self, params: dict[str, Any], options: Any) -> PayLink:
+        """A Checkout session, asked for at this account's next turn."""
+        await asyncio.sleep(await self._turn())
+        session = await self.client.v1.checkout.sessions.create_async(params, options)  # type: ignore[arg-type]
         return PayLink(url=str(session.url), provider_ref=session.id)
+
+    async def _turn(self) -> float:
+        """Seconds until this session may be asked for, in the account's one schedule."""
+        return await take_turn(self.schedule, 1 / SESSIONS_PER_SECOND, time.time()) or 0.0
 
     async def cancel(self, provider_ref: str) -> None:
         # already complete or expired: nothing left to stop

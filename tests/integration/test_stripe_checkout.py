@@ -4,6 +4,7 @@ expired when the hold lapses, and a whole buy."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -112,7 +113,7 @@ async def test_asking_again_minutes_later_is_the_same_request_and_gets_the_same_
     assert checkout.replayed == [headers["Idempotency-Key"]]
 
 
-async def test_a_fresh_database_whose_hold_ids_start_again_gets_keys_of_its_own(peer, clock):
+async def test_a_fresh_database_whose_hold_ids_start_again_gets_keys_of_its_own(peer, clock, db):
     """Hold #1 of one database, then hold #1 of a new one, on one Stripe account."""
     checkout, api_base = peer
     api = StripeApi("sk_test_dropcast", api_base)
@@ -128,7 +129,19 @@ async def test_a_fresh_database_whose_hold_ids_start_again_gets_keys_of_its_own(
     assert len(checkout.sessions) == 2
 
 
-async def test_a_refund_is_asked_in_stripes_minor_units(peer, clock):
+async def test_a_rush_of_pay_links_takes_turns_under_stripes_rate_and_none_is_refused(core, peer):
+    checkout, _ = peer
+    drop = await open_drop(core, tier(stock=40))
+    buyers = await fans(40)
+    holds = [await core.holds.reserve(drop.tiers[0].id, fan) for fan in buyers]
+    links = await asyncio.gather(
+        *(core.holds.pay_link(hold.id, fan) for hold, fan in zip(holds, buyers, strict=True))
+    )
+    assert len({link.provider_ref for link in links}) == 40 == len(checkout.sessions)
+    assert checkout.rate_limited == 0
+
+
+async def test_a_refund_is_asked_in_stripes_minor_units(peer, clock, db):
     checkout, api_base = peer
     api = StripeApi("sk_test_dropcast", api_base)
     links = StripeCheckout(api, clock, "https://drops.example.com", ["US"])

@@ -4,6 +4,7 @@ shows what the library raises for it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,8 @@ from tests.peers.localstripe import localstripe
 from tests.peers.stripe_checkout import (
     KEY_REUSED,
     NOT_OPEN,
+    RATE_LIMITED,
+    SESSIONS_PER_SECOND,
     TOO_LATE,
     TOO_SOON,
     StripeCheckoutPeer,
@@ -136,6 +139,26 @@ async def test_a_request_refused_by_validation_leaves_its_key_free(peer):
         await peer.create(session_params(peer.clock, amount=10), key="key-3")
     made = await peer.create(session_params(peer.clock), key="key-3")
     assert made.amount_total == 2500
+
+
+async def test_past_25_sessions_a_second_an_account_is_rate_limited_and_its_key_kept_free(peer):
+    rush = range(SESSIONS_PER_SECOND + 1)
+    answers = await asyncio.gather(
+        *(peer.create(session_params(peer.clock), key=f"rush-{n}") for n in rush),
+        return_exceptions=True,
+    )
+    [limited] = [answer for answer in answers if isinstance(answer, stripe.StripeError)]
+    assert isinstance(limited, stripe.RateLimitError)
+    assert (limited.http_status, limited.user_message) == (429, RATE_LIMITED)
+    assert limited.error.code == "rate_limit"  # type: ignore[union-attr]
+    assert peer.checkout.rate_limited == 1
+    async with stripe_client(peer.url, "sk_test_another_account") as theirs:  # its own limit
+        await theirs.v1.checkout.sessions.create_async(session_params(peer.clock))  # type: ignore[arg-type]
+    await asyncio.sleep(1.0)  # the second passed: the same request, its key not spent
+    retried = [n for n, answer in enumerate(answers) if answer is limited]
+    made = await peer.create(session_params(peer.clock), key=f"rush-{retried[0]}")
+    assert made.last_response.headers.get("Idempotent-Replayed") is None
+    assert len(peer.checkout.sessions) == SESSIONS_PER_SECOND + 2
 
 
 async def test_a_refund_forwarded_to_localstripe_keeps_its_key_too(peer):

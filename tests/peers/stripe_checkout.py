@@ -20,8 +20,10 @@ which later refunds find. Idempotency keys are kept here, for forwarded requests
 
 from __future__ import annotations
 
+import collections
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -74,6 +76,15 @@ TOO_LATE = "The `expires_at` timestamp must be less than 24 hours from Checkout 
 # docs.stripe.com/api/checkout/sessions/expire: "A Checkout Session can be expired when it
 # is in one of these statuses: open" (the text is the peer's)
 NOT_OPEN = "Only Checkout Sessions with a status of open can be expired."
+# docs.stripe.com/rate-limits: "API endpoints have a default limit of 25 requests per second"
+# per account (a sandbox's whole API too); past it a 429 (docs.stripe.com/error-codes#rate-
+# limit: "Too many requests hit the API too quickly. We recommend an exponential backoff of
+# your requests."), never kept for an idempotency key: the request never started executing
+SESSIONS_PER_SECOND = 25
+RATE_LIMITED = (
+    "Too many requests hit the API too quickly. We recommend an exponential backoff of your"
+    " requests."
+)
 
 
 class Refused(Exception):
@@ -164,6 +175,11 @@ class StripeCheckoutPeer:
         self.replayed: list[str] = []  # idempotency keys answered from the first result
         self.webhook_endpoints: list[dict[str, Any]] = []  # see `webhook_endpoint`
         self._kept: dict[tuple[str, str], _Kept] = {}
+        # each account's session creations of the last second
+        self._created: dict[str, collections.deque[float]] = collections.defaultdict(
+            collections.deque
+        )
+        self.rate_limited = 0  # session creations refused for the endpoint's rate
         self.app = web.Application(middlewares=[self._idempotent])
         self.app.router.add_post("/v1/checkout/sessions", self._create)
         self.app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
@@ -194,7 +210,7 @@ class StripeCheckoutPeer:
                 headers={"Idempotent-Replayed": "true"},
             )
         reply = await handler(request)
-        if isinstance(reply, web.Response) and reply.status not in (400, 401, 404):
+        if isinstance(reply, web.Response) and reply.status not in (400, 401, 404, 429):
             self._kept[scope] = _Kept(asked, reply.status, bytes(reply.body))  # type: ignore[arg-type]
         return reply
 
@@ -233,12 +249,26 @@ class StripeCheckoutPeer:
         params = await self._authorised(request)
         if isinstance(params, web.Response):
             return params
+        if self._over_rate(request.headers["Authorization"]):
+            self.rate_limited += 1
+            return _error(429, RATE_LIMITED, code="rate_limit")
         try:
             session = self._session(params)
         except Refused as refused:
             return _error(400, refused.message, code=refused.code, param=refused.param)
         self.sessions[session["id"]] = session
         return web.json_response(session)
+
+    def _over_rate(self, account: str) -> bool:
+        """Whether this creation is past the endpoint's 25 in any second for this account
+        (real time: every process of the account counts)."""
+        now, created = time.monotonic(), self._created[account]
+        while created and created[0] <= now - 1.0:
+            created.popleft()
+        if len(created) >= SESSIONS_PER_SECOND:
+            return True
+        created.append(now)
+        return False
 
     def _session(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("mode") != "payment":
