@@ -124,17 +124,14 @@ async def tapped(update: Update, context: Context) -> None:
             await query.answer(await _answer(core, action, int(ref), fan_id))
             return
         hold = await core.holds.reserve(int(ref), fan_id)
-        if hold.price.currency == STARS:
-            # answered at once; its one message, the invoice, waits its turn in Telegram's
-            # rate without holding up the taps behind it (bench/rush.py)
-            await query.answer(HELD)
-            context.application.create_task(offer_payment(update, context, hold), update)
-            return
-        await offer_payment(update, context, hold)
-    except DropcastError as refusal:  # sold out, over the limit, closed, payments not set up
+    except DropcastError as refusal:  # sold out, over the limit, closed
         await query.answer(str(refusal)[:200], show_alert=True)
         return
+    # answered at once; the offer's one message (the invoice waiting its turn in Telegram's
+    # rate, or the pay link its turn in Stripe's) follows without holding up the taps
+    # behind it (bench/rush.py)
     await query.answer(HELD)
+    context.application.create_task(offer_payment(update, context, hold), update)
 
 
 async def _answer(core: Core, action: str, ref: int, fan_id: int) -> str:
@@ -208,7 +205,11 @@ async def offer_payment(update: Update, context: Context, hold: HoldView) -> Non
             context.bot, fan.id, held, f"{offer.tier_name} is held for you until {until}"
         )
         return
-    link = await core_of(context).holds.pay_link(hold.id, hold.fan_id)
+    try:
+        link = await core_of(context).holds.pay_link(hold.id, hold.fan_id)
+    except DropcastError as refusal:  # payments not set up: the hold was let go
+        await reply(update, f"{str(refusal).capitalize()}.")
+        return
     await reply(
         update, f"{offer.tier_name} is held for you until {until}", render.pay_button(link.url)
     )

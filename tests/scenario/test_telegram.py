@@ -79,9 +79,12 @@ async def bot(db: str) -> AsyncIterator[Bot]:
 
 
 @asynccontextmanager
-async def bot_process(peer: TelegramBotApi, db: str, clock: ManualClock) -> AsyncIterator[Bot]:
+async def bot_process(
+    peer: TelegramBotApi, db: str, clock: ManualClock, *, stripe: bool = True
+) -> AsyncIterator[Bot]:
     """One bot process on the database `db`; several in turn are a bot restarted (or the
-    next web process), the peer and the database staying the same."""
+    next web process), the peer and the database staying the same. Without `stripe`, card
+    payments are not set up, as for a creator who has not set STRIPE_SECRET_KEY."""
     settings = load_settings(
         database_url=db,
         telegram_token=peer.token,
@@ -89,7 +92,8 @@ async def bot_process(peer: TelegramBotApi, db: str, clock: ManualClock) -> Asyn
         admin_telegram_ids=str(ADMIN),
     )
     peer.now = lambda: clock.now().timestamp()  # Telegram's calendar is the test's
-    app = bootstrap(settings, clock=clock, pay_links=MemoryPayLinks(), refunds=MemoryRefunds())
+    pay_links = MemoryPayLinks() if stripe else None
+    app = bootstrap(settings, clock=clock, pay_links=pay_links, refunds=MemoryRefunds())
     async with polling(app, settings):
         yield Bot(peer, app, clock)
     await app.close()
@@ -472,6 +476,18 @@ async def test_a_physical_tier_is_paid_through_a_tracked_pay_link_and_receipted_
     await bot.app.core.payments.settle(paid)  # what Stripe's webhook does (test_stripe_webhooks)
     receipt = await bot.peer.wait_for(lambda: [m for m in bot.peer.to(FAN) if "Paid:" in m.text])
     assert "Winter drop, Signed print (25.00 EUR)" in receipt[0].text
+
+
+async def test_a_card_tier_without_stripe_set_up_tells_the_fan_and_holds_nothing(db):
+    async with TelegramBotApi() as peer, bot_process(peer, db, ManualClock(), stripe=False) as bot:
+        await open_drop(bot.app.core, tier("Signed print", price="25.00 EUR", stock=3))
+        card = await bot.says(FAN, "/drops")
+        assert await bot.taps(FAN, card, card.button("Buy")["callback_data"]) == "Held for you!"
+        told = await bot.peer.wait_for(
+            lambda: [m for m in bot.peer.to(FAN) if "not open yet" in m.text]
+        )
+        assert told[0].text == "Payments are not open yet; nothing was held or charged."
+        assert await Reservation.filter(status=HoldStatus.HELD).count() == 0
 
 
 async def test_a_perk_chat_can_follow_a_recognition_tier(bot):
