@@ -61,13 +61,15 @@ class Holds:
         first answer may never have reached them (a bot restarting, Discord's 3 seconds
         gone), and tapping again is how people try again."""
         now = self.clock.now()
-        tier = await _tier(tier_id)
+        found = await stock.tier_for_fan(tier_id, fan_id, now)
+        if found is None:
+            raise NotFound(f"there is no tier #{tier_id}")
+        tier, held = found
         await _check_can_buy(tier, fan_id, now)
+        if held is not None and (tier.available < 1 or tier.per_fan_limit == 1):
+            return _view(tier, fan_id, held.id, held.expires_at)  # theirs again, to pay
         if tier.available < 1:
-            sold_out = SoldOut(
-                f"{tier.name} is sold out; join the waitlist to get the next free unit"
-            )
-            return await _still_held(tier, fan_id, now, sold_out)
+            raise SoldOut(f"{tier.name} is sold out; join the waitlist to get the next free unit")
         slot = await stock.free_slot(tier, fan_id)
         if slot is None:
             return await _still_held(tier, fan_id, now, LimitReached(_limit_message(tier)))
@@ -84,10 +86,7 @@ class Holds:
             return await _still_held(tier, fan_id, now, sold_out)
         except IntegrityError:  # the same fan's other tap took the slot a moment ago
             return await _still_held(tier, fan_id, now, LimitReached(_limit_message(tier)))
-        return HoldView(
-            hold.id, tier.drop_id, tier.tier_id, fan_id, str(hold.status), tier.price,
-            hold.expires_at,
-        )  # fmt: skip
+        return _view(tier, fan_id, hold.id, hold.expires_at)
 
     async def held_tiers(self, fan_id: int) -> frozenset[int]:
         """The tiers on which this fan holds a unit still theirs to pay: a drop they open
@@ -309,19 +308,18 @@ def _placed(hold: NewHold, tier: TierState, now: datetime) -> HoldPlaced:
 async def _still_held(
     tier: TierState, fan_id: int, now: datetime, refusal: DropcastError
 ) -> HoldView:
-    """The fan's newest hold on this tier that is still theirs to pay; `refusal` if none."""
-    held = (
-        await Reservation.filter(
-            tier_id=tier.tier_id, fan_id=fan_id, status=HoldStatus.HELD, expires_at__gt=now
-        )
-        .order_by("-id")
-        .first()
-    )
+    """After a race with the fan's own other tap: the hold it made, to pay; else `refusal`."""
+    found = await stock.tier_for_fan(tier.tier_id, fan_id, now)
+    held = found[1] if found else None
     if held is None:
         raise refusal
+    return _view(tier, fan_id, held.id, held.expires_at)
+
+
+def _view(tier: TierState, fan_id: int, hold_id: int, expires_at: datetime) -> HoldView:
     return HoldView(
-        held.id, tier.drop_id, tier.tier_id, fan_id, str(held.status), tier.price,
-        held.expires_at,
+        hold_id, tier.drop_id, tier.tier_id, fan_id, HoldStatus.HELD.value, tier.price,
+        expires_at,
     )  # fmt: skip
 
 

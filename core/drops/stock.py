@@ -16,7 +16,7 @@ from tortoise.expressions import F
 
 from core import sql
 from core.events import DomainEvent, DropReopened, DropSoldOut
-from core.models import Drop, DropStatus, DropTier, FanTier, HoldStatus, TierKind
+from core.models import Drop, DropStatus, DropTier, FanTier, HoldStatus, Reservation, TierKind
 from core.money import Money
 
 SELLABLE = (DropStatus.SCHEDULED, DropStatus.OPEN, DropStatus.SOLD_OUT)
@@ -30,6 +30,15 @@ TIER_COLUMNS = (
 )
 _TIER_STATE = (
     f'SELECT {TIER_COLUMNS} FROM "drop_tier" t JOIN "drop" d ON d.id = t.drop_id WHERE t.id = {{0}}'
+)
+# the tier, and the newest hold this fan still has to pay on it (a tap again offers it back):
+# one read for a Buy tap, sold out or not (bench/drop_burst.py). Placeholders in textual
+# order: SQLite's are positional
+_TIER_FOR_FAN = (
+    f'SELECT {TIER_COLUMNS}, h.id AS held_id, h.expires_at AS held_until FROM "drop_tier" t '
+    'JOIN "drop" d ON d.id = t.drop_id LEFT JOIN "reservation" h ON h.id = '
+    '(SELECT r.id FROM "reservation" r WHERE r.tier_id = t.id AND r.fan_id = {0} '
+    "AND r.status = 'held' AND r.expires_at > {1} ORDER BY r.id DESC LIMIT 1) WHERE t.id = {2}"
 )
 _TAKE_UNIT = (
     'UPDATE "drop_tier" SET "available" = "available" - 1 WHERE "id" = {0} AND "available" >= 1 '
@@ -75,6 +84,28 @@ class TierState:
     early_access_tier: FanTier | None
     early_access_minutes: int
     hold_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class StillHeld:
+    """A fan's hold they have yet to pay."""
+
+    id: int
+    expires_at: datetime
+
+
+async def tier_for_fan(
+    tier_id: int, fan_id: int, now: datetime
+) -> tuple[TierState, StillHeld | None] | None:
+    """The tier as a Buy tap needs it, and the fan's newest hold on it still to pay."""
+    rows = await sql.rows(_TIER_FOR_FAN, fan_id, now, tier_id)
+    if not rows:
+        return None
+    row = rows[0]
+    if row["held_id"] is None:
+        return tier_from_row(row), None
+    until = Reservation._meta.fields_map["expires_at"].to_python_value(row["held_until"])
+    return tier_from_row(row), StillHeld(int(row["held_id"]), until)
 
 
 async def tier_state(tier_id: int) -> TierState | None:
