@@ -20,7 +20,6 @@ default, because the bot answers in real time.
 from __future__ import annotations
 
 import asyncio
-import collections
 import itertools
 import json
 import random
@@ -32,6 +31,8 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.peers.rate import PerSecond
 
 APP_ID = "900000000000000001"
 BOT_ID = "800000000000000001"
@@ -285,7 +286,7 @@ class DiscordApi:
     replied_after: dict[str, float] = field(default_factory=dict)
     url: str = ""
     _asked: dict[str, float] = field(default_factory=dict)  # interaction id → ticks at arrival
-    _calls: collections.deque[float] = field(default_factory=collections.deque)  # the last second's
+    _global: PerSecond = field(default_factory=lambda: PerSecond(GLOBAL_PER_SECOND))
     globally_limited: int = 0  # calls refused for the bot's global rate
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -600,7 +601,7 @@ class DiscordApi:
         unsigned = path.startswith(("/webhooks/", "/interactions/"))
         if not unsigned and request.headers.get("Authorization") != f"Bot {self.token}":
             return _json({"code": 0, "message": "401: Unauthorized"}, 401)
-        if not unsigned and (wait := self._over_global_rate()):
+        if not unsigned and (wait := self._global.wait()):
             self.globally_limited += 1
             return _too_many("You are being rate limited.", wait, scope="global")
         body: Any = None
@@ -630,17 +631,6 @@ class DiscordApi:
         if result is None:
             return web.Response(status=204)
         return _json(result)
-
-    def _over_global_rate(self) -> float:
-        """How long until this call would be within the bot's 50 a second (0: it is), in
-        real time: the calls of every process using the token count."""
-        now = time.monotonic()
-        while self._calls and self._calls[0] <= now - 1.0:
-            self._calls.popleft()
-        if len(self._calls) >= GLOBAL_PER_SECOND:
-            return self._calls[0] + 1.0 - now
-        self._calls.append(now)
-        return 0.0
 
     def _injected_failure(self, method: str, path: str) -> None:
         for key, errors in self.failures.items():

@@ -23,7 +23,6 @@ from __future__ import annotations
 import collections
 import re
 import secrets
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,6 +32,7 @@ import stripe
 from aiohttp import ClientSession, web
 
 from core.ports import Clock
+from tests.peers.rate import PerSecond
 
 _KEY_PART = re.compile(r"[^\[\]]+")
 
@@ -175,9 +175,9 @@ class StripeCheckoutPeer:
         self.replayed: list[str] = []  # idempotency keys answered from the first result
         self.webhook_endpoints: list[dict[str, Any]] = []  # see `webhook_endpoint`
         self._kept: dict[tuple[str, str], _Kept] = {}
-        # each account's session creations of the last second
-        self._created: dict[str, collections.deque[float]] = collections.defaultdict(
-            collections.deque
+        # each account's session creations, 25 in any second
+        self._created: dict[str, PerSecond] = collections.defaultdict(
+            lambda: PerSecond(SESSIONS_PER_SECOND)
         )
         self.rate_limited = 0  # session creations refused for the endpoint's rate
         self.app = web.Application(middlewares=[self._idempotent])
@@ -249,7 +249,7 @@ class StripeCheckoutPeer:
         params = await self._authorised(request)
         if isinstance(params, web.Response):
             return params
-        if self._over_rate(request.headers["Authorization"]):
+        if self._created[request.headers["Authorization"]].wait():
             self.rate_limited += 1
             return _error(429, RATE_LIMITED, code="rate_limit")
         try:
@@ -258,17 +258,6 @@ class StripeCheckoutPeer:
             return _error(400, refused.message, code=refused.code, param=refused.param)
         self.sessions[session["id"]] = session
         return web.json_response(session)
-
-    def _over_rate(self, account: str) -> bool:
-        """Whether this creation is past the endpoint's 25 in any second for this account
-        (real time: every process of the account counts)."""
-        now, created = time.monotonic(), self._created[account]
-        while created and created[0] <= now - 1.0:
-            created.popleft()
-        if len(created) >= SESSIONS_PER_SECOND:
-            return True
-        created.append(now)
-        return False
 
     def _session(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("mode") != "payment":
