@@ -208,7 +208,8 @@ async def offer_payment(update: Update, context: Context, hold: HoldView) -> Non
     try:
         link = await core_of(context).holds.pay_link(hold.id, hold.fan_id)
     except DropcastError as refusal:  # payments not set up: the hold was let go
-        await reply(update, f"{str(refusal).capitalize()}.")
+        said = str(refusal)  # str.capitalize would lower a tier's own capitals
+        await reply(update, f"{said[:1].upper()}{said[1:]}.")
         return
     await reply(
         update, f"{offer.tier_name} is held for you until {until}", render.pay_button(link.url)
