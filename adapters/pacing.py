@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+from core.pace import take_turns
+
 BURST_SHARE = 0.01  # of a second's allowance, sent at once to make up for timers firing late
 STEADY_SHARE = 0.98  # of the rest, leaving room for messages that reach the platform late
 
@@ -14,3 +19,42 @@ def leaky_bucket(per_second: float) -> tuple[float, float]:
     burst = max(1, int(per_second * BURST_SHARE))
     steady = max(per_second - burst, per_second / 2) * STEADY_SHARE
     return burst, burst / steady
+
+
+class Turns:
+    """One process's sends in a token's shared schedule (core/pace.py). Sends that ask while
+    a booking is on its way to the database are booked together in the next one: at a
+    campaign's pace, a statement per message cost as much as the message itself."""
+
+    def __init__(self, key: str, interval: float) -> None:
+        self.key = key
+        self.interval = interval
+        self._asking: dict[float, list[asyncio.Future[float | None]]] = {}  # by lead
+        self._booking: dict[float, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def turn(self, lead: float) -> float | None:
+        """Seconds until this send's turn, or None while the schedule is booked more than
+        `lead` seconds ahead."""
+        asking = self._asking.setdefault(lead, [])
+        asking.append(answer := asyncio.get_running_loop().create_future())
+        if len(asking) == 1:  # the first to ask since the last booking books for all
+            task = asyncio.create_task(self._book(lead))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        turn: float | None = await answer
+        return turn
+
+    async def _book(self, lead: float) -> None:
+        async with self._booking.setdefault(lead, asyncio.Lock()):  # one at a time per lead
+            asking = self._asking.pop(lead, [])
+            try:
+                waits = await take_turns(self.key, self.interval, time.time(), lead, len(asking))
+            except Exception as error:  # each send fails as it would have alone
+                for answer in asking:
+                    if not answer.done():
+                        answer.set_exception(error)
+                return
+            for n, answer in enumerate(asking):
+                if not answer.done():  # a send cancelled meanwhile leaves its turn unused
+                    answer.set_result(None if waits is None else waits[n])

@@ -18,7 +18,7 @@ ANY_LEAD = 86_400.0  # a reply to a fan books any distance ahead
 
 # placeholders in the order they appear: SQLite's are positional. The schedule moves on
 # only when it is booked no further ahead than the send's lead (a row it leaves alone
-# returns none)
+# returns none); several sends of one process may book their turns together
 _TAKE = (
     'INSERT INTO "send_pace" ("key", "free_at") VALUES ({0}, {1}) ON CONFLICT ("key") '
     'DO UPDATE SET "free_at" = LATEST("send_pace"."free_at", {2}) + {3} '
@@ -26,16 +26,26 @@ _TAKE = (
 )
 
 
-async def take_turn(key: str, interval: float, now: float, lead: float = ANY_LEAD) -> float | None:
-    """Seconds to wait before this send may go out (0: at once), or None while the schedule
-    is booked more than `lead` seconds ahead (ask again when it is not). `now` is the wall
-    clock, which every process shares."""
+async def take_turns(
+    key: str, interval: float, now: float, lead: float = ANY_LEAD, count: int = 1
+) -> list[float] | None:
+    """Seconds to wait before each of `count` sends may go out (0: at once), one interval
+    apart; or None while the schedule is booked more than `lead` seconds ahead (ask again
+    when it is not). `now` is the wall clock, which every process shares."""
     latest = "MAX" if sql.on_sqlite() else "GREATEST"
     statement = _TAKE.replace("LATEST", latest)
-    taken = await sql.rows(statement, key, now + interval, now, interval, now + lead)
+    span = interval * count
+    taken = await sql.rows(statement, key, now + span, now, span, now + lead)
     if not taken:
         return None
-    return max(0.0, float(taken[0]["free_at"]) - interval - now)
+    first = float(taken[0]["free_at"]) - span
+    return [max(0.0, first + n * interval - now) for n in range(count)]
+
+
+async def take_turn(key: str, interval: float, now: float, lead: float = ANY_LEAD) -> float | None:
+    """`take_turns` for one send."""
+    turns = await take_turns(key, interval, now, lead)
+    return None if turns is None else turns[0]
 
 
 async def booked_until(key: str) -> float:
