@@ -13,7 +13,7 @@ from core.campaigns.report import CampaignReport
 from core.drops.copy import Pitch
 from core.errors import DropcastError
 from core.fans import FanProfile
-from core.live import LiveSummary
+from core.live.summary import LiveSummary
 from core.messages import CreatorNote, FanMessage, ShoutOut
 from core.money import Money
 

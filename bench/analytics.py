@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.scratch import scratch_database
 from bots.database import database, migrate
 from core import sql
+from tests.databases import scratch_database
 
 FANS = 100_000
 SESSIONS = 104  # two years, weekly

@@ -22,7 +22,6 @@ from collections import Counter
 from pathlib import Path
 
 from cpu import cpu_seconds  # bench/cpu.py, beside this script
-from scratch import scratch_database  # bench/scratch.py, beside this script
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -31,8 +30,10 @@ from bots.database import database, migrate
 from config import load_settings
 from core.campaigns.segments import Segment
 from core.drops.specs import TierSpec
-from core.models import Delivery, DeliveryStatus, Fan, Platform, PlatformAccount
+from core.kinds import DeliveryStatus, Platform
+from core.models import Delivery, Fan, PlatformAccount
 from core.money import parse_price
+from tests.databases import scratch_database
 from tests.peers.telegram_bot_api import TelegramBotApi
 
 BLOCKED_EVERY = 100  # one fan in a hundred blocked the bot: skipped, never retried

@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 from aiohttp import ClientSession, CookieJar
-from scratch import scratch_database  # bench/scratch.py, beside this script
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.databases import scratch_database
 from tests.faults.rush import free_port
 
 DROPCAST = str(Path(sys.executable).parent / "dropcast")

@@ -12,11 +12,14 @@ import asyncio
 import contextlib
 import json
 import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
-from scratch import scratch_database  # bench/scratch.py, beside this script
 from tortoise import BaseDBAsyncClient, connections
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bots.bootstrap import bootstrap
 from bots.database import database, migrate
@@ -24,8 +27,10 @@ from config import load_settings
 from core.app import Core
 from core.drops.specs import TierSpec
 from core.errors import SoldOut
-from core.models import Fan, HoldStatus, Reservation
+from core.kinds import HoldStatus
+from core.models import Fan, Reservation
 from core.money import parse_price
+from tests.databases import scratch_database
 
 RAW_UPDATE = (
     'UPDATE "drop_tier" SET "available" = "available" - 1 WHERE "id" = {id} AND "available" >= 1'

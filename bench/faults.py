@@ -19,12 +19,11 @@ import logging
 import sys
 from pathlib import Path
 
-from scratch import scratch_database  # bench/scratch.py, beside this script
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bots.database import migrate
 from bots.logs import configure_masked
+from tests.databases import scratch_database
 from tests.faults.rush import Rush, run
 
 

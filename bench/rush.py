@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
-from scratch import scratch_database  # bench/scratch.py, beside this script
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -36,6 +35,7 @@ from config import load_settings
 from core.clock import SystemClock
 from core.drops.specs import TierSpec
 from core.money import parse_price
+from tests.databases import scratch_database
 from tests.peers.discord_api import DiscordApi
 from tests.peers.localstripe import localstripe
 from tests.peers.stripe_checkout import StripeCheckoutPeer

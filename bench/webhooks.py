@@ -23,7 +23,8 @@ from pathlib import Path
 import stripe
 from aiohttp import ClientSession, web
 from cpu import cpu_seconds  # bench/cpu.py, beside this script
-from scratch import scratch_database  # bench/scratch.py, beside this script
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.stripe.webhooks import verified_event
 from bots.bootstrap import bootstrap
@@ -31,8 +32,10 @@ from bots.cli import new_event_loop
 from bots.database import database, migrate
 from config import load_settings
 from core.drops.specs import TierSpec
-from core.models import Fan, Order, OrderStatus
+from core.kinds import OrderStatus
+from core.models import Fan, Order
 from core.money import parse_price
+from tests.databases import scratch_database
 
 SECRET = "whsec_bench"
 

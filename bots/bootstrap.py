@@ -22,7 +22,7 @@ from core.analytics.attribution import Weights
 from core.app import Core, build_core
 from core.campaigns.outbox import Limits
 from core.clock import SystemClock
-from core.models import FanTier, PaymentProvider, Platform
+from core.kinds import FanTier, PaymentProvider, Platform
 from core.ports import Announcer, Clock, CreatorDesk, FanMessenger, PayLinks, Perks, Refunds
 from core.recognition import Rules
 

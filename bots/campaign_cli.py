@@ -16,7 +16,7 @@ from core.campaigns import forms
 from core.campaigns.planner import CampaignView, Preview
 from core.campaigns.report import CampaignReport, report
 from core.campaigns.segments import Segment
-from core.models import Automatic
+from core.kinds import Automatic
 
 app = typer.Typer(help="DM campaigns to segments of fans.", no_args_is_help=True)
 out = Console(highlight=False)

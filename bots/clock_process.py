@@ -66,7 +66,7 @@ def clock_jobs(
     platform refused earlier, or a stopped process left, retried; delivered notices pruned;
     with Telegram, Stars payments whose update never reached the bot made orders."""
     jobs = ((core.tick, every), (core.drops.refresh_countdowns, COUNTDOWN_SECONDS),
-            (core.live.refresh_countdowns, COUNTDOWN_SECONDS),
+            (core.live_reminders.refresh_countdowns, COUNTDOWN_SECONDS),
             (core.campaigns.queue_automatic, COUNTDOWN_SECONDS),
             (core.perks.sweep, PERK_SWEEP_SECONDS),
             (core.notices.prune, PRUNE_SECONDS))  # fmt: skip

@@ -8,7 +8,7 @@ from adapters.discord.delivery import DiscordAnnouncer, DiscordDesk, DiscordMess
 from adapters.discord.perks import DiscordPerks
 from bots.platforms import Connected
 from config import Settings
-from core.models import Platform
+from core.kinds import Platform
 
 
 def connect_discord(settings: Settings) -> tuple[DropcastDiscord, Connected]:

@@ -15,7 +15,8 @@ from bots.wired import with_app
 from core import privacy
 from core.errors import NotFound
 from core.fans import profile
-from core.models import Fan, PerkGrant, PerkGrantStatus, Platform, PlatformAccount
+from core.kinds import PerkGrantStatus, Platform
+from core.models import Fan, PerkGrant, PlatformAccount
 
 app = typer.Typer(help="Look up fans.", no_args_is_help=True)
 out = Console(highlight=False)

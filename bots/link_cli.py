@@ -26,7 +26,7 @@ def create(url: Annotated[str, typer.Argument(help="Where the link leads (https:
         if not url.startswith(("https://", "http://")) or len(url) > 2000:
             raise InvalidInput(f"{url[:80]!r} is not a web address")
         ref = hashlib.sha256(url.encode()).hexdigest()[:32]
-        return await wired.core.links.shorten(url, purpose="manual", ref=ref)
+        return await wired.core.short_links.shorten(url, purpose="manual", ref=ref)
 
     short = with_app(shorten)
     out.print(short)

@@ -11,7 +11,8 @@ from adapters import wording
 from bots.bootstrap import App
 from bots.cli import MAX_ID, RecordId
 from bots.wired import with_app
-from core.live import LiveSummary, LiveView
+from core.live.summary import LiveSummary
+from core.live.views import LiveView
 from core.models import Community
 from core.times import parse_when
 

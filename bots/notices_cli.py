@@ -11,7 +11,7 @@ from rich.table import Table
 from bots.bootstrap import App
 from bots.cli import MAX_ID
 from bots.wired import with_app
-from core.models import NoticeStatus
+from core.kinds import NoticeStatus
 from core.notices import NoticeLine
 
 app = typer.Typer(

@@ -13,7 +13,7 @@ from aiolimiter import AsyncLimiter
 from adapters.pacing import leaky_bucket
 from config import Settings
 from core.app import Core
-from core.models import Platform
+from core.kinds import Platform
 from core.workers import stay_alive
 
 log = structlog.get_logger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from core.models import Platform
+from core.kinds import Platform
 from core.ports import Announcer, CreatorDesk, FanMessenger, Perks, Refunds
 
 

@@ -39,17 +39,9 @@ from core.drops.specs import TierSpec
 from core.errors import DropcastError, SoldOut
 from core.events import DomainEvent
 from core.fans import fan_for
+from core.kinds import HoldStatus, OrderStatus, PaymentProvider, Platform
 from core.messages import FanMessage, PayLinkOffer
-from core.models import (
-    Community,
-    Drop,
-    HoldStatus,
-    Order,
-    OrderStatus,
-    PaymentProvider,
-    Platform,
-    Reservation,
-)
+from core.models import Community, Drop, Order, Reservation
 from core.money import Money, parse_price
 
 COUNTDOWN_SECONDS = 60

@@ -16,7 +16,7 @@ from adapters.telegram.delivery import (
 from adapters.telegram.perks import TelegramPerks
 from bots.platforms import Connected
 from config import Settings
-from core.models import PaymentProvider, Platform
+from core.kinds import PaymentProvider, Platform
 from core.ports import Clock
 
 

@@ -16,7 +16,7 @@ from adapters.telegram.webhook import TelegramWebhook
 from adapters.web.app import web_app
 from adapters.web.dashboard import Dashboard
 from adapters.web.metrics import Metrics
-from adapters.web.webhooks import NotConfigured, WebhookReceiver
+from adapters.webhooks import NotConfigured, WebhookReceiver
 from bots.bootstrap import App, bootstrap, weights
 from bots.database import database
 from bots.outbox import deliver_notices
@@ -61,7 +61,7 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
     secure = str(config.public_base_url or "").startswith("https://")
     dashboard = Dashboard(app.core, weights(config), secure_cookie=secure)
     token = config.metrics_token.get_secret_value() if config.metrics_token else None
-    application = web_app(app.core.links, webhooks, metrics, dashboard, token)
+    application = web_app(app.core.short_links, webhooks, metrics, dashboard, token)
 
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
         async with database(config.database_url):

@@ -5,25 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from core.account_linking import AccountLinking
 from core.bus import EventBus
 from core.campaigns.outbox import Limits, Outbox
 from core.campaigns.planner import Campaigns
 from core.consent import Consent
-from core.dashboard import DashboardAccess
+from core.dashboard_access import DashboardAccess
 from core.drops.holds import Holds
 from core.drops.lifecycle import DropLifecycle
 from core.drops.payments import Payments
 from core.inbox import Inbox
-from core.linking import Linking
-from core.links import Links
-from core.live import LiveSessions
-from core.models import Platform
+from core.kinds import Platform
+from core.live.attendance import LiveAttendance
+from core.live.lifecycle import LiveLifecycle
+from core.live.reminders import LiveReminders
 from core.notices import Notices
 from core.notifications import Notifier
 from core.orders import Orders
 from core.perks import PerkService
 from core.ports import Announcer, Clock, CreatorDesk, FanMessenger, PayLinks, Perks, Refunds
 from core.recognition import Recognition, Rules
+from core.short_links import ShortLinks
 from core.subscriptions import subscribe_all
 from core.workers import worker_id
 
@@ -37,12 +39,14 @@ class Core:
     holds: Holds
     payments: Payments
     inbox: Inbox
-    links: Links
+    short_links: ShortLinks
     orders: Orders
     perks: PerkService
     recognition: Recognition
-    linking: Linking
-    live: LiveSessions
+    account_linking: AccountLinking
+    live: LiveLifecycle
+    live_reminders: LiveReminders
+    attendance: LiveAttendance
     consent: Consent
     campaigns: Campaigns
     outbox: Outbox
@@ -54,8 +58,8 @@ class Core:
         await self.drops.close_due()
         await self.holds.expire_due()
         await self.payments.retry_refunds()
-        await self.live.remind_due()
-        await self.live.nudge_late()
+        await self.live_reminders.remind_due()
+        await self.live_reminders.nudge_late()
         await self.campaigns.queue_due()
 
 
@@ -84,12 +88,13 @@ def build_core(
     rules = rules or Rules()
     notices = Notices(clock, worker_id(role))
     bus = EventBus(notices)
-    links = Links(clock, links_base_url)
-    holds = Holds(clock, bus, pay_links, links)
+    links = ShortLinks(clock, links_base_url)
+    consent = Consent(clock)
+    holds = Holds(clock, bus, pay_links, links, consent)
     payments = Payments(clock, bus, refunds)
     perk_service = PerkService(clock, perks, messenger)
     recognition = Recognition(clock, bus, rules)
-    consent = Consent(clock)
+    attendance = LiveAttendance(clock, recognition, consent)
     subscribe_all(
         bus,
         recognition=recognition,
@@ -106,12 +111,14 @@ def build_core(
         holds=holds,
         payments=payments,
         inbox=Inbox(clock, notices.worker),
-        links=links,
+        short_links=links,
         orders=Orders(clock, bus, payments),
         perks=perk_service,
         recognition=recognition,
-        linking=Linking(clock, recognition, perk_service),
-        live=LiveSessions(clock, bus, recognition),
+        account_linking=AccountLinking(clock, recognition, perk_service),
+        live=LiveLifecycle(clock, bus, attendance),
+        live_reminders=LiveReminders(clock, bus),
+        attendance=attendance,
         consent=consent,
         campaigns=Campaigns(clock, rules, near_tier_points),
         outbox=Outbox(

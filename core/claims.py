@@ -47,10 +47,10 @@ def reason(error: BaseException, room: int = 255) -> str:
     return _TOKEN.sub("***", f"{type(error).__name__}: {error}")[:room]
 
 
-def abandoned(lease: str, at: int, silent: int) -> str:
+def abandoned(lease: str) -> str:
     """SQL that is true of a claim no live process holds: its `lease` column is at or before
-    placeholder `at`, or its claimer was last seen before placeholder `silent`."""
+    `{lease_ends}`, or its claimer was last seen before `{silent_since}` (core/sql.py)."""
     return (
-        f'({lease} <= {{{at}}} OR "claimed_by" IN '
-        f'(SELECT "id" FROM "worker" WHERE "seen_at" < {{{silent}}}))'
+        f'({lease} <= {{lease_ends}} OR "claimed_by" IN '
+        '(SELECT "id" FROM "worker" WHERE "seen_at" < {silent_since}))'
     )

@@ -10,18 +10,21 @@ from tortoise.transactions import in_transaction
 
 from core import sql
 from core.events import OrderPaid
-from core.models import ConsentRecord, Fan, Platform, PlatformAccount
+from core.fans import FanRef, fan_id_of
+from core.kinds import Platform
+from core.models import ConsentRecord, Fan, PlatformAccount
 from core.ports import Clock
 
 # a yes from a fan who never answered, and its record
 _BOUGHT_YES = (
-    'UPDATE "fan" SET "dm_opt_in" = {0} WHERE "id" = {1} AND "dm_opt_in" = {2} '
-    'AND NOT EXISTS (SELECT 1 FROM "consent_record" WHERE "fan_id" = {3}) RETURNING "id"'
+    'UPDATE "fan" SET "dm_opt_in" = {given} WHERE "id" = {fan_id} AND "dm_opt_in" = {was} '
+    'AND NOT EXISTS (SELECT 1 FROM "consent_record" WHERE "fan_id" = {fan_id}) RETURNING "id"'
 )
+# where the fan first came from; {platform} if they have no account left
 _RECORD_BOUGHT = (
-    'INSERT INTO "consent_record" ("fan_id", "given", "platform", "how", "at") SELECT {0}, {1}, '
-    'COALESCE((SELECT "platform" FROM "platform_account" WHERE "fan_id" = {2} ORDER BY "id" '
-    "LIMIT 1), {3}), {4}, {5}"
+    'INSERT INTO "consent_record" ("fan_id", "given", "platform", "how", "at") '
+    'SELECT {fan_id}, {given}, COALESCE((SELECT "platform" FROM "platform_account" '
+    'WHERE "fan_id" = {fan_id} ORDER BY "id" LIMIT 1), {platform}), {how}, {at}'
 )
 
 
@@ -47,6 +50,14 @@ class Consent:
         """False when they had said no already (or never said yes)."""
         return await self._answer(fan_id, False, platform, how)
 
+    async def choose(self, fan: FanRef, given: bool, how: str) -> bool:
+        """The platform user's own yes or no (`/start`, `/stop`, `/dm`, an opt-out button),
+        on the platform they said it on; False when it was their answer already."""
+        fan_id = await fan_id_of(fan)
+        if given:
+            return await self.give(fan_id, fan.platform, how)
+        return await self.withdraw(fan_id, fan.platform, how)
+
     async def history(self, fan_id: int) -> list[ConsentView]:
         records = await ConsentRecord.filter(fan_id=fan_id).order_by("at", "id")
         return [ConsentView(r.given, r.platform.value, r.how, r.at) for r in records]
@@ -56,10 +67,11 @@ class Consent:
         as given where the fan first came from. Two statements: every buyer of a burst
         runs it (bench/webhooks.py)."""
         async with in_transaction():
-            if await sql.rows(_BOUGHT_YES, True, event.fan_id, False, event.fan_id):
-                platform = Platform.SANDBOX.value
-                values = (event.fan_id, True, event.fan_id, platform, "bought", self.clock.now())
-                await sql.rows(_RECORD_BOUGHT, *values)
+            if await sql.rows(_BOUGHT_YES, given=True, fan_id=event.fan_id, was=False):
+                await sql.rows(
+                    _RECORD_BOUGHT, fan_id=event.fan_id, given=True,
+                    platform=Platform.SANDBOX.value, how="bought", at=self.clock.now(),
+                )  # fmt: skip
 
     async def _answer(self, fan_id: int, given: bool, platform: Platform, how: str) -> bool:
         async with in_transaction():

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core.models import Community, Perk, Platform
+from core.kinds import Platform
+from core.models import Community, Perk
 
 
 class Severity(StrEnum):

@@ -27,3 +27,7 @@ class SoldOut(InvalidState):
 
 class LimitReached(InvalidState):
     """The fan already holds or bought as many units as the tier allows."""
+
+
+class PaidInStars(InvalidState):
+    """The tier is paid in Telegram Stars, by invoice in the bot chat: it has no pay link."""

@@ -10,15 +10,16 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from core import sql
-from core.models import Fan, LedgerEntry, Order, OrderStatus, Platform, PlatformAccount, TierKind
+from core.kinds import OrderStatus, Platform, TierKind
+from core.models import Fan, LedgerEntry, Order, PlatformAccount
 from core.money import Money
 
 # once per message a fan is sent: hand-written, as the ORM's query cost more than the send
 _ACCOUNT = (
     'SELECT "id", "platform_user_id", "dm_reachable" FROM "platform_account" '
-    'WHERE "fan_id" = {0} AND "platform" = {1}'
+    'WHERE "fan_id" = {fan_id} AND "platform" = {platform}'
 )
-_UNREACHABLE = 'UPDATE "platform_account" SET "dm_reachable" = {0} WHERE "id" = {1}'
+_UNREACHABLE = 'UPDATE "platform_account" SET "dm_reachable" = {reachable} WHERE "id" = {id}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ class Account:
 
 
 async def account_on(fan_id: int, platform: Platform) -> Account | None:
-    rows = await sql.rows(_ACCOUNT, fan_id, platform.value)
+    rows = await sql.rows(_ACCOUNT, fan_id=fan_id, platform=platform.value)
     if not rows:
         return None
     row = rows[0]
@@ -40,7 +41,7 @@ async def account_on(fan_id: int, platform: Platform) -> Account | None:
 
 async def mark_unreachable(account: Account) -> None:
     """Not written to again until they come back (`/start`, a command)."""
-    await sql.rows(_UNREACHABLE, False, account.id)
+    await sql.rows(_UNREACHABLE, reachable=False, id=account.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,16 @@ async def profile(fan_id: int) -> FanProfile:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class FanRef:
+    """The platform user behind an action, as plain values: each fan action's entry point
+    finds (or, on first contact, makes) their fan itself, so a handler makes one call."""
+
+    platform: Platform
+    user_ref: str  # the platform's id for the user
+    display_name: str
+
+
 async def fan_for(platform: Platform | str, user_ref: str, display_name: str) -> int:
     """Our fan id for a platform user; two first contacts at once still make one fan."""
     platform = Platform(platform)
@@ -100,3 +111,19 @@ async def fan_for(platform: Platform | str, user_ref: str, display_name: str) ->
     except IntegrityError:
         account = await PlatformAccount.get(platform=platform, platform_user_id=user_ref)
         return account.fan_id
+
+
+async def fan_id_of(fan: FanRef) -> int:
+    """The fan behind the platform user: what each fan action's entry point asks first."""
+    return await fan_for(fan.platform, fan.user_ref, fan.display_name)
+
+
+async def profile_of(fan: FanRef) -> FanProfile:
+    """`/me`: the platform user's tier, points and orders."""
+    return await profile(await fan_id_of(fan))
+
+
+async def choose_shout_outs(fan: FanRef, named: bool) -> None:
+    """The platform user's own choice whether the public congratulations on reaching a tier
+    name them."""
+    await Fan.filter(id=await fan_id_of(fan)).update(named_in_shout_outs=named)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from core import sql
 from core.inbox import Inbox
-from core.models import HoldStatus, NoticeStatus, OrderStatus
+from core.kinds import HoldStatus, NoticeStatus, OrderStatus
 from core.notices import Notices
 
-_HELD = 'SELECT COUNT(*) AS "n" FROM "reservation" WHERE "status" = {0}'
+_HELD = 'SELECT COUNT(*) AS "n" FROM "reservation" WHERE "status" = {status}'
 _PAID = (
     'SELECT "currency", COUNT(*) AS "orders", SUM("amount_minor") AS "minor" FROM "order" '
-    'WHERE "status" = {0} GROUP BY "currency"'
+    'WHERE "status" = {status} GROUP BY "currency"'
 )
 
 
@@ -33,8 +33,8 @@ class Figures:
 
 
 async def figures(inbox: Inbox, notices: Notices) -> Figures:
-    [held] = await sql.rows(_HELD, HoldStatus.HELD.value)
-    paid = await sql.rows(_PAID, OrderStatus.PAID.value)
+    [held] = await sql.rows(_HELD, status=HoldStatus.HELD.value)
+    paid = await sql.rows(_PAID, status=OrderStatus.PAID.value)
     backlog = await inbox.backlog()
     counts = await notices.counts()
     return Figures(

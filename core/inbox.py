@@ -45,45 +45,42 @@ _KEEP = (
     '"key", "due_at", "attempts") VALUES {rows} '
     'ON CONFLICT ("provider", "event_id") DO NOTHING RETURNING "provider", "event_id"'
 )
-_KEEP_ROW = "({{{0}}}, {{{1}}}, {{{2}}}, {{{3}}}, {{{4}}}, {{{5}}}, {{{6}}}, 0)"
 
 
 # Due: its time came, or the process that claimed it stopped saying it is alive. In turn:
 # no earlier event with its key (the same payment, the same chat) is still to be handled.
 # The outer due test matters on PostgreSQL: a row another process claimed meanwhile is
-# re-read after its lock and no longer matches. Each placeholder once: SQLite's are
-# positional.
-def _due(at: int, silent: int) -> str:
-    return claims.abandoned('p."due_at"', at, silent)
-
+# re-read after its lock and no longer matches.
+_DUE = claims.abandoned('p."due_at"')
 
 _IN_TURN = (
     '(p."key" IS NULL OR NOT EXISTS (SELECT 1 FROM "provider_event" e '
     'WHERE e."key" = p."key" AND e."id" < p."id" AND e."due_at" IS NOT NULL))'
 )
 _CLAIM = (
-    'UPDATE "provider_event" AS p SET "due_at" = {0}, "attempts" = p."attempts" + 1, '
-    f'"claimed_by" = {{1}} WHERE p."due_at" IS NOT NULL AND {_due(2, 3)} AND p."id" IN '
+    'UPDATE "provider_event" AS p SET "due_at" = {lease_until}, '
+    '"attempts" = p."attempts" + 1, "claimed_by" = {worker} '
+    f'WHERE p."due_at" IS NOT NULL AND {_DUE} AND p."id" IN '
     f'(SELECT p."id" FROM "provider_event" p WHERE p."due_at" IS NOT NULL '
-    f'AND {_due(4, 5)} AND {_IN_TURN} ORDER BY p."id" LIMIT {{6}}) '
+    f'AND {_DUE} AND {_IN_TURN} ORDER BY p."id" LIMIT {{batch}}) '
     'RETURNING "id", "provider", "kind", "payload", "attempts"'
 )
 _OLDEST_WAITING = (
     'SELECT MIN("received_at") AS oldest FROM "provider_event" '
-    'WHERE "due_at" IS NOT NULL AND "attempts" < {0}'
+    'WHERE "due_at" IS NOT NULL AND "attempts" < {attempts}'
 )
-# every event of a drain handled in one statement: {cases} is a WHEN-THEN per event
+# the events of a drain handled in a statement per outcome (a burst's are nearly all one)
 _DONE = (
-    'UPDATE "provider_event" SET "due_at" = NULL, "payload" = NULL, "processed_at" = {0}, '
-    '"outcome" = CASE "id" {cases} END WHERE "id" IN ({ids})'
+    'UPDATE "provider_event" SET "due_at" = NULL, "payload" = NULL, "processed_at" = {now}, '
+    '"outcome" = {outcome} WHERE "id" IN ({ids})'
 )
 _BACKLOG = (
     'SELECT COUNT(*) AS waiting, COUNT("outcome") AS failing FROM "provider_event" '
     'WHERE "due_at" IS NOT NULL'
 )
 _RETRY = (
-    'UPDATE "provider_event" SET "due_at" = {0}, "outcome" = {1}, "claimed_by" = NULL '
-    'WHERE "id" = {2}'
+    'UPDATE "provider_event" SET "due_at" = {due}, "outcome" = {outcome}, '
+    '"claimed_by" = NULL WHERE "id" = {id}'
 )
 
 
@@ -173,8 +170,10 @@ class Inbox:
 
     async def _claim(self) -> list[KeptEvent]:
         now = self.clock.now()
-        silent = now - claims.SILENT
-        rows = await sql.rows(_CLAIM, now + LEASE, self.worker, now, silent, now, silent, BATCH)
+        rows = await sql.rows(
+            _CLAIM, lease_until=now + LEASE, worker=self.worker, lease_ends=now,
+            silent_since=now - claims.SILENT, batch=BATCH,
+        )  # fmt: skip
         return sorted((KeptEvent(**row) for row in rows), key=lambda event: event.id)
 
     async def serve(self, handlers: Mapping[str, Handler], *, every: float = 2.0) -> None:
@@ -209,7 +208,7 @@ class Inbox:
         except Exception as error:  # kept for another try: a fault here must not lose it
             wait = claims.backoff(event.attempts, FIRST_RETRY)
             failed = f"failed {event.attempts}x, last: {type(error).__name__}"
-            await sql.rows(_RETRY, self.clock.now() + wait, failed, event.id)
+            await sql.rows(_RETRY, due=self.clock.now() + wait, outcome=failed, id=event.id)
             log.error("provider_event_failed", id=event.id, kind=event.kind, error=repr(error))
             return None
         log.info("provider_event_handled", id=event.id, kind=event.kind, outcome=outcome)
@@ -218,29 +217,18 @@ class Inbox:
 
 async def _insert(batch: list[_Arrival], now: datetime) -> set[tuple[str, str]]:
     """Stores a batch in one statement; returns the keys that were new."""
-    width = 7
-    rows = ", ".join(
-        _KEEP_ROW.format(*range(n * width, n * width + width)) for n in range(len(batch))
-    )
-    values = [
-        value
-        for a in batch
-        for value in (a.provider, a.event_id, a.kind, now, a.payload, a.key, now)
-    ]
-    inserted = await sql.rows(_KEEP.replace("{rows}", rows), *values)
+    rows = [(a.provider, a.event_id, a.kind, now, a.payload, a.key, now, 0) for a in batch]
+    inserted = await sql.rows(_KEEP, rows=rows)
     return {(row["provider"], row["event_id"]) for row in inserted}
 
 
 async def _done(outcomes: dict[int, str], now: datetime) -> None:
-    """Mark these events handled, each with its outcome, in one statement."""
-    if not outcomes:
-        return
-    cases = " ".join(f"WHEN {{{2 * n + 1}}} THEN {{{2 * n + 2}}}" for n in range(len(outcomes)))
-    first_id = 2 * len(outcomes) + 1
-    ids = ", ".join(f"{{{first_id + n}}}" for n in range(len(outcomes)))
-    statement = _DONE.replace("{cases}", cases).replace("{ids}", ids)
-    pairs = [value for pair in outcomes.items() for value in pair]
-    await sql.rows(statement, now, *pairs, *outcomes)
+    """Mark these events handled, each with its outcome."""
+    by_outcome: dict[str, list[int]] = {}
+    for event_id, outcome in outcomes.items():
+        by_outcome.setdefault(outcome, []).append(event_id)
+    for outcome, ids in by_outcome.items():
+        await sql.rows(_DONE, now=now, outcome=outcome, ids=ids)
 
 
 def _settle(
@@ -258,7 +246,7 @@ def _settle(
 async def oldest_waiting() -> datetime | None:
     """When the oldest event still to be handled arrived (those failing again and again
     aside): a payment in it was made before then, however late it is settled."""
-    [row] = await sql.rows(_OLDEST_WAITING, STILL_ON_TIME_ATTEMPTS)
+    [row] = await sql.rows(_OLDEST_WAITING, attempts=STILL_ON_TIME_ATTEMPTS)
     oldest = row["oldest"]
     if oldest is None or isinstance(oldest, datetime):
         return oldest

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
@@ -30,7 +29,8 @@ from tortoise.functions import Count
 from core import claims, sql
 from core import events as domain
 from core.events import DomainEvent
-from core.models import Community, Notice, NoticeStatus, Worker
+from core.kinds import NoticeStatus
+from core.models import Community, Notice, Worker
 from core.money import Money
 from core.ports import Clock
 
@@ -50,55 +50,56 @@ _IN_TURN = (
     '(n."key" IS NULL OR NOT EXISTS (SELECT 1 FROM "notice" e WHERE e."key" = n."key" '
     f'AND e."id" < n."id" AND e."status" IN ({_PENDING})))'
 )
-_CLAIM_OWN = (
-    'UPDATE "notice" SET "status" = \'sending\', "claimed_by" = {0}, "due_at" = {1}, '
-    '"attempts" = "attempts" + 1 WHERE "status" = \'queued\' AND "id" IN '
-    f'(SELECT n."id" FROM "notice" n WHERE n."id" IN ({{ids}}) AND {_IN_TURN}) ' + _RETURNING
-)
+
+
+def _claim(which: str) -> str:
+    """Take the queued notices among `which` (a subquery of their ids) for this process."""
+    return (
+        'UPDATE "notice" SET "status" = \'sending\', "claimed_by" = {worker}, "due_at" = {due}, '
+        f'"attempts" = "attempts" + 1 WHERE "status" = \'queued\' AND "id" IN ({which}) '
+        + _RETURNING
+    )
+
+
+_CLAIM_OWN = _claim(f'SELECT n."id" FROM "notice" n WHERE n."id" IN ({{ids}}) AND {_IN_TURN}')
 # notices whose turn came when this process delivered the one before (same key), if they
 # have not failed before: a failed one waits for its retry time
-_CLAIM_NEXT = (
-    'UPDATE "notice" SET "status" = \'sending\', "claimed_by" = {0}, "due_at" = {1}, '
-    '"attempts" = "attempts" + 1 WHERE "status" = \'queued\' AND "id" IN '
-    '(SELECT n."id" FROM "notice" n WHERE n."key" IN ({keys}) AND n."status" = \'queued\' '
-    f'AND n."attempts" = 0 AND {_IN_TURN}) ' + _RETURNING
+_CLAIM_NEXT = _claim(
+    'SELECT n."id" FROM "notice" n WHERE n."key" IN ({keys}) AND n."status" = \'queued\' '
+    f'AND n."attempts" = 0 AND {_IN_TURN}'
 )
-_CLAIM_DUE = (
-    'UPDATE "notice" SET "status" = \'sending\', "claimed_by" = {0}, "due_at" = {1}, '
-    '"attempts" = "attempts" + 1 WHERE "status" = \'queued\' AND "id" IN '
-    '(SELECT n."id" FROM "notice" n WHERE n."status" = \'queued\' AND n."due_at" <= {2} '
-    f'AND {_IN_TURN} ORDER BY n."id" LIMIT {{3}}LOCK) ' + _RETURNING
+_CLAIM_DUE = _claim(
+    'SELECT n."id" FROM "notice" n WHERE n."status" = \'queued\' AND n."due_at" <= {now} '
+    f'AND {_IN_TURN} ORDER BY n."id" LIMIT {{batch}}{{SKIP_LOCKED}}'
 )
 
 
 # claims of a process that stopped: its message may have gone out, so it is not sent again
 # (failed, saying so); anything else is done again, which changes nothing twice
-def _dead_claim(at: int, silent: int) -> str:
-    return "\"status\" = 'sending' AND " + claims.abandoned('"due_at"', at, silent)
-
-
-# placeholders in the order they appear: SQLite's are positional
+_DEAD_CLAIM = "\"status\" = 'sending' AND " + claims.abandoned('"due_at"')
 _INTERRUPTED = (
-    'UPDATE "notice" SET "status" = \'failed\', "claimed_by" = NULL, "done_at" = {0}, '
-    f'"reason" = {{1}} WHERE {_dead_claim(2, 3)} AND "subscriber" IN ({{names}})'
+    'UPDATE "notice" SET "status" = \'failed\', "claimed_by" = NULL, "done_at" = {now}, '
+    f'"reason" = {{reason}} WHERE {_DEAD_CLAIM} AND "subscriber" IN ({{names}})'
 )
 _TAKE_OVER = (
-    'UPDATE "notice" SET "status" = \'queued\', "claimed_by" = NULL, "due_at" = {0} '
-    f"WHERE {_dead_claim(1, 2)}"
+    'UPDATE "notice" SET "status" = \'queued\', "claimed_by" = NULL, "due_at" = {now} '
+    f"WHERE {_DEAD_CLAIM}"
 )
 _DONE = (
-    'UPDATE "notice" SET "status" = \'sent\', "done_at" = {0}, "reason" = NULL '
-    'WHERE "id" = {1} AND "status" = \'sending\' AND "claimed_by" = {2}'
+    'UPDATE "notice" SET "status" = \'sent\', "done_at" = {now}, "reason" = NULL '
+    'WHERE "id" = {id} AND "status" = \'sending\' AND "claimed_by" = {worker}'
 )
 _AGAIN = (
-    'UPDATE "notice" SET "status" = {0}, "due_at" = {1}, "reason" = {2}, "claimed_by" = NULL, '
-    '"done_at" = {3} WHERE "id" = {4} AND "status" = \'sending\' AND "claimed_by" = {5}'
+    'UPDATE "notice" SET "status" = {status}, "due_at" = {due}, "reason" = {reason}, '
+    '"claimed_by" = NULL, "done_at" = {done} WHERE "id" = {id} AND "status" = \'sending\' '
+    'AND "claimed_by" = {worker}'
 )
+_NEW = ("queued", 0)  # status and attempts of a new notice
+# rows of (subscriber, kind, payload, target, key, status, attempts, due_at, created_at)
 _INSERT = (
     'INSERT INTO "notice" ("subscriber", "kind", "payload", "target", "key", "status", '
     '"attempts", "due_at", "created_at") VALUES {rows} RETURNING "id", "subscriber"'
 )
-_ROW = "({{{0}}}, {{{1}}}, {{{2}}}, {{{3}}}, {{{4}}}, 'queued', 0, {{{5}}}, {{{6}}})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,15 +197,11 @@ class Notices:
                 for target in targets:
                     key = subscription.key(event, target) if subscription.key else None
                     kind = type(event).__name__
-                    rows.append((subscription.name, kind, payload, target, key, now + HANDOFF, now))
+                    due = now + HANDOFF
+                    rows.append((subscription.name, kind, payload, target, key, *_NEW, due, now))
         if not rows:
             return Owed([], [])
-        width = len(rows[0])
-        values = ", ".join(
-            _ROW.format(*range(n * width, n * width + width)) for n in range(len(rows))
-        )
-        statement = _INSERT.replace("{rows}", values)
-        inserted = await sql.rows(statement, *itertools.chain.from_iterable(rows))
+        inserted = await sql.rows(_INSERT, rows=rows)
         written = Owed([], [])
         for row in inserted:
             follows = self._by_name[row["subscriber"]].follows
@@ -223,7 +220,7 @@ class Notices:
                 self._following = asyncio.create_task(self._deliver_later())
         if not now:
             return 0
-        return await self._in_turn(await self._claim(_CLAIM_OWN, "{ids}", now))
+        return await self._in_turn(await self._claim(_CLAIM_OWN, ids=now))
 
     async def _deliver_later(self) -> None:
         """Those that follow, in the background, a few claimed at a time: in a burst of
@@ -233,7 +230,7 @@ class Notices:
             while self._later:
                 await self._go_on.wait()
                 ids, self._later = sorted(self._later[:BATCH]), self._later[BATCH:]
-                await self._in_turn(await self._claim(_CLAIM_OWN, "{ids}", ids))
+                await self._in_turn(await self._claim(_CLAIM_OWN, ids=ids))
         finally:
             self._following = None
 
@@ -265,14 +262,12 @@ class Notices:
                 if await self._deliver(notice):
                     delivered += 1
                     keys |= {notice.key} if notice.key else set()
-            claimed = await self._claim(_CLAIM_NEXT, "{keys}", sorted(keys)) if keys else []
+            claimed = await self._claim(_CLAIM_NEXT, keys=sorted(keys)) if keys else []
         return delivered
 
-    async def _claim(self, statement: str, slot: str, values: Sequence[object]) -> list[_Claimed]:
-        marks = ", ".join("{" + str(n) + "}" for n in range(2, len(values) + 2))
-        rows = await sql.rows(
-            statement.replace(slot, marks), self.worker, self.clock.now() + LEASE, *values
-        )
+    async def _claim(self, statement: str, **which: Sequence[object]) -> list[_Claimed]:
+        due = self.clock.now() + LEASE
+        rows = await sql.rows(statement, worker=self.worker, due=due, **which)
         return [_Claimed(**row) for row in rows]
 
     async def drain(self, batch: int = BATCH) -> int:
@@ -280,14 +275,15 @@ class Notices:
         whose turn came); returns how many were claimed."""
         now = self.clock.now()
         once = [sub.name for sub in self._by_name.values() if sub.at_most_once]
+        silent_since = now - claims.SILENT
         if once:
-            names = ", ".join("{" + str(n) + "}" for n in range(4, len(once) + 4))
-            statement = _INTERRUPTED.replace("{names}", names)
-            await sql.rows(statement, now, claims.INTERRUPTED, now, now - claims.SILENT, *once)
-        await sql.rows(_TAKE_OVER, now, now, now - claims.SILENT)
-        lock = "" if sql.on_sqlite() else " FOR UPDATE SKIP LOCKED"
+            await sql.rows(
+                _INTERRUPTED, now=now, reason=claims.INTERRUPTED, lease_ends=now,
+                silent_since=silent_since, names=once,
+            )  # fmt: skip
+        await sql.rows(_TAKE_OVER, now=now, lease_ends=now, silent_since=silent_since)
         claimed = await sql.rows(
-            _CLAIM_DUE.replace("LOCK", lock), self.worker, now + LEASE, now, batch
+            _CLAIM_DUE, worker=self.worker, due=now + LEASE, now=now, batch=batch
         )
         await asyncio.gather(*(self._deliver(_Claimed(**row)) for row in claimed))
         return len(claimed)
@@ -342,7 +338,7 @@ class Notices:
         except Exception as error:
             await self._failed(notice, error)
             return False
-        await sql.rows(_DONE, self.clock.now(), notice.id, self.worker)
+        await sql.rows(_DONE, now=self.clock.now(), id=notice.id, worker=self.worker)
         return True
 
     async def _failed(self, notice: _Claimed, error: Exception) -> None:
@@ -352,7 +348,10 @@ class Notices:
         final = claims.gives_up(error, notice.attempts)
         wait = claims.backoff(notice.attempts, FIRST_RETRY)
         status, due, done = ("failed", now, now) if final else ("queued", now + wait, None)
-        await sql.rows(_AGAIN, status, due, reason, done, notice.id, self.worker)
+        await sql.rows(
+            _AGAIN, status=status, due=due, reason=reason, done=done, id=notice.id,
+            worker=self.worker,
+        )  # fmt: skip
         log.warning(
             "notice_failed" if final else "notice_will_retry",
             notice=notice.id,
@@ -368,9 +367,9 @@ def perks_key(fan_id: int) -> str:
 
 
 async def carry_over(merged: int, kept: int) -> None:
-    """Notices still owed to a fan merged into another (core/linking.py) go to the kept fan:
-    a receipt waiting out an outage reaches the account that is left, and the merged fan's
-    perk changes queue behind the kept fan's. In the merge's transaction."""
+    """Notices still owed to a fan merged into another (core/account_linking.py) go to the
+    kept fan: a receipt waiting out an outage reaches the account that is left, and the
+    merged fan's perk changes queue behind the kept fan's. In the merge's transaction."""
     owed = await Notice.filter(
         status__in=(NoticeStatus.QUEUED, NoticeStatus.SENDING),
         payload__contains=f'"fan_id": {merged}',

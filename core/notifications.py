@@ -48,7 +48,9 @@ from core.ports import Announcer, CreatorDesk, FanMessenger, PayLinks
 
 log = structlog.get_logger(__name__)
 
-_DELIVERED = 'UPDATE "order" SET "delivered_at" = {0} WHERE "id" = {1} AND "delivered_at" IS NULL'
+_DELIVERED = (
+    'UPDATE "order" SET "delivered_at" = {at} WHERE "id" = {order_id} AND "delivered_at" IS NULL'
+)
 
 LiveChange = LiveScheduled | LiveStarted | LiveEnded | LiveCancelled
 DropChange = (
@@ -144,7 +146,7 @@ class Notifier:
             event.order_id, event.title, event.tier_name, event.amount, event.delivery
         )
         if await self.messenger.send(event.fan_id, confirmed) and event.delivery:
-            await sql.rows(_DELIVERED, event.at, event.order_id)
+            await sql.rows(_DELIVERED, at=event.at, order_id=event.order_id)
 
     async def payment_returned(self, event: PaymentRefunded) -> None:
         tier = await DropTier.get(id=event.tier_id).select_related("drop")

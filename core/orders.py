@@ -9,7 +9,8 @@ from core.bus import EventBus
 from core.drops.payments import Payments
 from core.errors import InvalidState, NotFound
 from core.events import OrderShipped
-from core.models import Order, OrderStatus, TierKind
+from core.kinds import OrderStatus, TierKind
+from core.models import Order
 from core.money import Money
 from core.ports import Clock
 
@@ -73,6 +74,15 @@ class Orders:
             raise InvalidState(f"order #{order_id} is {order.status}; only paid orders refund")
         await self.payments.refund(order.id, reason or "refunded by the creator", restock=restock)
         return _line(await _order(order_id))
+
+
+async def payer_of(payment_id: str) -> int:
+    """The fan who made a payment: a provider that refunds to an account (Telegram Stars)
+    needs theirs."""
+    order = await Order.get_or_none(payment_id=payment_id)
+    if order is None:
+        raise NotFound(f"there is no order paid by {payment_id}")
+    return order.fan_id
 
 
 async def _order(order_id: int) -> Order:

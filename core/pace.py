@@ -16,14 +16,14 @@ from core import sql
 
 ANY_LEAD = 86_400.0  # a reply to a fan books any distance ahead
 
-# placeholders in the order they appear: SQLite's are positional. The schedule moves on
-# only when it is booked no further ahead than the send's lead (a row it leaves alone
-# returns none); several sends of one process may book their turns together
+# the schedule moves on only when it is booked no further ahead than the send's lead (a row
+# it leaves alone returns none); several sends of one process may book their turns together
 _TAKE = (
-    'INSERT INTO "send_pace" ("key", "free_at") VALUES ({0}, {1}) ON CONFLICT ("key") '
-    'DO UPDATE SET "free_at" = LATEST("send_pace"."free_at", {2}) + {3} '
-    'WHERE "send_pace"."free_at" <= {4} RETURNING "free_at"'
+    'INSERT INTO "send_pace" ("key", "free_at") VALUES ({key}, {free_at}) '
+    'ON CONFLICT ("key") DO UPDATE SET "free_at" = {GREATEST}("send_pace"."free_at", {now}) '
+    '+ {span} WHERE "send_pace"."free_at" <= {booked_until} RETURNING "free_at"'
 )
+_BOOKED = 'SELECT "free_at" FROM "send_pace" WHERE "key" = {key}'
 
 
 async def take_turns(
@@ -32,10 +32,10 @@ async def take_turns(
     """Seconds to wait before each of `count` sends may go out (0: at once), one interval
     apart; or None while the schedule is booked more than `lead` seconds ahead (ask again
     when it is not). `now` is the wall clock, which every process shares."""
-    latest = "MAX" if sql.on_sqlite() else "GREATEST"
-    statement = _TAKE.replace("LATEST", latest)
     span = interval * count
-    taken = await sql.rows(statement, key, now + span, now, span, now + lead)
+    taken = await sql.rows(
+        _TAKE, key=key, free_at=now + span, now=now, span=span, booked_until=now + lead
+    )
     if not taken:
         return None
     first = float(taken[0]["free_at"]) - span
@@ -50,5 +50,5 @@ async def take_turn(key: str, interval: float, now: float, lead: float = ANY_LEA
 
 async def booked_until(key: str) -> float:
     """When the schedule is free again (0: it never was used)."""
-    found = await sql.rows('SELECT "free_at" FROM "send_pace" WHERE "key" = {0}', key)
+    found = await sql.rows(_BOOKED, key=key)
     return float(found[0]["free_at"]) if found else 0.0

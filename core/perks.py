@@ -13,17 +13,10 @@ import structlog
 from core import sql
 from core.errors import InvalidInput, InvalidState, NotFound
 from core.events import OrderPaid, OrderRestored, OrderReversed, TierChanged
+from core.fans import FanRef, fan_id_of
+from core.kinds import FanTier, OrderStatus, PerkGrantStatus, Platform
 from core.messages import PerkGranted, PerkRef, PerkTakenBack
-from core.models import (
-    Fan,
-    FanTier,
-    Order,
-    OrderStatus,
-    Perk,
-    PerkGrant,
-    PerkGrantStatus,
-    Platform,
-)
+from core.models import Fan, Order, Perk, PerkGrant
 from core.ports import Clock, FanMessenger, Perks
 
 log = structlog.get_logger(__name__)
@@ -49,13 +42,13 @@ _ENTITLED = (
 _HELD = 'SELECT "fan_id", "perk_id" FROM "perk_grant" WHERE "status" = \'granted\''
 _CLAIM_GRANT = (
     'INSERT INTO "perk_grant" ("perk_id", "fan_id", "status", "access", "changed_at") '
-    "VALUES ({0}, {1}, {2}, '', {3}) "
-    'ON CONFLICT ("perk_id", "fan_id") DO UPDATE SET "status" = {4}, "changed_at" = {5} '
-    'WHERE "perk_grant"."status" = {6} RETURNING "id"'
+    "VALUES ({perk_id}, {fan_id}, {status}, '', {now}) "
+    'ON CONFLICT ("perk_id", "fan_id") DO UPDATE SET "status" = {status}, "changed_at" = {now} '
+    'WHERE "perk_grant"."status" = {was} RETURNING "id"'
 )
 _MOVE = (
-    'UPDATE "perk_grant" SET "status" = {0}, "changed_at" = {1} '
-    'WHERE "id" = {2} AND "status" = {3} RETURNING "id"'
+    'UPDATE "perk_grant" SET "status" = {status}, "changed_at" = {now} '
+    'WHERE "id" = {id} AND "status" = {was} RETURNING "id"'
 )
 
 
@@ -142,6 +135,10 @@ class PerkService:
             await self.reconcile(fan_id)
         return len(fans)
 
+    async def reissue_as(self, fan: FanRef) -> list[str]:
+        """`/perks`: fresh access for the platform user's perks (`reissue`)."""
+        return await self.reissue(await fan_id_of(fan))
+
     async def reissue(self, fan_id: int) -> list[str]:
         """Fresh access for every perk the fan holds (an invite link expired or was lost);
         the earlier access is voided. Returns the perks' titles."""
@@ -161,7 +158,9 @@ class PerkService:
 
     async def _grant(self, fan_id: int, perk_id: int) -> None:
         now = self.clock.now()
-        claimed = await sql.rows(_CLAIM_GRANT, perk_id, fan_id, GRANTED, now, GRANTED, now, REVOKED)
+        claimed = await sql.rows(
+            _CLAIM_GRANT, perk_id=perk_id, fan_id=fan_id, status=GRANTED, now=now, was=REVOKED
+        )
         if not claimed:
             return  # another worker granted it meanwhile
         grant_id = claimed[0]["id"]
@@ -172,14 +171,16 @@ class PerkService:
                 raise LookupError(f"no {perk.platform} adapter is running")
             access = await platform.grant(fan_id, perk_ref(perk))
         except Exception:
-            await sql.rows(_MOVE, REVOKED, self.clock.now(), grant_id, GRANTED)
+            await sql.rows(_MOVE, status=REVOKED, now=self.clock.now(), id=grant_id, was=GRANTED)
             log.exception("perk_grant_failed", perk=perk.name, fan_id=fan_id)
             return
         await PerkGrant.filter(id=grant_id).update(access=access[:255])
         await self.messenger.send(fan_id, PerkGranted(perk.title, access))
 
     async def _revoke(self, grant: PerkGrant) -> None:
-        if not await sql.rows(_MOVE, REVOKED, self.clock.now(), grant.id, GRANTED):
+        if not await sql.rows(
+            _MOVE, status=REVOKED, now=self.clock.now(), id=grant.id, was=GRANTED
+        ):
             return
         perk = await Perk.get(id=grant.perk_id)
         platform = self._platform(perk)
@@ -188,7 +189,7 @@ class PerkService:
                 raise LookupError(f"no {perk.platform} adapter is running")
             await platform.revoke(grant.fan_id, perk_ref(perk), grant.access)
         except Exception:
-            await sql.rows(_MOVE, GRANTED, self.clock.now(), grant.id, REVOKED)
+            await sql.rows(_MOVE, status=GRANTED, now=self.clock.now(), id=grant.id, was=REVOKED)
             log.exception("perk_revoke_failed", perk=perk.name, fan_id=grant.fan_id)
             return
         await self.messenger.send(grant.fan_id, PerkTakenBack(perk.title))

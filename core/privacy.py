@@ -14,17 +14,17 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from core.errors import NotFound
+from core.fans import FanRef, fan_id_of
+from core.kinds import FanTier
 from core.models import (
     Attendance,
     ConsentRecord,
     Delivery,
     Fan,
-    FanTier,
     LedgerEntry,
     LinkCode,
     Order,
     PerkGrant,
-    Platform,
     PlatformAccount,
     Reservation,
     Rsvp,
@@ -99,22 +99,27 @@ async def forget(fan_id: int, perks: PerkService) -> None:
         await PerkGrant.filter(fan_id=fan_id).update(access="")
 
 
-async def forget_account(
-    platform: Platform, user_ref: str, fan_id: int, perks: PerkService
-) -> bool:
+async def my_data(fan: FanRef) -> bytes:
+    """`/mydata`: the platform user's export, as the JSON file they download."""
+    data = await export(await fan_id_of(fan))
+    return json.dumps(data, indent=2, ensure_ascii=False).encode()
+
+
+async def ask_to_forget(fan: FanRef) -> int:
+    """`/forgetme` asks first: the fan its confirming button names, so that only their own
+    press erases them (`forget_account`)."""
+    return await fan_id_of(fan)
+
+
+async def forget_account(fan: FanRef, fan_id: int, perks: PerkService) -> bool:
     """A fan's own confirmed request from a chat: forgets `fan_id` only if this platform
     account still belongs to it; False if it was done already (or the button is not theirs)."""
     if not await PlatformAccount.exists(
-        platform=platform, platform_user_id=user_ref, fan_id=fan_id
+        platform=fan.platform, platform_user_id=fan.user_ref, fan_id=fan_id
     ):
         return False
     await forget(fan_id, perks)
     return True
-
-
-def as_file(data: dict[str, Any]) -> bytes:
-    """An export as the JSON file a fan downloads."""
-    return json.dumps(data, indent=2, ensure_ascii=False).encode()
 
 
 async def _fan(fan_id: int) -> Fan:

@@ -9,26 +9,27 @@ from dataclasses import dataclass, field
 from core import sql
 from core.bus import EventBus
 from core.events import OrderPaid, OrderRestored, OrderReversed, TierChanged
-from core.models import Drop, FanTier, LedgerEntry
+from core.kinds import FanTier
+from core.models import Drop, LedgerEntry
 from core.ports import Clock
 
 _AWARD = (
     'INSERT INTO "ledger_entry" ("fan_id", "amount", "reason", "source_id", "created_at") '
     'VALUES {rows} ON CONFLICT ("fan_id", "reason", "source_id") DO NOTHING RETURNING "id"'
 )
-_TOTAL = 'SELECT COALESCE(SUM("amount"), 0) AS total FROM "ledger_entry" WHERE "fan_id" = {0}'
+_TOTAL = 'SELECT COALESCE(SUM("amount"), 0) AS total FROM "ledger_entry" WHERE "fan_id" = {fan_id}'
 _TIER_AND_TOTAL = (
     'SELECT f."tier", COALESCE((SELECT SUM(l."amount") FROM "ledger_entry" l '
-    'WHERE l."fan_id" = f."id"), 0) AS total FROM "fan" f WHERE f."id" = {0}'
+    'WHERE l."fan_id" = f."id"), 0) AS total FROM "fan" f WHERE f."id" = {fan_id}'
 )
 # compare-and-set: only the worker that saw the old tier publishes the change
-_RETIER = 'UPDATE "fan" SET "tier" = {0} WHERE "id" = {1} AND "tier" = {2} RETURNING "id"'
-# the order's place among the drop's first orders (counted no further than {2}: a drop's
+_RETIER = 'UPDATE "fan" SET "tier" = {tier} WHERE "id" = {fan_id} AND "tier" = {was} RETURNING "id"'
+# the order's place among the drop's first orders (counted no further than {limit}: a drop's
 # thousandth order need not count the 999 before it), and when the drop opened
 _EARLY = (
     'SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM "order" o JOIN "drop_tier" t '
-    'ON t."id" = o."tier_id" WHERE t."drop_id" = {0} AND o."id" <= {1} LIMIT {2}) AS firsts) '
-    'AS rank, d."opened_at" FROM "drop" d WHERE d."id" = {3}'
+    'ON t."id" = o."tier_id" WHERE t."drop_id" = {drop_id} AND o."id" <= {order_id} LIMIT {limit}) '
+    'AS firsts) AS rank, d."opened_at" FROM "drop" d WHERE d."id" = {drop_id}'
 )
 UNDO = "undo:"
 REDO = "redo:"
@@ -73,33 +74,26 @@ class Recognition:
         if not earned:
             return False
         now = self.clock.now()
-        rows = ", ".join(
-            "(" + ", ".join("{" + str(5 * n + k) + "}" for k in range(5)) + ")"
-            for n in range(len(earned))
-        )
-        values = [
-            value
-            for points, reason in earned
-            for value in (fan_id, points, reason[:32], source_id[:64], now)
-        ]
-        added = bool(await sql.rows(_AWARD.replace("{rows}", rows), *values))
+        rows = [(fan_id, points, reason[:32], source_id[:64], now) for points, reason in earned]
+        added = bool(await sql.rows(_AWARD, rows=rows))
         if added:
             await self.retier(fan_id)
         return added
 
     async def points(self, fan_id: int) -> int:
-        return int((await sql.rows(_TOTAL, fan_id))[0]["total"])
+        return int((await sql.rows(_TOTAL, fan_id=fan_id))[0]["total"])
 
     async def retier(self, fan_id: int) -> FanTier:
         """Set the fan's tier from their ledger; a change is published once, by whichever
         worker swapped the old tier for the new one."""
         while True:
-            [row] = await sql.rows(_TIER_AND_TOTAL, fan_id)
+            [row] = await sql.rows(_TIER_AND_TOTAL, fan_id=fan_id)
             tier, was = self.rules.tier_for(int(row["total"])), FanTier(row["tier"])
             if was == tier:
                 return tier
             async with self.bus.transaction() as changes:
-                if swapped := bool(await sql.rows(_RETIER, tier.value, fan_id, was.value)):
+                retiered = await sql.rows(_RETIER, tier=tier.value, fan_id=fan_id, was=was.value)
+                if swapped := bool(retiered):
                     rose = tier.rank > was.rank
                     changes.add(TierChanged(self.clock.now(), fan_id, tier.value, rose))
             if swapped:
@@ -109,7 +103,7 @@ class Recognition:
         """Early buyers: among the first N orders of the drop, or paid soon after opening."""
         rules, earned = self.rules, []
         limit = rules.first_buyers + 1
-        [row] = await sql.rows(_EARLY, event.drop_id, event.order_id, limit, event.drop_id)
+        [row] = await sql.rows(_EARLY, drop_id=event.drop_id, order_id=event.order_id, limit=limit)
         if row["rank"] <= rules.first_buyers:
             earned.append((rules.first_buyer_points, "early_buyer"))
         opened = Drop._meta.fields_map["opened_at"].to_python_value(row["opened_at"])

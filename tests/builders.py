@@ -16,8 +16,10 @@ from core.app import Core
 from core.drops.specs import TierSpec
 from core.drops.views import DropView
 from core.fans import fan_for
-from core.models import Platform, ProviderEvent
+from core.kinds import Platform
+from core.models import ProviderEvent
 from core.money import parse_price
+from tests.eventually import eventually
 
 
 def tier(
@@ -57,12 +59,11 @@ def until_handled(count: int) -> Callable[[], Awaitable[None]]:
     """Waits, between a test's web requests, until the web process has handled `count`
     provider events in the background."""
 
+    async def enough() -> bool:
+        return await ProviderEvent.filter(processed_at__isnull=False).count() >= count
+
     async def wait() -> None:
-        for _ in range(1000):
-            if await ProviderEvent.filter(processed_at__isnull=False).count() >= count:
-                return
-            await asyncio.sleep(0.01)
-        raise TimeoutError(f"{count} provider events were not handled within 10 s")
+        await eventually(enough, seconds=10, what=f"{count} provider events to be handled")
 
     return wait
 

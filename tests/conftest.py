@@ -21,7 +21,6 @@ from adapters.memory import (
     MemoryMessenger,
     MemoryPayLinks,
     MemoryPerks,
-    MemoryRefunds,
 )
 from bots.bootstrap import App, bootstrap
 from bots.database import database
@@ -29,6 +28,7 @@ from bots.logs import configure_masked
 from config import load_settings
 from core.app import Core
 from tests import databases
+from tests.refund_calls import CountedRefunds
 from tests.secrets import SECRETS
 
 configure_masked(SECRETS, level=logging.INFO, file=None, json=False)
@@ -85,7 +85,7 @@ class World:
     announcer: MemoryAnnouncer
     messenger: MemoryMessenger
     pay_links: MemoryPayLinks
-    refunds: MemoryRefunds
+    refunds: CountedRefunds
     perks: MemoryPerks
 
     @property
@@ -96,7 +96,7 @@ class World:
 @pytest.fixture
 def world(db: str, clock: ManualClock) -> World:
     announcer, messenger = MemoryAnnouncer(), MemoryMessenger()
-    pay_links, refunds, perks = MemoryPayLinks(), MemoryRefunds(), MemoryPerks()
+    pay_links, refunds, perks = MemoryPayLinks(), CountedRefunds(), MemoryPerks()
     app = bootstrap(
         load_settings(database_url=db),
         clock=clock,

@@ -1,14 +1,18 @@
 """Where tests find their databases: a fresh SQLite file each, and a PostgreSQL server if one
-answers. `DROPCAST_REQUIRE_POSTGRES=1` (set by .ci/run) turns "none answers" into a failure."""
+answers. `DROPCAST_REQUIRE_POSTGRES=1` (set by .ci/run) turns "none answers" into a failure.
+The benchmarks take their throwaway databases from here too (`scratch_database`), so this
+module imports pytest only where a test needs it."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
-import pytest
 
 POSTGRES_SERVER = os.environ.get("DROPCAST_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 POSTGRES_DB = f"dropcast_test_{os.getpid()}"
@@ -40,6 +44,8 @@ async def drop_database(name: str = POSTGRES_DB) -> None:
 
 def create_postgres() -> str | None:
     """A migrated database for this test run, or None when no server answers."""
+    import pytest
+
     from bots.database import migrate
 
     try:
@@ -50,6 +56,22 @@ def create_postgres() -> str | None:
         return None
     asyncio.run(migrate(url))
     return url
+
+
+@asynccontextmanager
+async def scratch_database(db: str, name: str) -> AsyncIterator[str]:
+    """A throwaway database for one benchmark run: yields the DATABASE_URL of an empty one
+    of kind `db` (sqlite or postgres), a temp SQLite file or a fresh database named `name`
+    on the server, dropped afterwards."""
+    if db == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite://{Path(folder) / f'{name}.sqlite3'}"
+        return
+    url = await create_database(name)
+    try:
+        yield url
+    finally:
+        await drop_database(name)
 
 
 def drop_postgres() -> None:

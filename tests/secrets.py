@@ -8,7 +8,7 @@ from __future__ import annotations
 
 TELEGRAM_TOKENS = [
     "123456:TEST-token-for-the-fake-bot-api",  # tests/peers/telegram_bot_api.py
-    "123456:telegram-secret-token-value",  # tests/scenario/test_cli.py
+    "123456:telegram-secret-token-value",  # tests/scenario/dropcast_process.py
     "987654:telegram-bot-token-abcdef",  # tests/unit/test_logs.py
 ]
 DISCORD_TOKENS = [

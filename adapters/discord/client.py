@@ -12,9 +12,11 @@ from discord import app_commands
 from discord.ext import tasks
 
 from config import Settings
+from core import communities, posts
 from core.app import Core
-from core.fans import fan_for
-from core.models import Community, LiveStatus, Platform, Post
+from core.communities import CommunityView
+from core.fans import FanRef
+from core.kinds import Platform
 
 log = structlog.get_logger(__name__)
 DISCORD_API = "https://discord.com/api"
@@ -103,16 +105,9 @@ class DropcastDiscord(discord.AutoShardedClient):
         """Members who marked interest in a session's Scheduled Event count as signed up
         (reminders and all); read from Discord, since the gateway tells only about members
         in the cache, and this client keeps none."""
-        posts = await Post.filter(
-            event_ref__isnull=False,
-            session__status=LiveStatus.SCHEDULED,
-            community__platform=Platform.DISCORD,
-        ).select_related("community")
         signed = 0
-        for post in posts:
-            assert post.event_ref is not None
-            assert post.session_id is not None
-            guild_id, event_id = int(post.community.platform_ref), int(post.event_ref)
+        for event in await posts.scheduled_events(Platform.DISCORD):
+            guild_id, event_id = int(event.community_ref), int(event.event_ref)
             after: int | None = None
             while True:
                 page = await self.http.get_scheduled_event_users(
@@ -121,25 +116,27 @@ class DropcastDiscord(discord.AutoShardedClient):
                 for entry in page:
                     user = entry["user"]
                     name = user.get("global_name") or user["username"]
-                    fan_id = await fan_for(Platform.DISCORD, str(user["id"]), name)
-                    await self.core.live.rsvp(post.session_id, fan_id)
+                    fan = FanRef(Platform.DISCORD, str(user["id"]), name)
+                    await self.core.live_reminders.rsvp_as(event.session_id, fan)
                     signed += 1
                 if len(page) < 100:
                     break
                 after = int(page[-1]["user"]["id"])
         return signed
 
-    async def count_listeners(self, guild: discord.Guild | None, channel_id: int) -> None:
-        """Those already in the room when a session goes live: the gateway told of them
-        (GUILD_CREATE at connect, or a VOICE_STATE_UPDATE since) and will not again."""
+    def listeners(self, guild: discord.Guild | None, channel_id: int) -> list[FanRef]:
+        """Those in the room now, as a session going live there counts them: the gateway
+        told of them (GUILD_CREATE at connect, or a VOICE_STATE_UPDATE since) and will not
+        again."""
         room = guild.get_channel(channel_id) if guild else None
         if not isinstance(room, discord.VoiceChannel | discord.StageChannel):
-            return
+            return []
+        listening = []
         for user_id in room.voice_states:
             member = room.guild.get_member(user_id)
             name = member.display_name if member else str(user_id)
-            fan_id = await fan_for(Platform.DISCORD, str(user_id), name)
-            await self.core.live.joined_voice(str(channel_id), fan_id)
+            listening.append(FanRef(Platform.DISCORD, str(user_id), name))
+        return listening
 
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
@@ -147,15 +144,12 @@ class DropcastDiscord(discord.AutoShardedClient):
         """Who is in a live session's voice channel, and for how long."""
         if before.channel == after.channel:
             return  # muted, deafened: still listening
-        fan_id = await fan_for(Platform.DISCORD, str(member.id), member.display_name)
-        if before.channel is not None:
-            await self.core.live.left_voice(str(before.channel.id), fan_id)
-        if after.channel is not None:
-            await self.core.live.joined_voice(str(after.channel.id), fan_id)
+        await self.core.attendance.voice_moved(
+            FanRef(Platform.DISCORD, str(member.id), member.display_name),
+            None if before.channel is None else str(before.channel.id),
+            None if after.channel is None else str(after.channel.id),
+        )
 
 
-async def connect(guild: discord.Guild) -> Community:
-    community, _ = await Community.get_or_create(
-        platform=Platform.DISCORD, platform_ref=str(guild.id), defaults={"name": guild.name[:100]}
-    )
-    return community
+async def connect(guild: discord.Guild) -> CommunityView:
+    return await communities.connect(Platform.DISCORD, str(guild.id), guild.name)

@@ -12,6 +12,10 @@ from adapters import wording
 from adapters.discord import render
 from adapters.discord.client import DropcastDiscord
 from adapters.discord.views import PostButton
+from core import communities, posts
+from core.communities import CommunityView
+from core.fans import account_on, mark_unreachable
+from core.kinds import Platform
 from core.messages import (
     CampaignDM,
     CreatorNote,
@@ -20,7 +24,6 @@ from core.messages import (
     LiveAnnouncement,
     ShoutOut,
 )
-from core.models import Community, Platform, PlatformAccount, Post
 
 log = structlog.get_logger(__name__)
 CANNOT_DM = 50007
@@ -45,8 +48,8 @@ class DiscordMessenger:
         self.client = client
 
     async def send(self, fan_id: int, message: FanMessage) -> bool:
-        account = await PlatformAccount.get_or_none(fan_id=fan_id, platform=Platform.DISCORD)
-        if account is None or not account.dm_reachable:
+        account = await account_on(fan_id, Platform.DISCORD)
+        if account is None or not account.reachable:
             return False
         link = wording.action(message)
         view = discord.ui.View(timeout=None)
@@ -55,25 +58,21 @@ class DiscordMessenger:
         if isinstance(message, CampaignDM):  # every campaign DM: a way to say no more
             view.add_item(PostButton("optout", message.delivery_id, wording.OPT_OUT))
         try:
-            await _dm(self.client, int(account.platform_user_id), wording.fan_text(message), view)
+            await _dm(self.client, int(account.user_ref), wording.fan_text(message), view)
         except discord.Forbidden as error:
             if error.code != CANNOT_DM:
                 raise
-            await PlatformAccount.filter(id=account.id).update(dm_reachable=False)
+            await mark_unreachable(account)
             log.info("discord_dms_closed", fan_id=fan_id)
             return False
         return True
 
     async def drop_url(self, drop_id: int) -> str | None:
         """The drop's post in a server, where its buy buttons are."""
-        post = (
-            await Post.filter(drop_id=drop_id, community__platform=Platform.DISCORD)
-            .select_related("community")
-            .first()
-        )
-        if post is None or post.community.announce_channel_ref is None:
+        post = await posts.drop_post_on(Platform.DISCORD, drop_id)
+        if post is None or post.channel_ref is None:
             return None
-        guild, channel = post.community.platform_ref, post.community.announce_channel_ref
+        guild, channel = post.community_ref, post.channel_ref
         return f"https://discord.com/channels/{guild}/{channel}/{post.message_ref}"
 
 
@@ -118,26 +117,27 @@ class DiscordAnnouncer:
     async def _sync_event(self, community_id: int, session: LiveAnnouncement) -> None:
         """By REST alone, so any process can: guild, channel and event by their ids. A bot
         invited without Create Events still posts the session; the event is left out."""
-        post = await Post.get(community_id=community_id, session_id=session.session_id)
-        community = await Community.get(id=community_id)
-        http, guild_id = (await self.client.rest()).http, int(community.platform_ref)
+        post = await posts.post_of(community_id, session_id=session.session_id)
+        assert post is not None  # just posted or edited
+        community = await communities.community(community_id)
+        http, guild_id = (await self.client.rest()).http, int(community.ref)
         if post.event_ref is None and session.status == "scheduled":
             try:
                 event = await self._create_event(http, community, session)
             except discord.Forbidden:
                 log.warning("discord_event_not_allowed", guild=guild_id, needs="Create Events")
                 return
-            await Post.filter(id=post.id).update(event_ref=str(event["id"]))
+            await posts.record_event(post.id, str(event["id"]))
         elif post.event_ref is not None and session.status != "scheduled":
             event = await http.get_scheduled_event(guild_id, int(post.event_ref), False)
             await _move_event(http, guild_id, event, session)
 
     @staticmethod
     async def _create_event(
-        http: discord.http.HTTPClient, community: Community, session: LiveAnnouncement
+        http: discord.http.HTTPClient, community: CommunityView, session: LiveAnnouncement
     ) -> Any:
         return await http.create_guild_scheduled_event(
-            int(community.platform_ref),
+            int(community.ref),
             name=session.title[:100],
             scheduled_start_time=session.starts_at.isoformat(),
             scheduled_end_time=(session.starts_at + timedelta(minutes=session.minutes)).isoformat(),
@@ -147,11 +147,9 @@ class DiscordAnnouncer:
         )
 
     async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
-        community = await Community.get(id=community_id)
-        if community.platform == Platform.DISCORD and community.announce_channel_ref:
-            channel = (await self.client.rest()).get_partial_messageable(
-                int(community.announce_channel_ref)
-            )
+        community = await communities.community(community_id)
+        if community.platform == Platform.DISCORD and community.channel_ref:
+            channel = (await self.client.rest()).get_partial_messageable(int(community.channel_ref))
             await channel.send(wording.shout_out_text(shout_out))
 
     async def _post(
@@ -162,30 +160,26 @@ class DiscordAnnouncer:
         view: discord.ui.View | None,
     ) -> bool:
         """Post, or edit the subject's post; False when there was nothing to change."""
-        community = await Community.get(id=community_id)
+        community = await communities.community(community_id)
         if community.platform != Platform.DISCORD:
             return False
-        if community.announce_channel_ref is None:
-            log.warning("discord_no_announce_channel", guild=community.platform_ref)
+        if community.channel_ref is None:
+            log.warning("discord_no_announce_channel", guild=community.ref)
             return False
-        channel = (await self.client.rest()).get_partial_messageable(
-            int(community.announce_channel_ref)
-        )
+        channel = (await self.client.rest()).get_partial_messageable(int(community.channel_ref))
         shown = render.signature(embed, view)
-        post = await Post.get_or_none(community_id=community_id, **subject)
+        post = await posts.post_of(community_id, **subject)
         if post is None:
             sent = await (
                 channel.send(embed=embed, view=view) if view else channel.send(embed=embed)
             )
-            await Post.create(
-                community_id=community_id, message_ref=str(sent.id), shown=shown, **subject
-            )
+            await posts.record_post(community_id, str(sent.id), shown, **subject)
             return True
         if post.shown == shown:
             return False
         message = channel.get_partial_message(int(post.message_ref))
         await message.edit(embed=embed, view=view)
-        await Post.filter(id=post.id).update(shown=shown)
+        await posts.record_shown(post.id, shown, post.message_ref)
         return True
 
 

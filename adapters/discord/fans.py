@@ -11,11 +11,10 @@ import discord
 from adapters import wording
 from core import privacy
 from core.app import Core
-from core.drops.views import HoldView
-from core.errors import DropcastError
-from core.fans import fan_for
-from core.models import DropTier, Platform, PlatformAccount
-from core.money import STARS
+from core.drops.views import LinkedHold
+from core.errors import DropcastError, NotFound, PaidInStars
+from core.fans import FanRef
+from core.kinds import Platform
 
 T = TypeVar("T")
 DMS_CLOSED = (
@@ -29,9 +28,10 @@ def core_of(interaction: discord.Interaction) -> Core:
     return core
 
 
-async def fan_of(interaction: discord.Interaction) -> int:
+def who(interaction: discord.Interaction) -> FanRef:
+    """The user, as the core finds their fan."""
     user = interaction.user
-    return await fan_for(Platform.DISCORD, str(user.id), user.display_name)
+    return FanRef(Platform.DISCORD, str(user.id), user.display_name)
 
 
 async def say(interaction: discord.Interaction, text: str, **extra: Any) -> None:
@@ -62,27 +62,29 @@ async def answer(
     await say(interaction, await wording.outcome(action, done, refused))
 
 
-async def buy(interaction: discord.Interaction, tier_id: int) -> None:
+async def buy(interaction: discord.Interaction, tier_id: int, unknown: str = "") -> None:
     """Hold a unit and hand the fan their own pay link, inside Discord's 3 seconds: the
-    answer is deferred first, as a pay link may take a call to Stripe."""
+    answer is deferred first, as a pay link may take a call to Stripe. `unknown`, if
+    given, answers a tier that does not exist (one typed in) in place of the core's words."""
     await think(interaction)
-    core, fan_id = core_of(interaction), await fan_of(interaction)
-    if await DropTier.filter(id=tier_id, currency=STARS).exists():
+    try:
+        held = await core_of(interaction).holds.buy_by_link(tier_id, who(interaction))
+    except PaidInStars:
         await say(interaction, "That tier is paid in Telegram Stars: buy it in our Telegram bot.")
         return
-    try:
-        hold = await core.holds.reserve(tier_id, fan_id)
-        link = await core.holds.pay_link(hold.id, fan_id)
+    except NotFound as refusal:
+        await say(interaction, unknown or f"{refusal}.")
+        return
     except DropcastError as refusal:
         await say(interaction, f"{refusal}.")
         return
-    await say(interaction, await _held(core, hold, fan_id), view=pay_button(link.url))
+    await say(interaction, _held(held), view=pay_button(held.url))
 
 
 async def wait(interaction: discord.Interaction, tier_id: int) -> None:
     await answer(
         interaction,
-        core_of(interaction).holds.join_waitlist(tier_id, await fan_of(interaction)),
+        core_of(interaction).holds.join_waitlist_as(tier_id, who(interaction)),
         lambda place: f"You are number {place} on the waitlist; I will DM you a free unit.",
     )
 
@@ -90,7 +92,7 @@ async def wait(interaction: discord.Interaction, tier_id: int) -> None:
 async def rsvp(interaction: discord.Interaction, session_id: int) -> None:
     await answer(
         interaction,
-        core_of(interaction).live.rsvp(session_id, await fan_of(interaction)),
+        core_of(interaction).live_reminders.rsvp_as(session_id, who(interaction)),
         lambda session: (
             f"See you at {session.title}! I will DM you a day and ten minutes "
             "before, and at the start."
@@ -104,23 +106,20 @@ def pay_button(url: str) -> discord.ui.View:
     return view
 
 
-async def _held(core: Core, hold: HoldView, fan_id: int) -> str:
-    pitch = await core.holds.pitch(hold.id)
+def _held(held: LinkedHold) -> str:
+    offer = held.offer
     text = (
-        f"Held for you until <t:{int(hold.expires_at.timestamp())}:t> "
-        f"({wording.priced(hold.price, pitch)}).{wording.scarcity(pitch)}"
+        f"Held for you until <t:{int(offer.expires_at.timestamp())}:t> "
+        f"({wording.priced(offer.price, offer.pitch)}).{wording.scarcity(offer.pitch)}"
     )
-    account = await PlatformAccount.get(fan_id=fan_id, platform=Platform.DISCORD)
-    return text + ("" if account.dm_reachable else DMS_CLOSED)
+    return text + ("" if held.reachable else DMS_CLOSED)
 
 
 async def forget(interaction: discord.Interaction, fan_id: int) -> None:
     """The confirming button of /forgetme; it names the fan it was shown to. Taking perk
     roles back is Discord's work: deferred first."""
     await think(interaction)
-    done = await privacy.forget_account(
-        Platform.DISCORD, str(interaction.user.id), fan_id, core_of(interaction).perks
-    )
+    done = await privacy.forget_account(who(interaction), fan_id, core_of(interaction).perks)
     await say(interaction, wording.FORGOTTEN if done else wording.FORGET_NOT_YOURS)
 
 
@@ -131,8 +130,7 @@ async def keep(interaction: discord.Interaction, _: int) -> None:
 async def opt_out(interaction: discord.Interaction, delivery_id: int) -> None:
     """The button on every campaign DM; pressed twice, it says so and changes nothing."""
     await think(interaction)
-    fan_id = await fan_of(interaction)
-    said_no = await core_of(interaction).consent.withdraw(
-        fan_id, Platform.DISCORD, "the opt-out button"
+    said_no = await core_of(interaction).consent.choose(
+        who(interaction), False, "the opt-out button"
     )
     await say(interaction, wording.OPTED_OUT if said_no else wording.ALREADY_OUT)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import discord
 
 from adapters.discord.client import DropcastDiscord
+from core.fans import account_on
+from core.kinds import Platform
 from core.messages import PerkRef
-from core.models import Platform, PlatformAccount
 
 
 class PerkNotGrantable(Exception):
@@ -65,7 +66,7 @@ class DiscordPerks:
             return
 
     async def _member(self, fan_id: int, perk: PerkRef) -> int:
-        account = await PlatformAccount.get_or_none(fan_id=fan_id, platform=Platform.DISCORD)
+        account = await account_on(fan_id, Platform.DISCORD)
         if account is None:
             raise PerkNotGrantable(f"fan #{fan_id} has no Discord account")
         guild = self.client.get_guild(int(perk.place_ref))
@@ -75,7 +76,7 @@ class DiscordPerks:
                 raise PerkNotGrantable(_gone(perk))
             if problem := missing_for(guild, role):
                 raise PerkNotGrantable(problem)
-        return int(account.platform_user_id)
+        return int(account.user_ref)
 
 
 def _gone(perk: PerkRef) -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.drops.views import drop_code
+from core.fans import account_on, mark_unreachable
+from core.kinds import Platform
 from core.messages import (
     CreatorNote,
     DropAnnouncement,
@@ -47,6 +50,9 @@ class MemoryAnnouncer:
 
 @dataclass
 class MemoryMessenger:
+    """Stands in for every platform's DMs. A fan in `unreachable` (they blocked the bot) is
+    marked unreachable on their accounts, as the platform adapters mark them."""
+
     sent: list[tuple[int, FanMessage]] = field(default_factory=list)
     unreachable: set[int] = field(default_factory=set)
     failing: bool = False  # the platform is down
@@ -55,11 +61,17 @@ class MemoryMessenger:
         if self.failing:
             raise ConnectionError("the platform is unreachable")
         if fan_id in self.unreachable:
+            for platform in Platform:
+                account = await account_on(fan_id, platform)
+                if account is not None and account.reachable:
+                    await mark_unreachable(account)
             return False
         self.sent.append((fan_id, message))
         return True
 
     async def drop_url(self, drop_id: int) -> str | None:
+        if await drop_code(drop_id) is None:
+            return None  # no such drop: nowhere to open it
         return f"https://example.com/drops/{drop_id}"
 
     def to(self, fan_id: int) -> list[FanMessage]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.errors import ProviderUnreachable
 from core.messages import HoldForPayment, PayLink
 from core.money import Money
 
@@ -24,13 +25,14 @@ class MemoryPayLinks:
 
 @dataclass
 class MemoryRefunds:
-    """Refunds each payment at most once, as a provider does given our idempotency keys."""
+    """Refunds each payment at most once, as a provider does given our idempotency keys;
+    while `failing`, out of reach as a provider can be (`ProviderUnreachable`: it waits)."""
 
     refunded: list[tuple[str, Money, str]] = field(default_factory=list)
     failing: bool = False
 
     async def refund(self, payment_id: str, amount: Money, reason: str) -> None:
         if self.failing:
-            raise ConnectionError("refund provider unreachable")
+            raise ProviderUnreachable("refund provider unreachable")
         if all(payment_id != done for done, _, _ in self.refunded):
             self.refunded.append((payment_id, amount, reason))

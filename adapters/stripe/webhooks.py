@@ -15,12 +15,12 @@ import stripe
 import structlog
 
 from adapters.stripe.amounts import from_stripe
-from adapters.web.webhooks import WebhookReply
+from adapters.webhooks import WebhookReply
 from core.app import Core
 from core.drops.order_rows import PaymentReceived
 from core.errors import DropcastError, InvalidInput
 from core.inbox import DUPLICATE
-from core.models import OrderStatus, PaymentProvider
+from core.kinds import OrderStatus, PaymentProvider
 
 log = structlog.get_logger(__name__)
 

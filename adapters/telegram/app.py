@@ -9,12 +9,7 @@ import structlog
 from telegram import Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
-    ChatMemberHandler,
-    CommandHandler,
     ExtBot,
-    MessageHandler,
-    PreCheckoutQueryHandler,
     filters,
 )
 
@@ -55,44 +50,10 @@ def telegram_application(
         timezone=settings.creator_timezone,
     )
     admins = filters.User(user_id=settings.admin_telegram_ids)
-    answers = filters.TEXT & ~filters.COMMAND & admins
-    application.add_handler(MessageHandler(answers, new_drop.answered), group=FORM_ANSWERS)
-    commands = {
-        "start": fans.start,
-        "drops": fans.drops,
-        "me": fans.me,
-        "perks": fans.perks,
-        "link": fans.link,
-        "checkin": fans.check_in,
-        "shoutouts": fans.shout_outs,
-        "live": creators.live,
-        "campaign": creators.campaign,
-        "livecode": creators.live_code,
-        "stop": fans.stop,
-        "help": fans.help_,
-        "newdrop": new_drop.new_drop,
-        "opendrop": creators.open_drop,
-        "closedrop": creators.close_drop,
-        "announce": creators.announce,
-        "perkchat": creators.perk_chat,
-        "tierperk": creators.tier_perk,
-        "mydata": fans.my_data,
-        "forgetme": fans.forget_me,
-        "dashboard": creators.dashboard,
-    }
-    for name, handler in commands.items():
-        application.add_handler(CommandHandler(name, handler))
-    application.add_handler(CommandHandler("cancel", new_drop.cancel, filters=admins))
-    application.add_handler(CallbackQueryHandler(new_drop.confirmed, "^newdrop:"))
-    application.add_handler(CallbackQueryHandler(creators.go_live, "^golive:"))
-    application.add_handler(CallbackQueryHandler(fans.opt_out, "^optout:"))
-    application.add_handler(CallbackQueryHandler(fans.forget_answer, "^forget:"))
-    application.add_handler(CallbackQueryHandler(fans.tapped))
-    application.add_handler(PreCheckoutQueryHandler(fans.pre_checkout))
-    application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, fans.paid))
-    application.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, fans.refunded))
-    application.add_handler(ChatMemberHandler(creators.bot_added))
-    application.add_handler(MessageHandler(filters.ChatType.PRIVATE, fans.anything_else))
+    application.add_handler(new_drop.answers(admins), group=FORM_ANSWERS)
+    # each feature's own routes; the fans' last, as theirs catch what no other took
+    routes = [*new_drop.handlers(admins), *creators.handlers(), *fans.handlers()]
+    application.add_handlers(routes)
     application.add_error_handler(_failed)
     return application
 

@@ -5,19 +5,22 @@ adding the bot."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from telegram import ChatMemberUpdated, LinkPreviewOptions, Update
 from telegram.constants import ChatMemberStatus
+from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from adapters import wording
 from adapters.telegram.fans import Context, answer, core_of, reply
 from adapters.telegram.perks import missing_rights
+from core import communities
 from core.campaigns import forms
 from core.campaigns.planner import Campaigns, CampaignView
 from core.campaigns.report import report
 from core.errors import DropcastError
-from core.live import LiveView
-from core.models import Community, Platform
+from core.kinds import Platform
+from core.live.views import LiveView
 
 NOT_ADMIN = "Only the creator's admins can do that."
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -210,7 +213,7 @@ async def live_code(update: Update, context: Context) -> None:
     username = context.bot.username
     await answer(
         update,
-        core_of(context).live.new_code(),
+        core_of(context).attendance.new_code(),
         lambda code: (
             f"Say this on air: {code} (valid 5 minutes). Fans send it to me, or "
             f"open t.me/{username}?start=code_{code}"
@@ -227,10 +230,20 @@ async def bot_added(update: Update, context: Context) -> None:
         return
     chat = change.chat
     if change.new_chat_member.status == ChatMemberStatus.ADMINISTRATOR:
-        await Community.update_or_create(
-            platform=Platform.TELEGRAM,
-            platform_ref=str(chat.id),
-            defaults={"name": (chat.title or str(chat.id))[:100]},
-        )
+        await communities.joined(Platform.TELEGRAM, str(chat.id), chat.title or str(chat.id))
     elif change.new_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
-        await Community.filter(platform=Platform.TELEGRAM, platform_ref=str(chat.id)).delete()
+        await communities.left(Platform.TELEGRAM, str(chat.id))
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """The creator's admins' commands (each checks who asks) and the bot joining chats."""
+    commands = {
+        "live": live, "campaign": campaign, "livecode": live_code, "opendrop": open_drop,
+        "closedrop": close_drop, "announce": announce, "perkchat": perk_chat,
+        "tierperk": tier_perk, "dashboard": dashboard,
+    }  # fmt: skip
+    return [
+        *(CommandHandler(name, handler) for name, handler in commands.items()),
+        CallbackQueryHandler(go_live, "^golive:"),
+        ChatMemberHandler(bot_added),
+    ]

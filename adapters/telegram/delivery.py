@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
@@ -16,7 +15,10 @@ from adapters.telegram import render
 from adapters.telegram.bot import BULK, NOTICE, ready
 from adapters.telegram.errors import said
 from adapters.telegram.stars import invoice_payload
+from core import communities, posts
+from core.drops.views import drop_code
 from core.fans import Account, account_on, mark_unreachable
+from core.kinds import Platform
 from core.messages import (
     CampaignDM,
     CreatorNote,
@@ -25,8 +27,8 @@ from core.messages import (
     LiveAnnouncement,
     ShoutOut,
 )
-from core.models import Community, Drop, Order, Platform, Post
 from core.money import Money
+from core.orders import payer_of
 from core.ports import Clock
 
 log = structlog.get_logger(__name__)
@@ -66,10 +68,10 @@ class TelegramMessenger:
 
     async def drop_url(self, drop_id: int) -> str | None:
         """The deep link that opens the drop in the bot chat."""
-        drop = await Drop.get_or_none(id=drop_id)
-        if drop is None:
+        code = await drop_code(drop_id)
+        if code is None:
             return None
-        return f"https://t.me/{(await ready(self.bot)).username}?start=drop_{drop.code}"
+        return f"https://t.me/{(await ready(self.bot)).username}?start=drop_{code}"
 
 
 class TelegramDesk:
@@ -108,16 +110,8 @@ async def send_invoice(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class HoldToPay:
-    hold_id: int
-    title: str
-    tier_name: str
-    price: Money
-
-
 class HasHold(Protocol):
-    """What an invoice needs to know about a hold (a PayLinkOffer has it)."""
+    """What an invoice needs to know about a hold (a PayLinkOffer or a HeldOffer has it)."""
 
     @property
     def hold_id(self) -> int: ...
@@ -149,29 +143,24 @@ class TelegramAnnouncer:
         await self._post(community_id, {"session_id": announcement.session_id}, text, keyboard)
 
     async def shout_out(self, community_id: int, shout_out: ShoutOut) -> None:
-        community = await Community.get(id=community_id)
+        community = await communities.community(community_id)
         if community.platform == Platform.TELEGRAM:
-            chat_id = int(community.announce_channel_ref or community.platform_ref)
+            chat_id = int(community.channel_ref or community.ref)
             await (await ready(self.bot)).send_message(chat_id, wording.shout_out_text(shout_out))
 
     async def _post(
         self, community_id: int, subject: dict[str, Any], text: str, keyboard: Any
     ) -> None:
         """Post in the community's chat, or edit the subject's earlier post there."""
-        community = await Community.get(id=community_id)
+        community = await communities.community(community_id)
         if community.platform != Platform.TELEGRAM:
             return
         bot = await ready(self.bot)
-        chat_id = int(community.announce_channel_ref or community.platform_ref)
-        post = await Post.get_or_none(community_id=community_id, **subject)
+        chat_id = int(community.channel_ref or community.ref)
+        post = await posts.post_of(community_id, **subject)
         if post is None:
             sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
-            await Post.create(
-                community_id=community_id,
-                message_ref=str(sent.message_id),
-                shown=text,
-                **subject,
-            )
+            await posts.record_post(community_id, str(sent.message_id), text, **subject)
             return
         if post.shown == text:
             return
@@ -186,7 +175,7 @@ class TelegramAnnouncer:
                 message_ref = str(sent.message_id)
             elif not said(error, NOT_MODIFIED):  # edited meanwhile by another process
                 raise
-        await Post.filter(id=post.id).update(shown=text, message_ref=message_ref)
+        await posts.record_shown(post.id, text, message_ref)
 
 
 class StarsRefunds:
@@ -196,10 +185,10 @@ class StarsRefunds:
         self.bot = bot
 
     async def refund(self, payment_id: str, amount: Money, reason: str) -> None:
-        order = await Order.get(payment_id=payment_id)
-        account = await telegram_user(order.fan_id)
+        fan_id = await payer_of(payment_id)
+        account = await telegram_user(fan_id)
         if account is None:
-            raise LookupError(f"fan #{order.fan_id} has no Telegram account to refund")
+            raise LookupError(f"fan #{fan_id} has no Telegram account to refund")
         try:
             await (await ready(self.bot)).refund_star_payment(int(account.user_ref), payment_id)
         except BadRequest as error:

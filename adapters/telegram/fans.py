@@ -8,20 +8,28 @@ from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    PreCheckoutQueryHandler,
+    filters,
+)
 
 from adapters import wording
 from adapters.telegram import render
-from adapters.telegram.delivery import HoldToPay, send_invoice
+from adapters.telegram.delivery import send_invoice
 from adapters.telegram.stars import hold_named, stars_payment
 from core import privacy
+from core.account_linking import ALPHABET
 from core.app import Core
-from core.drops.views import HoldView, drop_view, list_drops
+from core.drops.views import FanDrops, HoldView
 from core.errors import DropcastError
-from core.fans import fan_for, profile
-from core.linking import ALPHABET
-from core.models import Drop, Fan, OrderStatus, Platform
-from core.money import STARS, Money
+from core.fans import FanRef, choose_shout_outs, profile_of
+from core.kinds import OrderStatus, Platform
+from core.money import Money
 
 HELP = (
     "I sell the creator's drops.\n"
@@ -46,34 +54,38 @@ def core_of(context: Context) -> Core:
     return core
 
 
-async def fan_of(update: Update) -> int:
+def who(update: Update) -> FanRef:
+    """The user, as the core finds their fan."""
     user = update.effective_user
     assert user is not None
-    return await fan_for(Platform.TELEGRAM, str(user.id), user.full_name)
+    return FanRef(Platform.TELEGRAM, str(user.id), user.full_name)
 
 
 async def start(update: Update, context: Context) -> None:
-    """`/start` (the fan opts in to messages) and deep links: `/start drop_<code>`."""
-    fan_id = await fan_of(update)
-    await core_of(context).consent.give(fan_id, Platform.TELEGRAM, "/start")
-    payload = context.args[0] if context.args else ""
+    """`/start` (the fan opts in to messages) and deep links, which opt in too:
+    `/start drop_<code>` shows a drop, `/start code_<code>` claims a live code."""
+    core, payload = core_of(context), context.args[0] if context.args else ""
     if payload.startswith("drop_"):
-        drop = await Drop.get_or_none(code=payload.removeprefix("drop_")[:16])
-        if drop is None:
+        code = payload.removeprefix("drop_")[:16]
+        shown = await core.holds.open_drop(code, who(update), opting_in="/start")
+        if not shown.drops:
             await reply(update, "That drop does not exist (any more). /drops shows what is on.")
             return
-        await show_drop(update, context, drop.id)
+        await show_drops(update, context, shown)
         return
     if payload.startswith("code_"):
-        await claim_code(update, context, payload.removeprefix("code_"))
+        await claim_code(update, context, payload.removeprefix("code_"), opting_in="/start")
         return
+    await core.consent.choose(who(update), True, "/start")
     await reply(update, "Welcome! " + HELP)
 
 
-async def claim_code(update: Update, context: Context, code: str) -> None:
+async def claim_code(
+    update: Update, context: Context, code: str, opting_in: str | None = None
+) -> None:
     await answer(
         update,
-        core_of(context).live.claim(code, await fan_of(update)),
+        core_of(context).attendance.claim_as(code, who(update), opting_in=opting_in),
         lambda points: f"Heard it! +{points} points. /me shows your total.",
     )
 
@@ -82,28 +94,24 @@ async def check_in(update: Update, context: Context) -> None:
     """`/checkin`: the fan is listening to the session on air."""
     await answer(
         update,
-        core_of(context).live.check_in(await fan_of(update)),
+        core_of(context).attendance.check_in_as(who(update)),
         lambda session: f"Checked in to {session.title}. Listen for the live code!",
         refused="{}. I will announce the next one.",
     )
 
 
 async def drops(update: Update, context: Context) -> None:
-    showing = await list_drops(("scheduled", "open", "sold_out"))
-    if not showing:
+    shown = await core_of(context).holds.drops_for(who(update), ("scheduled", "open", "sold_out"))
+    if not shown.drops:
         await reply(update, "Nothing is on right now. I will announce the next drop.")
-    core = core_of(context)
-    held = await core.holds.held_tiers(await fan_of(update))
-    for drop in showing:
-        text, keyboard = render.drop_card(drop, core.clock.now(), held)
+    await show_drops(update, context, shown)
+
+
+async def show_drops(update: Update, context: Context, shown: FanDrops) -> None:
+    now = core_of(context).clock.now()
+    for drop in shown.drops:
+        text, keyboard = render.drop_card(drop, now, shown.held)
         await reply(update, text, keyboard)
-
-
-async def show_drop(update: Update, context: Context, drop_id: int) -> None:
-    core = core_of(context)
-    held = await core.holds.held_tiers(await fan_of(update))
-    text, keyboard = render.drop_card(await drop_view(drop_id), core.clock.now(), held)
-    await reply(update, text, keyboard)
 
 
 HELD = "Held for you!"
@@ -118,29 +126,30 @@ async def tapped(update: Update, context: Context) -> None:
     if action not in ("buy", "wait", "rsvp", "checkin") or not ref.isdigit():
         await query.answer("That button is out of date. /drops shows what is on.")
         return
-    core, fan_id = core_of(context), await fan_of(update)
+    core, fan = core_of(context), who(update)
     try:
         if action != "buy":
-            await query.answer(await _answer(core, action, int(ref), fan_id))
+            await query.answer(await _answer(core, action, int(ref), fan))
             return
-        hold = await core.holds.reserve(int(ref), fan_id)
+        hold = await core.holds.buy(int(ref), fan)
     except DropcastError as refusal:  # sold out, over the limit, closed
         await query.answer(str(refusal)[:200], show_alert=True)
         return
-    # answered at once; the offer's one message (the invoice waiting its turn in Telegram's
-    # rate, or the pay link its turn in Stripe's) follows without holding up the taps
-    # behind it (bench/rush.py)
+    # answered at once with the hold, the tap's one core call; the offer is the same
+    # action's second step, in the background: its one message (the invoice waiting its
+    # turn in Telegram's rate, or the pay link its turn in Stripe's) follows without
+    # holding up the taps behind it (bench/rush.py)
     await query.answer(HELD)
     context.application.create_task(offer_payment(update, context, hold), update)
 
 
-async def _answer(core: Core, action: str, ref: int, fan_id: int) -> str:
+async def _answer(core: Core, action: str, ref: int, fan: FanRef) -> str:
     if action == "wait":
-        return f"You are number {await core.holds.join_waitlist(ref, fan_id)} on the waitlist."
+        return f"You are number {await core.holds.join_waitlist_as(ref, fan)} on the waitlist."
     if action == "rsvp":
-        session = await core.live.rsvp(ref, fan_id)
+        session = await core.live_reminders.rsvp_as(ref, fan)
         return f"See you at {session.title}! I will remind you (/start me if you have not)."
-    session = await core.live.check_in(fan_id)
+    session = await core.attendance.check_in_as(fan)
     return f"Checked in to {session.title}. Listen for the live code!"
 
 
@@ -150,7 +159,7 @@ async def my_data(update: Update, context: Context) -> None:
     if chat is None or chat.type != ChatType.PRIVATE:
         await reply(update, wording.PRIVATE_ONLY)
         return
-    data = privacy.as_file(await privacy.export(await fan_of(update)))
+    data = await privacy.my_data(who(update))
     await context.bot.send_document(
         chat.id, data, filename=wording.MY_DATA_FILE, caption=wording.MY_DATA
     )
@@ -162,7 +171,7 @@ async def forget_me(update: Update, context: Context) -> None:
     if chat is None or chat.type != ChatType.PRIVATE:
         await reply(update, wording.PRIVATE_ONLY)
         return
-    fan_id = await fan_of(update)
+    fan_id = await privacy.ask_to_forget(who(update))
     await reply(update, wording.FORGET_ASK, render.forget_buttons(fan_id))
 
 
@@ -174,11 +183,7 @@ async def forget_answer(update: Update, context: Context) -> None:
         await query.answer()
         await query.edit_message_text(wording.KEPT)
         return
-    user = update.effective_user
-    assert user is not None
-    done = await privacy.forget_account(
-        Platform.TELEGRAM, str(user.id), int(choice), core_of(context).perks
-    )
+    done = await privacy.forget_account(who(update), int(choice), core_of(context).perks)
     await query.answer()
     await query.edit_message_text(wording.FORGOTTEN if done else wording.FORGET_NOT_YOURS)
 
@@ -187,8 +192,7 @@ async def opt_out(update: Update, context: Context) -> None:
     """The button on every campaign DM; pressed twice, it says so and changes nothing."""
     query = update.callback_query
     assert query is not None
-    consent = core_of(context).consent
-    said_no = await consent.withdraw(await fan_of(update), Platform.TELEGRAM, "the opt-out button")
+    said_no = await core_of(context).consent.choose(who(update), False, "the opt-out button")
     await query.answer(wording.OPTED_OUT if said_no else wording.ALREADY_OUT, show_alert=True)
 
 
@@ -196,24 +200,20 @@ async def offer_payment(update: Update, context: Context, hold: HoldView) -> Non
     """Two taps from paid: a Stars invoice in the chat, or our tracked Stripe link."""
     fan = update.effective_user
     assert fan is not None
-    offer = await core_of(context).holds.offer(hold.id)
-    until = f"{hold.expires_at:%H:%M} UTC ({wording.priced(hold.price, offer.pitch)})."
-    until += wording.scarcity(offer.pitch)
-    if hold.price.currency == STARS:  # one message: the invoice says how long it is held
-        held = HoldToPay(hold.id, offer.title, offer.tier_name, hold.price)
-        await send_invoice(
-            context.bot, fan.id, held, f"{offer.tier_name} is held for you until {until}"
-        )
-        return
     try:
-        link = await core_of(context).holds.pay_link(hold.id, hold.fan_id)
+        paying = await core_of(context).holds.offer_to_pay(hold.id, hold.fan_id)
     except DropcastError as refusal:  # payments not set up: the hold was let go
         said = str(refusal)  # str.capitalize would lower a tier's own capitals
         await reply(update, f"{said[:1].upper()}{said[1:]}.")
         return
-    await reply(
-        update, f"{offer.tier_name} is held for you until {until}", render.pay_button(link.url)
-    )
+    offer = paying.offer
+    until = f"{hold.expires_at:%H:%M} UTC ({wording.priced(hold.price, offer.pitch)})."
+    until += wording.scarcity(offer.pitch)
+    held = f"{offer.tier_name} is held for you until {until}"
+    if paying.url is None:  # Stars, in one message: the invoice says how long it is held
+        await send_invoice(context.bot, fan.id, offer, held)
+        return
+    await reply(update, held, render.pay_button(paying.url))
 
 
 async def pre_checkout(update: Update, context: Context) -> None:
@@ -224,10 +224,9 @@ async def pre_checkout(update: Update, context: Context) -> None:
     if hold_id is None:
         await query.answer(ok=False, error_message="This invoice is not one of ours.")
         return
-    fan_id = await fan_of(update)
     amount = Money(query.total_amount, query.currency)
     try:
-        await core_of(context).holds.check_payable(hold_id, fan_id, amount)
+        await core_of(context).holds.check_payable(hold_id, who(update), amount)
     except DropcastError as refusal:
         await query.answer(ok=False, error_message=str(refusal)[:200])
         return
@@ -259,25 +258,25 @@ async def refunded(update: Update, context: Context) -> None:
 
 
 async def me(update: Update, context: Context) -> None:
-    await reply(update, wording.profile_text(await profile(await fan_of(update)))[:4000])
+    await reply(update, wording.profile_text(await profile_of(who(update)))[:4000])
 
 
 async def perks(update: Update, context: Context) -> None:
     """Fresh invites to the perk chats the fan's orders give them (old ones stop working)."""
-    titles = await core_of(context).perks.reissue(await fan_of(update))
+    titles = await core_of(context).perks.reissue_as(who(update))
     if not titles:
         await reply(update, "You have no perks yet: some drops' tiers come with one.")
 
 
 async def link(update: Update, context: Context) -> None:
     """`/link` gives a code to send from Discord; `/link CODE` redeems one made there."""
-    core, fan_id = core_of(context), await fan_of(update)
+    linking, fan = core_of(context).account_linking, who(update)
     if not context.args:
-        await reply(update, wording.link_code_text(await core.linking.issue(fan_id), "Discord"))
+        await reply(update, wording.link_code_text(await linking.issue_as(fan), "Discord"))
         return
     await answer(
         update,
-        core.linking.redeem(context.args[0], fan_id),
+        linking.redeem_as(context.args[0], fan),
         lambda _: wording.LINKED,
         refused="Not linked: {}.",
     )
@@ -289,12 +288,12 @@ async def shout_outs(update: Update, context: Context) -> None:
     if wanted not in ("on", "off"):
         await reply(update, "Say /shoutouts on or /shoutouts off.")
         return
-    await Fan.filter(id=await fan_of(update)).update(named_in_shout_outs=wanted == "on")
+    await choose_shout_outs(who(update), wanted == "on")
     await reply(update, wording.shout_out_choice(wanted == "on"))
 
 
 async def stop(update: Update, context: Context) -> None:
-    await core_of(context).consent.withdraw(await fan_of(update), Platform.TELEGRAM, "/stop")
+    await core_of(context).consent.choose(who(update), False, "/stop")
     await reply(update, "Done: I will only answer you from now on. /start to hear from me again.")
 
 
@@ -323,3 +322,22 @@ async def reply(update: Update, text: str, keyboard: Any = None) -> None:
     message = update.effective_message
     assert message is not None
     await message.reply_text(text, reply_markup=keyboard)
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """A fan's commands, buttons and payments; what no other handler took comes last."""
+    commands = {
+        "start": start, "drops": drops, "me": me, "perks": perks, "link": link,
+        "checkin": check_in, "shoutouts": shout_outs, "stop": stop, "help": help_,
+        "mydata": my_data, "forgetme": forget_me,
+    }  # fmt: skip
+    return [
+        *(CommandHandler(name, handler) for name, handler in commands.items()),
+        CallbackQueryHandler(opt_out, "^optout:"),
+        CallbackQueryHandler(forget_answer, "^forget:"),
+        CallbackQueryHandler(tapped),
+        PreCheckoutQueryHandler(pre_checkout),
+        MessageHandler(filters.SUCCESSFUL_PAYMENT, paid),
+        MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, refunded),
+        MessageHandler(filters.ChatType.PRIVATE, anything_else),
+    ]

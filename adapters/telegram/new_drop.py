@@ -1,6 +1,6 @@
 """`/newdrop`: an admin makes a drop in a guided chat (title, tiers, opening time, confirm).
 
-The form lives in the database (adapters/telegram/forms.py), so whichever process handles
+The form lives in the database (core/telegram_forms.py), so whichever process handles
 the admin's next message, after a restart or on another web process, carries it on."""
 
 from __future__ import annotations
@@ -10,11 +10,18 @@ from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
-from adapters.telegram import forms
 from adapters.telegram.creators import NOT_ADMIN, is_admin
 from adapters.telegram.fans import Context, core_of, reply
+from core import telegram_forms as forms
 from core.drops.specs import TIER_HELP, parse_tiers
 from core.errors import DropcastError
 from core.times import parse_opening
@@ -148,3 +155,17 @@ def _who(update: Update) -> tuple[int, int]:
 
 def _now(context: Context) -> datetime:
     return core_of(context).clock.now()
+
+
+def handlers(admins: filters.BaseFilter) -> list[BaseHandler[Any, Any, Any]]:
+    """`/newdrop`, its form's answers and its confirmation; only admins' text is read."""
+    return [
+        CommandHandler("newdrop", new_drop),
+        CommandHandler("cancel", cancel, filters=admins),
+        CallbackQueryHandler(confirmed, "^newdrop:"),
+    ]
+
+
+def answers(admins: filters.BaseFilter) -> MessageHandler[Any, Any]:
+    """An admin's text while a form is open: seen before every other handler."""
+    return MessageHandler(filters.TEXT & ~filters.COMMAND & admins, answered)

@@ -16,7 +16,7 @@ from adapters.telegram.bot import ready
 from core.drops.order_rows import PaymentReceived
 from core.drops.payments import Payments
 from core.errors import NotFound
-from core.models import PaymentProvider
+from core.kinds import PaymentProvider
 from core.money import STARS, Money
 from core.ports import Clock
 

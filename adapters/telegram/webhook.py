@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from adapters.telegram.app import COMMANDS
-from adapters.web.webhooks import WebhookReply
+from adapters.webhooks import WebhookReply
 from core.inbox import DUPLICATE, Inbox
 
 log = structlog.get_logger(__name__)

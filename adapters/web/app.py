@@ -11,9 +11,9 @@ from aiohttp import web
 from adapters import qr
 from adapters.web.dashboard import Dashboard
 from adapters.web.metrics import Metrics
-from adapters.web.webhooks import WebhookReceiver
+from adapters.webhooks import WebhookReceiver
 from core.health import database_answers
-from core.links import Links
+from core.short_links import ShortLinks
 
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 NO_SUCH_LINK = "<!doctype html><title>Link not found</title><p>This link does not exist.</p>"
@@ -22,7 +22,7 @@ METRICS_TOKEN_NEEDED = "Send the METRICS_TOKEN as Authorization: Bearer <token>.
 
 
 def web_app(
-    links: Links,
+    links: ShortLinks,
     webhooks: Mapping[str, WebhookReceiver],
     metrics: Metrics,
     dashboard: Dashboard,

@@ -18,10 +18,6 @@ _TRACES = (
     ('"rsvp"', "fan_id", "created_at"),
     ('"reservation"', "fan_id", "created_at"),
 )
-_DM_TAPS = (
-    'SELECT DISTINCT x.fan_id AS fan_id, {month} AS month FROM "delivery" x '
-    'JOIN "link" l ON {link} JOIN "link_click" c ON c.link_id = l.id WHERE {fans}'
-)
 
 
 def taking_part(fans: Fans) -> str:
@@ -30,8 +26,11 @@ def taking_part(fans: Fans) -> str:
         f"SELECT DISTINCT {fan} AS fan_id, {month_of(at)} AS month FROM {table} WHERE {fans(fan)}"
         for table, fan, at in _TRACES
     ]
-    taps = _DM_TAPS.format(month=month_of("c.at"), link=dm_link("l", "x"), fans=fans("x.fan_id"))
-    parts.append(taps)
+    parts.append(
+        f'SELECT DISTINCT x.fan_id AS fan_id, {month_of("c.at")} AS month FROM "delivery" x '
+        f'JOIN "link" l ON {dm_link("l", "x")} JOIN "link_click" c ON c.link_id = l.id '
+        f"WHERE {fans('x.fan_id')}"
+    )
     return " UNION ".join(parts)
 
 

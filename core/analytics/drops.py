@@ -9,7 +9,8 @@ from datetime import datetime
 
 from core.analytics.dialect import dm_link
 from core.analytics.rollups import Fans, Rollup, totals
-from core.models import Drop, Order, OrderStatus
+from core.kinds import OrderStatus
+from core.models import Drop, Order
 
 
 def _funnel_parts(fans: Fans) -> str:

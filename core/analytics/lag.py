@@ -15,15 +15,20 @@ from core.errors import NotFound
 BUCKET_MINUTES = 5
 HOURS_AFTER = 24  # orders this long after the start still count
 
+_EXISTS = {
+    "session": 'SELECT 1 AS found FROM "live_session" WHERE id = {ref}',
+    "drop": 'SELECT 1 AS found FROM "drop" WHERE id = {ref}',
+}
+# each kind's paid orders after its start: {ref} is the session's or the drop's id
 _FROM = {
     "session": (
-        'FROM "order" o JOIN "live_session" s ON s.id = {0} '
+        'FROM "order" o JOIN "live_session" s ON s.id = {ref} '
         "WHERE o.status = 'paid' AND s.started_at IS NOT NULL AND o.created_at >= s.started_at",
         "s.started_at",
     ),
     "drop": (
         'FROM "order" o JOIN "drop_tier" t ON t.id = o.tier_id JOIN "drop" d ON d.id = t.drop_id '
-        "WHERE d.id = {0} AND o.status = 'paid' AND d.opened_at IS NOT NULL "
+        "WHERE d.id = {ref} AND o.status = 'paid' AND d.opened_at IS NOT NULL "
         "AND o.created_at >= d.opened_at",
         "d.opened_at",
     ),
@@ -40,8 +45,7 @@ class Lag:
 
 async def conversion_lag(kind: str, ref: int) -> Lag:
     """`kind` is "session" (from going live) or "drop" (from opening); `ref` its id."""
-    table = "live_session" if kind == "session" else "drop"
-    if not await sql.rows(f'SELECT 1 AS found FROM "{table}" WHERE id = {{0}}', ref):
+    if not await sql.rows(_EXISTS[kind], ref=ref):
         raise NotFound(f"there is no {'live session' if kind == 'session' else 'drop'} #{ref}")
     return await _measure(kind, ref)
 
@@ -96,6 +100,7 @@ def _ranks(orders: int) -> tuple[int, int]:
 
 
 async def _measure(kind: str, ref: int) -> Lag:
+    # written here, not once: the minutes are counted in the dialect's own date arithmetic
     source, start = _FROM[kind]
     minutes = minutes_between(start, "o.created_at")
     window = HOURS_AFTER * 60
@@ -106,7 +111,7 @@ async def _measure(kind: str, ref: int) -> Lag:
     buckets = await sql.rows(
         f"SELECT CAST(m / {BUCKET_MINUTES} AS INTEGER) AS b, COUNT(*) AS n FROM ({lags}) x "
         f"GROUP BY CAST(m / {BUCKET_MINUTES} AS INTEGER) ORDER BY 1",
-        ref,
+        ref=ref,
     )
     histogram = [(int(row["b"]) * BUCKET_MINUTES, int(row["n"])) for row in buckets]
     orders = sum(n for _, n in histogram)
@@ -116,8 +121,10 @@ async def _measure(kind: str, ref: int) -> Lag:
     # nearest-rank quantiles, picked by the database from the ordered lags
     picked = await sql.rows(
         f"SELECT r, m FROM (SELECT m, ROW_NUMBER() OVER (ORDER BY m) AS r FROM ({lags}) x) y "
-        f"WHERE r IN ({median}, {p90})",
-        ref,
+        "WHERE r IN ({median}, {p90})",
+        ref=ref,
+        median=median,
+        p90=p90,
     )
     at = {int(row["r"]): round(float(row["m"]), 1) for row in picked}
     return Lag(orders, at[median], at[p90], histogram)

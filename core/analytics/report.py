@@ -26,6 +26,8 @@ from core.campaigns.report import ab_tests
 from core.models import LiveSession
 
 RECENT_SESSIONS = 12
+# PostgreSQL: one snapshot, so the figures agree with each other
+_SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +77,7 @@ async def full_report(now: datetime, weights: Weights) -> Report:
 
 async def _snapshot(now: datetime, weights: Weights) -> Report:
     async with in_transaction():
-        # one snapshot, so the figures agree with each other
-        await sql.rows("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        await sql.rows(_SNAPSHOT)
         return await _report(now, weights)
 
 

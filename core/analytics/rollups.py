@@ -48,6 +48,48 @@ class Total:
     n: tuple[int, int, int, int, int]
 
 
+_COLUMNS = ", ".join(NUMBERS)
+_TOTALS = (
+    f'SELECT key, {_COLUMNS} FROM "rollup_total" WHERE rollup = {{rollup}} AND key <> {{built}} '
+    "ORDER BY key"
+)
+_ANY_MARK = 'SELECT fan_id FROM "stale_fan" LIMIT 1'
+_BUILT_AMONG = 'SELECT rollup FROM "rollup_total" WHERE key = {built} AND rollup IN ({names})'
+_ANY_QUEUED = 'SELECT fan_id FROM "rollup_stale" WHERE rollup IN ({names}) LIMIT 1'
+_IS_BUILT = 'SELECT 1 AS yes FROM "rollup_total" WHERE rollup = {rollup} AND key = {built}'
+
+_BUILT_ROLLUPS = f"SELECT rollup FROM \"rollup_total\" WHERE key = '{BUILT}'"
+_TAKE_MARKS = 'DELETE FROM "stale_fan" RETURNING fan_id'
+
+# a rollup's rows, by table: its own ({name} is its name), or its family's ({name} is
+# "family %")
+_TABLES = ("rollup_part", "rollup_total", "rollup_stale")
+_CLEAR = {
+    same: tuple(f'DELETE FROM "{table}" WHERE rollup {same} {{name}}' for table in _TABLES)
+    for same in ("=", "LIKE")
+}
+_SUM_PARTS = (
+    f'INSERT INTO "rollup_total" (rollup, key, {_COLUMNS}) '
+    f'SELECT rollup, key, {", ".join(f"SUM({n})" for n in NUMBERS)} FROM "rollup_part" '
+    "WHERE rollup = {rollup} GROUP BY rollup, key"
+)
+_MARK_BUILT = (
+    f'INSERT INTO "rollup_total" (rollup, key, {_COLUMNS}) '
+    "VALUES ({rollup}, {built}, 0, 0, 0, 0, 0)"
+)
+_CLAIM_STALE = (
+    'DELETE FROM "rollup_stale" WHERE id IN (SELECT id FROM "rollup_stale" '
+    f"WHERE rollup = {{rollup}} LIMIT {BATCH}) RETURNING fan_id"
+)
+_DROP_ZEROS = (
+    'DELETE FROM "rollup_total" WHERE rollup = {rollup} AND key <> {built} AND '
+    + " AND ".join(f"{n} = 0" for n in NUMBERS)
+)
+# parts added to (1) or taken out of (-1) the totals (`_add_to_totals`)
+_SIGNED_SUMS = {sign: ", ".join(f"{sign} * SUM({n})" for n in NUMBERS) for sign in (1, -1)}
+_ADDED = ", ".join(f'{n} = "rollup_total".{n} + excluded.{n}' for n in NUMBERS)
+
+
 def every_fan(column: str) -> str:
     return f"{column} IS NOT NULL"
 
@@ -73,12 +115,7 @@ def frozen() -> Iterator[None]:
 async def totals(rollup: Rollup) -> list[Total]:
     """The rollup's totals, brought up to date first."""
     await up_to_date(rollup)
-    found = await sql.rows(
-        f'SELECT key, {", ".join(NUMBERS)} FROM "rollup_total" WHERE rollup = {{0}} '
-        "AND key <> {1} ORDER BY key",
-        rollup.name,
-        BUILT,
-    )
+    found = await sql.rows(_TOTALS, rollup=rollup.name, built=BUILT)
     return [_total(row) for row in found]
 
 
@@ -111,118 +148,89 @@ async def up_to_date(*rollups: Rollup) -> None:
 
 
 async def _work_for(rollups: tuple[Rollup, ...]) -> bool:
-    if await sql.rows('SELECT fan_id FROM "stale_fan" LIMIT 1'):
+    if await sql.rows(_ANY_MARK):
         return True
     names = [r.name for r in rollups]
-    marks = ", ".join(f"{{{i}}}" for i in range(len(names)))
-    built = await sql.rows(
-        f'SELECT rollup FROM "rollup_total" WHERE key = {{{len(names)}}} AND rollup IN ({marks})',
-        *names,
-        BUILT,
-    )
+    built = await sql.rows(_BUILT_AMONG, built=BUILT, names=names)
     if len(built) < len(names):
         return True
-    queued = f'SELECT fan_id FROM "rollup_stale" WHERE rollup IN ({marks}) LIMIT 1'
-    return bool(await sql.rows(queued, *names))
+    return bool(await sql.rows(_ANY_QUEUED, names=names))
 
 
 async def _hand_on_marks() -> None:
     """Move the triggers' marks into the queue of every rollup built so far."""
-    built = f"SELECT rollup FROM \"rollup_total\" WHERE key = '{BUILT}'"
+    # each dialect's own, so written here: a module constant is checked on both databases
+    # (tests/integration/test_statements.py)
     if sql.on_sqlite():  # the marks handed on are exactly the marks taken
-        taken = [
-            int(r["fan_id"]) for r in await sql.rows('DELETE FROM "stale_fan" RETURNING fan_id')
-        ]
+        taken = [(int(r["fan_id"]),) for r in await sql.rows(_TAKE_MARKS)]
         for start in range(0, len(taken), BATCH):
-            listed = ", ".join(f"({fan})" for fan in taken[start : start + BATCH])
             await sql.rows(
-                'INSERT OR IGNORE INTO "rollup_stale" (rollup, fan_id) '
-                f"SELECT b.rollup, f.column1 FROM (VALUES {listed}) f CROSS JOIN ({built}) b"
+                'INSERT OR IGNORE INTO "rollup_stale" (rollup, fan_id) SELECT b.rollup, '
+                f"f.column1 FROM (VALUES {{fans}}) f CROSS JOIN ({_BUILT_ROLLUPS}) b",
+                fans=taken[start : start + BATCH],
             )
     else:  # in one statement, so a mark cannot land between taking and handing on
         await sql.rows(
             'WITH taken AS (DELETE FROM "stale_fan" RETURNING fan_id) '
             'INSERT INTO "rollup_stale" (rollup, fan_id) '
-            f"SELECT b.rollup, t.fan_id FROM taken t CROSS JOIN ({built}) b "
+            f"SELECT b.rollup, t.fan_id FROM taken t CROSS JOIN ({_BUILT_ROLLUPS}) b "
             "ON CONFLICT DO NOTHING"
         )
 
 
 async def _built(rollup: Rollup) -> bool:
-    return bool(
-        await sql.rows(
-            'SELECT 1 AS yes FROM "rollup_total" WHERE rollup = {0} AND key = {1}',
-            rollup.name,
-            BUILT,
-        )
-    )
+    return bool(await sql.rows(_IS_BUILT, rollup=rollup.name, built=BUILT))
 
 
 async def _build(rollup: Rollup) -> None:
     # its own rows, and those of its family (its own included) built from other settings
     same, name = ("LIKE", f"{rollup.family} %") if rollup.family else ("=", rollup.name)
-    for table in ("rollup_part", "rollup_total", "rollup_stale"):
-        await sql.rows(f'DELETE FROM "{table}" WHERE rollup {same} {{0}}', name)
+    for statement in _CLEAR[same]:
+        await sql.rows(statement, name=name)
     await _add_parts(rollup, every_fan)
     if not sql.on_sqlite():
         # up to millions of new parts: without statistics the next recount would plan for
         # the table as it was
         await sql.rows('ANALYZE "rollup_part"')
-    await sql.rows(
-        f'INSERT INTO "rollup_total" (rollup, key, {", ".join(NUMBERS)}) '
-        f'SELECT rollup, key, {_sums()} FROM "rollup_part" WHERE rollup = {{0}} '
-        "GROUP BY rollup, key",
-        rollup.name,
-    )
-    await sql.rows(
-        f'INSERT INTO "rollup_total" (rollup, key, {", ".join(NUMBERS)}) '
-        "VALUES ({0}, {1}, 0, 0, 0, 0, 0)",
-        rollup.name,
-        BUILT,
-    )
+    await sql.rows(_SUM_PARTS, rollup=rollup.name)
+    await sql.rows(_MARK_BUILT, rollup=rollup.name, built=BUILT)
 
 
 async def _recount_stale(rollup: Rollup) -> None:
-    while claimed := await sql.rows(
-        'DELETE FROM "rollup_stale" WHERE id IN (SELECT id FROM "rollup_stale" '
-        f"WHERE rollup = {{0}} LIMIT {BATCH}) RETURNING fan_id",
-        rollup.name,
-    ):
+    while claimed := await sql.rows(_CLAIM_STALE, rollup=rollup.name):
         fans = fans_in([int(r["fan_id"]) for r in claimed])
-        await _add_to_totals(rollup, fans, -1)
-        await sql.rows(
-            f'DELETE FROM "rollup_part" WHERE rollup = {{0}} AND {fans("fan_id")}', rollup.name
-        )
+        await sql.rows(_add_to_totals(fans, -1), rollup=rollup.name)
+        await sql.rows(_drop_parts(fans), rollup=rollup.name)
         await _add_parts(rollup, fans)
-        await _add_to_totals(rollup, fans, 1)
-    zero = " AND ".join(f"{n} = 0" for n in NUMBERS)
-    await sql.rows(
-        f'DELETE FROM "rollup_total" WHERE rollup = {{0}} AND key <> {{1}} AND {zero}',
-        rollup.name,
-        BUILT,
-    )
+        await sql.rows(_add_to_totals(fans, 1), rollup=rollup.name)
+    await sql.rows(_DROP_ZEROS, rollup=rollup.name, built=BUILT)
 
 
 async def _add_parts(rollup: Rollup, fans: Fans) -> None:
-    await sql.rows(
-        f'INSERT INTO "rollup_part" (rollup, fan_id, key, {", ".join(NUMBERS)}) '
-        f"SELECT {{0}}, fan_id, key, {', '.join(NUMBERS)} FROM ({rollup.parts(fans)}) p",
-        rollup.name,
+    await sql.rows(_parts_of(rollup, fans), rollup=rollup.name)
+
+
+# The statements below are written once their fans are known: the fans a recount picks are
+# in their text, as numbers (`fans_in`), where as values a batch of 5,000 fans named up to
+# five times in one statement would be 25,000 of them, near the 32,766 both drivers take;
+# and a rollup's parts use each dialect's own date arithmetic (core/analytics/dialect.py).
+# Their one value is the rollup's name.
+def _parts_of(rollup: Rollup, fans: Fans) -> str:
+    return (
+        f'INSERT INTO "rollup_part" (rollup, fan_id, key, {_COLUMNS}) '
+        f"SELECT {{rollup}}, fan_id, key, {_COLUMNS} FROM ({rollup.parts(fans)}) p"
     )
 
 
-async def _add_to_totals(rollup: Rollup, fans: Fans, sign: int) -> None:
-    """Add (sign 1) or take out (sign -1) the parts of these fans."""
-    sums = ", ".join(f"{sign} * SUM({n})" for n in NUMBERS)
-    update = ", ".join(f'{n} = "rollup_total".{n} + excluded.{n}' for n in NUMBERS)
-    await sql.rows(
-        f'INSERT INTO "rollup_total" (rollup, key, {", ".join(NUMBERS)}) '
-        f'SELECT rollup, key, {sums} FROM "rollup_part" '
-        f"WHERE rollup = {{0}} AND {fans('fan_id')} GROUP BY rollup, key "
-        f"ON CONFLICT (rollup, key) DO UPDATE SET {update}",
-        rollup.name,
+def _drop_parts(fans: Fans) -> str:
+    return f'DELETE FROM "rollup_part" WHERE rollup = {{rollup}} AND {fans("fan_id")}'
+
+
+def _add_to_totals(fans: Fans, sign: int) -> str:
+    """Adds (sign 1) or takes out (sign -1) the parts of these fans."""
+    return (
+        f'INSERT INTO "rollup_total" (rollup, key, {_COLUMNS}) '
+        f'SELECT rollup, key, {_SIGNED_SUMS[sign]} FROM "rollup_part" '
+        f"WHERE rollup = {{rollup}} AND {fans('fan_id')} GROUP BY rollup, key "
+        f"ON CONFLICT (rollup, key) DO UPDATE SET {_ADDED}"
     )
-
-
-def _sums() -> str:
-    return ", ".join(f"SUM({n})" for n in NUMBERS)

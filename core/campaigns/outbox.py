@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -21,21 +20,12 @@ from tortoise.transactions import in_transaction
 from core import claims, sql
 from core.campaigns import templates
 from core.campaigns.planner import next_tier
-from core.links import Links
+from core.kinds import CampaignStatus, DeliveryStatus, FanTier, OrderStatus
 from core.messages import CampaignDM
-from core.models import (
-    CampaignStatus,
-    Delivery,
-    DeliveryStatus,
-    Drop,
-    DropTier,
-    FanTier,
-    LedgerEntry,
-    Order,
-    OrderStatus,
-)
+from core.models import Delivery, Drop, DropTier, LedgerEntry, Order
 from core.ports import Clock, FanMessenger
 from core.recognition import Rules
+from core.short_links import ShortLinks
 
 log = structlog.get_logger(__name__)
 WEEK = timedelta(days=7)
@@ -45,41 +35,40 @@ DROP_FRESH = timedelta(seconds=5)  # a campaign's drop, read once for the DMs of
 LEASE = timedelta(minutes=2)  # a claim by a process that never said it was alive
 
 _CLAIM = (
-    'UPDATE "delivery" SET "status" = \'sending\', "claimed_at" = {0}, "claimed_by" = {1} '
-    'WHERE "id" IN (SELECT "id" FROM "delivery" WHERE "status" = \'queued\' '
-    'AND "platform" = {2} AND "not_before" <= {3} ORDER BY "id" LIMIT {4}LOCK) '
-    'RETURNING "id", "fan_id"'
+    'UPDATE "delivery" SET "status" = \'sending\', "claimed_at" = {now}, '
+    '"claimed_by" = {worker} WHERE "id" IN (SELECT "id" FROM "delivery" '
+    'WHERE "status" = \'queued\' AND "platform" = {platform} AND "not_before" <= {now} '
+    'ORDER BY "id" LIMIT {batch}{SKIP_LOCKED}) RETURNING "id", "fan_id"'
 )
 _INTERRUPTED = (
-    'UPDATE "delivery" SET "status" = \'failed\', "reason" = {0}, "claimed_by" = NULL '
-    "WHERE \"status\" = 'sending' AND " + claims.abandoned('"claimed_at"', 1, 2) + ' RETURNING "id"'
+    'UPDATE "delivery" SET "status" = \'failed\', "reason" = {reason}, "claimed_by" = NULL '
+    "WHERE \"status\" = 'sending' AND " + claims.abandoned('"claimed_at"') + ' RETURNING "id"'
 )
 # the platform refused it: due again later, or failed for good
 _AGAIN = (
-    'UPDATE "delivery" SET "status" = {0}, "reason" = {1}, "not_before" = {2}, '
+    'UPDATE "delivery" SET "status" = {status}, "reason" = {reason}, "not_before" = {due}, '
     '"attempts" = "attempts" + 1, "claimed_at" = NULL, "claimed_by" = NULL '
-    'WHERE "id" = {3} AND "status" = \'sending\''
+    'WHERE "id" = {id} AND "status" = \'sending\''
 )
 
 # once per DM: hand-written, as building it with the ORM cost more than sending it
 _FINISH = (
-    'UPDATE "delivery" SET "status" = {0}, "reason" = {1}, "sent_at" = {2}, "link_code" = {3} '
-    'WHERE "id" = {4} AND "status" = \'sending\''
+    'UPDATE "delivery" SET "status" = {status}, "reason" = {reason}, "sent_at" = {sent_at}, '
+    '"link_code" = {code} WHERE "id" = {id} AND "status" = \'sending\''
 )
 
 
-_FANS = 'SELECT "id", "dm_opt_in", "timezone" FROM "fan" WHERE "id" IN ({ids})'
-# placeholders in textual order (SQLite's are positional): a statement's own values, then
-# the ids `_where_in` puts in its {ids}
+# each fan's row locked, so two platforms' workers count the same fan's cap in turn
+_FANS = 'SELECT "id", "dm_opt_in", "timezone" FROM "fan" WHERE "id" IN ({ids}){FOR_UPDATE}'
 _REACHABLE = (
-    'SELECT "fan_id" FROM "platform_account" WHERE "platform" = {0} AND "dm_reachable" = {1} '
-    'AND "fan_id" IN ({ids})'
+    'SELECT "fan_id" FROM "platform_account" WHERE "platform" = {platform} '
+    'AND "dm_reachable" = {reachable} AND "fan_id" IN ({ids})'
 )
 # each fan's campaign DMs of the last week, those just taken aside
 _RECENT = (
     'SELECT "fan_id", COUNT("id") AS n, MAX("claimed_at") AS last FROM "delivery" '
-    'WHERE "claimed_at" >= {0} AND "status" IN (\'sending\', \'sent\') AND "fan_id" IN ({ids}) '
-    'AND "id" NOT IN ({taken}) GROUP BY "fan_id"'
+    "WHERE \"claimed_at\" >= {since} AND \"status\" IN ('sending', 'sent') "
+    'AND "fan_id" IN ({ids}) AND "id" NOT IN ({taken}) GROUP BY "fan_id"'
 )
 _READY = (
     'SELECT d."id", d."fan_id", d."platform", d."subject", d."attempts", '
@@ -125,7 +114,7 @@ class Outbox:
         self,
         clock: Clock,
         messengers: Mapping[str, FanMessenger],
-        links: Links,
+        links: ShortLinks,
         rules: Rules,
         limits: Limits,
         worker: str,
@@ -156,7 +145,10 @@ class Outbox:
         left to it."""
         now = self.clock.now()
         self._next_look = now + claims.ALIVE_EVERY
-        rows = await sql.rows(_INTERRUPTED, claims.INTERRUPTED, now - LEASE, now - claims.SILENT)
+        rows = await sql.rows(
+            _INTERRUPTED, reason=claims.INTERRUPTED, lease_ends=now - LEASE,
+            silent_since=now - claims.SILENT,
+        )  # fmt: skip
         if rows:
             log.warning("outbox_interrupted_deliveries", count=len(rows))
         return len(rows)
@@ -164,22 +156,24 @@ class Outbox:
     async def _claim(self, platform: str, batch: int) -> tuple[int, list[Ready]]:
         """How many were taken, and those of them that may be sent now."""
         now = self.clock.now()
-        lock = "" if sql.on_sqlite() else " FOR UPDATE SKIP LOCKED"
         async with in_transaction():
-            claim = _CLAIM.replace("LOCK", lock)
-            taken = await sql.rows(claim, now, self.worker, platform, now, batch)
+            taken = await sql.rows(
+                _CLAIM, now=now, worker=self.worker, platform=platform, batch=batch
+            )
             if not taken:
                 return 0, []
             fan_ids = sorted({int(row["fan_id"]) for row in taken})
-            # each fan's row locked, so two platforms' workers count the same fan's cap in turn
-            fans = {int(row["id"]): row for row in await _where_in(_FANS, fan_ids, locked=True)}
+            fans = {int(row["id"]): row for row in await sql.rows(_FANS, ids=fan_ids)}
             reachable = {
-                int(row["fan_id"]) for row in await _where_in(_REACHABLE, fan_ids, platform, True)
+                int(row["fan_id"])
+                for row in await sql.rows(
+                    _REACHABLE, platform=platform, reachable=True, ids=fan_ids
+                )
             }
             taken_ids = [int(row["id"]) for row in taken]
             recent = {
                 int(row["fan_id"]): (int(row["n"]), _moment(row["last"]))
-                for row in await _recent(fan_ids, taken_ids, now - WEEK)
+                for row in await sql.rows(_RECENT, since=now - WEEK, ids=fan_ids, taken=taken_ids)
             }
             sending: list[int] = []
             for row in taken:
@@ -199,7 +193,7 @@ class Outbox:
                 else:
                     sending.append(delivery_id)
                     recent[fan_id] = (count + 1, now)
-        ready = [Ready(**row) for row in await _where_in(_READY, sending)] if sending else []
+        ready = [Ready(**row) for row in await sql.rows(_READY, ids=sending)] if sending else []
         return len(taken), sorted(ready, key=lambda each: each.id)
 
     def _quiet_until(self, timezone: str, now: datetime) -> datetime | None:
@@ -258,7 +252,9 @@ class Outbox:
         final = claims.gives_up(error, attempts)
         status = DeliveryStatus.FAILED if final else DeliveryStatus.QUEUED
         due = self.clock.now() + claims.backoff(attempts, FIRST_RETRY)
-        await sql.rows(_AGAIN, status.value, claims.reason(error, 64), due, delivery.id)
+        await sql.rows(
+            _AGAIN, status=status.value, reason=claims.reason(error, 64), due=due, id=delivery.id
+        )
         log.warning(
             "delivery_failed" if final else "delivery_will_retry",
             delivery_id=delivery.id,
@@ -331,25 +327,6 @@ def _in(left: timedelta) -> str:
     return f"in {hours} h {mins} min" if hours else f"in {max(mins, 1)} min"
 
 
-def _marks(first: int, count: int) -> str:
-    return ", ".join("{" + str(n) + "}" for n in range(first, first + count))
-
-
-async def _where_in(
-    statement: str, ids: list[int], *values: object, locked: bool = False
-) -> list[dict[str, Any]]:
-    """`statement` with its own `values` first, then `ids` in its `{ids}`."""
-    lock = " FOR UPDATE" if locked and not sql.on_sqlite() else ""
-    marked = statement.replace("{ids}", _marks(len(values), len(ids))) + lock
-    return await sql.rows(marked, *values, *ids)
-
-
-async def _recent(fan_ids: list[int], taken: list[int], since: datetime) -> list[dict[str, Any]]:
-    statement = _RECENT.replace("{ids}", _marks(1, len(fan_ids)))
-    statement = statement.replace("{taken}", _marks(1 + len(fan_ids), len(taken)))
-    return await sql.rows(statement, since, *fan_ids, *taken)
-
-
 def _moment(value: object) -> datetime | None:
     """A raw MAX(claimed_at) as the aware datetime the ORM would have made."""
     moment: datetime | None = Delivery._meta.fields_map["claimed_at"].to_python_value(value)
@@ -374,4 +351,6 @@ async def _finish(
     sent_at: datetime | None = None,
     code: str | None = None,
 ) -> None:
-    await sql.rows(_FINISH, status.value, reason, sent_at, code, delivery_id)
+    await sql.rows(
+        _FINISH, status=status.value, reason=reason, sent_at=sent_at, code=code, id=delivery_id
+    )

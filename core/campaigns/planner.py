@@ -21,23 +21,25 @@ from core.campaigns.forms import CampaignForm
 from core.campaigns.segments import Segment
 from core.drops.specs import check_title
 from core.errors import InvalidInput, InvalidState, NotFound
-from core.models import (
+from core.kinds import (
     Automatic,
-    Campaign,
     CampaignStatus,
-    CampaignVariant,
-    Delivery,
     DeliveryStatus,
-    Drop,
     DropStatus,
-    DropTier,
     FanTier,
     HoldStatus,
+    OrderStatus,
+    Platform,
+)
+from core.models import (
+    Campaign,
+    CampaignVariant,
+    Delivery,
+    Drop,
+    DropTier,
     LedgerEntry,
     LiveSession,
     Order,
-    OrderStatus,
-    Platform,
     PlatformAccount,
     Reservation,
 )

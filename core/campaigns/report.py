@@ -53,13 +53,13 @@ async def report(campaigns: Campaigns, campaign_id: int) -> CampaignReport:
         v.id: VariantReport(v.label, v.template)
         for v in await CampaignVariant.filter(campaign_id=campaign_id).order_by("label")
     }
-    for row in await sql.rows(_STATUSES, campaign_id):
+    for row in await sql.rows(_STATUSES, campaign_id=campaign_id):
         line = variants[int(row["variant_id"])]
         status, n = str(row["status"]), int(row["n"])
         line.statuses[status] += n
         if status in ("skipped", "failed"):
             getattr(line, status)[row["reason"] or "unknown"] += n
-    for row in await sql.rows(_TAPS, campaign_id):
+    for row in await sql.rows(_TAPS, campaign_id=campaign_id):
         variants[int(row["variant_id"])].taps = int(row["n"])
     for credit in await credited(campaign_id):
         line = variants[credit.variant_id]
@@ -114,9 +114,9 @@ class DeliveryCredit:
 async def credited(campaign_id: int) -> list[DeliveryCredit]:
     """Every delivery of the campaign with orders credited to it: each paid order goes to
     the last campaign DM link its fan tapped in the week before paying."""
-    rows = await sql.rows(
-        _credited(_OF_CAMPAIGN, "AND campaign_id = {1}"), campaign_id, campaign_id
-    )
+    # built here, not once: its time arithmetic is written in the dialect's own functions
+    statement = _credited(_OF_CAMPAIGN, "AND campaign_id = {campaign_id}")
+    rows = await sql.rows(statement, campaign_id=campaign_id)
     found: dict[int, DeliveryCredit] = {}
     for row in rows:  # one row per delivery and currency
         credit = found.setdefault(
@@ -129,15 +129,16 @@ async def credited(campaign_id: int) -> list[DeliveryCredit]:
 
 
 _STATUSES = (
-    'SELECT variant_id, status, reason, COUNT(*) AS n FROM "delivery" WHERE campaign_id = {0} '
-    "GROUP BY variant_id, status, reason"
+    'SELECT variant_id, status, reason, COUNT(*) AS n FROM "delivery" '
+    "WHERE campaign_id = {campaign_id} GROUP BY variant_id, status, reason"
 )
 _TAPS = (
     'SELECT x.variant_id AS variant_id, COUNT(*) AS n FROM "delivery" x '
     "JOIN \"link\" l ON l.purpose = 'delivery' AND l.ref = CAST(x.id AS VARCHAR(64)) "
-    'JOIN "link_click" c ON c.link_id = l.id WHERE x.campaign_id = {0} GROUP BY x.variant_id'
+    'JOIN "link_click" c ON c.link_id = l.id WHERE x.campaign_id = {campaign_id} '
+    "GROUP BY x.variant_id"
 )
-_OF_CAMPAIGN = 'x.fan_id IN (SELECT fan_id FROM "delivery" WHERE campaign_id = {0})'
+_OF_CAMPAIGN = 'x.fan_id IN (SELECT fan_id FROM "delivery" WHERE campaign_id = {campaign_id})'
 
 
 def _credited(fans: str, campaign: str = "") -> str:

@@ -9,17 +9,8 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from core.errors import InvalidInput
-from core.models import (
-    Attendance,
-    Fan,
-    FanTier,
-    HoldStatus,
-    Order,
-    OrderStatus,
-    Platform,
-    PlatformAccount,
-    Reservation,
-)
+from core.kinds import FanTier, HoldStatus, OrderStatus, Platform
+from core.models import Attendance, Fan, Order, PlatformAccount, Reservation
 
 MOST_DAYS = 3650
 MOST_ID = 2**31 - 1  # ids are INT columns: 32 bits on PostgreSQL

@@ -14,46 +14,57 @@ from tortoise.exceptions import IntegrityError
 from core import sql
 from core.buckets import bucket
 from core.bus import EventBus
+from core.consent import Consent
 from core.drops import stock
 from core.drops.copy import Pitch, from_stored
 from core.drops.stock import NewHold, TierState
-from core.drops.views import HeldOffer, HoldView
-from core.errors import DropcastError, InvalidState, LimitReached, NotFound, SoldOut
+from core.drops.views import (
+    FanDrops,
+    HeldOffer,
+    HoldView,
+    LinkedHold,
+    PayOffer,
+    drop_by_code,
+    list_drops,
+)
+from core.errors import DropcastError, InvalidState, LimitReached, NotFound, PaidInStars, SoldOut
 from core.events import (
     HoldExpired,
     HoldPlaced,
     PaymentFailed,
 )
+from core.fans import FanRef, account_on, fan_id_of
 from core.inbox import oldest_waiting
-from core.links import Links
+from core.kinds import DropStatus, FanTier, HoldStatus, WaitlistStatus
 from core.messages import HoldForPayment, PayLink
-from core.models import (
-    Drop,
-    DropStatus,
-    Fan,
-    FanTier,
-    HoldStatus,
-    Reservation,
-    WaitlistEntry,
-    WaitlistStatus,
-)
+from core.models import Drop, Fan, Reservation, WaitlistEntry
 from core.money import STARS, Money
 from core.ports import Clock, NotConfigured, PayLinks
+from core.short_links import ShortLinks
 
 log = structlog.get_logger(__name__)
 
 _OFFER = (
     f'SELECT r.fan_id, r.expires_at, d.copy_variants, {stock.TIER_COLUMNS} FROM "reservation" r '
-    'JOIN "drop_tier" t ON t.id = r.tier_id JOIN "drop" d ON d.id = t.drop_id WHERE r.id = {0}'
+    'JOIN "drop_tier" t ON t.id = r.tier_id JOIN "drop" d ON d.id = t.drop_id '
+    "WHERE r.id = {hold_id}"
 )
 
 
 class Holds:
-    def __init__(self, clock: Clock, bus: EventBus, pay_links: PayLinks, links: Links) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        bus: EventBus,
+        pay_links: PayLinks,
+        links: ShortLinks,
+        consent: Consent,
+    ) -> None:
         self.clock = clock
         self.bus = bus
         self.pay_links = pay_links
         self.links = links
+        self.consent = consent
 
     async def reserve(self, tier_id: int, fan_id: int) -> HoldView:
         """A unit held for the fan to pay. A fan who taps Buy again while holding the most
@@ -88,7 +99,28 @@ class Holds:
             return await _still_held(tier, fan_id, now, LimitReached(_limit_message(tier)))
         return _view(tier, fan_id, hold.id, hold.expires_at)
 
-    async def held_tiers(self, fan_id: int) -> frozenset[int]:
+    async def buy(self, tier_id: int, fan: FanRef) -> HoldView:
+        """A Buy answered in two steps (Telegram's): the platform user's fan holds a unit
+        now, and is offered it to pay (`offer_to_pay`) once the tap was answered."""
+        return await self.reserve(tier_id, await fan_id_of(fan))
+
+    async def drops_for(self, fan: FanRef, statuses: tuple[str, ...]) -> FanDrops:
+        """The drops in `statuses`, with what the platform user holds of them."""
+        fan_id = await fan_id_of(fan)
+        return FanDrops(tuple(await list_drops(statuses)), await self._held_tiers(fan_id))
+
+    async def open_drop(self, code: str, fan: FanRef, *, opting_in: str) -> FanDrops:
+        """A drop opened from its link that also starts the chat with the bot: a yes to DMs
+        there, recorded first (`opting_in` says how), then the drop (none when the code
+        names none any more) with what the fan holds of it."""
+        fan_id = await fan_id_of(fan)
+        await self.consent.give(fan_id, fan.platform, opting_in)
+        drop = await drop_by_code(code)
+        if drop is None:
+            return FanDrops((), frozenset())
+        return FanDrops((drop,), await self._held_tiers(fan_id))
+
+    async def _held_tiers(self, fan_id: int) -> frozenset[int]:
         """The tiers on which this fan holds a unit still theirs to pay: a drop they open
         again offers them their hold, even when it shows sold out (the unit is theirs)."""
         return frozenset(
@@ -96,6 +128,10 @@ class Holds:
                 fan_id=fan_id, status=HoldStatus.HELD, expires_at__gt=self.clock.now()
             ).values_list("tier_id", flat=True)  # type: ignore[arg-type]
         )
+
+    async def join_waitlist_as(self, tier_id: int, fan: FanRef) -> int:
+        """The platform user queues for the next free unit (`join_waitlist`)."""
+        return await self.join_waitlist(tier_id, await fan_id_of(fan))
 
     async def join_waitlist(self, tier_id: int, fan_id: int) -> int:
         """Queue the fan for the next unit of this tier that a lapsed hold returns; returns
@@ -123,8 +159,7 @@ class Holds:
         if hold.status != HoldStatus.HELD:
             raise InvalidState(f"hold #{hold_id} is {hold.status}; it can no longer be paid")
         tier = await _tier(hold.tier_id)
-        if tier.price.currency == STARS:
-            raise InvalidState(f"{tier.name} is paid in Telegram Stars, in the bot chat")
+        _check_linkable(tier)
         try:
             link = await self.pay_links.create(
                 HoldForPayment(
@@ -148,6 +183,26 @@ class Holds:
         short = await self.links.shorten(link.url, purpose="pay", ref=str(hold.id))
         return PayLink(url=short, provider_ref=link.provider_ref)
 
+    async def buy_by_link(self, tier_id: int, fan: FanRef) -> LinkedHold:
+        """A Buy answered in one message (Discord's): the platform user's fan holds a unit,
+        with their own pay link to it. A Stars tier is refused (`PaidInStars`) before
+        anything is held."""
+        fan_id = await fan_id_of(fan)
+        _check_linkable(await _tier(tier_id))
+        hold = await self.reserve(tier_id, fan_id)
+        link = await self.pay_link(hold.id, fan_id)
+        offer = await self.offer(hold.id)
+        account = await account_on(fan_id, fan.platform)
+        return LinkedHold(offer, link.url, account is not None and account.reachable)
+
+    async def offer_to_pay(self, hold_id: int, fan_id: int) -> PayOffer:
+        """What a fan whose tap was answered "held" is offered next: the offer, and their own
+        pay link unless the tier is paid in Stars."""
+        offer = await self.offer(hold_id)
+        if offer.price.currency == STARS:
+            return PayOffer(offer, None)
+        return PayOffer(offer, (await self.pay_link(hold_id, fan_id)).url)
+
     async def pitch(self, hold_id: int) -> Pitch:
         """The copy variant a held fan reads, during a drop's A/B test: stable per fan, and
         recorded on the hold the first time it is shown."""
@@ -156,7 +211,7 @@ class Holds:
     async def offer(self, hold_id: int) -> HeldOffer:
         """What a held fan is told about their hold, in one read: every fan of a rush is
         told it (bench/rush.py). Its `pitch` is recorded on the hold as `pitch` says."""
-        found = await sql.rows(_OFFER, hold_id)
+        found = await sql.rows(_OFFER, hold_id=hold_id)
         if not found:
             raise NotFound(f"there is no hold #{hold_id}")
         row = found[0]
@@ -180,10 +235,11 @@ class Holds:
             )
         return HeldOffer(hold_id, tier.title, tier.name, tier.price, expires_at, pitch)
 
-    async def check_payable(self, hold_id: int, fan_id: int, amount: Money) -> None:
-        """Just before a fan's money moves (Telegram's pre-checkout): is the hold theirs,
-        still held, and is this its price? Raises with the reason to show them."""
-        hold = await Reservation.get_or_none(id=hold_id, fan_id=fan_id)
+    async def check_payable(self, hold_id: int, fan: FanRef, amount: Money) -> None:
+        """Just before a fan's money moves (Telegram's pre-checkout): is the hold the
+        platform user's, still held, and is this its price? Raises with the reason to show
+        them."""
+        hold = await Reservation.get_or_none(id=hold_id, fan_id=await fan_id_of(fan))
         if hold is None:
             raise NotFound(f"hold #{hold_id} is not one of yours")
         if hold.status != HoldStatus.HELD or hold.expires_at <= self.clock.now():
@@ -281,6 +337,11 @@ async def _offer_to_waitlist(tier: TierState, now: datetime) -> NewHold | None:
         )
         return hold
     return None
+
+
+def _check_linkable(tier: TierState) -> None:
+    if tier.price.currency == STARS:
+        raise PaidInStars(f"{tier.name} is paid in Telegram Stars, in the bot chat")
 
 
 async def _tier(tier_id: int) -> TierState:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from core import communities
 from core.bus import EventBus
 from core.drops import stock
 from core.drops.copy import as_stored, describe, parse_copy
@@ -21,7 +22,7 @@ from core.drops.specs import (
     check_title,
     check_window,
 )
-from core.drops.views import DropView, drop_view
+from core.drops.views import Announced, DropView, drop_view
 from core.errors import InvalidInput, InvalidState, NotFound
 from core.events import (
     DropAnnounced,
@@ -31,18 +32,11 @@ from core.events import (
     DropScheduled,
     HoldCancelled,
 )
-from core.models import (
-    Drop,
-    DropStatus,
-    DropTier,
-    HoldStatus,
-    Order,
-    OrderStatus,
-    Perk,
-    Reservation,
-)
+from core.kinds import DropStatus, HoldStatus, OrderStatus, Platform
+from core.models import Drop, DropTier, Order, Perk, Reservation
 from core.money import Money
 from core.ports import Clock
+from core.posts import post_of
 
 CLOSABLE = (DropStatus.SCHEDULED, DropStatus.OPEN, DropStatus.SOLD_OUT)
 CANCELLABLE = (DropStatus.DRAFT, *CLOSABLE)
@@ -183,6 +177,25 @@ class DropLifecycle:
             raise InvalidState(f"drop #{drop_id} is {drop.status}; schedule or open it first")
         await self.bus.publish(DropAnnounced(self.clock.now(), drop.id, drop.title))
         return await drop_view(drop_id)
+
+    async def announce_in(
+        self,
+        drop_id: int,
+        platform: Platform,
+        community_ref: str,
+        name: str,
+        *,
+        channel_ref: str | None = None,
+    ) -> Announced:
+        """`announce` asked from a community (a Discord server, connected if new), which
+        announces drops in `channel_ref` from now on if given: whether the post made it
+        there, and where that is."""
+        if channel_ref is not None:
+            await communities.choose_channel(platform, community_ref, name, channel_ref)
+        drop = await self.announce(drop_id)
+        here = await communities.connect(platform, community_ref, name)
+        posted = await post_of(here.id, drop_id=drop_id) is not None
+        return Announced(drop, posted, here.channel_ref)
 
     async def refresh_countdowns(self) -> int:
         """Bring the posts of scheduled drops up to date; adapters edit only what changed."""

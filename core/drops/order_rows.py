@@ -12,7 +12,8 @@ from typing import Any
 from core import sql
 from core.drops.stock import TierState
 from core.events import OrderPaid
-from core.models import Order, OrderStatus, TierKind
+from core.kinds import OrderStatus, TierKind
+from core.models import Order
 from core.money import Money
 
 
@@ -40,6 +41,9 @@ ORDER_COLUMNS = (
     "payment_id", "provider", "hold_id", "tier_id", "fan_id", "amount_minor", "currency",
     "status", "refund_reason", "shipping_address", "created_at",
 )  # fmt: skip
+_QUOTED = ", ".join(f'"{column}"' for column in ORDER_COLUMNS)
+# rows of ORDER_COLUMNS' values, each row built by naming its columns (`_row`)
+_INSERT = f'INSERT INTO "order" ({_QUOTED}) VALUES {{rows}} RETURNING "id", "payment_id"'
 
 
 def order_fields(
@@ -71,16 +75,15 @@ async def insert_orders(orders: list[dict[str, Any]]) -> list[Order]:
     """Insert these orders in one statement; returns them with their ids."""
     if not orders:
         return []
-    width = len(ORDER_COLUMNS)
-    columns = ", ".join(f'"{column}"' for column in ORDER_COLUMNS)
-    rows = ", ".join(
-        "(" + ", ".join("{" + str(n * width + k) + "}" for k in range(width)) + ")"
-        for n in range(len(orders))
-    )
-    values = [_stored(fields, column) for fields in orders for column in ORDER_COLUMNS]
-    statement = f'INSERT INTO "order" ({columns}) VALUES {rows} RETURNING "id", "payment_id"'
-    ids = {row["payment_id"]: row["id"] for row in await sql.rows(statement, *values)}
+    rows = [_row(fields) for fields in orders]
+    ids = {row["payment_id"]: row["id"] for row in await sql.rows(_INSERT, rows=rows)}
     return [Order(id=ids[fields["payment_id"]], **fields) for fields in orders]
+
+
+def _row(fields: dict[str, Any]) -> tuple[object, ...]:
+    """An order's values in ORDER_COLUMNS' order, each taken by its column's name (never by
+    the dict's own order), as the driver takes them."""
+    return tuple(_stored(fields, column) for column in ORDER_COLUMNS)
 
 
 def _stored(fields: dict[str, Any], column: str) -> object:

@@ -37,7 +37,8 @@ from core.events import (
     PaymentFlagged,
     PaymentRefunded,
 )
-from core.models import DropStatus, HoldStatus, Order, OrderStatus
+from core.kinds import DropStatus, HoldStatus, OrderStatus
+from core.models import Order
 from core.money import Money
 from core.ports import Clock, Refunds
 
@@ -48,7 +49,7 @@ log = structlog.get_logger(__name__)
 _SETTLING = (
     f'SELECT r.fan_id, o.id AS order_id, {stock.TIER_COLUMNS} FROM "reservation" r '
     'JOIN "drop_tier" t ON t.id = r.tier_id JOIN "drop" d ON d.id = t.drop_id '
-    'LEFT JOIN "order" o ON o.payment_id = {0} WHERE r.id = {1}'
+    'LEFT JOIN "order" o ON o.payment_id = {payment_id} WHERE r.id = {hold_id}'
 )
 
 
@@ -66,7 +67,7 @@ class Payments:
 
     async def settle_alone(self, payment: PaymentReceived) -> OrderView:
         """`settle` for one payment, whatever its case."""
-        found = await sql.rows(_SETTLING, payment.payment_id, payment.hold_id)
+        found = await sql.rows(_SETTLING, payment_id=payment.payment_id, hold_id=payment.hold_id)
         if not found:
             raise NotFound(
                 f"payment {payment.payment_id} names no hold we know (#{payment.hold_id})"
@@ -112,9 +113,9 @@ class Payments:
     ) -> Order:
         paid = (payment, fan_id, tier.tier_id, now)
         if payment.amount != tier.price:
-            return await _order(order_fields(*paid, None, OrderStatus.FLAGGED))
+            return await _order(order_fields(*paid, paid_hold_id=None, status=OrderStatus.FLAGGED))
         if await stock.end_hold(payment.hold_id, HoldStatus.PAID, now):
-            return await _order(order_fields(*paid, payment.hold_id))
+            return await _order(order_fields(*paid, paid_hold_id=payment.hold_id))
         # the hold lapsed or was paid already: this payment needs a unit of its own
         slot = await stock.free_slot(tier, fan_id)
         if slot is None:
@@ -125,7 +126,7 @@ class Payments:
         fresh = await stock.new_hold(tier.tier_id, fan_id, slot, now, 0, status=HoldStatus.PAID)
         if left == 0:
             changes.add(*await stock.sell_out(tier.drop_id, tier.title, now))
-        return await _order(order_fields(*paid, fresh.id))
+        return await _order(order_fields(*paid, paid_hold_id=fresh.id))
 
     async def refund(self, order_id: int, reason: str, *, restock: bool = False) -> None:
         """Give a paid or flagged order's money back at the creator's request, once. The unit
@@ -277,4 +278,7 @@ async def _order(fields: dict[str, Any]) -> Order:
 
 async def _refunded(paid: tuple[PaymentReceived, int, int, datetime], reason: str) -> Order:
     """A payment that gets no unit: recorded, and its money goes straight back."""
-    return await _order(order_fields(*paid, None, OrderStatus.REFUND_PENDING, reason))
+    fields = order_fields(
+        *paid, paid_hold_id=None, status=OrderStatus.REFUND_PENDING, refund_reason=reason
+    )
+    return await _order(fields)

@@ -33,7 +33,7 @@ from core.drops.order_rows import (
     view,
 )
 from core.drops.stock import TierState
-from core.models import HoldStatus
+from core.kinds import HoldStatus
 from core.ports import Clock
 
 log = structlog.get_logger(__name__)
@@ -48,8 +48,8 @@ _HOLDS = (
 _RECORDED = 'SELECT "payment_id" FROM "order" WHERE "payment_id" IN ({ids})'
 # the first statement of the transaction is this write (core/drops/stock.py)
 _PAY_HOLDS = (
-    'UPDATE "reservation" SET "status" = {0}, "ended_at" = {1} '
-    'WHERE "status" = {2} AND "id" IN ({ids}) RETURNING "id"'
+    'UPDATE "reservation" SET "status" = {status}, "ended_at" = {now} '
+    'WHERE "status" = {was} AND "id" IN ({ids}) RETURNING "id"'
 )
 
 
@@ -131,19 +131,18 @@ class Settling:
         # alone would; in a burst no payer waits for every other payer's receipt
         async with self.bus.transaction(answer_first=len(plain) > 1) as changes:
             paid = await sql.rows(
-                _PAY_HOLDS.replace("{ids}", _marks(3, len(plain))),
-                HoldStatus.PAID.value,
-                now,
-                HoldStatus.HELD.value,
-                *(each.waiting.payment.hold_id for each in plain),
-            )
+                _PAY_HOLDS, status=HoldStatus.PAID.value, now=now, was=HoldStatus.HELD.value,
+                ids=[each.waiting.payment.hold_id for each in plain],
+            )  # fmt: skip
             held = {int(row["id"]) for row in paid}
             alone += [each.waiting for each in plain if each.waiting.payment.hold_id not in held]
             plain = [each for each in plain if each.waiting.payment.hold_id in held]
             payments = [each.waiting.payment for each in plain]
             orders = await insert_orders(
                 [
-                    order_fields(payment, each.fan_id, each.tier.tier_id, now, payment.hold_id)
+                    order_fields(
+                        payment, each.fan_id, each.tier.tier_id, now, paid_hold_id=payment.hold_id
+                    )
                     for payment, each in zip(payments, plain, strict=True)
                 ]
             )
@@ -159,8 +158,8 @@ async def _sorted(batch: list[_Waiting]) -> tuple[list[_Plain], list[_Waiting]]:
     """The plain payments of `batch`, and the rest."""
     holds = {each.payment.hold_id for each in batch}
     payments = {each.payment.payment_id for each in batch}
-    found = await sql.rows(_HOLDS.replace("{ids}", _marks(0, len(holds))), *holds)
-    recorded = await sql.rows(_RECORDED.replace("{ids}", _marks(0, len(payments))), *payments)
+    found = await sql.rows(_HOLDS, ids=sorted(holds))
+    recorded = await sql.rows(_RECORDED, ids=sorted(payments))
     by_hold = {int(row["hold_id"]): row for row in found}
     already = {str(row["payment_id"]) for row in recorded}
     plain: list[_Plain] = []
@@ -186,10 +185,6 @@ async def _sorted(batch: list[_Waiting]) -> tuple[list[_Plain], list[_Waiting]]:
         else:
             plain.append(_Plain(each, int(row["fan_id"]), tier))
     return plain, alone
-
-
-def _marks(first: int, count: int) -> str:
-    return ", ".join("{" + str(n) + "}" for n in range(first, first + count))
 
 
 def _answer(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.errors import InvalidInput
-from core.models import FanTier, TierKind
+from core.kinds import FanTier, TierKind
 from core.money import Money, parse_price
 
 MAX_STOCK = 1_000_000

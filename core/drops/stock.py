@@ -16,11 +16,14 @@ from tortoise.expressions import F
 
 from core import sql
 from core.events import DomainEvent, DropReopened, DropSoldOut
-from core.models import Drop, DropStatus, DropTier, FanTier, HoldStatus, Reservation, TierKind
+from core.kinds import DropStatus, FanTier, HoldStatus, TierKind
+from core.models import Drop, DropTier, Reservation
 from core.money import Money
 
 SELLABLE = (DropStatus.SCHEDULED, DropStatus.OPEN, DropStatus.SOLD_OUT)
 ACTIVE_HOLDS = (HoldStatus.HELD, HoldStatus.PAID)
+_SELLABLE = tuple(status.value for status in SELLABLE)
+_ACTIVE = tuple(status.value for status in ACTIVE_HOLDS)
 
 # what TierState reads, from a tier `t` joined to its drop `d`
 TIER_COLUMNS = (
@@ -29,38 +32,39 @@ TIER_COLUMNS = (
     "d.closes_at, d.early_access_tier, d.early_access_minutes, d.hold_minutes"
 )
 _TIER_STATE = (
-    f'SELECT {TIER_COLUMNS} FROM "drop_tier" t JOIN "drop" d ON d.id = t.drop_id WHERE t.id = {{0}}'
+    f'SELECT {TIER_COLUMNS} FROM "drop_tier" t JOIN "drop" d ON d.id = t.drop_id '
+    "WHERE t.id = {tier_id}"
 )
 # the tier, and the newest hold this fan still has to pay on it (a tap again offers it back):
-# one read for a Buy tap, sold out or not (bench/drop_burst.py). Placeholders in textual
-# order: SQLite's are positional
+# one read for a Buy tap, sold out or not (bench/drop_burst.py)
 _TIER_FOR_FAN = (
     f'SELECT {TIER_COLUMNS}, h.id AS held_id, h.expires_at AS held_until FROM "drop_tier" t '
     'JOIN "drop" d ON d.id = t.drop_id LEFT JOIN "reservation" h ON h.id = '
-    '(SELECT r.id FROM "reservation" r WHERE r.tier_id = t.id AND r.fan_id = {0} '
-    "AND r.status = 'held' AND r.expires_at > {1} ORDER BY r.id DESC LIMIT 1) WHERE t.id = {2}"
+    '(SELECT r.id FROM "reservation" r WHERE r.tier_id = t.id AND r.fan_id = {fan_id} '
+    "AND r.status = 'held' AND r.expires_at > {now} ORDER BY r.id DESC LIMIT 1) "
+    "WHERE t.id = {tier_id}"
 )
 _TAKE_UNIT = (
-    'UPDATE "drop_tier" SET "available" = "available" - 1 WHERE "id" = {0} AND "available" >= 1 '
-    'AND "drop_id" IN (SELECT "id" FROM "drop" WHERE "status" IN ({1}, {2}, {3})) '
-    'RETURNING "available"'
+    'UPDATE "drop_tier" SET "available" = "available" - 1 WHERE "id" = {tier_id} '
+    'AND "available" >= 1 AND "drop_id" IN (SELECT "id" FROM "drop" WHERE "status" IN '
+    '({sellable})) RETURNING "available"'
 )
 _PAY_HOLD = (
-    'UPDATE "reservation" SET "status" = {0}, "ended_at" = {1} '
-    'WHERE "id" = {2} AND "status" = {3} RETURNING "id"'
+    'UPDATE "reservation" SET "status" = {status}, "ended_at" = {now} '
+    'WHERE "id" = {hold_id} AND "status" = {was} RETURNING "id"'
 )
 _END_HOLD = (
-    'UPDATE "reservation" SET "status" = {0}, "ended_at" = {1}, "slot" = NULL '
-    'WHERE "id" = {2} AND "status" = {3} RETURNING "id"'
+    'UPDATE "reservation" SET "status" = {status}, "ended_at" = {now}, "slot" = NULL '
+    'WHERE "id" = {hold_id} AND "status" = {was} RETURNING "id"'
 )
 _NEW_HOLD = (
     'INSERT INTO "reservation" ("tier_id", "fan_id", "status", "slot", "from_waitlist", '
-    '"expires_at", "created_at", "ended_at") VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}) '
-    'RETURNING "id"'
+    '"expires_at", "created_at", "ended_at") VALUES ({tier_id}, {fan_id}, {status}, {slot}, '
+    '{from_waitlist}, {expires_at}, {created_at}, {ended_at}) RETURNING "id"'
 )
 _ACTIVE_SLOTS = (
-    'SELECT "slot" FROM "reservation" WHERE "tier_id" = {0} AND "fan_id" = {1} '
-    'AND "status" IN ({2}, {3})'
+    'SELECT "slot" FROM "reservation" WHERE "tier_id" = {tier_id} AND "fan_id" = {fan_id} '
+    'AND "status" IN ({active})'
 )
 
 
@@ -98,7 +102,7 @@ async def tier_for_fan(
     tier_id: int, fan_id: int, now: datetime
 ) -> tuple[TierState, StillHeld | None] | None:
     """The tier as a Buy tap needs it, and the fan's newest hold on it still to pay."""
-    rows = await sql.rows(_TIER_FOR_FAN, fan_id, now, tier_id)
+    rows = await sql.rows(_TIER_FOR_FAN, fan_id=fan_id, now=now, tier_id=tier_id)
     if not rows:
         return None
     row = rows[0]
@@ -109,7 +113,7 @@ async def tier_for_fan(
 
 
 async def tier_state(tier_id: int) -> TierState | None:
-    rows = await sql.rows(_TIER_STATE, tier_id)
+    rows = await sql.rows(_TIER_STATE, tier_id=tier_id)
     return tier_from_row(rows[0]) if rows else None
 
 
@@ -144,7 +148,7 @@ def _moment(row: dict[str, Any], column: str) -> datetime | None:
 async def take_unit(tier_id: int) -> int | None:
     """Decrement `available` by one if a unit is free and the drop still sells; returns the
     units left after it, or None when there was none to take."""
-    rows = await sql.rows(_TAKE_UNIT, tier_id, *(status.value for status in SELLABLE))
+    rows = await sql.rows(_TAKE_UNIT, tier_id=tier_id, sellable=_SELLABLE)
     return int(rows[0]["available"]) if rows else None
 
 
@@ -158,7 +162,7 @@ async def end_hold(
     """Move a hold from `was` to `status`; False if it was no longer `was`."""
     # a paid hold keeps its per-fan slot; any other end frees it for a later hold
     statement = _PAY_HOLD if status == HoldStatus.PAID else _END_HOLD
-    ended = await sql.rows(statement, status.value, now, hold_id, was.value)
+    ended = await sql.rows(statement, status=status.value, now=now, hold_id=hold_id, was=was.value)
     return bool(ended)
 
 
@@ -183,7 +187,7 @@ async def give_back(tier: TierState, now: datetime) -> list[DomainEvent]:
 
 async def free_slot(tier: TierState, fan_id: int) -> int | None:
     """The lowest per-fan slot this fan has not used on this tier, or None at the limit."""
-    rows = await sql.rows(_ACTIVE_SLOTS, tier.tier_id, fan_id, *(s.value for s in ACTIVE_HOLDS))
+    rows = await sql.rows(_ACTIVE_SLOTS, tier_id=tier.tier_id, fan_id=fan_id, active=_ACTIVE)
     used = [row["slot"] for row in rows]
     taken = {slot for slot in used if slot is not None}
     if len(used) >= tier.per_fan_limit:
@@ -212,8 +216,10 @@ async def new_hold(
 ) -> NewHold:
     expires_at = now + timedelta(minutes=hold_minutes)
     ended_at = now if status == HoldStatus.PAID else None
-    values = (tier_id, fan_id, status.value, slot, from_waitlist, expires_at, now, ended_at)
-    [row] = await sql.rows(_NEW_HOLD, *values)
+    [row] = await sql.rows(
+        _NEW_HOLD, tier_id=tier_id, fan_id=fan_id, status=status.value, slot=slot,
+        from_waitlist=from_waitlist, expires_at=expires_at, created_at=now, ended_at=ended_at,
+    )  # fmt: skip
     return NewHold(int(row["id"]), fan_id, status, from_waitlist, expires_at)
 
 

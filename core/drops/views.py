@@ -9,8 +9,9 @@ from tortoise.functions import Count
 
 from core.drops.copy import Pitch
 from core.errors import NotFound
+from core.kinds import HoldStatus
 from core.messages import DropAnnouncement, TierLine
-from core.models import Drop, DropTier, HoldStatus, Reservation
+from core.models import Drop, DropTier, Reservation
 from core.money import Money
 
 
@@ -72,11 +73,61 @@ class HeldOffer:
     pitch: Pitch
 
 
+@dataclass(frozen=True, slots=True)
+class PayOffer:
+    """A held fan's offer with their own pay link; none for a tier paid in Telegram Stars,
+    which is paid by invoice in the bot chat."""
+
+    offer: HeldOffer
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedHold:
+    """A Buy answered in one message: the offer, the fan's own pay link, and whether their
+    receipt (and goods) can reach them by DM on the platform they bought on."""
+
+    offer: HeldOffer
+    url: str
+    reachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FanDrops:
+    """Drops as one fan sees them: `held` names the tiers they hold a unit of, still theirs
+    to pay, offered back to them even where the drop shows sold out."""
+
+    drops: tuple[DropView, ...]
+    held: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Announced:
+    """A drop announced, as seen from one community: whether its post is there, and where
+    drops are announced there (None until the creator chose)."""
+
+    drop: DropView
+    posted: bool
+    channel_ref: str | None
+
+
 async def drop_view(drop_id: int) -> DropView:
     drop = await Drop.get_or_none(id=drop_id)
     if drop is None:
         raise NotFound(f"there is no drop #{drop_id}")
     return (await _views([drop]))[0]
+
+
+async def drop_by_code(code: str) -> DropView | None:
+    """The drop a link names by its public code; None when there is none (any more)."""
+    drop = await Drop.get_or_none(code=code)
+    return None if drop is None else (await _views([drop]))[0]
+
+
+async def drop_code(drop_id: int) -> str | None:
+    """The public code that links opening the drop carry; None when there is no such drop."""
+    drop = await Drop.get_or_none(id=drop_id)
+    return None if drop is None else drop.code
 
 
 async def list_drops(statuses: tuple[str, ...] = ()) -> list[DropView]:

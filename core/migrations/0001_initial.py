@@ -1,9 +1,9 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from core.models.drops import DropStatus, HoldStatus, TierKind, WaitlistStatus
-from core.models.fans import FanTier, Platform
-from core.models.orders import OrderStatus
+from core.kinds import DropStatus, HoldStatus, TierKind, WaitlistStatus
+from core.kinds import FanTier, Platform
+from core.kinds import OrderStatus
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields

@@ -1,7 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from core.models.drops import HoldStatus
-from core.models.orders import OrderStatus
+from core.kinds import HoldStatus
+from core.kinds import OrderStatus
 from tortoise import fields
 
 

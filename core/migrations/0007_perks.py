@@ -1,7 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from core.models.fans import Platform
-from core.models.perks import PerkGrantStatus
+from core.kinds import Platform
+from core.kinds import PerkGrantStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 

@@ -1,6 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from core.models.fans import FanTier
+from core.kinds import FanTier
 from tortoise import fields
 
 class Migration(migrations.Migration):

@@ -1,6 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from core.models.live import LiveStatus
+from core.kinds import LiveStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 

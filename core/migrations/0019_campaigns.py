@@ -1,8 +1,8 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from core.models.campaigns import Automatic, CampaignStatus, DeliveryStatus
-from core.models.fans import Platform
+from core.kinds import Automatic, CampaignStatus, DeliveryStatus
+from core.kinds import Platform
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields

@@ -1,6 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from core.models.notices import NoticeStatus
+from core.kinds import NoticeStatus
 from tortoise import fields
 from tortoise.indexes import Index
 

@@ -1,34 +1,34 @@
 """The tortoise models of the `models` app; every module here is one part of the schema."""
 
-from core.models.analytics import RollupPart, RollupStale, RollupTotal, StaleFan
-from core.models.campaigns import (
+from core.kinds import (
     Automatic,
-    Campaign,
     CampaignStatus,
-    CampaignVariant,
-    Delivery,
     DeliveryStatus,
-)
-from core.models.communities import Community, Post
-from core.models.dashboard import DashboardKey
-from core.models.drops import (
-    Drop,
     DropStatus,
-    DropTier,
+    FanTier,
     HoldStatus,
-    Reservation,
+    LiveStatus,
+    NoticeStatus,
+    OrderStatus,
+    PaymentProvider,
+    PerkGrantStatus,
+    Platform,
     TierKind,
-    WaitlistEntry,
     WaitlistStatus,
 )
-from core.models.fans import ConsentRecord, Fan, FanTier, LinkCode, Platform, PlatformAccount
+from core.models.analytics import RollupPart, RollupStale, RollupTotal, StaleFan
+from core.models.campaigns import Campaign, CampaignVariant, Delivery
+from core.models.communities import Community, Post
+from core.models.dashboard import DashboardKey
+from core.models.drops import Drop, DropTier, Reservation, WaitlistEntry
+from core.models.fans import ConsentRecord, Fan, LinkCode, PlatformAccount
 from core.models.inbox import ProviderEvent
 from core.models.links import Link, LinkClick
-from core.models.live import Attendance, LiveCode, LiveSession, LiveStatus, Rsvp
-from core.models.notices import Notice, NoticeStatus, Worker
-from core.models.orders import LedgerEntry, Order, OrderStatus, PaymentProvider
+from core.models.live import Attendance, LiveCode, LiveSession, Rsvp
+from core.models.notices import Notice, Worker
+from core.models.orders import LedgerEntry, Order
 from core.models.pace import SendPace
-from core.models.perks import Perk, PerkGrant, PerkGrantStatus
+from core.models.perks import Perk, PerkGrant
 from core.models.telegram_forms import TelegramForm
 
 __all__ = [

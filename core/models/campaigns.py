@@ -3,27 +3,13 @@ deliveries that carries them to fans at each platform's pace."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
+from core.kinds import Automatic, CampaignStatus, DeliveryStatus, Platform
 from core.models.drops import Drop
-from core.models.fans import Fan, Platform
+from core.models.fans import Fan
 from core.models.live import LiveSession
-
-
-class CampaignStatus(StrEnum):
-    SCHEDULED = "scheduled"  # waiting for its time (or for its session to end)
-    QUEUED = "queued"  # its deliveries are in the outbox
-    CANCELLED = "cancelled"
-
-
-class Automatic(StrEnum):
-    """Campaigns the creator switches on once; each fan who qualifies gets one DM."""
-
-    ABANDONED_HOLD = "abandoned_hold"  # let a hold lapse while units remain
-    NEAR_TIER = "near_tier"  # a few points from the next tier
 
 
 class Campaign(Model):
@@ -62,14 +48,6 @@ class CampaignVariant(Model):
     class Meta:
         table = "campaign_variant"
         unique_together = (("campaign", "label"),)
-
-
-class DeliveryStatus(StrEnum):
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    SKIPPED = "skipped"
 
 
 class Delivery(Model):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from core.kinds import Platform
 from core.models.drops import Drop
-from core.models.fans import Platform
 from core.models.live import LiveSession
 
 

@@ -2,42 +2,13 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
-from core.models.fans import Fan, FanTier
+from core.kinds import DropStatus, FanTier, HoldStatus, TierKind, WaitlistStatus
+from core.models.fans import Fan
 from core.models.perks import Perk
-
-
-class DropStatus(StrEnum):
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    OPEN = "open"
-    SOLD_OUT = "sold_out"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-
-class TierKind(StrEnum):
-    DIGITAL = "digital"
-    PHYSICAL = "physical"
-    BUNDLE = "bundle"
-
-
-class HoldStatus(StrEnum):
-    HELD = "held"
-    PAID = "paid"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"  # was paid; the money went back
-
-
-class WaitlistStatus(StrEnum):
-    WAITING = "waiting"
-    OFFERED = "offered"
 
 
 class Drop(Model):

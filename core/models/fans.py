@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
-
-class FanTier(StrEnum):
-    """Recognition tiers, lowest first; the order is what early access compares."""
-
-    FAN = "fan"
-    SUPPORTER = "supporter"
-    INSIDER = "insider"
-    INNER_CIRCLE = "inner_circle"
-
-    @property
-    def rank(self) -> int:
-        return list(FanTier).index(self)
-
-
-class Platform(StrEnum):
-    DISCORD = "discord"
-    TELEGRAM = "telegram"
-    SANDBOX = "sandbox"
+from core.kinds import FanTier, Platform
 
 
 class Fan(Model):

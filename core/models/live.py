@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
+from core.kinds import LiveStatus
 from core.models.drops import Drop
 from core.models.fans import Fan
-
-
-class LiveStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    LIVE = "live"
-    ENDED = "ended"
-    CANCELLED = "cancelled"
 
 
 class LiveSession(Model):

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
-
-class NoticeStatus(StrEnum):
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
+from core.kinds import NoticeStatus
 
 
 class Notice(Model):

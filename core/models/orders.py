@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
+from core.kinds import OrderStatus
 from core.models.drops import DropTier, Reservation
 from core.models.fans import Fan
-
-
-class PaymentProvider(StrEnum):
-    """Who took the money; refunds go back through the same one."""
-
-    STRIPE = "stripe"
-    TELEGRAM_STARS = "telegram_stars"
-    SANDBOX = "sandbox"  # the offline rehearsal's simulated payments
-
-
-class OrderStatus(StrEnum):
-    PAID = "paid"
-    FLAGGED = "flagged"  # the amount paid is not the price: the creator decides
-    REFUND_PENDING = "refund_pending"
-    REFUNDED = "refunded"
-    DISPUTED = "disputed"
 
 
 class Order(Model):

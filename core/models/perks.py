@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
-from core.models.fans import Fan, FanTier, Platform
+from core.kinds import FanTier, PerkGrantStatus, Platform
+from core.models.fans import Fan
 
 
 class Perk(Model):
@@ -28,11 +27,6 @@ class Perk(Model):
 
     class Meta:
         table = "perk"
-
-
-class PerkGrantStatus(StrEnum):
-    GRANTED = "granted"
-    REVOKED = "revoked"
 
 
 class PerkGrant(Model):

@@ -44,22 +44,20 @@ from core.claims import INTERRUPTED
 from core.clock import SystemClock
 from core.drops.specs import TierSpec
 from core.errors import SoldOut
+from core.kinds import DeliveryStatus, NoticeStatus, OrderStatus, Platform
 from core.models import (
     Delivery,
-    DeliveryStatus,
     DropTier,
     Fan,
     LedgerEntry,
     Notice,
-    NoticeStatus,
     Order,
-    OrderStatus,
-    Platform,
     PlatformAccount,
     ProviderEvent,
     Rsvp,
 )
 from core.money import parse_price
+from tests.eventually import eventually
 from tests.peers.discord_api import DiscordApi
 from tests.peers.stripe_checkout import StripeCheckoutPeer
 from tests.peers.telegram_bot_api import Invoice, Sent, TelegramBotApi
@@ -169,7 +167,7 @@ async def prepare(url: str, rush: Rush) -> list[bytes]:
         starts = core.clock.now() + timedelta(minutes=5)
         rush.session_id = (await core.live.schedule("Rush live", starts)).id
         for fan_id in fan_ids:
-            await core.live.rsvp(rush.session_id, fan_id)
+            await core.live_reminders.rsvp(rush.session_id, fan_id)
     return [_completed(hold.id, hold.price.minor) for hold in holds]
 
 
@@ -261,14 +259,13 @@ async def run(url: str, rush: Rush) -> dict[str, Any]:
 
 
 async def _ready(http: ClientSession, web: Process) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with contextlib.suppress(ClientError, OSError):
-            async with http.get(f"http://127.0.0.1:{web.port}/healthz") as reply:
-                if reply.status == 200:
-                    return
-        await asyncio.sleep(0.05)
-    raise RuntimeError(f"{web.name} did not answer within 60 s")
+    async def healthy() -> bool:
+        async with http.get(f"http://127.0.0.1:{web.port}/healthz") as reply:
+            return reply.status == 200
+
+    await eventually(
+        healthy, seconds=60, ignoring=(ClientError, OSError), what=f"{web.name} to answer"
+    )
 
 
 async def _deliver(
@@ -357,16 +354,22 @@ class Cards:
     async def _session(self, short_path: str) -> str:
         """The Checkout session our short link leads to, asked of whichever web process
         answers (one may be down)."""
-        for _ in range(200):
+
+        async def led_to() -> str | None:
             web = self.random_.choice(self.webs)
-            with contextlib.suppress(ClientError, OSError, TimeoutError):
-                async with self.http.get(
-                    f"http://127.0.0.1:{web.port}{short_path}", allow_redirects=False
-                ) as reply:
-                    if reply.status in (302, 303, 307):
-                        return reply.headers["Location"].rsplit("/", 1)[-1]
-            await asyncio.sleep(0.05)
-        raise TimeoutError("no web process led the pay link anywhere")
+            async with self.http.get(
+                f"http://127.0.0.1:{web.port}{short_path}", allow_redirects=False
+            ) as reply:
+                if reply.status in (302, 303, 307):
+                    return str(reply.headers["Location"].rsplit("/", 1)[-1])
+            return None
+
+        return await eventually(
+            led_to,
+            seconds=10,
+            ignoring=(ClientError, OSError, TimeoutError),
+            what="a web process to lead the pay link somewhere",
+        )
 
 
 async def _buys_in_stars(peer: TelegramBotApi, rush: Rush, fan: int) -> None:
@@ -424,22 +427,21 @@ async def _reconcile_stars(url: str, peer: TelegramBotApi) -> None:
 async def _settled(url: str, payments: int) -> None:
     """Until every kept event is handled, every live reminder is owed, and no notice or
     campaign DM is waiting or being sent."""
-    deadline = time.monotonic() + SETTLE_SECONDS
+
+    async def settled() -> bool:
+        unhandled = await ProviderEvent.filter(due_at__isnull=False).count()
+        waiting = await Notice.filter(
+            status__in=(NoticeStatus.QUEUED, NoticeStatus.SENDING)
+        ).count()
+        sending = await Delivery.filter(
+            status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+        ).count()
+        sending += await Rsvp.filter(reminded_start_at__isnull=True).count()
+        paid = await Order.filter(status=OrderStatus.PAID).count()
+        return not unhandled and not waiting and not sending and paid >= payments
+
     async with database(url):
-        while time.monotonic() < deadline:
-            unhandled = await ProviderEvent.filter(due_at__isnull=False).count()
-            waiting = await Notice.filter(
-                status__in=(NoticeStatus.QUEUED, NoticeStatus.SENDING)
-            ).count()
-            sending = await Delivery.filter(
-                status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
-            ).count()
-            sending += await Rsvp.filter(reminded_start_at__isnull=True).count()
-            paid = await Order.filter(status=OrderStatus.PAID).count()
-            if not unhandled and not waiting and not sending and paid >= payments:
-                return
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"not settled within {SETTLE_SECONDS:.0f} s")
+        await eventually(settled, seconds=SETTLE_SECONDS, what="the rush to settle")
 
 
 async def _books(url: str) -> dict[str, object]:

@@ -20,6 +20,7 @@ import pytest
 
 from bots.database import MIGRATE_LOCK_KEY, migration_lock
 from tests import databases
+from tests.eventually import eventually
 
 DROPCAST = Path(sys.executable).with_name("dropcast")
 MIGRATIONS = sorted(
@@ -103,15 +104,12 @@ def waiting_for_file_lock(url: str) -> int:
 
 
 async def until_both_wait(url: str) -> None:
-    for _ in range(WAIT * 20):
+    async def both_wait() -> bool:
         if url.startswith("sqlite://"):
-            waiting = await asyncio.to_thread(waiting_for_file_lock, url)
-        else:
-            waiting = await waiting_for_lock(url)
-        if waiting == 2:
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail(f"{waiting} of the 2 migrate processes wait for the lock")
+            return await asyncio.to_thread(waiting_for_file_lock, url) == 2
+        return await waiting_for_lock(url) == 2
+
+    await eventually(both_wait, seconds=WAIT, what="both migrate processes to wait for the lock")
 
 
 async def test_two_migrates_at_once_apply_each_migration_once(fresh_url, tmp_path):

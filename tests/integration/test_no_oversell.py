@@ -11,7 +11,8 @@ import pytest
 from tortoise.exceptions import IntegrityError
 
 from core.drops.views import drop_view
-from core.models import DropTier, Fan, HoldStatus, Reservation
+from core.kinds import HoldStatus
+from core.models import DropTier, Fan, Reservation
 from tests.builders import open_drop, tier
 from tests.integration.reservers import race, race_in_process
 

@@ -21,14 +21,14 @@ from bots.bootstrap import bootstrap
 from config import load_settings
 from core.app import Core
 from core.drops.order_rows import PaymentReceived
-from core.errors import InvalidInput
+from core.errors import InvalidInput, ProviderUnreachable
 from core.messages import HoldForPayment, OrderConfirmed, PaymentReturned
 from core.models import Link, Order
 from core.money import Money
 from tests.builders import fans, handled, open_drop, tier
 from tests.peers.localstripe import localstripe
 from tests.peers.stripe_checkout import StripeCheckoutPeer
-from tests.scenario.web_client import Post, exchange
+from tests.scenario.web_client import Post, exchange, free_port
 
 WEBHOOK_SECRET = "whsec_checkout_test"
 
@@ -157,6 +157,40 @@ async def test_a_refund_is_asked_in_stripes_minor_units(peer, clock, db):
     async with ClientSession() as http, http.get(f"{api_base}/v1/refunds", headers=auth) as listing:
         refunds = (await listing.json())["data"]
     assert [r["amount"] for r in refunds if r["payment_intent"] == payment_id] == [105000]
+
+
+async def test_a_refund_asked_again_after_stripe_forgot_its_key_is_done_not_an_error(
+    peer, clock, db
+):
+    checkout, api_base = peer
+    api = StripeApi("sk_test_dropcast", api_base)
+    links = StripeCheckout(api, clock, "https://drops.example.com", ["US"])
+    price = Money(2500, "EUR")
+    hold = HoldForPayment(1, 1, "Winter drop", "Print", "digital", price, clock.now())
+    try:
+        paid = await checkout.complete((await links.create(hold)).provider_ref)
+        payment_id = paid["data"]["object"]["payment_intent"]
+        await StripeRefunds(api).refund(payment_id, price, "sold out")
+        clock.advance(hours=25)  # the idempotency key is gone: Stripe says it was refunded
+        await StripeRefunds(api).refund(payment_id, price, "sold out")
+    finally:
+        await api.close()
+    asked = [r for r in checkout.requests if r[1] == "/v1/refunds"]
+    auth = {"Authorization": "Bearer sk_test_dropcast"}
+    async with ClientSession() as http, http.get(f"{api_base}/v1/refunds", headers=auth) as listing:
+        refunds = (await listing.json())["data"]
+    assert len(asked) == 2  # asked twice, refused the second time, and that is done:
+    assert [r["amount"] for r in refunds if r["payment_intent"] == payment_id] == [2500]
+
+
+async def test_a_refund_while_stripe_is_unreachable_waits_for_the_clock(clock, db):
+    # a port nothing listens on: the SDK's retries run out on a refused connection
+    api = StripeApi("sk_test_dropcast", f"http://127.0.0.1:{free_port()}")
+    try:
+        with pytest.raises(ProviderUnreachable, match="it waits"):
+            await StripeRefunds(api).refund("pi_123", Money(1050, "EUR"), "sold out")
+    finally:
+        await api.close()
 
 
 @pytest.mark.parametrize(
@@ -288,3 +322,43 @@ async def test_a_fan_pays_an_isk_price_and_the_order_is_paid_at_that_price(core,
     assert await handled() == ["order 1 paid"]
     order = await Order.get(hold_id=hold_id)
     assert (order.amount_minor, order.currency) == (1050, "ISK")
+
+
+async def test_racing_retries_of_a_waiting_refund_return_the_money_once_at_stripe(
+    core, peer, world
+):
+    """The clock's retries and the webhook redelivered, at once, each ask Stripe for the
+    refund that had to wait: keyed by the payment, Stripe makes it once."""
+    checkout, api_base = peer
+    drop = await open_drop(core, tier(stock=1))
+    late, quick = await fans(2)
+    hold = await core.holds.reserve(drop.tiers[0].id, late)
+    await core.holds.pay_link(hold.id, late)
+    [session_id] = checkout.sessions
+    await checkout.complete(session_id)  # paid on Stripe's page, the webhook delayed
+    payment_id = checkout.sessions[session_id]["payment_intent"]
+    world.clock.advance(minutes=11)
+    await core.tick()  # the hold lapses, and the last unit goes to another fan
+    taken = await core.holds.reserve(drop.tiers[0].id, quick)
+    await core.payments.settle(PaymentReceived("pi_quick", "stripe", taken.id, taken.price))
+    paid = PaymentReceived(payment_id, "stripe", hold.id, Money(2500, "EUR"))
+    world.refunds.failing = True  # the process that took the webhook could not reach Stripe
+    with pytest.raises(ConnectionError):
+        await world.core.payments.settle(paid)
+    await asyncio.gather(
+        core.payments.retry_refunds(), core.payments.retry_refunds(), core.payments.settle(paid)
+    )
+    assert (await Order.get(payment_id=payment_id)).status == "refunded"
+    assert await refunds_at_stripe(api_base, payment_id) == [2500]
+    returned = [m for m in world.messenger.to(late) if isinstance(m, PaymentReturned)]
+    assert returned == [
+        PaymentReturned("Winter drop", Money(2500, "EUR"), "the item sold out first")
+    ]
+
+
+async def refunds_at_stripe(api_base: str, payment_id: str) -> list[int]:
+    """The amounts Stripe (localstripe, behind the peer) refunded of the payment."""
+    auth = {"Authorization": "Bearer sk_test_dropcast"}
+    async with ClientSession() as http, http.get(f"{api_base}/v1/refunds", headers=auth) as listing:
+        refunds = (await listing.json())["data"]
+    return [r["amount"] for r in refunds if r["payment_intent"] == payment_id]

@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestServer
 from adapters.memory import ManualClock
 from tests.peers.localstripe import localstripe
 from tests.peers.stripe_checkout import (
+    KEY_IN_USE,
     KEY_REUSED,
     NOT_OPEN,
     RATE_LIMITED,
@@ -169,6 +170,49 @@ async def test_a_refund_forwarded_to_localstripe_keeps_its_key_too(peer):
     await refunds.create_async({"payment_intent": payment, "amount": 1000}, options=key)
     with pytest.raises(stripe.IdempotencyError):
         await refunds.create_async({"payment_intent": payment, "amount": 500}, options=key)
+
+
+async def test_a_key_is_forgotten_after_24_hours_and_may_be_used_afresh(peer):
+    session = await peer.create(session_params(peer.clock))
+    payment = (await peer.checkout.complete(session.id))["data"]["object"]["payment_intent"]
+    refunds, key = peer.api.v1.refunds, {"idempotency_key": "refund-1"}
+    await refunds.create_async({"payment_intent": payment, "amount": 1000}, options=key)
+    peer.clock.advance(hours=24)
+    again = await refunds.create_async({"payment_intent": payment, "amount": 500}, options=key)
+    assert again.amount == 500  # a new request, not a replay nor an idempotency error
+
+
+async def test_a_payment_refunded_in_full_refuses_another_refund(peer):
+    session = await peer.create(session_params(peer.clock))
+    payment = (await peer.checkout.complete(session.id))["data"]["object"]["payment_intent"]
+    await peer.api.v1.refunds.create_async({"payment_intent": payment})
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        await peer.api.v1.refunds.create_async({"payment_intent": payment})
+    assert refused.value.code == "charge_already_refunded"
+    assert refused.value.user_message == f"Charge for {payment} has already been refunded."
+
+
+async def test_a_request_made_while_its_key_is_still_executing_is_refused_and_keeps_nothing(
+    peer,
+):
+    session = await peer.create(session_params(peer.clock))
+    payment = (await peer.checkout.complete(session.id))["data"]["object"]["payment_intent"]
+    peer.checkout.latency = 0.2  # the first is still at Stripe when the second arrives
+    refund = {"payment_intent": payment, "amount": 2500}
+    key = {"idempotency_key": "refund-twice"}
+    first, second = await asyncio.gather(
+        peer.api.v1.refunds.create_async(refund, options=key),  # type: ignore[arg-type]
+        peer.api.v1.refunds.create_async(refund, options=key),  # type: ignore[arg-type]
+        return_exceptions=True,
+    )
+    assert type(second) is stripe.APIError  # a 409: the library's own retries try it again
+    assert (second.http_status, second.user_message) == (409, KEY_IN_USE.format(key="refund-twice"))
+    assert second.error.code == "idempotency_key_in_use"  # type: ignore[union-attr]
+    again = await peer.api.v1.refunds.create_async(refund, options=key)  # type: ignore[arg-type]
+    assert again.id == first.id  # type: ignore[union-attr]
+    assert again.last_response.headers.get("Idempotent-Replayed") == "true"
+    listed = await peer.api.v1.refunds.list_async()
+    assert [r.id for r in listed.data if r.payment_intent == payment] == [first.id]  # type: ignore[union-attr]
 
 
 # docs.stripe.com/currencies

@@ -25,8 +25,8 @@ from telegram.ext import ExtBot
 from adapters.memory import ManualClock
 from adapters.telegram.perks import TelegramPerks
 from core.fans import fan_for
+from core.kinds import Platform
 from core.messages import PerkRef
-from core.models import Platform
 from tests.peers.telegram_bot_api import QUERY_TOO_OLD, Invoice, TelegramBotApi
 from tests.peers.ticks import Ticks
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.eventually import eventually
 from tests.peers.rate import PerSecond
 
 APP_ID = "900000000000000001"
@@ -291,7 +292,6 @@ class DiscordApi:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _identified: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
 
@@ -400,9 +400,8 @@ class DiscordApi:
         return replies[0]
 
     async def wait_for(self, probe: Any, *, seconds: float = 5.0) -> Any:
-        async with asyncio.timeout(seconds), self._changed:
-            await self._changed.wait_for(probe)
-            return probe()
+        """Wait until `probe()` is truthy (the bot has done it), and return it."""
+        return await eventually(probe, seconds=seconds)
 
     async def wait_connected(self, seconds: float = 10.0) -> None:
         async with asyncio.timeout(seconds):
@@ -625,9 +624,6 @@ class DiscordApi:
             if error.status == 429:
                 return _too_many(error.message)
             return _json(error.body(), error.status)
-        finally:
-            async with self._changed:
-                self._changed.notify_all()
         if result is None:
             return web.Response(status=204)
         return _json(result)

@@ -20,12 +20,13 @@ which later refunds find. Idempotency keys are kept here, for forwarded requests
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import stripe
@@ -43,6 +44,15 @@ KEY_REUSED = (
     "Keys for idempotent requests can only be used with the same parameters they were first"
     " used with. Try using a key other than '{key}' if you meant to execute a different"
     " request."
+)
+# docs.stripe.com/api/idempotent_requests: no result is saved when "the request conflicts
+# with another that's executing concurrently"; docs.stripe.com/error-codes#idempotency-key-in-
+# use: "The idempotency key provided is currently being used in another request. This occurs
+# if your integration is making duplicate requests simultaneously." A 409, which the `stripe`
+# library tries again (its _should_retry: "Retry on conflict errors"); the text is the peer's
+KEY_IN_USE = (
+    "There is currently another in-progress request using this Idempotent Key: {key}."
+    " Please try again later."
 )
 # docs.stripe.com/currencies#zero-decimal
 ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx",
@@ -81,6 +91,7 @@ NOT_OPEN = "Only Checkout Sessions with a status of open can be expired."
 # limit: "Too many requests hit the API too quickly. We recommend an exponential backoff of
 # your requests."), never kept for an idempotency key: the request never started executing
 SESSIONS_PER_SECOND = 25
+KEY_KEPT = timedelta(hours=24)  # see `_idempotent`
 RATE_LIMITED = (
     "Too many requests hit the API too quickly. We recommend an exponential backoff of your"
     " requests."
@@ -160,6 +171,7 @@ class _Kept:
     asked: tuple[str, list[tuple[str, str]]]
     status: int
     body: bytes
+    at: datetime
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -175,6 +187,8 @@ class StripeCheckoutPeer:
         self.replayed: list[str] = []  # idempotency keys answered from the first result
         self.webhook_endpoints: list[dict[str, Any]] = []  # see `webhook_endpoint`
         self._kept: dict[tuple[str, str], _Kept] = {}
+        self._executing: set[tuple[str, str]] = set()  # keys whose first request is running
+        self.latency = 0.0  # seconds each request forwarded upstream takes, at the least
         # each account's session creations, 25 in any second
         self._created: dict[str, PerSecond] = collections.defaultdict(
             lambda: PerSecond(SESSIONS_PER_SECOND)
@@ -185,6 +199,9 @@ class StripeCheckoutPeer:
         self.app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
         self.app.router.add_post("/v1/checkout/sessions/{id}/expire", self._expire)
         self.app.router.add_get("/v1/webhook_endpoints", self._webhook_endpoints)
+        self.app.router.add_post("/v1/refunds", self._refund)
+        self._refunded: dict[str, int] = collections.defaultdict(int)  # by payment intent
+        self._paid: dict[str, int] = {}  # each payment intent's amount
         self.app.router.add_route("*", "/v1/{rest:.*}", self._forward)
 
     @web.middleware
@@ -199,6 +216,11 @@ class StripeCheckoutPeer:
         scope = (request.headers.get("Authorization", ""), key)
         asked = (request.path, sorted((await request.post()).items()))  # type: ignore[arg-type]
         kept = self._kept.get(scope)
+        # "keys are eligible to be removed from the system automatically after they're at
+        # least 24 hours old" (docs.stripe.com/api/idempotent_requests)
+        if kept is not None and self.clock.now() - kept.at >= KEY_KEPT:
+            del self._kept[scope]
+            kept = None
         if kept is not None and kept.asked != asked:
             return _error(400, KEY_REUSED.format(key=key), "idempotency_error")
         if kept is not None:
@@ -209,14 +231,24 @@ class StripeCheckoutPeer:
                 content_type="application/json",
                 headers={"Idempotent-Replayed": "true"},
             )
-        reply = await handler(request)
+        if scope in self._executing:
+            return _error(
+                409, KEY_IN_USE.format(key=key), "idempotency_error", code="idempotency_key_in_use"
+            )
+        self._executing.add(scope)
+        try:
+            reply = await handler(request)
+        finally:
+            self._executing.discard(scope)
         if isinstance(reply, web.Response) and reply.status not in (400, 401, 404, 429):
-            self._kept[scope] = _Kept(asked, reply.status, bytes(reply.body))  # type: ignore[arg-type]
+            body = bytes(reply.body)  # type: ignore[arg-type]
+            self._kept[scope] = _Kept(asked, reply.status, body, self.clock.now())
         return reply
 
     async def _forward(self, request: web.Request) -> web.Response:
         if self.upstream is None:
             return _error(404, f"Unrecognized request URL ({request.method}: {request.path})")
+        await asyncio.sleep(self.latency)
         headers = {
             k: v
             for k, v in request.headers.items()
@@ -406,7 +438,28 @@ class StripeCheckoutPeer:
             ) as reply,
         ):
             intent = await reply.json()
+        self._paid[str(intent["id"])] = int(session["amount_total"])
         return str(intent["id"])
+
+    async def _refund(self, request: web.Request) -> web.Response:
+        """docs.stripe.com/api/refunds/create, forwarded to localstripe, which refunds a
+        payment as often as asked; Stripe refuses a refund of a payment refunded in full
+        (docs.stripe.com/error-codes#charge-already-refunded)."""
+        params = await self._authorised(request)
+        if isinstance(params, web.Response):
+            return params
+        intent = str(params.get("payment_intent", ""))
+        paid = self._paid.get(intent)
+        if paid is not None and self._refunded[intent] >= paid:
+            return _error(
+                400,
+                f"Charge for {intent} has already been refunded.",
+                code="charge_already_refunded",
+            )
+        reply = await self._forward(request)
+        if reply.status == 200 and paid is not None:
+            self._refunded[intent] += int(params.get("amount", paid))
+        return reply
 
     async def _webhook_endpoints(self, request: web.Request) -> web.Response:
         """docs.stripe.com/api/webhook_endpoints/list: the account's endpoints as a list

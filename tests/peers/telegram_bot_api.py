@@ -28,6 +28,8 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
+from tests.eventually import eventually
+
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Dropcast", "username": "dropcast_bot"}
 # parameters that are text even when they look like JSON numbers
@@ -315,9 +317,7 @@ class TelegramBotApi:
 
     async def wait_for(self, probe: Any, *, seconds: float = 5.0) -> Any:
         """Wait until `probe()` is truthy (the bot has answered), and return it."""
-        async with asyncio.timeout(seconds), self._posted:
-            await self._posted.wait_for(probe)
-            return probe()
+        return await eventually(probe, seconds=seconds)
 
     def to(self, chat_id: int) -> list[Sent]:
         return [message for message in self.sent if message.chat_id == chat_id]
@@ -340,8 +340,6 @@ class TelegramBotApi:
             result = await handler(await _parameters(request))
         except ApiError as error:
             return _error(error)
-        async with self._posted:
-            self._posted.notify_all()
         return web.json_response({"ok": True, "result": result})
 
     async def _api_getMe(self, _: dict[str, Any]) -> dict[str, Any]:

@@ -16,13 +16,15 @@ from pathlib import Path
 from bots.database import database
 from core.campaigns.segments import Segment
 from core.fans import fan_for
-from core.models import Delivery, DeliveryStatus, Fan, Platform
+from core.kinds import DeliveryStatus, Platform
+from core.models import Delivery, Fan
 from tests.builders import open_drop, tier
+from tests.eventually import eventually
 from tests.peers.telegram_bot_api import TelegramBotApi
-from tests.scenario.test_telegram import ADMIN, FAN, OTHER, bot  # noqa: F401 (the fixture)
+from tests.scenario.telegram_chat import ADMIN, FAN, OTHER
 
 
-async def test_a_campaign_dm_links_to_the_drop_and_its_opt_out_button_works_once(bot):  # noqa: F811
+async def test_a_campaign_dm_links_to_the_drop_and_its_opt_out_button_works_once(bot):
     for user in (FAN, OTHER):
         await bot.says(user, "/start")
     bot.peer.blocked.add(OTHER)
@@ -45,6 +47,12 @@ async def test_a_campaign_dm_links_to_the_drop_and_its_opt_out_button_works_once
         await Delivery.filter(campaign__name="Again").values_list("reason", flat=True)
     )
     assert reasons == {"no consent": 1, "unreachable": 1}
+
+
+async def every_dm_settled() -> bool:
+    """No campaign DM is left queued or being sent (by another process: a database read)."""
+    unsent = Delivery.filter(status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING))
+    return not await unsent.exists()
 
 
 async def test_the_outbox_killed_mid_campaign_resumes_without_sending_anything_twice(
@@ -74,11 +82,8 @@ async def test_the_outbox_killed_mid_campaign_resumes_without_sending_anything_t
             dropcast, "clock", env=env, stdout=DEVNULL, stderr=DEVNULL
         )
         try:
-            async with database(database_url), asyncio.timeout(60):
-                while await Delivery.filter(  # noqa: ASYNC110 (another process's progress)
-                    status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
-                ).exists():
-                    await asyncio.sleep(0.1)
+            async with database(database_url):
+                await eventually(every_dm_settled, seconds=60)
                 done = Counter(await Delivery.all().values_list("status", flat=True))
         finally:
             clock.terminate()
@@ -91,7 +96,7 @@ async def test_the_outbox_killed_mid_campaign_resumes_without_sending_anything_t
     assert peer.too_many == 0
 
 
-async def test_an_admin_runs_a_post_live_ab_campaign_from_the_telegram_bot(bot):  # noqa: F811
+async def test_an_admin_runs_a_post_live_ab_campaign_from_the_telegram_bot(bot):
     await bot.says(FAN, "/start")
     drop_id = (await open_drop(bot.app.core, tier(stock=5))).id
     starts = bot.clock.now() + timedelta(minutes=1)

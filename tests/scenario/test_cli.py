@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,15 +13,13 @@ import pytest
 
 from core.drops.order_rows import PaymentReceived
 from core.fans import fan_for
+from core.kinds import OrderStatus, Platform
 from core.messages import CampaignDM
-from core.models import Fan, Order, OrderStatus, Platform
+from core.models import Fan, Order
 from core.money import Money
 from tests.builders import fans, open_drop, tier
 from tests.databases import migrated_sqlite
-
-DROPCAST = str(Path(sys.executable).parent / "dropcast")
-SECRET = "123456:telegram-secret-token-value"
-CLI_DATABASE = "cli.sqlite3"  # in the test's folder, unless DATABASE_URL says otherwise
+from tests.scenario.dropcast_process import CLI_DATABASE, SECRET, dropcast
 
 
 @pytest.fixture(autouse=True)
@@ -31,16 +27,6 @@ def _migrated(tmp_path: Path) -> None:
     """Each test starts where a creator has run `dropcast migrate`: no other command
     creates or changes the schema."""
     migrated_sqlite(tmp_path / CLI_DATABASE)
-
-
-def dropcast(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    # only what a creator's shell would have: no tokens, nothing tortoise put in os.environ
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH")
-    clean = {k: v for k, v in os.environ.items() if k in keep}
-    clean |= {"DATABASE_URL": f"sqlite://{tmp_path / CLI_DATABASE}", "COLUMNS": "200"} | env
-    return subprocess.run(
-        [DROPCAST, *args], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=120
-    )
 
 
 def test_a_wrong_setting_is_one_line_exit_2_and_never_shows_a_secret(tmp_path):
@@ -223,7 +209,7 @@ async def test_fan_show_finds_a_linked_fan_by_either_platform(world, tmp_path):
     drop = await open_drop(world.core, tier(stock=2))
     hold = await world.core.holds.reserve(drop.tiers[0].id, merged)
     await world.core.payments.settle(PaymentReceived("pi_ada", "stripe", hold.id, hold.price))
-    await world.core.linking.redeem(await world.core.linking.issue(kept), merged)
+    await world.core.account_linking.redeem(await world.core.account_linking.issue(kept), merged)
     url = world.app.settings.database_url
     for who in ("discord:5001", "telegram:2002", str(kept)):
         shown = await asyncio.to_thread(dropcast, tmp_path, "fan", "show", who, DATABASE_URL=url)
@@ -267,7 +253,7 @@ async def test_a_creator_runs_a_post_live_ab_campaign_from_the_command_line(worl
     world.clock.advance(minutes=1)
     await world.core.live.start(session.id)
     for fan in listeners:
-        await world.core.live.check_in(fan)
+        await world.core.attendance.check_in(fan)
     buyer = listeners[0]
     hold = await world.core.holds.reserve(drop.tiers[0].id, buyer)
     await world.core.payments.settle(PaymentReceived("pi_live", "sandbox", hold.id, hold.price))
@@ -304,7 +290,7 @@ async def test_a_creator_runs_a_post_live_ab_campaign_from_the_command_line(worl
         pass
     dm = next(m for m in world.messenger.to(listeners[1]) if isinstance(m, CampaignDM))
     assert dm.url is not None
-    await world.core.links.follow(dm.url.rsplit("/", 1)[1])
+    await world.core.short_links.follow(dm.url.rsplit("/", 1)[1])
     hold = await world.core.holds.reserve(drop.tiers[0].id, listeners[1])
     await world.core.payments.settle(PaymentReceived("pi_dm", "sandbox", hold.id, hold.price))
     report = await cli("show", "1")

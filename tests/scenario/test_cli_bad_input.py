@@ -24,7 +24,7 @@ from bots.database import database
 from config import load_settings
 from tests import databases
 from tests.builders import fans, open_drop, tier
-from tests.scenario.test_cli import SECRET, dropcast
+from tests.scenario.dropcast_process import SECRET, dropcast
 from tests.unit.state import database_state
 
 PRINT = "name=Print, price=9.99 EUR, stock=5, kind=physical"

@@ -30,9 +30,10 @@ from bots.web_process import web_application
 from config import load_settings
 from core.campaigns.segments import Segment
 from core.clock import SystemClock
-from core.dashboard import DashboardAccess
+from core.dashboard_access import DashboardAccess
 from core.drops.order_rows import PaymentReceived
-from core.models import Fan, Platform
+from core.kinds import Platform
+from core.models import Fan
 from tests.builders import fans, tier
 from tests.scenario.web_client import free_port
 
@@ -174,13 +175,13 @@ async def test_a_new_creator_is_told_what_to_do_next_until_the_first_sale(
     session = await core.live.schedule(
         "Friday listening", world.clock.now() + timedelta(hours=1), drop_id=drop.id
     )
-    await core.live.rsvp(session.id, first)
+    await core.live_reminders.rsvp(session.id, first)
     await look(NO_SALE_YET)  # a drop and a session planned, neither started
 
     world.clock.advance(hours=1)
     await core.live.start(session.id)
     for listener in (first, second):
-        await core.live.check_in(listener)
+        await core.attendance.check_in(listener)
     await core.drops.open(drop.id)
     await core.holds.reserve(drop.tiers[0].id, first)
     live = {

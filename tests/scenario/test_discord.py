@@ -7,31 +7,16 @@ import asyncio
 import os
 import sys
 from asyncio.subprocess import PIPE
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
-from bots.bootstrap import App, bootstrap
-from config import Settings, load_settings
-from core.app import Core
-from core.drops.order_rows import PaymentReceived
 from core.drops.specs import TierSpec
 from core.drops.views import list_drops
 from core.fans import fan_for
-from core.models import (
-    Attendance,
-    Community,
-    HoldStatus,
-    Platform,
-    PlatformAccount,
-    Reservation,
-    Rsvp,
-)
-from core.money import Money
+from core.kinds import HoldStatus, Platform
+from core.models import Community, PlatformAccount, Reservation, Rsvp
 from tests.builders import open_drop, tier
 from tests.peers.discord_api import (
     DROPS_CHANNEL,
@@ -41,8 +26,8 @@ from tests.peers.discord_api import (
     DiscordApi,
     Message,
 )
+from tests.scenario.discord_guild import CREATOR, FAN, Guild, listening, option, pay
 
-FAN, CREATOR = "500000000000000001", "600000000000000001"
 OTHER_FAN = "500000000000000002"
 INSIDER_ROLE, MODS_ROLE = "720000000000000002", "720000000000000003"
 COMMANDS = {
@@ -50,61 +35,6 @@ COMMANDS = {
     "mydata", "forgetme", "dashboard",
 }  # fmt: skip
 OPENS = "Opens: now, +30m, or 2026-12-01T18:00+01:00"
-
-
-@dataclass
-class Guild:
-    peer: DiscordApi
-    app: App
-    clock: ManualClock
-    settings: Settings
-    running: asyncio.Task[None]
-
-    async def restart(self) -> None:
-        """Stop the client and start a fresh one, as a redeploy does."""
-        await self.app.close()
-        await self.running
-        self.app, self.running = await started(self.settings, self.clock)
-
-    async def command(self, user: str, name: str, *options: dict, **who: object) -> Message:
-        interaction = await self.peer.run_command(user, name, list(options), **who)
-        return await self.peer.reply_to(interaction)
-
-    async def press(self, user: str, message: Message, label: str) -> Message:
-        interaction = await self.peer.press(user, message, message.button(label)["custom_id"])
-        return await self.peer.reply_to(interaction)
-
-
-async def started(settings, clock: ManualClock) -> tuple[App, asyncio.Task[None]]:
-    app = bootstrap(settings, clock=clock, pay_links=MemoryPayLinks(), refunds=MemoryRefunds())
-    assert app.discord is not None
-    token = settings.discord_token.get_secret_value()
-    running = asyncio.create_task(app.discord.start(token))
-    await asyncio.wait_for(app.discord.wait_until_ready(), 10)
-    return app, running
-
-
-@pytest.fixture
-async def guild(db: str) -> AsyncIterator[Guild]:
-    clock = ManualClock()
-    async with DiscordApi(now=lambda: clock.now().timestamp()) as peer:
-        settings = load_settings(
-            database_url=db,
-            discord_token=peer.token,
-            discord_api_base_url=peer.api_base,
-            discord_gateway_url=peer.gateway_url,
-        )
-        app, running = await started(settings, clock)
-        connected = Guild(peer, app, clock, settings, running)
-        try:
-            yield connected
-        finally:
-            await connected.app.close()
-            await connected.running
-
-
-def option(name: str, value: object, kind: int = 3) -> dict:
-    return {"name": name, "type": kind, "value": value}
 
 
 async def announced(guild: Guild, *tiers: TierSpec) -> tuple[int, Message]:
@@ -116,14 +46,6 @@ async def announced(guild: Guild, *tiers: TierSpec) -> tuple[int, Message]:
     await guild.app.core.drops.announce(drop.id)
     post = guild.peer.in_channel(DROPS_CHANNEL)[-1]
     return drop.id, post
-
-
-async def pay(core: Core, fan: str) -> int:
-    """What Stripe's webhook does once the fan paid their hold (see test_stripe_webhooks)."""
-    account = await PlatformAccount.get(platform=Platform.DISCORD, platform_user_id=fan)
-    hold = await Reservation.get(fan_id=account.fan_id, status=HoldStatus.HELD)
-    payment = PaymentReceived(f"pi_{hold.id}", "stripe", hold.id, Money(2500, "EUR"))
-    return (await core.payments.settle(payment)).id
 
 
 async def test_a_fan_sees_whats_on_buys_through_a_button_and_gets_a_receipt_by_dm(guild):
@@ -385,19 +307,6 @@ async def test_listeners_in_the_stage_and_codes_said_on_air_earn_points(guild):
     assert await guild.app.core.recognition.points(account.fan_id) == 22
 
 
-async def listening(user: str, now: bool) -> PlatformAccount:
-    """Voice events get no reply: wait until the bot has counted the listener in (or out)."""
-    async with asyncio.timeout(5):
-        while True:
-            account = await PlatformAccount.get_or_none(
-                platform=Platform.DISCORD, platform_user_id=user
-            )
-            open_ = Attendance.filter(fan_id=account.fan_id if account else 0)
-            if account and await open_.filter(listening_since__isnull=not now).exists():
-                return account
-            await asyncio.sleep(0.01)
-
-
 async def test_a_live_session_post_takes_sign_ups_and_shows_the_drop_when_live(guild):
     drop_id, _ = await announced(guild)
     starts = guild.clock.now() + timedelta(hours=2)
@@ -407,7 +316,9 @@ async def test_a_live_session_post_takes_sign_ups_and_shows_the_drop_when_live(g
     [event] = guild.peer.events.values()  # in Discord's own calendar too
     assert (event["name"], event["status"], event["entity_type"]) == ("Friday listening", 1, 3)
     assert event["scheduled_start_time"].startswith(starts.strftime("%Y-%m-%dT%H:%M"))
-    await guild.app.core.live.refresh_countdowns()  # the clock's minute: nothing to change
+    await (
+        guild.app.core.live_reminders.refresh_countdowns()
+    )  # the clock's minute: nothing to change
     assert len(guild.peer.events) == 1
     signed = await guild.press(FAN, post, "I'll be there")
     assert signed.text().startswith("See you at Friday listening!")

@@ -25,7 +25,8 @@ from bots.cli import root_command
 from bots.database import database
 from bots.web_process import web_application
 from config import load_settings
-from core.models import Community, Perk, Platform
+from core.kinds import Platform
+from core.models import Community, Perk
 from tests.databases import migrated_sqlite
 from tests.peers.discord_api import (
     BOT_ROLE,

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 
 from core.models import ConsentRecord, Fan, PlatformAccount
-from tests.scenario.test_discord import CREATOR, guild  # noqa: F401 (the fixture)
-from tests.scenario.test_discord import FAN as DISCORD_FAN
-from tests.scenario.test_telegram import ADMIN, FAN, bot  # noqa: F401 (the fixture)
+from tests.scenario.discord_guild import CREATOR
+from tests.scenario.discord_guild import FAN as DISCORD_FAN
+from tests.scenario.telegram_chat import ADMIN, FAN
 
 GROUP = -100900
 
 
-async def test_a_telegram_fan_gets_their_data_then_is_forgotten_after_confirming(bot):  # noqa: F811
+async def test_a_telegram_fan_gets_their_data_then_is_forgotten_after_confirming(bot):
     await bot.says(FAN, "/start")
     sent = await bot.says(FAN, "/mydata")
     assert sent.text.startswith("Everything Dropcast holds about you")
@@ -44,7 +44,7 @@ async def test_a_telegram_fan_gets_their_data_then_is_forgotten_after_confirming
     assert await Fan.filter(display_name="forgotten fan").count() == 1
 
 
-async def test_telegram_admins_get_a_dashboard_link_privately(bot):  # noqa: F811
+async def test_telegram_admins_get_a_dashboard_link_privately(bot):
     refused = await bot.says(FAN, "/dashboard")
     assert refused.text == "Only the creator's admins can do that."
     link = await bot.says(ADMIN, "/dashboard")
@@ -61,7 +61,7 @@ async def test_telegram_admins_get_a_dashboard_link_privately(bot):  # noqa: F81
     assert "/dashboard/enter/" not in bot.peer.to(GROUP)[-1].text
 
 
-async def test_a_discord_fan_gets_their_data_then_is_forgotten_after_confirming(guild):  # noqa: F811
+async def test_a_discord_fan_gets_their_data_then_is_forgotten_after_confirming(guild):
     await guild.command(DISCORD_FAN, "dm", {"name": "state", "type": 3, "value": "on"})
     mine = await guild.command(DISCORD_FAN, "mydata")
     assert mine.flags & 64  # ephemeral: only the fan sees it
@@ -80,7 +80,7 @@ async def test_a_discord_fan_gets_their_data_then_is_forgotten_after_confirming(
     assert not await PlatformAccount.exists(platform_user_id=DISCORD_FAN)
 
 
-async def test_discord_admins_get_a_dashboard_link_only_they_see(guild):  # noqa: F811
+async def test_discord_admins_get_a_dashboard_link_only_they_see(guild):
     refused = await guild.command(DISCORD_FAN, "dashboard")
     assert refused.text() == "Only the creator's admins can do that."
     link = await guild.command(CREATOR, "dashboard", admin=True)

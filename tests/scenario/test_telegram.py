@@ -4,115 +4,21 @@ long polling a fake Bot API on loopback, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 
-import pytest
-
-from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
-from adapters.telegram.app import telegram_application
+from adapters.memory import ManualClock
 from adapters.telegram.stars import Reconciled
-from bots.bootstrap import App, bootstrap
 from bots.clock_process import clock_jobs
-from config import Settings, load_settings
 from core.drops.order_rows import PaymentReceived
-from core.models import (
-    Community,
-    HoldStatus,
-    Order,
-    OrderStatus,
-    PerkGrant,
-    Platform,
-    PlatformAccount,
-    Reservation,
-)
+from core.kinds import HoldStatus, OrderStatus, Platform
+from core.models import Community, Order, PerkGrant, PlatformAccount, Reservation
 from core.money import Money
 from tests.builders import open_drop, tier
-from tests.peers.telegram_bot_api import QUERY_TOO_OLD, Invoice, Sent, TelegramBotApi
+from tests.peers.telegram_bot_api import QUERY_TOO_OLD, Invoice, TelegramBotApi
+from tests.scenario.telegram_chat import ADMIN, FAN, OTHER, Bot, bot_process
 
-ADMIN, FAN, OTHER = 1001, 2002, 3003
 CHANNEL = -100500
 PERK_CHAT = -100777
-
-
-@dataclass
-class Bot:
-    peer: TelegramBotApi
-    app: App
-    clock: ManualClock
-
-    async def says(self, user_id: int, text: str) -> Sent:
-        """Send as a user and wait for the bot's next message to them."""
-        before = len(self.peer.to(user_id))
-        await self.peer.user_sends(user_id, text)
-        await self.peer.wait_for(lambda: len(self.peer.to(user_id)) > before)
-        return self.peer.to(user_id)[before]
-
-    async def says_in(self, group: int, user_id: int, text: str) -> Sent:
-        """Send in a group and wait for the bot's next message there."""
-        before = len(self.peer.to(group))
-        await self.peer.user_sends(user_id, text, in_group=group)
-        await self.peer.wait_for(lambda: len(self.peer.to(group)) > before)
-        return self.peer.to(group)[before]
-
-    async def buys(self, user_id: int, card: Sent, button: str = "Buy") -> Invoice:
-        """Tap Buy on a Stars tier and wait for the invoice that follows the hold."""
-        mine = lambda: [i for i in self.peer.invoices if i.chat_id == user_id]  # noqa: E731
-        before = len(mine())
-        assert await self.taps(user_id, card, card.button(button)["callback_data"]) == (
-            "Held for you!"
-        )
-        return (await self.peer.wait_for(lambda: len(mine()) > before and mine()))[-1]
-
-    async def taps(self, user_id: int, message: Sent, data: str) -> str:
-        query = await self.peer.user_taps(user_id, message, data)
-        answer = await self.peer.wait_for(lambda: self.peer.answers.get(query))
-        return str(answer.get("text", ""))
-
-
-@pytest.fixture
-async def bot(db: str) -> AsyncIterator[Bot]:
-    async with TelegramBotApi() as peer, bot_process(peer, db, ManualClock()) as running:
-        yield running
-
-
-@asynccontextmanager
-async def bot_process(
-    peer: TelegramBotApi, db: str, clock: ManualClock, *, stripe: bool = True
-) -> AsyncIterator[Bot]:
-    """One bot process on the database `db`; several in turn are a bot restarted (or the
-    next web process), the peer and the database staying the same. Without `stripe`, card
-    payments are not set up, as for a creator who has not set STRIPE_SECRET_KEY."""
-    settings = load_settings(
-        database_url=db,
-        telegram_token=peer.token,
-        telegram_api_base_url=peer.url,
-        admin_telegram_ids=str(ADMIN),
-    )
-    peer.now = lambda: clock.now().timestamp()  # Telegram's calendar is the test's
-    pay_links = MemoryPayLinks() if stripe else None
-    app = bootstrap(settings, clock=clock, pay_links=pay_links, refunds=MemoryRefunds())
-    async with polling(app, settings):
-        yield Bot(peer, app, clock)
-    await app.close()
-
-
-@asynccontextmanager
-async def polling(app: App, settings: Settings) -> AsyncIterator[None]:
-    """The real PTB application long-polling the peer, as `dropcast telegram` runs it."""
-    assert app.telegram is not None
-    application = telegram_application(app.telegram, app.core, settings)
-    async with application:
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-        await application.start()
-        try:
-            yield
-        finally:
-            await application.updater.stop()
-            await application.stop()
 
 
 async def fans_channel(bot: Bot) -> Community:
@@ -467,7 +373,7 @@ async def test_a_physical_tier_is_paid_through_a_tracked_pay_link_and_receipted_
     )
     link = offer[0].button("Pay now")["url"]
     assert link.startswith("http://localhost:8080/l/")
-    checkout = await bot.app.core.links.follow(link.rsplit("/", 1)[1])
+    checkout = await bot.app.core.short_links.follow(link.rsplit("/", 1)[1])
     assert checkout is not None
     assert checkout.startswith("sandbox://pay/")  # Stripe Checkout's URL when Stripe is set
     assert bot.peer.invoices == []  # no Stars invoice for a EUR tier

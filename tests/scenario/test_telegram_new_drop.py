@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from adapters.memory import ManualClock
-from core.models import Drop, DropStatus, TelegramForm
+from core.kinds import DropStatus
+from core.models import Drop, TelegramForm
 from tests.peers.telegram_bot_api import TelegramBotApi
-from tests.scenario.test_telegram import ADMIN, FAN, bot, bot_process  # noqa: F401 (the fixture)
+from tests.scenario.telegram_chat import ADMIN, FAN, bot_process
 
 ZINE = "name=Zine, price=90 XTR, stock=1, content=https://files.example/zine.pdf"
 
@@ -34,7 +35,7 @@ async def test_a_form_begun_before_a_restart_is_finished_after_it_and_makes_one_
     assert not await TelegramForm.exists()
 
 
-async def test_a_form_left_for_an_hour_has_ended(bot):  # noqa: F811
+async def test_a_form_left_for_an_hour_has_ended(bot):
     await bot.says(ADMIN, "/newdrop")
     for answer in ("Night drop", ZINE):  # each answer gives the form another hour
         bot.clock.advance(minutes=50)
@@ -49,7 +50,7 @@ async def test_a_form_left_for_an_hour_has_ended(bot):  # noqa: F811
     assert not await Drop.exists()
 
 
-async def test_cancel_stops_the_form(bot):  # noqa: F811
+async def test_cancel_stops_the_form(bot):
     await bot.says(ADMIN, "/newdrop")
     await bot.says(ADMIN, "Night drop")
     assert "Stopped" in (await bot.says(ADMIN, "/cancel")).text

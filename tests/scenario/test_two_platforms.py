@@ -18,12 +18,14 @@ from aiohttp import ClientSession
 from adapters.memory import ManualClock, MemoryPayLinks, MemoryRefunds
 from bots.bootstrap import App
 from config import Settings, load_settings
-from core.models import Community, Platform
+from core.kinds import Platform
+from core.models import Community
 from tests.builders import in_new_process, open_drop, restarted_clock, tier
+from tests.eventually import eventually
 from tests.peers.discord_api import DROPS_CHANNEL, GUILD_ID, STAGE_CHANNEL, DiscordApi
 from tests.peers.telegram_bot_api import TelegramBotApi
-from tests.scenario.test_discord import CREATOR, listening, option, pay, started
-from tests.scenario.test_telegram import polling
+from tests.scenario.discord_guild import CREATOR, listening, option, pay, started
+from tests.scenario.telegram_chat import polling
 from tests.scenario.web_client import free_port
 
 ON_TELEGRAM, ON_DISCORD = 2002, "500000000000000001"
@@ -124,13 +126,14 @@ async def test_dropcast_run_serves_the_web_and_both_bots_in_one_process(database
 
 
 async def wait_healthy(http: ClientSession, url: str) -> dict:
-    async with asyncio.timeout(30):
-        while True:
-            try:
-                async with http.get(url) as reply:
-                    return await reply.json()
-            except OSError:
-                await asyncio.sleep(0.1)
+    """What the web process answers at `url` once it listens, whatever that is."""
+
+    async def answer() -> tuple[dict]:
+        async with http.get(url) as reply:
+            return (await reply.json(),)
+
+    [said] = await eventually(answer, seconds=30, ignoring=(OSError,), what=f"{url} to answer")
+    return said
 
 
 async def test_a_live_week_on_both_platforms_with_the_clock_restarted_between_every_step(both):

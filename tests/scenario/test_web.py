@@ -5,8 +5,8 @@ from __future__ import annotations
 from adapters.memory import ManualClock
 from bots.database import database
 from config import load_settings
-from core.links import Links
 from core.models import Link, LinkClick
+from core.short_links import ShortLinks
 from tests.scenario.web_client import exchange
 
 
@@ -32,7 +32,7 @@ async def test_a_short_link_we_never_made_is_a_404_page(database_url):
 async def test_a_short_link_shows_as_a_qr_code_and_only_a_tap_counts(database_url):
     config = load_settings(database_url=database_url)
     async with database(database_url):
-        short = await Links(ManualClock(), "https://drops.example").shorten(
+        short = await ShortLinks(ManualClock(), "https://drops.example").shorten(
             "https://shop.example/merch", purpose="manual", ref="merch"
         )
     code = short.rsplit("/", 1)[1]

@@ -22,8 +22,9 @@ from core.campaigns.segments import Segment
 from core.drops.copy import Pitch
 from core.drops.order_rows import PaymentReceived
 from core.errors import InvalidInput, NotFound
+from core.kinds import FanTier, Platform
 from core.messages import CampaignDM
-from core.models import Attendance, Fan, FanTier, Platform
+from core.models import Attendance, Fan
 from core.money import parse_price
 from tests.builders import fans, open_drop, tier
 
@@ -118,10 +119,10 @@ async def test_a_drops_sell_through_time_to_sell_out_and_funnel(world):
         pass
     dm = next(m for m in world.messenger.to(a) if isinstance(m, CampaignDM))
     assert dm.url is not None
-    await world.core.links.follow(dm.url.rsplit("/", 1)[1])  # a taps the DM's link
+    await world.core.short_links.follow(dm.url.rsplit("/", 1)[1])  # a taps the DM's link
     holds = {fan: await world.core.holds.reserve(drop.tiers[0].id, fan) for fan in (a, b, c)}
     pay_link = await world.core.holds.pay_link(holds[c].id, c)
-    await world.core.links.follow(pay_link.url.rsplit("/", 1)[1])  # c taps their pay link
+    await world.core.short_links.follow(pay_link.url.rsplit("/", 1)[1])  # c taps their pay link
     for fan, minutes in ((a, 2), (b, 3), (c, 4)):
         world.clock.advance(minutes=minutes)
         hold = holds[fan]
@@ -198,19 +199,19 @@ async def test_member_churn_counts_any_way_of_taking_part(world):
     a, b, c, d = await fans(4)
     start = world.clock.now()  # 2026-01-01
     session = await world.core.live.schedule("Feb show", start + timedelta(days=35))
-    await world.core.live.rsvp(session.id, a)  # January: a says they will come
+    await world.core.live_reminders.rsvp(session.id, a)  # January: a says they will come
     await world.core.holds.reserve(drop.tiers[0].id, b)  # January: b holds, never pays
     world.clock.set(start + timedelta(days=35))
     await world.core.live.start(session.id)
-    await world.core.live.check_in(a)  # February: a listens
-    await world.core.live.check_in(c)  # February: c listens
+    await world.core.attendance.check_in(a)  # February: a listens
+    await world.core.attendance.check_in(c)  # February: c listens
     await world.core.campaigns.create("Go", Segment(), ["{link}"], drop_id=drop.id)
     await Fan.filter(id=d).update(dm_opt_in=True)
     world.clock.set(start + timedelta(days=40))  # February: d taps a campaign DM
     while await world.core.outbox.drain(Platform.SANDBOX):
         pass
     dm = next(m for m in world.messenger.to(d) if isinstance(m, CampaignDM))
-    await world.core.links.follow(dm.url.rsplit("/", 1)[1])
+    await world.core.short_links.follow(dm.url.rsplit("/", 1)[1])
 
     months = await member_churn(start + timedelta(days=95))  # April: March not judged yet
     assert [(m.month, m.active, m.churned) for m in months] == [
@@ -225,23 +226,23 @@ async def test_blended_attribution_splits_each_order_by_the_weights(world):
     start = world.clock.now()
     early = await world.core.live.schedule("Too long ago", start + timedelta(minutes=1))
     await world.core.live.start(early.id)
-    await world.core.live.check_in(e)  # e listened, but 8 days before paying
+    await world.core.attendance.check_in(e)  # e listened, but 8 days before paying
     await world.core.live.end(early.id)
     world.clock.set(start + timedelta(days=7))
     session = await world.core.live.schedule("Friday", world.clock.now() + timedelta(minutes=1))
     await world.core.live.start(session.id)
-    await world.core.live.check_in(a)
+    await world.core.attendance.check_in(a)
     await Attendance.filter(session_id=session.id, fan_id=a).update(minutes=90)  # capped at 60
-    code = await world.core.live.new_code()
-    await world.core.live.claim(code, a)
-    await world.core.live.check_in(c)  # checked in, listened 0 minutes
+    code = await world.core.attendance.new_code()
+    await world.core.attendance.claim(code, a)
+    await world.core.attendance.check_in(c)  # checked in, listened 0 minutes
     await Fan.filter(id__in=[b, c]).update(dm_opt_in=True)
     await world.core.campaigns.create("Go", Segment(), ["{link}"], drop_id=drop.id)
     while await world.core.outbox.drain(Platform.SANDBOX):
         pass
     for fan in (b, c):
         dm = next(m for m in world.messenger.to(fan) if isinstance(m, CampaignDM))
-        await world.core.links.follow(dm.url.rsplit("/", 1)[1])
+        await world.core.short_links.follow(dm.url.rsplit("/", 1)[1])
     world.clock.advance(days=1)
     for fan in (a, b, c, d, e):
         hold = await world.core.holds.reserve(drop.tiers[0].id, fan)

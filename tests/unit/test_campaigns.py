@@ -14,15 +14,9 @@ from core.campaigns.segments import Segment
 from core.claims import INTERRUPTED, MAX_ATTEMPTS, SILENT
 from core.drops.order_rows import PaymentReceived
 from core.errors import InvalidInput, InvalidState, NotFound
+from core.kinds import Automatic, Platform
 from core.messages import CampaignDM
-from core.models import (
-    Automatic,
-    ConsentRecord,
-    Delivery,
-    Fan,
-    Platform,
-    Worker,
-)
+from core.models import ConsentRecord, Delivery, Fan, Worker
 from tests.builders import fans, open_drop, restarted_clock, tier
 
 
@@ -159,7 +153,7 @@ async def test_a_post_live_campaign_made_before_the_session_reaches_its_listener
     world.clock.advance(days=1)
     await world.core.live.start(session.id)
     for fan in [*listened, bought_already]:
-        await world.core.live.check_in(fan)
+        await world.core.attendance.check_in(fan)
     hold = await world.core.holds.reserve(drop.tiers[0].id, bought_already)
     await world.core.payments.settle(PaymentReceived("pi_1", "sandbox", hold.id, hold.price))
     await world.core.live.end(session.id)

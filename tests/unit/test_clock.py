@@ -11,25 +11,28 @@ from adapters.memory import MemoryDesk, MemoryMessenger
 from bots.clock_process import serve_clock
 from config import load_settings
 from core.drops.views import drop_view
+from core.kinds import HoldStatus
 from core.messages import HoldLapsed, LateStart
-from core.models import HoldStatus, Reservation
+from core.models import Reservation
 from tests.builders import fans, open_drop, restarted_clock, tier
+from tests.eventually import eventually
 
 
 async def test_the_clock_process_opens_a_scheduled_drop_when_its_time_comes(world, db):
     drop = await world.core.drops.create("Timed", [tier()])
     await world.core.drops.schedule(drop.id, world.clock.now() + timedelta(minutes=5))
     world.clock.advance(minutes=5)
+
+    async def opened() -> bool:  # another process's change shows only in the database
+        return (await drop_view(drop.id)).status == "open"
+
     stop = asyncio.Event()
     clock_process = asyncio.create_task(  # its own tortoise context, like its own process
         serve_clock(load_settings(database_url=db), stop=stop, clock=world.clock, every=0.01),
         context=contextvars.Context(),
     )
     try:
-        async with asyncio.timeout(10):
-            # another process's change is visible only in the database: poll it
-            while (await drop_view(drop.id)).status != "open":  # noqa: ASYNC110
-                await asyncio.sleep(0.01)
+        await eventually(opened, seconds=10)
     finally:
         stop.set()
         await clock_process
@@ -55,7 +58,7 @@ async def test_reminders_go_out_once_whichever_clock_process_sends_them(world, d
     starts = world.clock.now() + timedelta(minutes=30)
     session = await world.core.live.schedule("Friday listening", starts)
     [fan] = await fans(1)
-    await world.core.live.rsvp(session.id, fan)
+    await world.core.live_reminders.rsvp(session.id, fan)
     world.clock.advance(minutes=21)
     inbox = MemoryMessenger()
 

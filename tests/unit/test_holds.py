@@ -10,8 +10,9 @@ import pytest
 from core.drops.order_rows import PaymentReceived
 from core.drops.views import drop_view
 from core.errors import InvalidState, LimitReached, NotFound, SoldOut
+from core.kinds import DropStatus, HoldStatus
 from core.messages import HoldLapsed, PayLinkOffer
-from core.models import Community, DropStatus, DropTier, HoldStatus, Reservation
+from core.models import Community, DropTier, Reservation
 from tests.builders import fans, open_drop, tier
 
 
@@ -131,7 +132,7 @@ async def test_a_lapsed_hold_goes_to_the_first_fan_waiting_with_a_pay_link(world
     assert isinstance(offer, PayLinkOffer)
     assert offer.from_waitlist
     code = offer.url.removeprefix("http://localhost:8080/l/")
-    assert await world.core.links.follow(code) == f"sandbox://pay/{offer.hold_id}"
+    assert await world.core.short_links.follow(code) == f"sandbox://pay/{offer.hold_id}"
     assert world.messenger.to(second) == []
     view = await drop_view(drop.id)
     assert (view.status, view.tiers[0].available, view.tiers[0].held) == ("sold_out", 0, 1)

@@ -9,7 +9,8 @@ from core import inbox as inbox_module
 from core.claims import SILENT
 from core.drops.order_rows import PaymentReceived
 from core.inbox import Backlog, Inbox
-from core.models import HoldStatus, ProviderEvent, Reservation, Worker
+from core.kinds import HoldStatus
+from core.models import ProviderEvent, Reservation, Worker
 from tests.builders import fans, handled, open_drop, tier
 
 

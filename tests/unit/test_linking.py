@@ -11,23 +11,19 @@ import pytest
 from tortoise import Tortoise
 from tortoise.models import Model
 
+from core.account_linking import MERGED
 from core.drops.order_rows import PaymentReceived
 from core.errors import DropcastError, InvalidInput, InvalidState
 from core.events import TierChanged
 from core.fans import fan_for, profile
-from core.linking import MERGED
+from core.kinds import DeliveryStatus, FanTier, NoticeStatus, PerkGrantStatus, Platform
 from core.models import (
     Attendance,
     Delivery,
-    DeliveryStatus,
     Fan,
-    FanTier,
     LedgerEntry,
     Notice,
-    NoticeStatus,
     PerkGrant,
-    PerkGrantStatus,
-    Platform,
     PlatformAccount,
     Reservation,
     RollupPart,
@@ -38,7 +34,7 @@ from core.models import (
 )
 from core.notices import perks_key
 from tests.builders import open_drop, tier
-from tests.unit.test_rollups import counted_afresh, figures
+from tests.unit.report_figures import counted_afresh, figures
 
 
 async def two_accounts(world) -> tuple[int, int]:
@@ -53,8 +49,8 @@ async def test_linking_merges_accounts_orders_points_and_consent_once(world):
     drop = await open_drop(world.core, tier(stock=5))
     hold = await world.core.holds.reserve(drop.tiers[0].id, merged)
     await world.core.payments.settle(PaymentReceived("pi_1", "stripe", hold.id, hold.price))
-    code = await world.core.linking.issue(kept)
-    assert await world.core.linking.redeem(code.lower(), merged) == kept
+    code = await world.core.account_linking.issue(kept)
+    assert await world.core.account_linking.redeem(code.lower(), merged) == kept
     accounts = await PlatformAccount.filter(fan_id=kept).values_list("platform", flat=True)
     assert sorted(accounts) == ["discord", "telegram"]
     me = await profile(kept)
@@ -62,38 +58,39 @@ async def test_linking_merges_accounts_orders_points_and_consent_once(world):
     assert (await Fan.get(id=kept)).dm_opt_in is True
     assert not await Fan.exists(id=merged)
     with pytest.raises(InvalidState, match="used already"):
-        await world.core.linking.redeem(code, merged)
+        await world.core.account_linking.redeem(code, merged)
 
 
 async def test_wrong_expired_own_and_taken_codes_are_refused_and_change_nothing(world):
     kept, merged = await two_accounts(world)
     with pytest.raises(InvalidInput, match="not a link code I gave out"):
-        await world.core.linking.redeem("NOPE1234", merged)
-    code = await world.core.linking.issue(kept)
+        await world.core.account_linking.redeem("NOPE1234", merged)
+    code = await world.core.account_linking.issue(kept)
     with pytest.raises(InvalidState, match="send it from there"):
-        await world.core.linking.redeem(code, kept)
+        await world.core.account_linking.redeem(code, kept)
     world.clock.advance(minutes=11)
     with pytest.raises(InvalidState, match="expired"):
-        await world.core.linking.redeem(code, merged)
-    await world.core.linking.redeem(await world.core.linking.issue(kept), merged)
+        await world.core.account_linking.redeem(code, merged)
+    await world.core.account_linking.redeem(await world.core.account_linking.issue(kept), merged)
     # a second Discord account cannot join the same person
     other = await fan_for(Platform.DISCORD, "5002", "not ada")
     with pytest.raises(InvalidState, match="already has a discord account linked"):
-        await world.core.linking.redeem(await world.core.linking.issue(kept), other)
+        await world.core.account_linking.redeem(await world.core.account_linking.issue(kept), other)
     assert await Fan.exists(id=other)
     # asking again voids the code asked for before
-    first = await world.core.linking.issue(kept)
-    await world.core.linking.issue(kept)
+    first = await world.core.account_linking.issue(kept)
+    await world.core.account_linking.issue(kept)
     with pytest.raises(InvalidState, match="used already"):
-        await world.core.linking.redeem(first, other)
+        await world.core.account_linking.redeem(first, other)
 
 
 async def test_two_accounts_racing_with_one_code_link_one(world):
     kept = await fan_for(Platform.TELEGRAM, "2002", "Ada")
     racers = [await fan_for(Platform.DISCORD, f"50{n}", "racer") for n in range(5)]
-    code = await world.core.linking.issue(kept)
+    code = await world.core.account_linking.issue(kept)
     results = await asyncio.gather(
-        *(world.core.linking.redeem(code, racer) for racer in racers), return_exceptions=True
+        *(world.core.account_linking.redeem(code, racer) for racer in racers),
+        return_exceptions=True,
     )
     assert sum(result == kept for result in results) == 1
     assert all(isinstance(r, DropcastError) for r in results if r != kept)
@@ -171,7 +168,7 @@ async def test_a_merge_leaves_no_row_of_any_table_naming_the_merged_fan(world):
     ]
     await figures()  # builds the rollups, with the merged fan's parts
     assert await RollupPart.exists(fan_id=merged)
-    await world.core.linking.redeem(await world.core.linking.issue(kept), merged)
+    await world.core.account_linking.redeem(await world.core.account_linking.issue(kept), merged)
     assert await figures() == await counted_afresh()
     # each row moved, none lost (a cascade would take a forgotten one with the fan)
     lost = [
@@ -207,7 +204,7 @@ async def test_rows_both_fans_had_for_one_key_are_settled_by_their_rules(world):
     points = await rows.make(LedgerEntry, fan_id=kept, reason="live_code", source_id="s1")
     await rows.make(LedgerEntry, fan_id=merged, reason="live_code", source_id="s1")
 
-    await world.core.linking.redeem(await world.core.linking.issue(kept), merged)
+    await world.core.account_linking.redeem(await world.core.account_linking.issue(kept), merged)
 
     [(minutes, first_seen)] = await Attendance.filter(fan_id=kept).values_list(
         "minutes", "first_seen_at"
@@ -237,7 +234,7 @@ async def test_a_no_on_either_side_wins_and_the_merge_says_so(world):
     world.clock.advance(minutes=1)
     await world.core.consent.give(kept, Platform.TELEGRAM, "/subscribe")  # the later answer
 
-    await world.core.linking.redeem(await world.core.linking.issue(kept), merged)
+    await world.core.account_linking.redeem(await world.core.account_linking.issue(kept), merged)
 
     assert (await Fan.get(id=kept)).dm_opt_in is False
     history = await world.core.consent.history(kept)
@@ -264,7 +261,7 @@ async def test_what_was_owed_to_the_merged_account_goes_to_the_kept_fan(world):
     rose = TierChanged(world.clock.now(), merged, FanTier.INSIDER.value, rose=True)
     await world.core.notices.record([rose])
     owed = await Notice.filter(status=NoticeStatus.QUEUED).values_list("id", flat=True)
-    await world.core.linking.redeem(await world.core.linking.issue(kept), merged)
+    await world.core.account_linking.redeem(await world.core.account_linking.issue(kept), merged)
     waiting = await Notice.filter(id__in=owed).order_by("id")
     assert [(n.subscriber, n.key) for n in waiting] == [
         ("dm.receipt", None),

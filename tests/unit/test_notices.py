@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from core.claims import INTERRUPTED, MAX_ATTEMPTS, SILENT
 from core.drops.order_rows import PaymentReceived
 from core.events import OrderPaid
+from core.kinds import NoticeStatus, Platform
 from core.messages import DropAnnouncement, FanMessage, OrderConfirmed, PayLinkOffer
-from core.models import Community, Notice, NoticeStatus, Order, Platform, Worker
+from core.models import Community, Notice, Order, Worker
 from core.money import Money
 from core.notices import decode, encode
 from tests.builders import fans, open_drop, tier

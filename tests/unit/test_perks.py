@@ -10,8 +10,9 @@ import pytest
 from core.drops.order_rows import PaymentReceived
 from core.errors import InvalidInput, InvalidState
 from core.events import OrderPaid
+from core.kinds import OrderStatus, Platform
 from core.messages import PerkGranted, PerkTakenBack
-from core.models import OrderStatus, PerkGrant, Platform
+from core.models import PerkGrant
 from tests.builders import fans, open_drop, tier
 
 

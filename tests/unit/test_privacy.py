@@ -10,7 +10,8 @@ import pytest
 from core.drops.order_rows import PaymentReceived
 from core.errors import NotFound
 from core.fans import fan_for
-from core.models import Fan, Order, Platform
+from core.kinds import Platform
+from core.models import Fan, Order
 from core.privacy import export, forget
 from tests.builders import open_drop, tier
 

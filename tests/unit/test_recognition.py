@@ -10,7 +10,8 @@ from adapters.memory import MemoryAnnouncer
 from bots.bootstrap import bootstrap
 from config import load_settings
 from core.drops.order_rows import PaymentReceived
-from core.models import Community, Fan, FanTier, LedgerEntry, OrderStatus, Platform
+from core.kinds import FanTier, OrderStatus, Platform
+from core.models import Community, Fan, LedgerEntry
 from core.recognition import Rules
 from tests.builders import fans, open_drop, tier
 

@@ -4,7 +4,7 @@ report reads what a count from scratch would read, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,15 +14,14 @@ from bots.demo.simulation import Params, simulate
 from core import sql
 from core.analytics.attribution import Weights, blended_attribution
 from core.analytics.buyers import repeat_rate
-from core.analytics.report import as_data, full_report
 from core.campaigns.segments import Segment
 from core.drops.order_rows import PaymentReceived
+from core.kinds import FanTier, LiveStatus, Platform
 from core.messages import CampaignDM
-from core.models import Fan, FanTier, LedgerEntry, LiveSession, LiveStatus, Order, Platform
+from core.models import Fan, LedgerEntry, LiveSession, Order
 from core.privacy import forget
 from tests.builders import fans, open_drop, tier
-
-NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+from tests.unit.report_figures import NOW, counted_afresh, figures
 
 
 @pytest.fixture
@@ -31,17 +30,6 @@ async def demo(world):
     await load(plan)
     world.clock.set(NOW - timedelta(days=2))
     return plan
-
-
-async def figures() -> dict[str, Any]:
-    data = as_data(await full_report(NOW, Weights()))
-    data.pop("at")
-    return data
-
-
-async def counted_afresh() -> dict[str, Any]:
-    await sql.rows('DELETE FROM "rollup_total"')  # nothing built: the next read builds all
-    return await figures()
 
 
 async def rollup_totals() -> list[dict[str, Any]]:
@@ -73,18 +61,18 @@ async def test_every_kind_of_change_reads_as_a_count_from_scratch(world, demo):
 
     session = await world.core.live.schedule("Late show", world.clock.now() + timedelta(minutes=1))
     for fan in (rsvper, buyers[2]):
-        await world.core.live.rsvp(session.id, fan)
+        await world.core.live_reminders.rsvp(session.id, fan)
     world.clock.advance(minutes=1)
     await world.core.live.start(session.id)
     for fan in (listener, payer):
-        await world.core.live.check_in(fan)
-    await world.core.live.claim(await world.core.live.new_code(), payer)
+        await world.core.attendance.check_in(fan)
+    await world.core.attendance.claim(await world.core.attendance.new_code(), payer)
     await world.core.holds.reserve(drop.tiers[0].id, holder)
     await figures()
 
     for fan in (tapper, payer):
         dm = next(m for m in world.messenger.to(fan) if isinstance(m, CampaignDM))
-        await world.core.links.follow(dm.url.rsplit("/", 1)[1])
+        await world.core.short_links.follow(dm.url.rsplit("/", 1)[1])
     await figures()
 
     world.clock.advance(minutes=20)

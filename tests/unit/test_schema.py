@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from tortoise.exceptions import IntegrityError
 
-from core.models import Community, Order, Platform, Post, Reservation
+from core.kinds import Platform
+from core.models import Community, Order, Post, Reservation
 from tests.builders import fans, open_drop, tier
 
 

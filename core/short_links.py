@@ -16,13 +16,13 @@ from core.ports import Clock
 # asked again for the same purpose and ref (made concurrently, or before): the first one's
 _MAKE = (
     'INSERT INTO "link" ("code", "target", "purpose", "ref", "clicks", "created_at") '
-    'VALUES ({0}, {1}, {2}, {3}, 0, {4}) ON CONFLICT ("purpose", "ref") DO NOTHING '
-    'RETURNING "code"'
+    'VALUES ({code}, {target}, {purpose}, {ref}, 0, {now}) ON CONFLICT ("purpose", "ref") '
+    'DO NOTHING RETURNING "code"'
 )
-_FIND = 'SELECT "code" FROM "link" WHERE "purpose" = {0} AND "ref" = {1}'
+_FIND = 'SELECT "code" FROM "link" WHERE "purpose" = {purpose} AND "ref" = {ref}'
 
 
-class Links:
+class ShortLinks:
     def __init__(self, clock: Clock, base_url: str) -> None:
         self.clock = clock
         self.base_url = base_url.rstrip("/")
@@ -30,9 +30,11 @@ class Links:
     async def shorten(self, target: str, *, purpose: str, ref: str) -> str:
         """The short URL for this purpose and ref, made on first request (one statement:
         every campaign DM makes one, bench/broadcast.py)."""
-        values = (secrets.token_urlsafe(6), target, purpose, ref, self.clock.now())
-        made = await sql.rows(_MAKE, *values)
-        code = made[0]["code"] if made else (await sql.rows(_FIND, purpose, ref))[0]["code"]
+        code = secrets.token_urlsafe(6)
+        now = self.clock.now()
+        made = await sql.rows(_MAKE, code=code, target=target, purpose=purpose, ref=ref, now=now)
+        if not made:
+            code = (await sql.rows(_FIND, purpose=purpose, ref=ref))[0]["code"]
         return f"{self.base_url}/l/{code}"
 
     async def url_of(self, code: str) -> str | None:

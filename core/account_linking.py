@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from core import sql
 from core.errors import InvalidInput, InvalidState
+from core.fans import FanRef, fan_id_of
 from core.models import ConsentRecord, Fan, LinkCode, PlatformAccount
 from core.notices import carry_over
 from core.perks import PerkService
@@ -22,66 +23,62 @@ MERGED = "linked accounts, a no wins"  # how a merge's consent record says it ca
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 _CLAIM = (
-    'UPDATE "link_code" SET "used_at" = {0} WHERE "code" = {1} AND "used_at" IS NULL '
-    'AND "expires_at" > {2} RETURNING "fan_id"'
+    'UPDATE "link_code" SET "used_at" = {now} WHERE "code" = {code} AND "used_at" IS NULL '
+    'AND "expires_at" > {now} RETURNING "fan_id"'
 )
 
 
-def _keep_one(table: str, key: str, merged_wins: str = "") -> tuple[tuple[str, str], ...]:
+def _keep_one(table: str, key: str, merged_wins: str = "") -> tuple[str, ...]:
     """Where both fans have a row for the same unique key, drop one before the move: the
     kept fan's where `merged_wins` (SQL comparing the merged fan's row `o` with the kept
     fan's, named by its table) holds, else the merged fan's. `key` lists the key's columns
     but the fan."""
     same = " AND ".join(f'o."{column}" = "{table}"."{column}"' for column in key.split())
-    other = f'SELECT 1 FROM "{table}" o WHERE o."fan_id" = {{1}} AND {same}'
-    drop_merged = (f'DELETE FROM "{table}" WHERE "fan_id" = {{0}} AND EXISTS ({other})', "LK")
+
+    def other(fan: str) -> str:
+        return f'SELECT 1 FROM "{table}" o WHERE o."fan_id" = {{{fan}}} AND {same}'
+
+    drop_merged = f'DELETE FROM "{table}" WHERE "fan_id" = {{merged}} AND EXISTS ({other("kept")})'
     if not merged_wins:
         return (drop_merged,)
     drop_kept = (
-        f'DELETE FROM "{table}" WHERE "fan_id" = {{0}} AND EXISTS ({other} AND {merged_wins})'
+        f'DELETE FROM "{table}" WHERE "fan_id" = {{kept}} '
+        f"AND EXISTS ({other('merged')} AND {merged_wins})"
     )
-    return ((drop_kept, "KL"), drop_merged)
+    return (drop_kept, drop_merged)
 
 
 def _merged(table: str, key: str, column: str) -> str:
-    """The merged fan's value of `column` in its row with the kept row's `key`; its fan is
-    the next placeholder."""
+    """The merged fan's value of `column` in its row with the kept row's `key`."""
     return (
-        f'(SELECT o."{column}" FROM "{table}" o WHERE o."fan_id" = {{}} '
+        f'(SELECT o."{column}" FROM "{table}" o WHERE o."fan_id" = {{merged}} '
         f'AND o."{key}" = "{table}"."{key}")'
     )
 
 
-def _fold_into_kept(table: str, key: str, assignments: str) -> tuple[str, str]:
+def _fold_into_kept(table: str, key: str, assignments: str) -> str:
     """Update the kept fan's rows that the merged fan has an equal of (same `key`)."""
-    statement = (
-        f'UPDATE "{table}" SET {assignments} WHERE "fan_id" = {{}} AND "{key}" IN '
-        f'(SELECT "{key}" FROM "{table}" WHERE "fan_id" = {{}})'
+    return (
+        f'UPDATE "{table}" SET {assignments} WHERE "fan_id" = {{kept}} AND "{key}" IN '
+        f'(SELECT "{key}" FROM "{table}" WHERE "fan_id" = {{merged}})'
     )
-    parts = statement.split("{}")
-    numbered = "".join(f"{part}{{{n}}}" for n, part in enumerate(parts[:-1])) + parts[-1]
-    return numbered, "L" * (len(parts) - 3) + "KL"
 
 
 _STAMPS = ("reminded_day_at", "reminded_soon_at", "reminded_start_at")
 
-# What moves from the fan who sent the code (L) to the one who asked for it (K): each
-# statement with the fans its placeholders name, in order (SQLite's `?` are positional).
+# What moves from the fan who sent the code ({merged}) to the one who asked for it ({kept}).
 # Every table with a fan_id but the rollups' own, which recount both fans (the last line).
 _MOVED = (
     "platform_account", "link_code", "consent_record", "order", "reservation",
     "waitlist_entry", "ledger_entry", "perk_grant", "attendance", "rsvp", "delivery",
 )  # fmt: skip
-_MERGE: tuple[tuple[str, str], ...] = (
+_MERGE: tuple[str, ...] = (
     # holds: both stand (a paid one is money taken, a held one lapses by itself). The
     # merged fan's hold on a slot the kept fan uses gives the slot up; `free_slot`
     # (core/drops/stock.py) counts it all the same, so no new hold passes the limit.
-    (
-        'UPDATE "reservation" SET "slot" = NULL WHERE "fan_id" = {0} AND "slot" IS NOT NULL '
-        'AND EXISTS (SELECT 1 FROM "reservation" r WHERE r."fan_id" = {1} '
-        'AND r."tier_id" = "reservation"."tier_id" AND r."slot" = "reservation"."slot")',
-        "LK",
-    ),
+    'UPDATE "reservation" SET "slot" = NULL WHERE "fan_id" = {merged} AND "slot" IS NOT NULL '
+    'AND EXISTS (SELECT 1 FROM "reservation" r WHERE r."fan_id" = {kept} '
+    'AND r."tier_id" = "reservation"."tier_id" AND r."slot" = "reservation"."slot")',
     # waitlist: the earlier place in the queue
     *_keep_one("waitlist_entry", "tier_id", 'o."created_at" < "waitlist_entry"."created_at"'),
     # points: once per reason and source, as for one fan; the kept fan's entry
@@ -100,7 +97,7 @@ _MERGE: tuple[tuple[str, str], ...] = (
         "session_id",
         f'"minutes" = "minutes" + {_merged("attendance", "session_id", "minutes")}, '
         '"first_seen_at" = (SELECT MIN(o."first_seen_at") FROM "attendance" o '
-        'WHERE o."fan_id" IN ({}, "attendance"."fan_id") '
+        'WHERE o."fan_id" IN ({merged}, "attendance"."fan_id") '
         'AND o."session_id" = "attendance"."session_id"), '
         '"listening_since" = COALESCE("listening_since", '
         f"{_merged('attendance', 'session_id', 'listening_since')})",
@@ -120,12 +117,12 @@ _MERGE: tuple[tuple[str, str], ...] = (
         "o.\"status\" IN ('sent', 'sending') "
         "AND \"delivery\".\"status\" NOT IN ('sent', 'sending')",
     ),
-    *((f'UPDATE "{table}" SET "fan_id" = {{0}} WHERE "fan_id" = {{1}}', "KL") for table in _MOVED),
-    ('DELETE FROM "fan" WHERE "id" = {0}', "L"),
+    *(f'UPDATE "{table}" SET "fan_id" = {{kept}} WHERE "fan_id" = {{merged}}' for table in _MOVED),
+    'DELETE FROM "fan" WHERE "id" = {merged}',
     # the rollups recount both (core/analytics/rollups.py): the merged fan's parts go, the
     # kept fan's take in what moved. The triggers of migration 0025 see most moves, not a
     # fan row deleted
-    ('INSERT INTO "stale_fan" ("fan_id") VALUES ({0}), ({1}) ON CONFLICT DO NOTHING', "KL"),
+    'INSERT INTO "stale_fan" ("fan_id") VALUES ({kept}), ({merged}) ON CONFLICT DO NOTHING',
 )
 
 
@@ -147,11 +144,19 @@ async def _refusal_between(kept: Fan, merged: Fan) -> ConsentRecord | None:
     return next(record for record in latest if record is not None and not record.given)
 
 
-class Linking:
+class AccountLinking:
     def __init__(self, clock: Clock, recognition: Recognition, perks: PerkService) -> None:
         self.clock = clock
         self.recognition = recognition
         self.perks = perks
+
+    async def issue_as(self, fan: FanRef) -> str:
+        """`/link`: a code for the platform user to send from their other platform (`issue`)."""
+        return await self.issue(await fan_id_of(fan))
+
+    async def redeem_as(self, code: str, fan: FanRef) -> int:
+        """`/link CODE`: the platform user joins the fan who asked for the code (`redeem`)."""
+        return await self.redeem(code, await fan_id_of(fan))
 
     async def issue(self, fan_id: int) -> str:
         """A fresh code for this fan; codes they asked for before stop working."""
@@ -176,13 +181,12 @@ class Linking:
             raise InvalidState("that code is for your other account: send it from there")
         await self._refuse_taken_platforms(found.fan_id, fan_id)
         async with in_transaction():
-            if not await sql.rows(_CLAIM, now, code, now):
+            if not await sql.rows(_CLAIM, now=now, code=code):
                 raise InvalidState("that link code was used already; ask for a new one with /link")
             kept, merged = await Fan.get(id=found.fan_id), await Fan.get(id=fan_id)
             refusal = await _refusal_between(kept, merged)
-            fans = {"K": kept.id, "L": merged.id}
-            for statement, roles in _MERGE:
-                await sql.rows(statement, *(fans[role] for role in roles))
+            for statement in _MERGE:
+                await sql.rows(statement, kept=kept.id, merged=merged.id)
             await carry_over(merged.id, kept.id)
             await Fan.filter(id=kept.id).update(
                 dm_opt_in=refusal is None and (kept.dm_opt_in or merged.dm_opt_in),

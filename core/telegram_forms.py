@@ -1,4 +1,5 @@
-"""An admin's form in the bot chat, read and written in the database at every answer.
+"""An admin's form in the Telegram bot chat (`/newdrop`), read and written in the database at
+every answer.
 
 Why not python-telegram-bot's ConversationHandler with a BasePersistence: PTB reads the
 persisted conversations (and user_data) once, at Application.initialize, decides which step

@@ -1,5 +1,6 @@
-"""What `POST /webhooks/{provider}` hands a request to: each provider's receiver checks the
-request is really from that provider and answers with a status and a small JSON body."""
+"""What `POST /webhooks/{provider}` (adapters/web) hands a request to, shared by every
+provider's adapter: each provider's receiver checks the request is really from that provider
+and answers with a status and a small JSON body."""
 
 from __future__ import annotations
 

@@ -1,0 +1,41 @@
+"""The bots as fans and creators meet them: `bot` is the Telegram bot long-polling a fake
+Bot API (telegram_chat.py), `guild` the Discord bot in a fake server (discord_guild.py),
+each on the test's database (SQLite, and PostgreSQL when it answers)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.memory import ManualClock
+from config import load_settings
+from tests.peers.discord_api import DiscordApi
+from tests.peers.telegram_bot_api import TelegramBotApi
+from tests.scenario.discord_guild import Guild, started
+from tests.scenario.telegram_chat import Bot, bot_process
+
+
+@pytest.fixture
+async def bot(db: str) -> AsyncIterator[Bot]:
+    async with TelegramBotApi() as peer, bot_process(peer, db, ManualClock()) as running:
+        yield running
+
+
+@pytest.fixture
+async def guild(db: str) -> AsyncIterator[Guild]:
+    clock = ManualClock()
+    async with DiscordApi(now=lambda: clock.now().timestamp()) as peer:
+        settings = load_settings(
+            database_url=db,
+            discord_token=peer.token,
+            discord_api_base_url=peer.api_base,
+            discord_gateway_url=peer.gateway_url,
+        )
+        app, running = await started(settings, clock)
+        connected = Guild(peer, app, clock, settings, running)
+        try:
+            yield connected
+        finally:
+            await connected.app.close()
+            await connected.running
