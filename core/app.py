@@ -11,6 +11,7 @@ from core.campaigns.outbox import Limits, Outbox
 from core.campaigns.planner import Campaigns
 from core.consent import Consent
 from core.dashboard_access import DashboardAccess
+from core.drop_forms import DropForms
 from core.drops.holds import Holds
 from core.drops.lifecycle import DropLifecycle
 from core.drops.payments import Payments
@@ -36,6 +37,7 @@ class Core:
     bus: EventBus
     notices: Notices
     drops: DropLifecycle
+    drop_forms: DropForms
     holds: Holds
     payments: Payments
     inbox: Inbox
@@ -90,6 +92,7 @@ def build_core(
     bus = EventBus(notices)
     links = ShortLinks(clock, links_base_url)
     consent = Consent(clock)
+    drops = DropLifecycle(clock, bus)
     holds = Holds(clock, bus, pay_links, links, consent)
     payments = Payments(clock, bus, refunds)
     perk_service = PerkService(clock, perks, messenger)
@@ -107,7 +110,8 @@ def build_core(
         clock=clock,
         bus=bus,
         notices=notices,
-        drops=DropLifecycle(clock, bus),
+        drops=drops,
+        drop_forms=DropForms(clock, drops),
         holds=holds,
         payments=payments,
         inbox=Inbox(clock, notices.worker),

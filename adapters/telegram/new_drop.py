@@ -1,12 +1,11 @@
 """`/newdrop`: an admin makes a drop in a guided chat (title, tiers, opening time, confirm).
 
-The form lives in the database (core/telegram_forms.py), so whichever process handles
-the admin's next message, after a restart or on another web process, carries it on."""
+The form lives in the database (core/drop_forms.py), so whichever process handles the
+admin's next message, after a restart or on another web process, carries it on. Each
+handler makes one core call and asks the question the form's step calls for."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -21,13 +20,27 @@ from telegram.ext import (
 
 from adapters.telegram.creators import NOT_ADMIN, is_admin
 from adapters.telegram.fans import Context, core_of, reply
-from core import telegram_forms as forms
-from core.drops.specs import TIER_HELP, parse_tiers
+from core.drop_forms import FormEnded, Step, Turn
+from core.drops.specs import TIER_HELP
 from core.errors import DropcastError
-from core.times import parse_opening
 
-TITLE, TIERS, OPENS, CONFIRM = "title", "tiers", "opens", "confirm"
 ENDED = "That form has ended (made, stopped or left for an hour). /newdrop starts a new one."
+# what each step asks, and what a refused answer is told to do
+QUESTIONS = {
+    Step.TIERS: "Its tiers, one per line. " + TIER_HELP,
+    Step.OPENS: "When does it open? now, +30m, in 2h, or 2026-12-01T18:00+01:00",
+    Step.CONFIRM: "Tap Create or Cancel above (or /cancel).",
+}
+AGAIN = {
+    Step.TITLE: "Try again.",
+    Step.TIERS: "Send the tiers again.",
+    Step.OPENS: "When does it open?",
+    Step.CONFIRM: QUESTIONS[Step.CONFIRM],
+}
+CONFIRM = InlineKeyboardMarkup(
+    [[InlineKeyboardButton("Create", callback_data="newdrop:yes")],
+     [InlineKeyboardButton("Cancel", callback_data="newdrop:no")]]
+)  # fmt: skip
 
 
 async def new_drop(update: Update, context: Context) -> None:
@@ -35,7 +48,7 @@ async def new_drop(update: Update, context: Context) -> None:
         await reply(update, NOT_ADMIN)
         return
     user, chat = _who(update)
-    await forms.begin(user, chat, TITLE, _now(context))
+    await core_of(context).drop_forms.begin(user, chat)
     await reply(update, "A new drop. What is its title? (/cancel to stop)")
 
 
@@ -43,105 +56,56 @@ async def answered(update: Update, context: Context) -> None:
     """An admin's text: the next answer of their form in this chat, and then no other
     handler sees it; without a form, the other handlers take it as usual."""
     user, chat = _who(update)
-    form = await forms.current(user, chat, _now(context))
-    if form is None:
-        return
     text = update.effective_message.text or ""  # type: ignore[union-attr]
-    await STEPS[form.step](update, context, form, text)
+    zone = context.application.bot_data["timezone"]
+    turn = await core_of(context).drop_forms.answer(user, chat, text, zone)
+    if turn is None:
+        return
+    if turn.problem is not None:
+        problem = turn.problem[:1].upper() + turn.problem[1:]
+        await reply(update, f"{problem}. {AGAIN[turn.step]}")
+    elif turn.moved:  # else another handling of this answer asked already
+        await _ask(update, turn)
     raise ApplicationHandlerStop
 
 
-async def _title(update: Update, context: Context, form: forms.Form, text: str) -> None:
-    title = text.strip()
-    if not 1 <= len(title) <= 120:
-        await reply(update, "A title is 1 to 120 characters. Try again.")
+async def _ask(update: Update, turn: Turn) -> None:
+    if turn.step != Step.CONFIRM:
+        await reply(update, QUESTIONS[turn.step])
         return
-    question = "Its tiers, one per line. " + TIER_HELP
-    await _advance(update, context, form, TIERS, question, title=title)
-
-
-async def _tiers(update: Update, context: Context, form: forms.Form, text: str) -> None:
-    try:
-        parse_tiers(text)
-    except DropcastError as error:
-        await reply(update, f"{error}. Send the tiers again.")
-        return
-    question = "When does it open? now, +30m, in 2h, or 2026-12-01T18:00+01:00"
-    await _advance(update, context, form, OPENS, question, tiers=text)
-
-
-async def _opening(update: Update, context: Context, form: forms.Form, text: str) -> None:
-    zone = context.application.bot_data["timezone"]
-    try:
-        opens_at = parse_opening(text, now=_now(context), zone=zone)
-    except DropcastError as error:
-        await reply(update, f"{error}. When does it open?")
-        return
-    tiers = parse_tiers(form.answers["tiers"])
-    summary = "\n".join(f"• {t.name}: {t.price}, stock {t.stock}" for t in tiers)
-    keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("Create", callback_data="newdrop:yes")],
-         [InlineKeyboardButton("Cancel", callback_data="newdrop:no")]]
-    )  # fmt: skip
-    question = f"{form.answers['title']}, opening {opens_at or 'now'}:\n{summary}"
-    opening = opens_at.isoformat() if opens_at else None
-    await _advance(update, context, form, CONFIRM, question, keyboard, opens_at=opening)
-
-
-async def _waiting(update: Update, context: Context, form: forms.Form, text: str) -> None:
-    await reply(update, "Tap Create or Cancel above (or /cancel).")
-
-
-Step = Callable[[Update, Context, forms.Form, str], Awaitable[None]]
-STEPS: dict[str, Step] = {TITLE: _title, TIERS: _tiers, OPENS: _opening, CONFIRM: _waiting}
-
-
-async def _advance(
-    update: Update,
-    context: Context,
-    form: forms.Form,
-    step: str,
-    question: str,
-    keyboard: Any = None,
-    **answers: Any,
-) -> None:
-    """Ask the next question, unless the form moved on meanwhile (this answer was taken)."""
-    user, _ = _who(update)
-    if await forms.advance(user, form, step, _now(context), **answers):
-        await reply(update, question, keyboard)
+    summary = "\n".join(f"• {t.name}: {t.price}, stock {t.stock}" for t in turn.tiers)
+    opening = turn.opens_at or "now"
+    await reply(update, f"{turn.title}, opening {opening}:\n{summary}", CONFIRM)
 
 
 async def confirmed(update: Update, context: Context) -> None:
-    """*Create* or *Cancel* under the summary; the form is taken once, so one drop is made
-    however often the tap arrives."""
+    """*Create* or *Cancel* under the summary: one drop however often the tap arrives."""
     query = update.callback_query
     assert query is not None
     if not is_admin(update, context):
         await query.answer(NOT_ADMIN)
         return
     user, chat = _who(update)
-    form = await forms.take(user, chat, CONFIRM, _now(context))
-    if form is None:
+    create = query.data == "newdrop:yes"
+    try:
+        drop = await core_of(context).drop_forms.finish(user, chat, create=create)
+    except FormEnded:
         await query.answer(ENDED)
         return
-    await query.answer()
-    if query.data != "newdrop:yes":
-        await reply(update, "Dropped. Nothing was created.")
-        return
-    answers, opening = form.answers, form.answers["opens_at"]
-    opens_at = datetime.fromisoformat(opening) if opening else None
-    try:
-        tiers = parse_tiers(answers["tiers"])
-        drop = await core_of(context).drops.launch(answers["title"], tiers, opens_at)
-    except DropcastError as error:
+    except DropcastError as error:  # the drop itself was refused
+        await query.answer()
         await reply(update, f"Not created: {error}")
+        return
+    await query.answer()
+    if drop is None:
+        await reply(update, "Dropped. Nothing was created.")
         return
     await reply(update, f"Drop #{drop.id} is {drop.status}. /announce {drop.id} posts it.")
 
 
 async def cancel(update: Update, context: Context) -> None:
     user, _ = _who(update)
-    if await forms.end(user, _now(context)):
+    if await core_of(context).drop_forms.end(user):
         await reply(update, "Stopped. Nothing was created.")
     else:
         await reply(update, "There is no /newdrop form to stop.")
@@ -151,10 +115,6 @@ def _who(update: Update) -> tuple[int, int]:
     assert update.effective_user is not None
     assert update.effective_chat is not None
     return update.effective_user.id, update.effective_chat.id
-
-
-def _now(context: Context) -> datetime:
-    return core_of(context).clock.now()
 
 
 def handlers(admins: filters.BaseFilter) -> list[BaseHandler[Any, Any, Any]]:
