@@ -32,11 +32,9 @@ def fan_text(message: FanMessage) -> str:
     match message:
         case messages.PayLinkOffer():
             intro = "A unit came free for you from the waitlist! " if message.from_waitlist else ""
-            return (
-                f"{intro}{message.title}: {message.tier_name} is held for you until "
-                f"{message.expires_at:%H:%M} UTC ({priced(message.price, message.pitch)})."
-                f"{scarcity(message.pitch)}"
-            )
+            held = f"{intro}{message.title}: {message.tier_name} is held for you"
+            at = f"{message.expires_at:%H:%M} UTC"
+            return held_until(held, at, message.price, message.pitch)
         case messages.HoldLapsed():
             return f"Your hold on {message.title} ({message.tier_name}) lapsed unpaid."
         case messages.HoldCalledOff():
@@ -95,6 +93,12 @@ def creator_text(note: CreatorNote, how_to_start: str) -> str:
                 f"{how_to_start.format(note.session_id)}"
             )
     raise TypeError(f"no wording for {type(note).__name__}")
+
+
+def held_until(what: str, when: str, price: Money, pitch: Pitch) -> str:
+    """A fan's hold, in every platform's words; `when` is the time as the platform writes
+    it (Discord shows each fan their own clock)."""
+    return f"{what} until {when} ({priced(price, pitch)}).{scarcity(pitch)}"
 
 
 def priced(price: Money, pitch: Pitch) -> str:

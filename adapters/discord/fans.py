@@ -108,10 +108,8 @@ def pay_button(url: str) -> discord.ui.View:
 
 def _held(held: LinkedHold) -> str:
     offer = held.offer
-    text = (
-        f"Held for you until <t:{int(offer.expires_at.timestamp())}:t> "
-        f"({wording.priced(offer.price, offer.pitch)}).{wording.scarcity(offer.pitch)}"
-    )
+    when = f"<t:{int(offer.expires_at.timestamp())}:t>"
+    text = wording.held_until("Held for you", when, offer.price, offer.pitch)
     return text + ("" if held.reachable else DMS_CLOSED)
 
 

@@ -207,9 +207,8 @@ async def offer_payment(update: Update, context: Context, hold: HoldView) -> Non
         await reply(update, f"{said[:1].upper()}{said[1:]}.")
         return
     offer = paying.offer
-    until = f"{hold.expires_at:%H:%M} UTC ({wording.priced(hold.price, offer.pitch)})."
-    until += wording.scarcity(offer.pitch)
-    held = f"{offer.tier_name} is held for you until {until}"
+    when = f"{hold.expires_at:%H:%M} UTC"
+    held = wording.held_until(f"{offer.tier_name} is held for you", when, hold.price, offer.pitch)
     if paying.url is None:  # Stars, in one message: the invoice says how long it is held
         await send_invoice(context.bot, fan.id, offer, held)
         return
