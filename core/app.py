@@ -114,7 +114,7 @@ def build_core(
         drop_forms=DropForms(clock, drops),
         holds=holds,
         payments=payments,
-        inbox=Inbox(clock, notices.worker),
+        inbox=Inbox(clock, notices.worker, notices),
         short_links=links,
         orders=Orders(clock, bus, payments),
         perks=perk_service,

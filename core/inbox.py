@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from core import claims, sql
+from core.notices import Notices
 from core.ports import Clock
 from core.workers import worker_id
 
@@ -111,8 +112,11 @@ class _Arrival:
 
 
 class Inbox:
-    def __init__(self, clock: Clock, worker: str | None = None) -> None:
+    def __init__(
+        self, clock: Clock, worker: str | None = None, notices: Notices | None = None
+    ) -> None:
         self.clock = clock
+        self.notices = notices
         self.worker = worker or worker_id("inbox")
         self._arrived = asyncio.Event()
         self._stopping = False
@@ -157,15 +161,19 @@ class Inbox:
         return Backlog(int(row["waiting"]), int(row["failing"]))
 
     async def drain(self, handlers: Mapping[str, Handler]) -> int:
-        """Handle every event that is due, oldest first; returns how many were handled."""
+        """Handle every event that is due, oldest first; returns how many were handled. What
+        follows the events (receipts, points, post edits) waits until the backlog is
+        drained, so its payments become orders first (bench/webhooks.py: PostgreSQL settled
+        2,000 in 2.1-2.6 s with them in between, 1.95-1.99 s after)."""
         handled = 0
-        while claimed := await self._claim():
-            # no two claimed share a key, so they run at once: events of different payments
-            # (or chats) settle side by side, one payment's in the order they arrived
-            outcomes = await asyncio.gather(*(self._handle(e, handlers) for e in claimed))
-            done = {e.id: o for e, o in zip(claimed, outcomes, strict=True) if o is not None}
-            await _done(done, self.clock.now())
-            handled += len(done)
+        with self.notices.held_back() if self.notices else contextlib.nullcontext():
+            while claimed := await self._claim():
+                # no two claimed share a key, so they run at once: events of different
+                # payments (or chats) settle side by side, one payment's in arrival order
+                outcomes = await asyncio.gather(*(self._handle(e, handlers) for e in claimed))
+                done = {e.id: o for e, o in zip(claimed, outcomes, strict=True) if o is not None}
+                await _done(done, self.clock.now())
+                handled += len(done)
         return handled
 
     async def _claim(self) -> list[KeptEvent]:
