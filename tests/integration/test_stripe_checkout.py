@@ -141,46 +141,44 @@ async def test_a_rush_of_pay_links_takes_turns_under_stripes_rate_and_none_is_re
     assert checkout.rate_limited == 0
 
 
-async def test_a_refund_is_asked_in_stripes_minor_units(peer, clock, db):
-    checkout, api_base = peer
+async def paid_and_refunded(
+    checkout: StripeCheckoutPeer, api_base: str, clock, price: Money, *, asked: int = 1
+) -> tuple[str, list[int]]:
+    """A Checkout session paid for `price`, its refund asked `asked` times a day apart
+    (Stripe forgets an idempotency key after 24 hours); the payment and its refunds' amounts
+    at Stripe."""
     api = StripeApi("sk_test_dropcast", api_base)
     links = StripeCheckout(api, clock, "https://drops.example.com", ["US"])
-    price = Money(1050, "ISK")
     hold = HoldForPayment(1, 1, "Winter drop", "Print", "digital", price, clock.now())
     try:
         paid = await checkout.complete((await links.create(hold)).provider_ref)
         payment_id = paid["data"]["object"]["payment_intent"]
-        await StripeRefunds(api).refund(payment_id, price, "sold out")
+        for _ in range(asked):
+            await StripeRefunds(api).refund(payment_id, price, "sold out")
+            clock.advance(hours=25)
     finally:
         await api.close()
     auth = {"Authorization": "Bearer sk_test_dropcast"}
     async with ClientSession() as http, http.get(f"{api_base}/v1/refunds", headers=auth) as listing:
         refunds = (await listing.json())["data"]
-    assert [r["amount"] for r in refunds if r["payment_intent"] == payment_id] == [105000]
+    return payment_id, [r["amount"] for r in refunds if r["payment_intent"] == payment_id]
+
+
+async def test_a_refund_is_asked_in_stripes_minor_units(peer, clock, db):
+    checkout, api_base = peer
+    _, refunded = await paid_and_refunded(checkout, api_base, clock, Money(1050, "ISK"))
+    assert refunded == [105000]
 
 
 async def test_a_refund_asked_again_after_stripe_forgot_its_key_is_done_not_an_error(
     peer, clock, db
 ):
     checkout, api_base = peer
-    api = StripeApi("sk_test_dropcast", api_base)
-    links = StripeCheckout(api, clock, "https://drops.example.com", ["US"])
     price = Money(2500, "EUR")
-    hold = HoldForPayment(1, 1, "Winter drop", "Print", "digital", price, clock.now())
-    try:
-        paid = await checkout.complete((await links.create(hold)).provider_ref)
-        payment_id = paid["data"]["object"]["payment_intent"]
-        await StripeRefunds(api).refund(payment_id, price, "sold out")
-        clock.advance(hours=25)  # the idempotency key is gone: Stripe says it was refunded
-        await StripeRefunds(api).refund(payment_id, price, "sold out")
-    finally:
-        await api.close()
+    _, refunded = await paid_and_refunded(checkout, api_base, clock, price, asked=2)
     asked = [r for r in checkout.requests if r[1] == "/v1/refunds"]
-    auth = {"Authorization": "Bearer sk_test_dropcast"}
-    async with ClientSession() as http, http.get(f"{api_base}/v1/refunds", headers=auth) as listing:
-        refunds = (await listing.json())["data"]
     assert len(asked) == 2  # asked twice, refused the second time, and that is done:
-    assert [r["amount"] for r in refunds if r["payment_intent"] == payment_id] == [2500]
+    assert refunded == [2500]
 
 
 async def test_a_refund_while_stripe_is_unreachable_waits_for_the_clock(clock, db):
