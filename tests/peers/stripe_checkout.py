@@ -13,6 +13,10 @@ as Stripe's do; `events` holds the events Stripe would send, in its published sh
 `complete()` pays a session the way a fan would on Stripe's page and returns the
 `checkout.session.completed` event.
 
+Memberships (Checkout in `subscription` mode, products, prices, customers, subscriptions,
+invoices, the customer portal, and time moved as a test clock moves it) are Stripe Billing's,
+kept by tests/peers/stripe_billing.py as `billing`.
+
 Every other `/v1/…` request goes on to `upstream` (localstripe), so one `STRIPE_API_BASE`
 serves the whole Stripe API our code uses; completed sessions pay a real payment intent there,
 which later refunds find. Idempotency keys are kept here, for forwarded requests too.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import copy
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -86,6 +91,10 @@ TOO_LATE = "The `expires_at` timestamp must be less than 24 hours from Checkout 
 # docs.stripe.com/api/checkout/sessions/expire: "A Checkout Session can be expired when it
 # is in one of these statuses: open" (the text is the peer's)
 NOT_OPEN = "Only Checkout Sessions with a status of open can be expired."
+# docs.stripe.com/api/checkout/sessions/create#create_checkout_session-subscription_data: "Use
+# only in `subscription` mode" (the text is the peer's: Stripe's own for payment_intent_data in
+# subscription mode, tests/peers/stripe_billing.py NO_PAYMENT_INTENT_DATA, turned round)
+NO_SUBSCRIPTION_DATA = "You can not pass `subscription_data` in `payment` mode."
 # docs.stripe.com/rate-limits: "API endpoints have a default limit of 25 requests per second"
 # per account (a sandbox's whole API too); past it a 429 (docs.stripe.com/error-codes#rate-
 # limit: "Too many requests hit the API too quickly. We recommend an exponential backoff of
@@ -202,6 +211,10 @@ class StripeCheckoutPeer:
         self.app.router.add_post("/v1/refunds", self._refund)
         self._refunded: dict[str, int] = collections.defaultdict(int)  # by payment intent
         self._paid: dict[str, int] = {}  # each payment intent's amount
+        from tests.peers.stripe_billing import Billing  # it builds on this module's rules
+
+        self.billing = Billing(self)
+        self.billing.routes(self.app.router)
         self.app.router.add_route("*", "/v1/{rest:.*}", self._forward)
 
     @web.middleware
@@ -285,19 +298,27 @@ class StripeCheckoutPeer:
             self.rate_limited += 1
             return _error(429, RATE_LIMITED, code="rate_limit")
         try:
-            session = self._session(params)
+            session, private = self._session(params)
         except Refused as refused:
             return _error(400, refused.message, code=refused.code, param=refused.param)
         self.sessions[session["id"]] = session
+        if private is not None:
+            self.billing.remember(session["id"], private)
         return web.json_response(session)
 
-    def _session(self, params: dict[str, Any]) -> dict[str, Any]:
-        if params.get("mode") != "payment":
-            raise Refused("mode must be payment", "mode")
+    def _session(self, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        mode = params.get("mode")
+        if mode not in ("payment", "subscription"):  # the peer keeps no `setup` mode
+            raise Refused("mode must be payment or subscription", "mode")
         items = params.get("line_items")
         if not isinstance(items, list) or not items:
             raise Refused("line_items is required", "line_items")
-        prices = [item.get("price_data", {}) for item in items]
+        if mode == "subscription":
+            currency, total, extra, private = self.billing.subscription_checkout(params, items)
+            return self._session_shape(params, mode, currency, total, extra), private
+        if "subscription_data" in params:  # see stripe_billing.NO_SUBSCRIPTION_DATA
+            raise Refused(NO_SUBSCRIPTION_DATA, "subscription_data")
+        prices = [self.billing.one_time(item, n) for n, item in enumerate(items)]
         for n, price in enumerate(prices):
             if not str(price.get("unit_amount", "")).isdigit() or not price.get("currency"):
                 raise Refused("price_data needs unit_amount (an integer) and currency")
@@ -310,6 +331,11 @@ class StripeCheckoutPeer:
         )
         if total < MINIMUM_CHARGE.get(currency, 0):
             raise Refused(TOO_SMALL.format(least=least_charge(currency)), code="amount_too_small")
+        return self._session_shape(params, "payment", currency, total, {}), None
+
+    def _session_shape(
+        self, params: dict[str, Any], mode: str, currency: str, total: int, extra: dict[str, Any]
+    ) -> dict[str, Any]:
         now = int(self.clock.now().timestamp())
         expires_at = int(params.get("expires_at") or now + LONGEST.total_seconds())
         if expires_at - now < SHORTEST.total_seconds():
@@ -321,7 +347,7 @@ class StripeCheckoutPeer:
         return {
             "id": session_id,
             "object": "checkout.session",
-            "mode": "payment",
+            "mode": mode,
             "status": "open",
             "payment_status": "unpaid",
             "url": f"https://checkout.stripe.test/c/pay/{session_id}",
@@ -340,6 +366,7 @@ class StripeCheckoutPeer:
             "success_url": params.get("success_url"),
             "cancel_url": params.get("cancel_url"),
             "payment_intent": None,
+            **extra,
         }
 
     def _lapse(self) -> None:
@@ -353,16 +380,24 @@ class StripeCheckoutPeer:
                 self._event("checkout.session.expired", session)
 
     def _event(
-        self, kind: str, obj: dict[str, Any], request: dict[str, str | None] | None = None
+        self,
+        kind: str,
+        obj: dict[str, Any],
+        request: dict[str, str | None] | None = None,
+        previous: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """An event in the shape of docs.stripe.com/api/events/object (and the fixtures of
-        github.com/stripe/openapi): `request` names the API call that caused it, if any."""
+        github.com/stripe/openapi): `request` names the API call that caused it, if any; an
+        `*.updated` event carries the changed fields' old values as `previous_attributes`."""
+        data: dict[str, Any] = {"object": copy.deepcopy(obj)}
+        if previous is not None:
+            data["previous_attributes"] = copy.deepcopy(previous)
         event = {
             "id": f"evt_{secrets.token_hex(12)}",
             "object": "event",
             "api_version": stripe.api_version,
             "created": int(self.clock.now().timestamp()),
-            "data": {"object": dict(obj)},
+            "data": data,
             "livemode": False,
             "pending_webhooks": 1,
             "request": request or {"id": None, "idempotency_key": None},
@@ -404,13 +439,16 @@ class StripeCheckoutPeer:
         self._event("checkout.session.expired", session, caused_by)
         return web.json_response(session)
 
-    async def complete(self, session_id: str) -> dict[str, Any]:
+    async def complete(self, session_id: str, card: str | None = "pm_card_visa") -> dict[str, Any]:
         """The fan pays on Stripe's page; returns the webhook event Stripe would send. An
-        expired session can no longer be paid."""
+        expired session can no longer be paid. A `subscription`-mode session subscribes the
+        fan with `card` (see tests/peers/stripe_billing.py for the test cards)."""
         self._lapse()
         session = self.sessions[session_id]
         if session["status"] != "open":
             raise ValueError(f"session {session_id} is {session['status']}: it takes no payment")
+        if session["mode"] == "subscription":
+            return await self.billing.complete(session, card)
         session |= {
             "status": "complete",
             "payment_status": "paid",
@@ -421,11 +459,16 @@ class StripeCheckoutPeer:
 
     async def _pay(self, session: dict[str, Any]) -> str:
         """A succeeded payment intent for the session: in localstripe when there is one."""
+        return await self._pay_amount(int(session["amount_total"]), str(session["currency"]))
+
+    async def _pay_amount(self, amount: int, currency: str) -> str:
+        """A succeeded payment intent for `amount`: in localstripe when there is one, so that
+        refunds find it."""
         if self.upstream is None:
             return f"pi_{secrets.token_hex(8)}"
         params = {
-            "amount": session["amount_total"],
-            "currency": session["currency"],
+            "amount": amount,
+            "currency": currency,
             "payment_method": "pm_card_visa",
             "confirm": "true",
         }
@@ -438,7 +481,7 @@ class StripeCheckoutPeer:
             ) as reply,
         ):
             intent = await reply.json()
-        self._paid[str(intent["id"])] = int(session["amount_total"])
+        self._paid[str(intent["id"])] = amount
         return str(intent["id"])
 
     async def _refund(self, request: web.Request) -> web.Response:
