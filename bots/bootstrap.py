@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from adapters.routing import EveryAnnouncer, EveryDesk, FirstReachable
@@ -110,6 +111,7 @@ def bootstrap(
         messengers=messengers,
         limits=limits(settings),
         near_tier_points=settings.near_tier_points,
+        membership_grace=timedelta(days=settings.membership_grace_days),
         role=role,
         dashboard_password=(
             settings.dashboard_password.get_secret_value() if settings.dashboard_password else None

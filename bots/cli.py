@@ -154,6 +154,7 @@ def root_command() -> typer.Typer:
         live_cli,
         notices_cli,
         order_cli,
+        plan_cli,
         processes,
         sandbox_cli,
         stats_cli,
@@ -169,6 +170,7 @@ def root_command() -> typer.Typer:
     app.add_typer(live_cli.app, name="live")
     app.add_typer(notices_cli.app, name="notices")
     app.add_typer(order_cli.app, name="order")
+    app.add_typer(plan_cli.app, name="plan")
     app.add_typer(stats_cli.app, name="stats")
     processes.register(app)
     sandbox_cli.register(app)

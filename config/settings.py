@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     attribution_organic: float = Field(default=0.5, gt=0)
     attribution_days: int = Field(default=7, ge=1, le=3650)
 
+    # memberships: a member whose renewal failed keeps access this many days
+    membership_grace_days: int = Field(default=3, ge=0, le=30)
+
     dashboard_password: SecretStr | None = None  # else only one-time links from /dashboard
     metrics_token: SecretStr | None = None  # the bearer token of /metrics, else it is off
 

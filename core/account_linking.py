@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from core import sql
 from core.errors import InvalidInput, InvalidState
 from core.fans import FanRef, fan_id_of
-from core.models import ConsentRecord, Fan, LinkCode, PlatformAccount
+from core.models import ConsentRecord, Fan, LinkCode, Membership, PlatformAccount
 from core.notices import carry_over
 from core.perks import PerkService
 from core.ports import Clock
@@ -71,6 +71,7 @@ _STAMPS = ("reminded_day_at", "reminded_soon_at", "reminded_start_at")
 _MOVED = (
     "platform_account", "link_code", "consent_record", "order", "reservation",
     "waitlist_entry", "ledger_entry", "perk_grant", "attendance", "rsvp", "delivery",
+    "membership",
 )  # fmt: skip
 _MERGE: tuple[str, ...] = (
     # holds: both stand (a paid one is money taken, a held one lapses by itself). The
@@ -180,6 +181,7 @@ class AccountLinking:
         if found.fan_id == fan_id:
             raise InvalidState("that code is for your other account: send it from there")
         await self._refuse_taken_platforms(found.fan_id, fan_id)
+        await self._refuse_two_memberships(found.fan_id, fan_id)
         async with in_transaction():
             if not await sql.rows(_CLAIM, now=now, code=code):
                 raise InvalidState("that link code was used already; ask for a new one with /link")
@@ -200,6 +202,22 @@ class AccountLinking:
         await self.recognition.retier(found.fan_id)
         await self.perks.reconcile(found.fan_id)
         return found.fan_id
+
+    async def _refuse_two_memberships(self, kept: int, merged: int) -> None:
+        """One unended membership of a plan per fan (the database holds to it): two accounts
+        each paying for the same plan are not joined until one membership ends."""
+        mine = await Membership.filter(fan_id=kept, live__isnull=False).values_list(
+            "plan_id", flat=True
+        )
+        both = await Membership.filter(
+            fan_id=merged, live__isnull=False, plan_id__in=list(mine)
+        ).values_list("plan__name", flat=True)
+        if both:
+            names = ", ".join(repr(name) for name in sorted(both))
+            raise InvalidState(
+                f"both accounts are members of {names}; cancel one of the two memberships, "
+                "then link the accounts"
+            )
 
     async def _refuse_taken_platforms(self, kept: int, merged: int) -> None:
         """One account per platform per fan: linking two Telegram accounts is refused."""

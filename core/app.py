@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from core.account_linking import AccountLinking
 from core.bus import EventBus
@@ -20,6 +21,8 @@ from core.kinds import Platform
 from core.live.attendance import LiveAttendance
 from core.live.lifecycle import LiveLifecycle
 from core.live.reminders import LiveReminders
+from core.memberships.members import Memberships
+from core.memberships.plans import Plans
 from core.notices import Notices
 from core.notifications import Notifier
 from core.orders import Orders
@@ -53,6 +56,8 @@ class Core:
     campaigns: Campaigns
     outbox: Outbox
     dashboard: DashboardAccess
+    plans: Plans
+    memberships: Memberships
 
     async def tick(self) -> None:
         """Everything timed, derived from the database: opening, closing, lapsing holds."""
@@ -80,6 +85,7 @@ def build_core(
     shout_outs: bool = False,
     limits: Limits | None = None,
     near_tier_points: int = 20,
+    membership_grace: timedelta = timedelta(days=3),
     dashboard_password: str | None = None,
     role: str = "cli",
 ) -> Core:
@@ -134,4 +140,6 @@ def build_core(
             notices.worker,
         ),
         dashboard=DashboardAccess(clock, links_base_url, dashboard_password),
+        plans=Plans(clock),
+        memberships=Memberships(clock, membership_grace),
     )

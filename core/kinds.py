@@ -108,3 +108,30 @@ class OrderStatus(StrEnum):
 class PerkGrantStatus(StrEnum):
     GRANTED = "granted"
     REVOKED = "revoked"
+
+
+class PlanPeriod(StrEnum):
+    """How often a membership plan's price is charged (Telegram Stars: every 30 days)."""
+
+    MONTHLY = "monthly"
+    YEARLY = "yearly"
+
+
+class SubscriptionProvider(StrEnum):
+    """Who runs a membership's recurring payments."""
+
+    STRIPE = "stripe"
+    TELEGRAM_STARS = "telegram_stars"
+
+
+class MemberState(StrEnum):
+    """What a membership's latest subscription snapshot means for the fan
+    (core/memberships/states.py says which grants access, and until when)."""
+
+    TRIALING = "trialing"  # a free trial, access until it ends
+    ACTIVE = "active"  # paid up, renewing
+    PAST_DUE = "past_due"  # a renewal failed; access kept until the grace period ends
+    LAPSED = "lapsed"  # not paid up (retries gave up, or the first payment is pending)
+    CANCELLED_AT_PERIOD_END = "cancelled_at_period_end"  # access until the period ends
+    PAUSED = "paused"  # payments paused: no access until they resume
+    ENDED = "ended"  # over for good

@@ -23,6 +23,7 @@ from core.models import (
     Fan,
     LedgerEntry,
     LinkCode,
+    Membership,
     Order,
     PerkGrant,
     PlatformAccount,
@@ -72,6 +73,10 @@ async def export(fan_id: int) -> dict[str, Any]:
                 "session__title", "first_seen_at", "minutes"
             ),
             "sign_ups": await Rsvp.filter(fan_id=fan_id).values("session__title", "created_at"),
+            "memberships": await Membership.filter(fan_id=fan_id).order_by("id").values(
+                "plan__name", "provider", "state", "started_at", "current_period_end",
+                "ended_at",
+            ),
             "campaign_messages": await Delivery.filter(fan_id=fan_id).values(
                 "campaign__name", "variant__label", "status", "reason", "sent_at"
             ),

@@ -8,11 +8,14 @@ from core.kinds import (
     FanTier,
     HoldStatus,
     LiveStatus,
+    MemberState,
     NoticeStatus,
     OrderStatus,
     PaymentProvider,
     PerkGrantStatus,
+    PlanPeriod,
     Platform,
+    SubscriptionProvider,
     TierKind,
     WaitlistStatus,
 )
@@ -25,6 +28,7 @@ from core.models.fans import ConsentRecord, Fan, LinkCode, PlatformAccount
 from core.models.inbox import ProviderEvent
 from core.models.links import Link, LinkClick
 from core.models.live import Attendance, LiveCode, LiveSession, Rsvp
+from core.models.memberships import Membership, MembershipPlan
 from core.models.notices import Notice, Worker
 from core.models.orders import LedgerEntry, Order
 from core.models.pace import SendPace
@@ -55,6 +59,9 @@ __all__ = [
     "LiveCode",
     "LiveSession",
     "LiveStatus",
+    "MemberState",
+    "Membership",
+    "MembershipPlan",
     "Notice",
     "NoticeStatus",
     "Order",
@@ -63,6 +70,7 @@ __all__ = [
     "Perk",
     "PerkGrant",
     "PerkGrantStatus",
+    "PlanPeriod",
     "Platform",
     "PlatformAccount",
     "Post",
@@ -74,6 +82,7 @@ __all__ = [
     "Rsvp",
     "SendPace",
     "StaleFan",
+    "SubscriptionProvider",
     "TelegramForm",
     "TierKind",
     "WaitlistEntry",
