@@ -16,7 +16,7 @@ from core.messages import (
     ShoutOut,
 )
 from core.money import Money
-from core.ports import NotConfigured
+from core.ports import BilledPlan, BilledSubscription, JoinLink, NotConfigured
 
 PLATFORM_TOKEN = "TELEGRAM_TOKEN or DISCORD_TOKEN"
 
@@ -62,4 +62,21 @@ class UnconfiguredPlatform:
         return None  # no platform, so nowhere to open the drop
 
     async def tell(self, note: CreatorNote) -> bool:
+        raise NotConfigured(self.setting)
+
+
+@dataclass(frozen=True, slots=True)
+class UnconfiguredMembershipBilling:
+    """Memberships with no Stripe key: joining, the portal and reading a subscription are
+    refused naming the setting."""
+
+    setting: str
+
+    async def join_link(self, plan: BilledPlan, fan_id: int) -> JoinLink:
+        raise NotConfigured(self.setting)
+
+    async def portal_link(self, subscription_ref: str) -> str:
+        raise NotConfigured(self.setting)
+
+    async def subscription(self, subscription_ref: str) -> BilledSubscription:
         raise NotConfigured(self.setting)

@@ -13,9 +13,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from adapters.routing import EveryAnnouncer, EveryDesk, FirstReachable
+from adapters.stripe.billing import StripeMembershipBilling
 from adapters.stripe.checkout import StripeApi, StripeCheckout
 from adapters.stripe.refunds import StripeRefunds
-from adapters.unconfigured import UnconfiguredPayLinks, UnconfiguredPlatform, UnconfiguredRefunds
+from adapters.unconfigured import (
+    UnconfiguredMembershipBilling,
+    UnconfiguredPayLinks,
+    UnconfiguredPlatform,
+    UnconfiguredRefunds,
+)
 from bots.platforms import Connected
 from config import Settings
 from config.settings import quiet_window
@@ -24,7 +30,16 @@ from core.app import Core, build_core
 from core.campaigns.outbox import Limits
 from core.clock import SystemClock
 from core.kinds import FanTier, PaymentProvider, Platform
-from core.ports import Announcer, Clock, CreatorDesk, FanMessenger, PayLinks, Perks, Refunds
+from core.ports import (
+    Announcer,
+    Clock,
+    CreatorDesk,
+    FanMessenger,
+    MembershipBilling,
+    PayLinks,
+    Perks,
+    Refunds,
+)
 from core.recognition import Rules
 
 if TYPE_CHECKING:
@@ -64,6 +79,7 @@ def bootstrap(
     pay_links: PayLinks | None = None,
     refunds: Refunds | None = None,
     perks: Perks | None = None,
+    membership_billing: MembershipBilling | None = None,
     role: str = "cli",
 ) -> App:
     clock = clock or SystemClock()
@@ -103,6 +119,7 @@ def bootstrap(
         messenger=messenger,
         creator=desk,
         pay_links=pay_links,
+        membership_billing=membership_billing or _membership_billing(settings, clock, stripe_api),
         refunds=refunds_by_provider,
         perks=_perks(connected, perks),
         links_base_url=str(settings.public_base_url or f"http://localhost:{settings.port}"),
@@ -200,3 +217,14 @@ def _pay_links(settings: Settings, clock: Clock, api: StripeApi | None) -> PayLi
     if settings.public_base_url is None:
         return UnconfiguredPayLinks("PUBLIC_BASE_URL")
     return StripeCheckout(api, clock, str(settings.public_base_url), settings.shipping_countries)
+
+
+def _membership_billing(
+    settings: Settings, clock: Clock, api: StripeApi | None
+) -> MembershipBilling:
+    """Stripe Billing when a Stripe key and the address Checkout returns to are set."""
+    if api is None:
+        return UnconfiguredMembershipBilling("STRIPE_SECRET_KEY")
+    if settings.public_base_url is None:
+        return UnconfiguredMembershipBilling("PUBLIC_BASE_URL")
+    return StripeMembershipBilling(api, clock, str(settings.public_base_url))

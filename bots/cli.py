@@ -1,7 +1,7 @@
 """The `dropcast` command: one entry point for every process and every creator command.
 
 Whatever a person types or sets wrong is answered with one line on stderr, `dropcast: `
-then what is wrong and how to fix it, and an exit code; never a traceback (issue 17):
+then what is wrong and how to fix it, and an exit code; never a traceback:
 
 * 1: the request is refused (a bad price, no such drop, a drop already open); nothing
   changed;

@@ -1,4 +1,4 @@
-"""`dropcast doctor`: one command a creator runs before a drop (issue 18). A checklist, each
+"""`dropcast doctor`: one command a creator runs before a drop. A checklist, each
 failing line with its fix under it; exit 1 when something would break a drop (warnings do
 not), `--json` for scripts. Secrets are never shown: no check puts one in its text."""
 

@@ -1,5 +1,5 @@
 """`dropcast plan …`: the creator's membership plans (run on the server, so always an admin).
-Selling them through Stripe and Telegram Stars is the next step (issue 21)."""
+Fans join them through Stripe Billing (core/memberships/joining.py); Telegram Stars is next."""
 
 from __future__ import annotations
 

@@ -21,13 +21,23 @@ from core.kinds import Platform
 from core.live.attendance import LiveAttendance
 from core.live.lifecycle import LiveLifecycle
 from core.live.reminders import LiveReminders
+from core.memberships.joining import Joining
 from core.memberships.members import Memberships
 from core.memberships.plans import Plans
 from core.notices import Notices
 from core.notifications import Notifier
 from core.orders import Orders
 from core.perks import PerkService
-from core.ports import Announcer, Clock, CreatorDesk, FanMessenger, PayLinks, Perks, Refunds
+from core.ports import (
+    Announcer,
+    Clock,
+    CreatorDesk,
+    FanMessenger,
+    MembershipBilling,
+    PayLinks,
+    Perks,
+    Refunds,
+)
 from core.recognition import Recognition, Rules
 from core.short_links import ShortLinks
 from core.subscriptions import subscribe_all
@@ -58,6 +68,7 @@ class Core:
     dashboard: DashboardAccess
     plans: Plans
     memberships: Memberships
+    joining: Joining
 
     async def tick(self) -> None:
         """Everything timed, derived from the database: opening, closing, lapsing holds."""
@@ -78,6 +89,7 @@ def build_core(
     messengers: Mapping[str, FanMessenger] | None = None,
     creator: CreatorDesk,
     pay_links: PayLinks,
+    membership_billing: MembershipBilling,
     refunds: Mapping[str, Refunds],
     perks: Mapping[str, Perks],
     links_base_url: str,
@@ -112,6 +124,7 @@ def build_core(
         notifier=Notifier(announcer, messenger, creator, pay_links, holds),
         shout_outs=shout_outs,
     )
+    plans, memberships = Plans(clock), Memberships(clock, membership_grace)
     return Core(
         clock=clock,
         bus=bus,
@@ -140,6 +153,7 @@ def build_core(
             notices.worker,
         ),
         dashboard=DashboardAccess(clock, links_base_url, dashboard_password),
-        plans=Plans(clock),
-        memberships=Memberships(clock, membership_grace),
+        plans=plans,
+        memberships=memberships,
+        joining=Joining(plans, memberships, membership_billing),
     )

@@ -8,10 +8,12 @@ docs/architecture.md).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from core.errors import ProviderUnreachable
+from core.memberships.states import Snapshot
 from core.messages import (
     CreatorNote,
     DropAnnouncement,
@@ -100,4 +102,51 @@ class Perks(Protocol):
     async def revoke(self, fan_id: int, perk: PerkRef, access: str) -> None:
         """Take the perk away (remove the fan from the chat, take the role) and void
         `access` if it was never used."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BilledPlan:
+    """A plan as a billing provider sells it: `price_ref` is the provider's recurring price
+    made for it the first time a fan joined, if any."""
+
+    plan_id: int
+    name: str
+    price: Money
+    period: str  # core.kinds.PlanPeriod
+    trial_days: int
+    price_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinLink:
+    url: str
+    price_ref: str  # the plan's recurring price at the provider, kept on the plan
+
+
+@dataclass(frozen=True, slots=True)
+class BilledSubscription:
+    """A subscription as the provider has it now, with the fan and plan it was started for
+    (its metadata); None where the subscription is not one of ours."""
+
+    ref: str
+    fan_id: int | None
+    plan_id: int | None
+    snapshot: Snapshot
+
+
+class MembershipBilling(Protocol):
+    """Recurring payments for memberships at one provider (Stripe Billing)."""
+
+    async def join_link(self, plan: BilledPlan, fan_id: int) -> JoinLink:
+        """Where the fan starts a subscription to the plan (with its trial), identified by
+        the fan and plan ids, never by email; makes the plan's price the first time."""
+        ...
+
+    async def portal_link(self, subscription_ref: str) -> str:
+        """Where the subscriber manages the subscription (card, cancel) at the provider."""
+        ...
+
+    async def subscription(self, subscription_ref: str) -> BilledSubscription:
+        """The subscription as the provider has it now."""
         ...

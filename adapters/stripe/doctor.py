@@ -9,7 +9,7 @@ from typing import Any
 import stripe
 
 from adapters.stripe.checkout import StripeApi
-from adapters.stripe.webhooks import ACTED_ON
+from adapters.stripe.webhooks import ACTED_ON, MEMBERSHIP
 from config import Settings
 from core.doctor import Check, Severity, failed, passed
 
@@ -71,9 +71,11 @@ def _endpoint(url: str, endpoints: list[Any]) -> Check:
     events = set(endpoint.enabled_events)
     missing = [] if EVERY_EVENT in events else sorted(ACTED_ON - events)
     if missing:
+        # a creator who sells no memberships loses nothing without their events
+        severity = Severity.WARNING if set(missing) <= MEMBERSHIP else Severity.BREAKS_A_DROP
         return failed(ENDPOINT, f"the endpoint for {url} does not send {', '.join(missing)}",
                       f"add the events {', '.join(missing)} to the endpoint in "
-                      f"{WEBHOOKS_PAGE}")  # fmt: skip
+                      f"{WEBHOOKS_PAGE}", severity)  # fmt: skip
     return passed(ENDPOINT, f"{url} is enabled with every event Dropcast acts on")
 
 

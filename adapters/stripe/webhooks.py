@@ -34,7 +34,21 @@ DISPUTE_CLOSED = "charge.dispute.closed"
 # a closed dispute's statuses that leave the creator the money: won, or an inquiry that
 # never became a chargeback
 MONEY_KEPT = ("won", "warning_closed")
-ACTED_ON = frozenset((*SETTLING, *REVERSING, FAILING, DISPUTE_CLOSED))
+# a membership's subscription changed: each is handled by re-reading the subscription from
+# Stripe, so their order and repetition cannot matter (checkout.session.completed in
+# subscription mode is one of them too)
+MEMBERSHIP = frozenset(
+    (
+        "customer.subscription.created",
+        "customer.subscription.updated",
+        "customer.subscription.deleted",
+        "customer.subscription.paused",
+        "customer.subscription.resumed",
+        "invoice.paid",
+        "invoice.payment_failed",
+    )
+)
+ACTED_ON = frozenset((*SETTLING, *REVERSING, FAILING, DISPUTE_CLOSED, *MEMBERSHIP))
 TOLERANCE_SECONDS = 300
 
 
@@ -55,14 +69,22 @@ class StripeWebhooks:
             return WebhookReply(400, {"error": "event has no id, type or object"})
         if kind not in ACTED_ON:
             return WebhookReply(200, {"outcome": "ignored"})
-        kept = await self.core.inbox.keep(
-            "stripe", str(event["id"]), kind, body.decode(), key=payment_key(_object(event))
-        )
+        obj = _object(event)
+        if kind in MEMBERSHIP and not subscription_of(kind, obj):
+            return WebhookReply(200, {"outcome": "ignored"})  # an invoice of no subscription
+        sub = subscription_of(kind, obj)
+        key = f"stripe:{sub}" if sub else payment_key(obj)
+        kept = await self.core.inbox.keep("stripe", str(event["id"]), kind, body.decode(), key=key)
         return WebhookReply(200, {"outcome": "accepted" if kept else DUPLICATE})
 
     async def handle(self, kind: str, payload: str) -> str:
         """A kept event's effect, once Stripe has had its answer."""
         obj = _object(json.loads(payload))
+        sub = subscription_of(kind, obj)
+        if sub:
+            return await self._membership(sub)
+        if kind in MEMBERSHIP or obj.get("mode") == "subscription":
+            return "no subscription yet"
         if kind in REVERSING:
             return await self._reverse(kind, obj)
         if kind == FAILING:
@@ -78,6 +100,22 @@ class StripeWebhooks:
             log.error("stripe_payment_unmatched", session=obj.get("id"), reason=str(error))
             return f"unmatched: {error}"
         return f"order {order.id} {order.status}"
+
+    async def _membership(self, subscription_ref: str) -> str:
+        """The membership as Stripe has its subscription now. Stripe out of reach raises,
+        and the event is tried again."""
+        try:
+            member = await self.core.joining.refresh(subscription_ref)
+        except stripe.InvalidRequestError as error:  # Stripe has no such subscription
+            return f"unmatched: {error.user_message or error.code}"
+        except DropcastError as error:  # a fan or plan we do not have: say so, don't retry
+            log.error(
+                "stripe_membership_unmatched", subscription=subscription_ref, reason=str(error)
+            )
+            return f"unmatched: {error}"
+        if member is None:
+            return "not a membership of ours"
+        return f"membership {member.id} {member.state}"
 
     async def _failed(self, session: Mapping[str, Any]) -> str:
         reference = str(session.get("client_reference_id") or "")
@@ -122,6 +160,22 @@ def payment_key(obj: Mapping[str, Any]) -> str:
     """The payment an event is about (a session, a refunded charge and a dispute all name
     its PaymentIntent): its events are handled in turn, so a refund never overtakes it."""
     return f"stripe:{obj.get('payment_intent') or obj.get('id')}"
+
+
+def subscription_of(kind: str, obj: Mapping[str, Any]) -> str:
+    """The subscription a membership event is about, "" if none: a subscription-mode
+    Checkout Session's, the subscription itself, an invoice's (under
+    `parent.subscription_details` since API version 2025-03-31)."""
+    if kind.startswith("customer.subscription."):
+        return str(obj.get("id") or "")
+    if kind in SETTLING:
+        return str(obj.get("subscription") or "") if obj.get("mode") == "subscription" else ""
+    if kind in MEMBERSHIP:  # an invoice
+        parent = obj.get("parent") or {}
+        details = parent.get("subscription_details") or {} if isinstance(parent, dict) else {}
+        found = obj.get("subscription") or details.get("subscription")
+        return str(found or "")
+    return ""
 
 
 def _object(event: Mapping[str, Any]) -> Any:

@@ -1,3 +1,3 @@
-"""Memberships (issue 21): plans a creator sells (plans.py), the state a provider's
+"""Memberships: plans a creator sells (plans.py), the state a provider's
 subscription implies for its member (states.py), and each fan's membership as its latest
 snapshot left it (members.py)."""

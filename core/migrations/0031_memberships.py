@@ -1,4 +1,4 @@
-"""Membership plans and memberships (issue 21). Generated, then: the autodetector's stray
+"""Membership plans and memberships. Generated, then: the autodetector's stray
 TelegramForm operations removed (its primary key is unchanged), the check constraints
 added by AddConstraint and the unique constraints put back on SQLite after it."""
 

@@ -35,6 +35,8 @@ class MembershipPlan(Model):
     )
     created_at = fields.DatetimeField()
     archived_at = fields.DatetimeField(null=True)
+    # Stripe's recurring price for the plan, made the first time a fan joins through Stripe
+    stripe_price_ref = fields.CharField(max_length=255, null=True)
 
     class Meta:
         table = "membership_plan"

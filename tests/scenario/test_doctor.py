@@ -1,4 +1,4 @@
-"""`dropcast doctor` (issue 18) against the strict peers: Discord, Telegram and Stripe on
+"""`dropcast doctor` against the strict peers: Discord, Telegram and Stripe on
 loopback, the real web app answering PUBLIC_BASE_URL, a migrated SQLite database. One case
 where everything holds, then each thing that can be wrong, with the fix the creator reads
 and the exit code a script sees. The command runs in-process (typer's CliRunner) in a
@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestServer
 from typer.testing import CliRunner, Result
 
 from adapters.memory import ManualClock
-from adapters.stripe.webhooks import ACTED_ON
+from adapters.stripe.webhooks import ACTED_ON, MEMBERSHIP
 from bots.cli import root_command
 from bots.database import database
 from bots.web_process import web_application
@@ -252,6 +252,16 @@ async def test_a_stripe_endpoint_that_would_not_confirm_payments_is_named(servic
     result = await services.doctor()
     assert result.exit_code == 1
     assert fix in failing(result, "Stripe webhook endpoint")
+
+
+async def test_an_endpoint_without_the_membership_events_is_a_warning_not_a_failure(services):
+    drops_only = sorted(ACTED_ON - MEMBERSHIP)  # a creator who sells no memberships
+    services.stripe.webhook_endpoints[0].update({"enabled_events": drops_only})
+    result = await services.doctor()
+    assert result.exit_code == 0
+    line = failing(result, "Stripe webhook endpoint")
+    assert line.startswith("!")
+    assert "customer.subscription.created" in line
 
 
 async def test_no_webhook_secret_says_where_to_copy_it_from(services):

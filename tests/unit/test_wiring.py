@@ -50,3 +50,5 @@ async def test_each_unconfigured_port_names_its_setting(db):
         await app.refunds["stripe"].refund("pi_1", Money(2500, "EUR"), "refunded")
     with pytest.raises(NotConfigured, match="TELEGRAM_TOKEN or DISCORD_TOKEN is not set"):
         await app.messenger.send(1, None)  # type: ignore[arg-type]
+    with pytest.raises(NotConfigured, match="STRIPE_SECRET_KEY is not set"):
+        await app.core.joining.billing.portal_link("sub_1")
