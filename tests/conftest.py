@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestServer
 
 from adapters.memory import (
     ManualClock,
@@ -28,6 +29,8 @@ from bots.logs import configure_masked
 from config import load_settings
 from core.app import Core
 from tests import databases
+from tests.peers.localstripe import localstripe
+from tests.peers.stripe_checkout import StripeCheckoutPeer
 from tests.refund_calls import CountedRefunds
 from tests.secrets import SECRETS
 
@@ -108,3 +111,21 @@ def world(db: str, clock: ManualClock) -> World:
         perks=perks,
     )
     return World(app, clock, announcer, messenger, pay_links, refunds, perks)
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[str]:
+    """localstripe, once per test process."""
+    with localstripe() as url:
+        yield url
+
+
+@pytest.fixture
+async def stripe_peer(clock, upstream) -> AsyncIterator[tuple[StripeCheckoutPeer, str]]:
+    """Our Stripe peer (Checkout and Billing as Stripe answers them) in front of
+    localstripe, fresh for each test, and its base URL (STRIPE_API_BASE)."""
+    checkout = StripeCheckoutPeer(clock, upstream)
+    server = TestServer(checkout.app, host="127.0.0.1")
+    await server.start_server()
+    yield checkout, str(server.make_url("")).rstrip("/")
+    await server.close()

@@ -3,16 +3,15 @@ memory adapter (tests, the offline sandbox) and the real one against its peer on
 built as bots/ wires it. Each runs on the test's database (SQLite, and PostgreSQL when it
 answers), which the real adapters use for fans' accounts and shared pacing.
 
-localstripe starts once per test process (as in tests/integration/test_stripe_checkout.py);
+localstripe starts once per test process (tests/conftest.py);
 the Checkout, Telegram and Discord peers are fresh for each test, so nothing one test did
 (a key kept, a fan blocked) is seen by the next."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestServer
 from discord.http import Route
 
 from adapters.memory import ManualClock
@@ -35,32 +34,13 @@ from tests.contracts.sides import (
     TelegramSide,
 )
 from tests.peers.discord_api import DiscordApi
-from tests.peers.localstripe import localstripe
 from tests.peers.stripe_checkout import StripeCheckoutPeer
 from tests.peers.telegram_bot_api import TelegramBotApi
 
 
-@pytest.fixture(scope="session")
-def localstripe_url() -> Iterator[str]:
-    with localstripe() as url:
-        yield url
-
-
 @pytest.fixture
-async def checkout_peer(
-    clock: ManualClock, localstripe_url: str
-) -> AsyncIterator[tuple[StripeCheckoutPeer, str]]:
-    """The Checkout peer in front of localstripe, and its address (`STRIPE_API_BASE`)."""
-    peer = StripeCheckoutPeer(clock, localstripe_url)
-    server = TestServer(peer.app, host="127.0.0.1")
-    await server.start_server()
-    yield peer, str(server.make_url("")).rstrip("/")
-    await server.close()
-
-
-@pytest.fixture
-async def stripe_api(checkout_peer: tuple[StripeCheckoutPeer, str]) -> AsyncIterator[StripeApi]:
-    api = StripeApi(STRIPE_KEY, checkout_peer[1])
+async def stripe_api(stripe_peer: tuple[StripeCheckoutPeer, str]) -> AsyncIterator[StripeApi]:
+    api = StripeApi(STRIPE_KEY, stripe_peer[1])
     yield api
     await api.close()
 
@@ -101,17 +81,17 @@ def messenger(request: pytest.FixtureRequest, db: str) -> MessengerSide:
 
 @pytest.fixture
 def stripe_pay_links(
-    clock: ManualClock, checkout_peer: tuple[StripeCheckoutPeer, str], stripe_api: StripeApi
+    clock: ManualClock, stripe_peer: tuple[StripeCheckoutPeer, str], stripe_api: StripeApi
 ) -> StripeCheckoutSide:
     port = StripeCheckout(stripe_api, clock, "https://drops.example.com", ["US", "DE"])
-    return StripeCheckoutSide(port, checkout_peer[0])
+    return StripeCheckoutSide(port, stripe_peer[0])
 
 
 @pytest.fixture
 async def stripe_refunds(
-    checkout_peer: tuple[StripeCheckoutPeer, str], stripe_api: StripeApi
+    stripe_peer: tuple[StripeCheckoutPeer, str], stripe_api: StripeApi
 ) -> AsyncIterator[StripeRefundsSide]:
-    side = StripeRefundsSide(StripeRefunds(stripe_api), checkout_peer[1], [])
+    side = StripeRefundsSide(StripeRefunds(stripe_api), stripe_peer[1], [])
     yield side
     for unreachable in side.apis:
         await unreachable.close()

@@ -1,4 +1,4 @@
-"""Pay links through the real `stripe` library against a Checkout Sessions peer on loopback
+"""Pay links through the real `stripe` library against a Checkout Sessions stripe_peer on loopback
 as strict as Stripe: what we ask Stripe for, in Stripe's own minor units, once per hold,
 expired when the hold lapses, and a whole buy."""
 
@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 import stripe
 from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 
 from adapters.stripe.checkout import StripeApi, StripeCheckout
 from adapters.stripe.refunds import StripeRefunds
@@ -26,26 +25,10 @@ from core.messages import HoldForPayment, OrderConfirmed, PaymentReturned
 from core.models import Link, Order
 from core.money import Money
 from tests.builders import fans, handled, open_drop, tier
-from tests.peers.localstripe import localstripe
 from tests.peers.stripe_checkout import StripeCheckoutPeer
 from tests.scenario.web_client import Post, exchange, free_port
 
 WEBHOOK_SECRET = "whsec_checkout_test"
-
-
-@pytest.fixture(scope="session")
-def upstream() -> Iterator[str]:
-    with localstripe() as url:
-        yield url
-
-
-@pytest.fixture
-async def peer(clock, upstream) -> AsyncIterator[tuple[StripeCheckoutPeer, str]]:
-    checkout = StripeCheckoutPeer(clock, upstream)
-    server = TestServer(checkout.app, host="127.0.0.1")
-    await server.start_server()
-    yield checkout, str(server.make_url("")).rstrip("/")
-    await server.close()
 
 
 def stripe_settings(world, api_base: str):
@@ -60,8 +43,10 @@ def stripe_settings(world, api_base: str):
 
 
 @pytest.fixture
-async def core(world, peer) -> AsyncIterator[Core]:
-    app = bootstrap(stripe_settings(world, peer[1]), clock=world.clock, messenger=world.messenger)
+async def core(world, stripe_peer) -> AsyncIterator[Core]:
+    app = bootstrap(
+        stripe_settings(world, stripe_peer[1]), clock=world.clock, messenger=world.messenger
+    )
     yield app.core
     await app.close()
 
@@ -72,8 +57,8 @@ async def a_hold(core: Core, *, kind: str = "digital", price: str = "25.00 EUR")
     return (await core.holds.reserve(drop.tiers[0].id, fan)).id, fan
 
 
-async def test_a_hold_gets_a_checkout_session_for_exactly_its_price(core, peer, world):
-    checkout, _ = peer
+async def test_a_hold_gets_a_checkout_session_for_exactly_its_price(core, stripe_peer, world):
+    checkout, _ = stripe_peer
     hold_id, fan = await a_hold(core)
     link = await core.holds.pay_link(hold_id, fan)
     [session] = checkout.sessions.values()
@@ -90,8 +75,8 @@ async def test_a_hold_gets_a_checkout_session_for_exactly_its_price(core, peer, 
     assert headers["Idempotency-Key"].startswith(f"dropcast-hold-{hold_id}-")
 
 
-async def test_asking_twice_for_a_pay_link_makes_one_session(core, peer):
-    checkout, _ = peer
+async def test_asking_twice_for_a_pay_link_makes_one_session(core, stripe_peer):
+    checkout, _ = stripe_peer
     hold_id, fan = await a_hold(core)
     first = await core.holds.pay_link(hold_id, fan)
     second = await core.holds.pay_link(hold_id, fan)
@@ -100,9 +85,9 @@ async def test_asking_twice_for_a_pay_link_makes_one_session(core, peer):
 
 
 async def test_asking_again_minutes_later_is_the_same_request_and_gets_the_same_session(
-    core, peer, world
+    core, stripe_peer, world
 ):
-    checkout, _ = peer
+    checkout, _ = stripe_peer
     hold_id, fan = await a_hold(core)
     first = await core.holds.pay_link(hold_id, fan)
     world.clock.advance(minutes=3)  # the fan taps "pay" again: same key, same parameters
@@ -113,9 +98,11 @@ async def test_asking_again_minutes_later_is_the_same_request_and_gets_the_same_
     assert checkout.replayed == [headers["Idempotency-Key"]]
 
 
-async def test_a_fresh_database_whose_hold_ids_start_again_gets_keys_of_its_own(peer, clock, db):
+async def test_a_fresh_database_whose_hold_ids_start_again_gets_keys_of_its_own(
+    stripe_peer, clock, db
+):
     """Hold #1 of one database, then hold #1 of a new one, on one Stripe account."""
-    checkout, api_base = peer
+    checkout, api_base = stripe_peer
     api = StripeApi("sk_test_dropcast", api_base)
     links = StripeCheckout(api, clock, "https://drops.example.com", ["US"])
     hold = HoldForPayment(1, 1, "Winter drop", "Print", "digital", Money(2500, "EUR"), clock.now())
@@ -129,8 +116,10 @@ async def test_a_fresh_database_whose_hold_ids_start_again_gets_keys_of_its_own(
     assert len(checkout.sessions) == 2
 
 
-async def test_a_rush_of_pay_links_takes_turns_under_stripes_rate_and_none_is_refused(core, peer):
-    checkout, _ = peer
+async def test_a_rush_of_pay_links_takes_turns_under_stripes_rate_and_none_is_refused(
+    core, stripe_peer
+):
+    checkout, _ = stripe_peer
     drop = await open_drop(core, tier(stock=40))
     buyers = await fans(40)
     holds = [await core.holds.reserve(drop.tiers[0].id, fan) for fan in buyers]
@@ -164,16 +153,16 @@ async def paid_and_refunded(
     return payment_id, [r["amount"] for r in refunds if r["payment_intent"] == payment_id]
 
 
-async def test_a_refund_is_asked_in_stripes_minor_units(peer, clock, db):
-    checkout, api_base = peer
+async def test_a_refund_is_asked_in_stripes_minor_units(stripe_peer, clock, db):
+    checkout, api_base = stripe_peer
     _, refunded = await paid_and_refunded(checkout, api_base, clock, Money(1050, "ISK"))
     assert refunded == [105000]
 
 
 async def test_a_refund_asked_again_after_stripe_forgot_its_key_is_done_not_an_error(
-    peer, clock, db
+    stripe_peer, clock, db
 ):
-    checkout, api_base = peer
+    checkout, api_base = stripe_peer
     price = Money(2500, "EUR")
     _, refunded = await paid_and_refunded(checkout, api_base, clock, price, asked=2)
     asked = [r for r in checkout.requests if r[1] == "/v1/refunds"]
@@ -202,8 +191,8 @@ async def test_a_refund_while_stripe_is_unreachable_waits_for_the_clock(clock, d
         ("2.350 KWD", (2350, "kwd")),
     ],
 )
-async def test_a_price_is_sent_in_stripes_own_minor_units(core, peer, price, charged):
-    checkout, _ = peer
+async def test_a_price_is_sent_in_stripes_own_minor_units(core, stripe_peer, price, charged):
+    checkout, _ = stripe_peer
     hold_id, fan = await a_hold(core, price=price)
     await core.holds.pay_link(hold_id, fan)
     [session] = checkout.sessions.values()
@@ -219,8 +208,10 @@ async def test_a_price_is_sent_in_stripes_own_minor_units(core, peer, price, cha
         ("1.005 KWD", "Stripe charges KWD only in steps of 0.010: 1.005 KWD cannot be paid"),
     ],
 )
-async def test_a_price_stripe_cannot_charge_is_refused_with_the_reason(core, peer, price, why):
-    checkout, _ = peer
+async def test_a_price_stripe_cannot_charge_is_refused_with_the_reason(
+    core, stripe_peer, price, why
+):
+    checkout, _ = stripe_peer
     hold_id, fan = await a_hold(core, price=price)
     with pytest.raises(InvalidInput) as refused:
         await core.holds.pay_link(hold_id, fan)
@@ -228,16 +219,16 @@ async def test_a_price_stripe_cannot_charge_is_refused_with_the_reason(core, pee
     assert checkout.requests == []  # nothing asked of Stripe
 
 
-async def test_a_physical_tier_collects_a_shipping_address(core, peer):
-    checkout, _ = peer
+async def test_a_physical_tier_collects_a_shipping_address(core, stripe_peer):
+    checkout, _ = stripe_peer
     hold_id, fan = await a_hold(core, kind="physical")
     await core.holds.pay_link(hold_id, fan)
     [session] = checkout.sessions.values()
     assert session["shipping_address_collection"] == {"allowed_countries": ["US", "DE"]}
 
 
-async def test_a_lapsed_hold_expires_its_checkout_session(core, peer, world):
-    checkout, _ = peer
+async def test_a_lapsed_hold_expires_its_checkout_session(core, stripe_peer, world):
+    checkout, _ = stripe_peer
     hold_id, fan = await a_hold(core)
     await core.holds.pay_link(hold_id, fan)
     world.clock.advance(minutes=11)
@@ -246,8 +237,8 @@ async def test_a_lapsed_hold_expires_its_checkout_session(core, peer, world):
     assert session["status"] == "expired"
 
 
-async def test_a_fan_taps_the_pay_link_pays_and_gets_one_order(core, peer, world):
-    checkout, api_base = peer
+async def test_a_fan_taps_the_pay_link_pays_and_gets_one_order(core, stripe_peer, world):
+    checkout, api_base = stripe_peer
     hold_id, fan = await a_hold(core)
     link = await core.holds.pay_link(hold_id, fan)
     [session_id] = checkout.sessions
@@ -271,9 +262,9 @@ async def test_a_fan_taps_the_pay_link_pays_and_gets_one_order(core, peer, world
 
 
 async def test_a_payment_that_arrives_after_the_unit_went_to_another_fan_is_refunded(
-    core, peer, world
+    core, stripe_peer, world
 ):
-    checkout, api_base = peer
+    checkout, api_base = stripe_peer
     drop = await open_drop(core, tier(stock=1))
     late, quick = await fans(2)
     hold = await core.holds.reserve(drop.tiers[0].id, late)
@@ -306,8 +297,10 @@ async def test_a_payment_that_arrives_after_the_unit_went_to_another_fan_is_refu
     )
 
 
-async def test_a_fan_pays_an_isk_price_and_the_order_is_paid_at_that_price(core, peer, world):
-    checkout, api_base = peer
+async def test_a_fan_pays_an_isk_price_and_the_order_is_paid_at_that_price(
+    core, stripe_peer, world
+):
+    checkout, api_base = stripe_peer
     hold_id, fan = await a_hold(core, price="1050 ISK")
     await core.holds.pay_link(hold_id, fan)
     [session_id] = checkout.sessions
@@ -323,11 +316,11 @@ async def test_a_fan_pays_an_isk_price_and_the_order_is_paid_at_that_price(core,
 
 
 async def test_racing_retries_of_a_waiting_refund_return_the_money_once_at_stripe(
-    core, peer, world
+    core, stripe_peer, world
 ):
     """The clock's retries and the webhook redelivered, at once, each ask Stripe for the
     refund that had to wait: keyed by the payment, Stripe makes it once."""
-    checkout, api_base = peer
+    checkout, api_base = stripe_peer
     drop = await open_drop(core, tier(stock=1))
     late, quick = await fans(2)
     hold = await core.holds.reserve(drop.tiers[0].id, late)
@@ -355,7 +348,7 @@ async def test_racing_retries_of_a_waiting_refund_return_the_money_once_at_strip
 
 
 async def refunds_at_stripe(api_base: str, payment_id: str) -> list[int]:
-    """The amounts Stripe (localstripe, behind the peer) refunded of the payment."""
+    """The amounts Stripe (localstripe, behind the stripe_peer) refunded of the payment."""
     auth = {"Authorization": "Bearer sk_test_dropcast"}
     async with ClientSession() as http, http.get(f"{api_base}/v1/refunds", headers=auth) as listing:
         refunds = (await listing.json())["data"]

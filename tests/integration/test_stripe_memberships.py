@@ -1,5 +1,5 @@
 """A fan joins a plan through Stripe Billing, and Stripe's subscription events keep their
-membership right: the real `stripe` library against the Billing peer
+membership right: the real `stripe` library against the Billing stripe_peer
 (tests/peers/stripe_billing.py), its events signed and handed to our webhook receiver, kept
 in the inbox and handled, each by re-reading the subscription."""
 
@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import stripe
-from aiohttp.test_utils import TestServer
 
 from adapters.stripe.webhooks import StripeWebhooks
 from bots.bootstrap import bootstrap
@@ -28,34 +27,18 @@ from core.models import Membership, MembershipPlan
 from core.money import Money
 from core.ports import NotConfigured
 from tests.builders import handled
-from tests.peers.localstripe import localstripe
 from tests.peers.stripe_checkout import StripeCheckoutPeer
 
 WEBHOOK_SECRET = "whsec_memberships_test"
 FAN = FanRef(Platform.TELEGRAM, "4242", "Ada")
 
 
-@pytest.fixture(scope="session")
-def upstream() -> Iterator[str]:
-    with localstripe() as url:
-        yield url
-
-
 @pytest.fixture
-async def peer(clock, upstream) -> AsyncIterator[tuple[StripeCheckoutPeer, str]]:
-    checkout = StripeCheckoutPeer(clock, upstream)
-    server = TestServer(checkout.app, host="127.0.0.1")
-    await server.start_server()
-    yield checkout, str(server.make_url("")).rstrip("/")
-    await server.close()
-
-
-@pytest.fixture
-async def core(world, peer) -> AsyncIterator[Core]:
+async def core(world, stripe_peer) -> AsyncIterator[Core]:
     settings = load_settings(
         database_url=world.app.settings.database_url,
         stripe_secret_key="sk_test_dropcast",
-        stripe_api_base=peer[1],
+        stripe_api_base=stripe_peer[1],
         stripe_webhook_secret=WEBHOOK_SECRET,
         public_base_url="https://drops.example.com",
     )
@@ -65,9 +48,11 @@ async def core(world, peer) -> AsyncIterator[Core]:
 
 
 @pytest.fixture
-async def api(peer) -> AsyncIterator[stripe.StripeClient]:
+async def api(stripe_peer) -> AsyncIterator[stripe.StripeClient]:
     http = stripe.AIOHTTPClient()
-    yield stripe.StripeClient("sk_test_dropcast", base_addresses={"api": peer[1]}, http_client=http)
+    yield stripe.StripeClient(
+        "sk_test_dropcast", base_addresses={"api": stripe_peer[1]}, http_client=http
+    )
     await http.close_async()  # type: ignore[no-untyped-call]
 
 
@@ -109,9 +94,9 @@ class Stripe:
 
 
 @pytest.fixture
-async def stripe_side(core, peer) -> Stripe:
+async def stripe_side(core, stripe_peer) -> Stripe:
     await core.plans.create(PlanSpec("Club", Money(500, "EUR")))
-    return Stripe(core, peer[0])
+    return Stripe(core, stripe_peer[0])
 
 
 async def member(subscription: str) -> MembershipView:
@@ -123,8 +108,8 @@ def period_end(checkout: StripeCheckoutPeer, subscription: str) -> datetime:
     return datetime.fromtimestamp(item["current_period_end"], UTC)
 
 
-async def test_a_fan_joins_and_is_an_active_member_until_the_period_ends(stripe_side, peer):
-    checkout, _ = peer
+async def test_a_fan_joins_and_is_an_active_member_until_the_period_ends(stripe_side, stripe_peer):
+    checkout, _ = stripe_peer
     sub = await stripe_side.join()
     joined = await member(sub)
     assert (joined.state, joined.current_period_end) == ("active", period_end(checkout, sub))
@@ -140,8 +125,8 @@ async def test_a_fan_joins_and_is_an_active_member_until_the_period_ends(stripe_
     assert price["recurring"]["interval"] == "month"
 
 
-async def test_a_plans_trial_starts_the_member_trialing_on_the_one_price(core, peer):
-    checkout, _ = peer
+async def test_a_plans_trial_starts_the_member_trialing_on_the_one_price(core, stripe_peer):
+    checkout, _ = stripe_peer
     await core.plans.create(PlanSpec("Trial club", Money(900, "EUR"), "yearly", trial_days=7))
     side = Stripe(core, checkout)
     sub = await side.join("Trial club")
@@ -155,8 +140,8 @@ async def test_a_plans_trial_starts_the_member_trialing_on_the_one_price(core, p
     assert len(checkout.billing.prices) == 1  # the plan's price is made once
 
 
-async def test_a_renewal_keeps_the_membership_active_into_the_next_period(stripe_side, peer):
-    checkout, _ = peer
+async def test_a_renewal_keeps_the_membership_active_into_the_next_period(stripe_side, stripe_peer):
+    checkout, _ = stripe_peer
     sub = await stripe_side.join()
     first_end = (await member(sub)).current_period_end
     assert "invoice.paid" in await stripe_side.advance(days=32, hours=2)
@@ -165,8 +150,8 @@ async def test_a_renewal_keeps_the_membership_active_into_the_next_period(stripe
     assert renewed.current_period_end == period_end(checkout, sub) > first_end
 
 
-async def test_a_failed_card_goes_past_due_then_ends(stripe_side, peer):
-    checkout, _ = peer
+async def test_a_failed_card_goes_past_due_then_ends(stripe_side, stripe_peer):
+    checkout, _ = stripe_peer
     sub = await stripe_side.join()
     customer = checkout.billing.subscriptions[sub]["customer"]
     checkout.billing.set_card(customer, "pm_card_chargeCustomerFail")
@@ -177,8 +162,8 @@ async def test_a_failed_card_goes_past_due_then_ends(stripe_side, peer):
     assert (ended.state, ended.access_until) == ("ended", None)
 
 
-async def test_cancelling_at_period_end_keeps_access_until_then(stripe_side, peer, api):
-    checkout, _ = peer
+async def test_cancelling_at_period_end_keeps_access_until_then(stripe_side, stripe_peer, api):
+    checkout, _ = stripe_peer
     sub = await stripe_side.join()
     # a snapshot is the subscription as read at a moment: the fan cancels a while later
     await stripe_side.advance(hours=1)
@@ -191,8 +176,8 @@ async def test_cancelling_at_period_end_keeps_access_until_then(stripe_side, pee
     assert (await member(sub)).state == "ended"
 
 
-async def test_events_twice_and_shuffled_end_in_the_same_state(stripe_side, peer, core):
-    checkout, _ = peer
+async def test_events_twice_and_shuffled_end_in_the_same_state(stripe_side, stripe_peer, core):
+    checkout, _ = stripe_peer
     url = await core.joining.join("Club", FAN)
     [session] = [s for s in checkout.sessions.values() if s["url"] == url]
     sub = str((await checkout.complete(session["id"]))["data"]["object"]["subscription"])
@@ -216,21 +201,21 @@ async def test_a_member_cannot_join_the_same_plan_again(stripe_side, core):
         await core.joining.join("Club", FAN)
 
 
-async def test_an_archived_plan_cannot_be_joined(stripe_side, core, peer):
+async def test_an_archived_plan_cannot_be_joined(stripe_side, core, stripe_peer):
     [plan] = await MembershipPlan.all()
     await core.plans.archive(plan.id)
     with pytest.raises(InvalidState, match="no longer offered"):
         await core.joining.join("Club", FAN)
-    assert peer[0].sessions == {}
+    assert stripe_peer[0].sessions == {}
 
 
-async def test_the_portal_link_is_stripes_for_the_members_customer(stripe_side, core, peer):
+async def test_the_portal_link_is_stripes_for_the_members_customer(stripe_side, core, stripe_peer):
     sub = await stripe_side.join()
     url = await core.joining.portal(FAN)
-    [portal] = peer[0].billing.portal_sessions.values()
+    [portal] = stripe_peer[0].billing.portal_sessions.values()
     assert (url, portal["customer"]) == (
         portal["url"],
-        peer[0].billing.subscriptions[sub]["customer"],
+        stripe_peer[0].billing.subscriptions[sub]["customer"],
     )
 
 
@@ -242,8 +227,8 @@ async def test_without_a_stripe_key_joining_is_refused_naming_the_setting(world)
         await world.app.core.joining.refresh("sub_123")
 
 
-async def test_a_subscription_made_outside_dropcast_changes_nothing(stripe_side, peer, api):
-    checkout, _ = peer
+async def test_a_subscription_made_outside_dropcast_changes_nothing(stripe_side, stripe_peer, api):
+    checkout, _ = stripe_peer
     price = await api.v1.prices.create_async(
         {"currency": "eur", "unit_amount": 700, "recurring": {"interval": "month"},
          "product_data": {"name": "Someone else's"}}  # type: ignore[typeddict-item]
