@@ -6,7 +6,7 @@ test clock, and the customer portal, each driven through the real `stripe` libra
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +16,6 @@ import stripe
 from aiohttp.test_utils import TestServer
 
 from adapters.memory import ManualClock
-from tests.peers.localstripe import localstripe
 from tests.peers.stripe_billing import (
     CANCELED_UPDATE,
     INTERVAL_TOO_LONG,
@@ -36,12 +35,6 @@ from tests.peers.stripe_billing import (
 from tests.peers.stripe_checkout import NO_SUBSCRIPTION_DATA, StripeCheckoutPeer
 
 SECRET = "whsec_peer_test"
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[str]:
-    with localstripe() as url:
-        yield url
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +17,6 @@ import stripe
 from aiohttp.test_utils import TestServer
 
 from adapters.memory import ManualClock
-from tests.peers.localstripe import localstripe
 from tests.peers.stripe_checkout import (
     KEY_IN_USE,
     KEY_REUSED,
@@ -31,12 +30,6 @@ from tests.peers.stripe_checkout import (
 )
 
 SECRET = "whsec_peer_test"
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[str]:
-    with localstripe() as url:
-        yield url
 
 
 @asynccontextmanager
