@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import stripe
-from aiohttp.test_utils import TestServer
 
 from adapters.memory import ManualClock
 from tests.peers.stripe_billing import (
@@ -33,6 +32,7 @@ from tests.peers.stripe_billing import (
     shifted,
 )
 from tests.peers.stripe_checkout import NO_SUBSCRIPTION_DATA, StripeCheckoutPeer
+from tests.stripe_client import stripe_client
 
 SECRET = "whsec_peer_test"
 
@@ -82,19 +82,12 @@ class Rig:
 
 
 @pytest.fixture
-async def peer(upstream: str) -> AsyncIterator[Rig]:
-    clock = ManualClock()
-    checkout = StripeCheckoutPeer(clock, upstream)
-    server = TestServer(checkout.app, host="127.0.0.1")
-    await server.start_server()
-    url = str(server.make_url("")).rstrip("/")
-    http = stripe.AIOHTTPClient()
-    api = stripe.StripeClient(
-        "sk_test_peer", base_addresses={"api": url}, http_client=http, max_network_retries=0
-    )
-    yield Rig(checkout, clock, api)
-    await http.close_async()  # type: ignore[no-untyped-call]
-    await server.close()
+async def peer(
+    clock: ManualClock, stripe_peer: tuple[StripeCheckoutPeer, str]
+) -> AsyncIterator[Rig]:
+    checkout, url = stripe_peer
+    async with stripe_client(url) as api:
+        yield Rig(checkout, clock, api)
 
 
 def period(sub: Any) -> tuple[int, int]:

@@ -7,14 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import stripe
-from aiohttp.test_utils import TestServer
 
 from adapters.memory import ManualClock
 from tests.peers.stripe_checkout import (
@@ -28,20 +26,9 @@ from tests.peers.stripe_checkout import (
     StripeCheckoutPeer,
     webhook_endpoint,
 )
+from tests.stripe_client import stripe_client
 
 SECRET = "whsec_peer_test"
-
-
-@asynccontextmanager
-async def stripe_client(url: str, key: str = "sk_test_peer") -> AsyncIterator[stripe.StripeClient]:
-    """The library as our code uses it, without retries between the refusal and the test."""
-    http = stripe.AIOHTTPClient()
-    try:
-        yield stripe.StripeClient(
-            key, base_addresses={"api": url}, http_client=http, max_network_retries=0
-        )
-    finally:
-        await http.close_async()  # type: ignore[no-untyped-call]
 
 
 @dataclass
@@ -62,15 +49,12 @@ class Rig:
 
 
 @pytest.fixture
-async def peer(upstream: str) -> AsyncIterator[Rig]:
-    clock = ManualClock()
-    checkout = StripeCheckoutPeer(clock, upstream)
-    server = TestServer(checkout.app, host="127.0.0.1")
-    await server.start_server()
-    url = str(server.make_url("")).rstrip("/")
+async def peer(
+    clock: ManualClock, stripe_peer: tuple[StripeCheckoutPeer, str]
+) -> AsyncIterator[Rig]:
+    checkout, url = stripe_peer
     async with stripe_client(url) as api:
         yield Rig(checkout, clock, url, api)
-    await server.close()
 
 
 def session_params(
