@@ -124,7 +124,7 @@ def build_core(
         notifier=Notifier(announcer, messenger, creator, pay_links, holds),
         shout_outs=shout_outs,
     )
-    plans, memberships = Plans(clock), Memberships(clock, membership_grace)
+    plans, memberships = Plans(clock), Memberships(clock, bus, membership_grace)
     return Core(
         clock=clock,
         bus=bus,

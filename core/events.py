@@ -186,6 +186,20 @@ class TierChanged(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class MembershipChanged(DomainEvent):
+    """A membership's state or access changed (core/memberships/members.py): what it grants
+    follows (perks, member prices), and the fan may be told (a card to update). `was` is
+    None for a membership just made."""
+
+    membership_id: int
+    fan_id: int
+    plan_id: int
+    state: str
+    was: str | None
+    access_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class LiveStarted(DomainEvent):
     session_id: int
     title: str

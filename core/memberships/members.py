@@ -15,7 +15,9 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from core.bus import EventBus
 from core.errors import InvalidInput, InvalidState, NotFound
+from core.events import MembershipChanged
 from core.kinds import MemberState, SubscriptionProvider
 from core.memberships.states import Snapshot, check_grace, member_state, snapshot_rank
 from core.models import Fan, Membership, MembershipPlan
@@ -45,8 +47,9 @@ class MembershipView:
 
 
 class Memberships:
-    def __init__(self, clock: Clock, grace: timedelta) -> None:
+    def __init__(self, clock: Clock, bus: EventBus, grace: timedelta) -> None:
         self.clock = clock
+        self.bus = bus
         self.grace = check_grace(grace)
 
     async def record(
@@ -77,13 +80,15 @@ class Memberships:
                 return await membership_view(found.id)
             await _check_fan_and_plan(fan_id, plan_id)
             try:
-                made = await Membership.create(
-                    fan_id=fan_id,
-                    plan_id=plan_id,
-                    provider=provider,
-                    subscription_ref=ref,
-                    **columns,
-                )
+                async with self.bus.transaction() as changes:
+                    made = await Membership.create(
+                        fan_id=fan_id,
+                        plan_id=plan_id,
+                        provider=provider,
+                        subscription_ref=ref,
+                        **columns,
+                    )
+                    changes.add(_changed(self.clock.now(), made, None))
             except IntegrityError:
                 if await Membership.exists(provider=provider, subscription_ref=ref):
                     continue
@@ -96,7 +101,11 @@ class Memberships:
             snapshot_at=snapshot.as_of, snapshot_rank__lt=columns["snapshot_rank"]
         )
         try:
-            await Membership.filter(Q(id=found.id) & newer).update(**columns)
+            async with self.bus.transaction() as changes:
+                if await Membership.filter(Q(id=found.id) & newer).update(**columns):
+                    now = await Membership.get(id=found.id)
+                    if (now.state, now.access_until) != (found.state, found.access_until):
+                        changes.add(_changed(self.clock.now(), now, found.state))
         except IntegrityError:  # it would open again beside another unended membership
             raise await _member_already(found.fan_id, found.plan_id) from None
 
@@ -120,6 +129,18 @@ async def membership_view(membership_id: int) -> MembershipView:
         started_at=found.started_at,
         ended_at=found.ended_at,
         cancel_reason=found.cancel_reason,
+    )
+
+
+def _changed(at: datetime, row: Membership, was: str | None) -> MembershipChanged:
+    return MembershipChanged(
+        at,
+        membership_id=row.id,
+        fan_id=row.fan_id,
+        plan_id=row.plan_id,
+        state=MemberState(row.state).value,
+        was=None if was is None else MemberState(was).value,
+        access_until=row.access_until,
     )
 
 
