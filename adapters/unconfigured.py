@@ -5,7 +5,9 @@ refused to the fan, refunds wait as `refund_pending`, messages and posts fail lo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from core.memberships.star_charges import StarsCharge, StarsInvoice
 from core.messages import (
     CreatorNote,
     DropAnnouncement,
@@ -16,7 +18,13 @@ from core.messages import (
     ShoutOut,
 )
 from core.money import Money
-from core.ports import BilledPlan, BilledSubscription, JoinLink, NotConfigured
+from core.ports import (
+    BilledPlan,
+    BilledSubscription,
+    JoinLink,
+    ListedSubscription,
+    NotConfigured,
+)
 
 PLATFORM_TOKEN = "TELEGRAM_TOKEN or DISCORD_TOKEN"
 
@@ -78,5 +86,40 @@ class UnconfiguredMembershipBilling:
     async def portal_link(self, subscription_ref: str) -> str:
         raise NotConfigured(self.setting)
 
-    async def subscription(self, subscription_ref: str) -> BilledSubscription:
+    async def subscription(
+        self, subscription_ref: str, since: datetime | None = None
+    ) -> BilledSubscription:
+        raise NotConfigured(self.setting)
+
+    async def cancel_and_refund(
+        self, subscription_ref: str, reason: str, refund: bool = True
+    ) -> None:
+        raise NotConfigured(self.setting)
+
+    async def subscription_of_payment(self, payment_id: str) -> str | None:
+        raise NotConfigured(self.setting)
+
+    async def billing_subscriptions(self) -> list[ListedSubscription]:
+        raise NotConfigured(self.setting)
+
+    async def assign(self, subscription_ref: str, fan_id: int, plan_id: int) -> BilledSubscription:
+        raise NotConfigured(self.setting)
+
+
+@dataclass(frozen=True, slots=True)
+class UnconfiguredStarSubscriptions:
+    """Stars memberships with no Telegram bot: refused naming the setting."""
+
+    setting: str = "TELEGRAM_TOKEN"
+
+    async def invoice_link(self, invoice: StarsInvoice) -> str:
+        raise NotConfigured(self.setting)
+
+    async def edit(self, user_ref: str, charge_id: str, cancelled: bool) -> None:
+        raise NotConfigured(self.setting)
+
+    async def refund(self, user_ref: str, charge_id: str) -> None:
+        raise NotConfigured(self.setting)
+
+    async def charges(self, since: datetime) -> list[StarsCharge]:
         raise NotConfigured(self.setting)

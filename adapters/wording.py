@@ -4,6 +4,7 @@ adapter adds its own buttons (`action`) and formatting."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TypeVar
 
 from core import messages
@@ -14,6 +15,10 @@ from core.drops.copy import Pitch
 from core.errors import DropcastError
 from core.fans import FanProfile
 from core.live.summary import LiveSummary
+from core.memberships.claiming import Claimed
+from core.memberships.plans import PlanView
+from core.memberships.standing import FanMembership
+from core.memberships.star_charges import StarsOffer
 from core.messages import CreatorNote, FanMessage, ShoutOut
 from core.money import Money
 
@@ -72,7 +77,8 @@ def fan_text(message: FanMessage) -> str:
                 "24 hours (/perks gives a fresh one):"
             )
         case messages.PerkTakenBack():
-            return f"Your access to {message.title} ended with your order."
+            # an order refunded, a membership ended: nothing the fan has grants it any more
+            return f"Your access to {message.title} ended."
         case messages.LiveReminder():
             when = {"day": "tomorrow", "soon": "in ten minutes"}.get(message.stage)
             if when is None:
@@ -80,7 +86,66 @@ def fan_text(message: FanMessage) -> str:
             return f"Reminder: {message.title} goes live {when}, at {message.starts_at:%H:%M} UTC."
         case messages.CampaignDM():
             return message.text
+        case messages.MemberPaymentFailed():
+            until = (
+                f" You keep access until {day(message.grace_until)}." if message.grace_until else ""
+            )
+            return (
+                f"Your payment for {message.plan} failed: please update your card.{until}"
+                f" {portal_hint(message.portal_url)}"
+            )
+        case messages.MemberTrialEnds():
+            return (
+                f"Your free trial of {message.plan} ends on {day(message.trial_end)}; your first"
+                f" payment is taken then. {portal_hint(message.portal_url)}"
+            )
+        case messages.MembershipCancelling():
+            until = f" until {day(message.access_until)}" if message.access_until else ""
+            return (
+                f"Your membership of {message.plan} is cancelled: you keep access{until}, and"
+                f" nothing more is charged. {portal_hint(message.portal_url)}"
+            )
+        case messages.MembershipOver():
+            why = "ended: its payments did not go through" if message.lapsed else "has ended"
+            return f"Your membership of {message.plan} {why}. To join again: /join"
+        case messages.SecondSubscriptionRefunded():
+            return (
+                f"You subscribed to {message.plan} twice. The second subscription is cancelled"
+                f" and its payment refunded; your first membership goes on."
+                f" {portal_hint(message.portal_url)}"
+            )
     raise TypeError(f"no wording for {type(message).__name__}")
+
+
+def day(moment: datetime) -> str:
+    """A date as every platform shows it to a fan."""
+    return f"{moment:%d %b %Y}"
+
+
+def per(period: str) -> str:
+    """A plan's period as its price reads: "5.00 EUR / month"."""
+    return {"monthly": "month", "yearly": "year"}.get(period, period)
+
+
+def plan_line(plan: PlanView) -> str:
+    """A plan as the creator's `/plan list` (Discord) and `/plans` (Telegram) show it."""
+    parts = [f"#{plan.id} {plan.name}: {plan.price} / {per(plan.period)}"]
+    if plan.stars is not None:
+        parts.append(f"{plan.stars} Stars / 30 days")
+    if plan.trial_days:
+        parts.append(f"{plan.trial_days}-day free trial")
+    if plan.perks:
+        parts.append(f"perks {', '.join(plan.perks)}")
+    if plan.early_access_minutes:
+        parts.append(f"{plan.early_access_minutes} min early access")
+    parts.append(f"{sum(n for _, n in plan.members)} member(s)")
+    parts.append("on sale" if plan.on_sale else "archived")
+    return ", ".join(parts)
+
+
+def portal_hint(url: str | None) -> str:
+    """A member's way to manage their membership: the button, or /membership."""
+    return "Manage it with the button below." if url else "/membership manages it."
 
 
 def creator_text(note: CreatorNote, how_to_start: str) -> str:
@@ -92,20 +157,76 @@ def creator_text(note: CreatorNote, how_to_start: str) -> str:
                 f'live yet. Fans who signed up hear "we\'re live" the moment you start: '
                 f"{how_to_start.format(note.session_id)}"
             )
+        case messages.AccessReportNote():
+            more = note.total - len(note.lines)
+            return "\n".join(
+                (
+                    f"🔎 Access report, {note.day}: {note.total} thing(s) to look at.",
+                    *(f"• {_clipped(line, NOTE_LINE)}" for line in note.lines),
+                    *([f"…and {more} more."] if more > 0 else []),
+                    "All of it: dropcast plan report, or the dashboard's Access page.",
+                )
+            )
     raise TypeError(f"no wording for {type(note).__name__}")
 
 
-def held_until(what: str, when: str, price: Money, pitch: Pitch) -> str:
+# a line of the access report's note: five of them and the rest fit one Discord message
+NOTE_LINE = 320
+
+
+def _clipped(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+def held_until(
+    what: str, when: str, price: Money, pitch: Pitch, strike: Callable[[str], str] | None = None
+) -> str:
     """A fan's hold, in every platform's words; `when` is the time as the platform writes
-    it (Discord shows each fan their own clock)."""
-    return f"{what} until {when} ({priced(price, pitch)}).{scarcity(pitch)}"
+    it (Discord shows each fan their own clock), `strike` how it strikes text through."""
+    return f"{what} until {when} ({priced(price, pitch, strike)}).{scarcity(pitch)}"
 
 
-def priced(price: Money, pitch: Pitch) -> str:
-    """The price, after a struck "was" price when the fan's copy variant anchors it."""
+def priced(price: Money, pitch: Pitch, strike: Callable[[str], str] | None = None) -> str:
+    """The price, after a struck "was" price when the fan holds at their member price (the
+    public price is struck) or their copy variant anchors it."""
     if pitch.was is None:
         return str(price)
-    return f"{STRIKE.join(str(pitch.was))}{STRIKE} {price}"
+    member = f", {MEMBER_PRICE}" if pitch.member else ""
+    return f"{(strike or struck)(str(pitch.was))} {price}{member}"
+
+
+def struck(text: str) -> str:
+    """Text struck through in plain text, where a platform has no markup for it."""
+    return f"{STRIKE.join(text)}{STRIKE}"
+
+
+MEMBER_PRICE = "your member price"
+MEMBERS_ONLY = "members only"
+
+
+def tier_price(
+    price: Money,
+    member_price: Money | None,
+    members_only: bool,
+    member: bool,
+    strike: Callable[[str], str] | None = None,
+) -> str:
+    """A tier's price in a drop: to a member their member price against the struck public
+    one; to everyone else (and in public posts) the public price and what members get."""
+    if member and member_price is not None:
+        return f"{(strike or struck)(str(price))} {member_price}, {MEMBER_PRICE}"
+    notes = [f"members: {member_price}"] if member_price is not None else []
+    notes += [MEMBERS_ONLY] if members_only else []
+    return ", ".join([str(price), *notes])
+
+
+def members_lines(members_only: bool, early_minutes: int, scheduled: bool) -> list[str]:
+    """What a drop's post says about members: a member-only drop, and, before it opens,
+    members' early access (the most any plan gives)."""
+    lines = ["Members only: /join to become one"] if members_only else []
+    if scheduled and early_minutes:
+        lines.append(f"Members' early access: {early_minutes} min before the opening")
+    return lines
 
 
 def scarcity(pitch: Pitch) -> str:
@@ -126,6 +247,14 @@ def action(message: FanMessage) -> tuple[str, str] | None:
             return "Join", message.access
         case messages.CampaignDM() if message.url:
             return "Open", message.url
+        case messages.MemberPaymentFailed() if message.portal_url:
+            return "Update card", message.portal_url
+        case (
+            messages.MemberTrialEnds()
+            | messages.MembershipCancelling()
+            | messages.SecondSubscriptionRefunded()
+        ) if message.portal_url:
+            return "Manage membership", message.portal_url
     return None
 
 
@@ -182,6 +311,21 @@ def link_code_text(code: str, elsewhere: str) -> str:
 
 
 LINKED = "Linked: your accounts are one now. /me shows everything together."
+
+
+def claimed_text(claimed: Claimed) -> str:
+    """A subscriber moved in from another tool claimed their membership."""
+    if claimed.access_until is None:
+        state = claimed.state.replace("_", " ")
+        return f"Your {claimed.plan} subscription is yours here now, but it is {state}: no access."
+    paid = ""
+    if claimed.paid_through is not None:
+        paid = "free until" if claimed.state == "trialing" else "paid through"
+        paid = f", {paid} {day(claimed.paid_through)}"
+    return (
+        f"Welcome in: your {claimed.plan} membership is yours here now{paid}. It renews as "
+        "before, at the price you pay: nothing new was charged."
+    )
 
 
 def live_summary_text(summary: LiveSummary) -> str:
@@ -249,3 +393,49 @@ def ab_text(ab: Verdict) -> str:
         for arm in ab.arms
     )
     return f"Bought after the DM: {rates}. {ab.words}"
+
+
+NO_PLANS = "No membership is on sale right now."
+NO_MEMBERSHIP = "You are not a member of any plan yet: /join shows what is on sale."
+NO_CARD = "Paying by card is not set up here ({}): pay with Telegram Stars, or ask the creator."
+
+
+def plan_offer_text(offer: StarsOffer) -> str:
+    """A plan on sale, as `/join` shows it."""
+    lines = [offer.name]
+    if offer.perks:
+        lines.append(f"Members get: {', '.join(offer.perks)}")
+    if offer.early_access_minutes:
+        lines.append(f"Early access to drops: {offer.early_access_minutes} minutes")
+    if offer.member:
+        lines.append("You are a member already: /membership shows it.")
+    return "\n".join(lines)
+
+
+def stars_price(stars: int) -> str:
+    return f"Pay {stars} \u2b50 / 30 days"
+
+
+def membership_text(held: FanMembership) -> str:
+    """One of the fan's memberships, as `/membership` shows it: plan, state, until."""
+    state = held.state.replace("_", " ")
+    if held.renews_at is not None:
+        until = f", renews on {day(held.renews_at)}"
+    elif held.access_until is not None:
+        until = f", access until {day(held.access_until)}"
+    else:
+        until = ""
+    return f"{held.plan}: {state}{until}"
+
+
+def renewal_choice(renewing: bool, period_end: datetime | None) -> str:
+    """The fan cancelled, or re-enabled, their Stars membership's renewals."""
+    end = day(period_end) if period_end else "the end of the period paid for"
+    if renewing:
+        return f"Re-enabled: your membership renews on {end}."
+    return f"Cancelled at period end: you keep access until {end}; nothing more is charged."
+
+
+def joined_text(access_until: datetime | None) -> str:
+    until = f" until {day(access_until)}" if access_until else ""
+    return f"Welcome in: you are a member{until}, renewed every 30 days. /membership shows it."

@@ -78,8 +78,9 @@ async def fill(orders: int, events: int) -> None:
                 f"'Fan ' || i, CASE WHEN i % 7 = 0 THEN 'supporter' ELSE 'fan' END, "
                 f"{_yes()}, 'UTC', {_at('0')}, {_yes()}", FANS)  # fmt: skip
     await _fill("drop", '"code", "title", "description", "status", "early_access_minutes", '
-                '"hold_minutes", "copy_variants", "created_at", "opened_at", "ended_at"',
-                f"'d' || i, 'Drop ' || i, '', 'closed', 0, 10, '[]', {_at('0')}, "
+                '"hold_minutes", "copy_variants", "members_only", "created_at", "opened_at", '
+                '"ended_at"',
+                f"'d' || i, 'Drop ' || i, '', 'closed', 0, 10, '[]', {_yes(False)}, {_at('0')}, "
                 f"{_at(f'i * 2 * {WEEK}')}, {_at(f'i * 2 * {WEEK} + 86400')}", DROPS)  # fmt: skip
     await _fill("live_session", '"title", "starts_at", "planned_minutes", "drop_id", "status", '
                 '"community_ids", "started_at", "ended_at", "created_at"',
@@ -87,8 +88,8 @@ async def fill(orders: int, events: int) -> None:
                 f"CASE WHEN i % 2 = 0 THEN i / 2 + 1 END, 'ended', '[]', {_at(f'i * {WEEK}')}, "
                 f"{_at(f'i * {WEEK} + 1800')}, {_at('0')}", SESSIONS)  # fmt: skip
     await _fill("drop_tier", '"drop_id", "position", "name", "kind", "price_minor", "currency", '
-                '"stock", "available", "per_fan_limit", "content"',
-                f"i + 1, 0, 'Print', 'physical', 2500, 'EUR', {orders}, 0, 1, ''",
+                '"stock", "available", "per_fan_limit", "content", "members_only"',
+                f"i + 1, 0, 'Print', 'physical', 2500, 'EUR', {orders}, 0, 1, '', {_yes(False)}",
                 DROPS)  # fmt: skip
     # order i: drop i % DROPS, fan spread over everyone, paid within a day of the opening
     drop = f"(i % {DROPS})"
@@ -115,10 +116,10 @@ async def fill(orders: int, events: int) -> None:
                 CAMPAIGNS * 2)  # fmt: skip
     sent_at = _at(f"(i % {CAMPAIGNS}) * 2 * {WEEK} + 3600")
     await _fill("delivery", '"campaign_id", "variant_id", "fan_id", "subject", "platform", '
-                '"status", "not_before", "sent_at", "link_code"',
+                '"status", "not_before", "sent_at", "link_code", "attempts"',
                 f"i % {CAMPAIGNS} + 1, (i % {CAMPAIGNS}) * 2 + 1 + i % 2, "
                 f"i / {CAMPAIGNS} % {FANS} + 1, 'x' || (i / ({CAMPAIGNS} * {FANS})), "
-                f"'telegram', 'sent', {sent_at}, {sent_at}, 'c' || i", deliveries)  # fmt: skip
+                f"'telegram', 'sent', {sent_at}, {sent_at}, 'c' || i, 1", deliveries)  # fmt: skip
     await _fill("link", '"code", "target", "purpose", "ref", "clicks", "created_at"',
                 f"'c' || i, 'https://example.com', 'delivery', CAST(i + 1 AS VARCHAR(64)), 3, "
                 f"{sent_at}", deliveries)  # fmt: skip

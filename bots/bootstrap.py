@@ -21,6 +21,7 @@ from adapters.unconfigured import (
     UnconfiguredPayLinks,
     UnconfiguredPlatform,
     UnconfiguredRefunds,
+    UnconfiguredStarSubscriptions,
 )
 from bots.platforms import Connected
 from config import Settings
@@ -120,6 +121,10 @@ def bootstrap(
         creator=desk,
         pay_links=pay_links,
         membership_billing=membership_billing or _membership_billing(settings, clock, stripe_api),
+        star_subscriptions=next(
+            (c.star_subscriptions for c in connected if c.star_subscriptions),
+            UnconfiguredStarSubscriptions(),
+        ),
         refunds=refunds_by_provider,
         perks=_perks(connected, perks),
         links_base_url=str(settings.public_base_url or f"http://localhost:{settings.port}"),
@@ -129,6 +134,7 @@ def bootstrap(
         limits=limits(settings),
         near_tier_points=settings.near_tier_points,
         membership_grace=timedelta(days=settings.membership_grace_days),
+        membership_refunds_end_access=settings.membership_refunds_end_access,
         role=role,
         dashboard_password=(
             settings.dashboard_password.get_secret_value() if settings.dashboard_password else None

@@ -54,7 +54,10 @@ def create(
     drop: Annotated[
         int | None, typer.Option(min=1, max=MAX_ID, help="The drop {drop} and {link} name.")
     ] = None,
-    url: Annotated[str, typer.Option(help="Where {link} leads instead of the drop.")] = "",
+    url: Annotated[
+        str,
+        typer.Option(help="Where {link} leads instead of the drop (join:PLAN: a join link each)."),
+    ] = "",
 ) -> None:
     """Make a campaign: sent now, at a time, or some minutes after a live session ends (then
     {link} leads to the session's drop unless --drop or --url says otherwise)."""

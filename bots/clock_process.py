@@ -22,6 +22,7 @@ log = structlog.get_logger(__name__)
 TICK_SECONDS = 1.0
 COUNTDOWN_SECONDS = 60.0
 PERK_SWEEP_SECONDS = 300.0
+ACCESS_REPORT_SECONDS = 3600.0  # the report goes out once a day, the first hour it has news
 PRUNE_SECONDS = 3600.0
 STARS_RECONCILE_SECONDS = 600.0
 
@@ -63,17 +64,24 @@ def clock_jobs(
 ) -> tuple[tuple[Callable[[], Awaitable[object]], float], ...]:
     """What the clock runs, and how often: the tick; countdown posts moving on (an adapter
     edits a post only when its text changed); what automatic campaigns owe; perk changes a
-    platform refused earlier, or a stopped process left, retried; delivered notices pruned;
-    with Telegram, Stars payments whose update never reached the bot made orders."""
+    platform refused earlier, or a stopped process left, retried; the day's access report to
+    the admins if it has news; delivered notices pruned;
+    with Telegram, Stars payments whose update never reached the bot made orders, and
+    Stars subscription charges recorded (core/memberships/stars.py)."""
     jobs = ((core.tick, every), (core.drops.refresh_countdowns, COUNTDOWN_SECONDS),
             (core.live_reminders.refresh_countdowns, COUNTDOWN_SECONDS),
             (core.campaigns.queue_automatic, COUNTDOWN_SECONDS),
             (core.perks.sweep, PERK_SWEEP_SECONDS),
+            (core.access.daily, ACCESS_REPORT_SECONDS),
             (core.notices.prune, PRUNE_SECONDS))  # fmt: skip
     if telegram is None:
         return jobs
     stars = StarsLedger(telegram, core.payments, core.clock)
-    return (*jobs, (stars.reconcile, STARS_RECONCILE_SECONDS))
+    return (
+        *jobs,
+        (stars.reconcile, STARS_RECONCILE_SECONDS),
+        (core.stars_memberships.reconcile, STARS_RECONCILE_SECONDS),
+    )
 
 
 async def _logged(job: Callable[[], Awaitable[object]]) -> None:

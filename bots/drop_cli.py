@@ -14,7 +14,7 @@ from bots.cli import RecordId
 from bots.wired import with_app
 from core.drops.copy import HELP as COPY_HELP
 from core.drops.specs import TIER_HELP, EarlyAccess, parse_tier, whole_number
-from core.drops.views import DropView, drop_view, list_drops
+from core.drops.views import DropView, TierView, drop_view, list_drops
 from core.errors import InvalidInput
 from core.times import parse_when
 
@@ -32,12 +32,19 @@ def create(
     tier: Annotated[list[str], typer.Option("--tier", "-t", help=TIER_HELP)],
     hold_minutes: Annotated[int, typer.Option(help="How long a fan's hold lasts.")] = 10,
     description: Annotated[str, typer.Option(help="A line or two about the drop.")] = "",
+    members_only: Annotated[
+        bool, typer.Option("--members-only", help="Only members of a plan may buy it.")
+    ] = False,
 ) -> None:
     """Create a draft drop with its tiers."""
     tiers = [parse_tier(text) for text in tier]  # a typo is refused before the database opens
     _do(
         lambda app: app.core.drops.create(
-            title, tiers, description=description, hold_minutes=hold_minutes
+            title,
+            tiers,
+            description=description,
+            hold_minutes=hold_minutes,
+            members_only=members_only,
         )
     )
 
@@ -132,6 +139,12 @@ def list_() -> None:
     out.print(table if drops else "No drops yet: dropcast drop create --help")
 
 
+def _for_members(tier: TierView) -> str:
+    """What members get of a tier: their price, and whether only they may buy it."""
+    parts = [str(tier.member_price)] if tier.member_price else []
+    return ", ".join(parts + (["only"] if tier.members_only else [])) or "-"
+
+
 def show(drop: DropView) -> None:
     out.print(f"[bold]#{drop.id} {drop.title}[/]  {drop.status}  code {drop.code}")
     when = [
@@ -139,14 +152,18 @@ def show(drop: DropView) -> None:
         f"closes {drop.closes_at.isoformat(timespec='minutes')}" if drop.closes_at else None,
         drop.early_access,
         f"holds last {drop.hold_minutes} min",
+        "members only" if drop.members_only else None,
     ]
     out.print("  ".join(part for part in when if part))
-    table = Table("tier", "kind", "price", "stock", "available", "held", "sold", "per fan")
+    table = Table(
+        "tier", "kind", "price", "members", "stock", "available", "held", "sold", "per fan"
+    )
     for t in drop.tiers:
         table.add_row(
             t.name,
             t.kind,
             str(t.price),
+            _for_members(t),
             str(t.stock),
             str(t.available),
             str(t.held),

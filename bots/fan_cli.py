@@ -91,7 +91,7 @@ def forget(
 
     async def erase(wired: App) -> int:
         fan = await _find(who)
-        await privacy.forget(fan.id, wired.core.perks)
+        await privacy.forget(fan.id, wired.core.perks, wired.core.bus)
         return fan.id
 
     out.print(f"Fan #{with_app(erase)} is forgotten; their orders remain as anonymous totals.")

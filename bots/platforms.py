@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from core.kinds import Platform
-from core.ports import Announcer, CreatorDesk, FanMessenger, Perks, Refunds
+from core.ports import Announcer, CreatorDesk, FanMessenger, Perks, Refunds, StarSubscriptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,3 +23,4 @@ class Connected:
     perks: Perks
     refunds: Mapping[str, Refunds]  # the payments this platform takes itself (Stars)
     close: Callable[[], Awaitable[None]]
+    star_subscriptions: StarSubscriptions | None = None  # Telegram's own subscriptions

@@ -4,7 +4,8 @@ It runs the real core through the same bootstrap as production, with memory adap
 manual clock stepped one virtual second at a time (paced so a 20-minute drop plays in a few
 seconds). Simulated fans act like real ones: they rush at the opening, most pay within the
 hold, some never do, some pay too late, and fans who find it sold out join the waitlist and
-answer the DM that offers them a freed unit.
+answer the DM that offers them a freed unit. Then a month of a membership plays
+(bots/sandbox_members.py), and its figures close the summary.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from adapters.memory import (
 )
 from bots.bootstrap import bootstrap
 from bots.database import database, migrate
+from bots.sandbox_members import SandboxBilling, membership_month
 from config import Settings
 from core import events
+from core.analytics.membership_figures import MemberFigures
 from core.app import Core
 from core.clock import SystemClock
 from core.drops.order_rows import PaymentReceived
@@ -68,6 +71,7 @@ class SandboxSummary:
     late_payments_refunded: int = 0
     refusals: int = 0
     median_open_to_paid_s: float | None = None
+    members: MemberFigures | None = None  # after the month of a membership
 
     def revenue_text(self) -> str:
         return ", ".join(str(Money(minor, cur)) for cur, minor in self.revenue.items()) or "0"
@@ -116,6 +120,7 @@ class Rehearsal:
         self.start = self.clock.now()
         self.refunds = MemoryRefunds()
         self.fans = SandboxFans(self._read_dm)
+        self.fan_ids: list[int] = []
 
     async def run(self, settings: Settings) -> SandboxSummary:
         core = bootstrap(
@@ -126,6 +131,7 @@ class Rehearsal:
             desk=MemoryDesk(),
             pay_links=MemoryPayLinks(),
             refunds=self.refunds,
+            membership_billing=SandboxBilling(),
         ).core  # in process, every port: the sandbox never reaches a platform (invariant 9)
         for event_type in _rendered_events():
             core.bus.subscribe(event_type, self._show)
@@ -146,6 +152,7 @@ class Rehearsal:
             if self.second > COUNTDOWN_SECONDS and await self._finished(drop_id):
                 break
         await self._summarise(drop_id)
+        self.summary.members = await membership_month(core, self.clock, self.fan_ids, self.on_event)
         return self.summary
 
     async def _prepare(self, core: Core) -> tuple[int, list[tuple[int, Money]]]:
@@ -173,6 +180,7 @@ class Rehearsal:
     async def _plan_fans(self, drop_id: int, tiers: list[tuple[int, Money]]) -> None:
         for n in range(self.options.fans):
             fan_id = await fan_for(Platform.SANDBOX, f"sandbox-{n}", f"Fan {n + 1}")
+            self.fan_ids.append(fan_id)
             tier_id, price = self.rng.choice(tiers)
             arrives = COUNTDOWN_SECONDS + int(self.rng.expovariate(1 / 25))
             self.timeline.at(arrives, self._buyer(fan_id, tier_id, price))

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bots.cli import run_async, settings
+from bots.member_stats import print_members
 from bots.sandbox import SandboxOptions, SandboxSummary, rehearse
 from config import Settings
 from core import events
@@ -29,7 +30,8 @@ def sandbox(
         float, typer.Option(min=0, max=600, help="How long the rehearsal plays; 0 = no pacing.")
     ] = 5.0,
 ) -> None:
-    """Rehearse a whole drop offline: countdown, the rush, lapsing holds, the waitlist."""
+    """Rehearse a whole drop offline: countdown, the rush, lapsing holds, the waitlist; then
+    a month of a membership (sign-ups, a failed card, cancellations) and its figures."""
     play(settings(), SandboxOptions(fans=fans, units=units, seed=seed, seconds=seconds))
 
 
@@ -51,6 +53,8 @@ def show_event(at: str, event: DomainEvent | str) -> None:
 
 def describe(event: DomainEvent | str) -> str | None:
     match event:
+        case str() if event.startswith("🪪"):
+            return event
         case str():
             return f"⏳ {event}"
         case events.DropScheduled():
@@ -93,3 +97,6 @@ def print_summary(summary: SandboxSummary) -> None:
     for name, value in rows:
         table.add_row(name, value)
     out.print(table)
+    if summary.members is not None:
+        out.rule("A month of a membership, as dropcast stats members shows it")
+        print_members(out, summary.members)

@@ -1,5 +1,5 @@
 """`dropcast stats`: the whole report (rich tables, `--json`, `--csv DIR`), and one metric
-at a time (`stats lag|buyers|drops`)."""
+at a time (`stats lag|buyers|drops|members`)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from rich.table import Table
 from adapters.wording import funnel_step
 from bots.bootstrap import App, weights
 from bots.cli import CANNOT_RUN, MAX_ID, fail
+from bots.member_stats import print_members
 from bots.wired import with_app
 from core.analytics.buyers import WINDOWS, Cohort
 from core.analytics.churn import MonthChurn
@@ -45,8 +46,9 @@ def everything(
     ] = None,
 ) -> None:
     """Every metric: live sessions' conversion lag, drops' funnels, buyers and members
-    (repeat rate, churn, cohort LTV), blended attribution with its weights, recognition
-    uplift with its caveat, and every A/B test's verdict."""
+    (repeat rate, churn, cohort LTV), memberships (members, MRR, churn, trials, LTV),
+    blended attribution with its weights, recognition uplift with its caveat, and every A/B
+    test's verdict."""
     if ctx.invoked_subcommand is not None:
         return
     found: Report = with_app(_report)
@@ -94,6 +96,8 @@ def _show(found: Report) -> None:
     _repeat_and_cohorts(found)
     _churn("buyers", found.buyer_churn)
     _churn("members", found.member_churn)
+    out.rule("Memberships")
+    print_members(out, found.memberships)
     out.rule("Blended attribution")
     out.print(f"Weights: {found.weights.describe()}")
     credit = Table("currency", "orders", "revenue", "live", "campaign DMs", "organic")
@@ -229,6 +233,20 @@ def _cohorts(found: list[Cohort]) -> None:
         table.add_row(cohort.week.isoformat(), str(cohort.fans), *cells)
     if found:
         out.print(table)
+
+
+@app.command()
+def members(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
+) -> None:
+    """Memberships: active members per plan, MRR per currency, new, churned and reactivated
+    members by month (UTC) with the churn rate, trial-to-paid conversion, members' drop
+    revenue against non-members', and 90-day LTV of members against one-time buyers."""
+    found: Report = with_app(_report)
+    if as_json:
+        typer.echo(json.dumps({"memberships": as_data(found)["memberships"]}))
+        return
+    print_members(out, found.memberships)
 
 
 @app.command()

@@ -14,6 +14,7 @@ from adapters.telegram.delivery import (
     TelegramMessenger,
 )
 from adapters.telegram.perks import TelegramPerks
+from adapters.telegram.star_subscriptions import TelegramStarSubscriptions
 from bots.platforms import Connected
 from config import Settings
 from core.kinds import PaymentProvider, Platform
@@ -30,4 +31,5 @@ def connect_telegram(settings: Settings, clock: Clock) -> tuple[ExtBot[Any], Con
         perks=TelegramPerks(bot, clock),
         refunds={PaymentProvider.TELEGRAM_STARS: StarsRefunds(bot)},
         close=bot.shutdown,
+        star_subscriptions=TelegramStarSubscriptions(bot),
     )

@@ -138,6 +138,9 @@ class Settings(BaseSettings):
 
     # memberships: a member whose renewal failed keeps access this many days
     membership_grace_days: int = Field(default=3, ge=0, le=30)
+    # memberships: a renewal refunded in full or disputed at Stripe ends the member's access
+    # (the subscription is cancelled there), as a refunded order takes back what it gave
+    membership_refunds_end_access: bool = True
 
     dashboard_password: SecretStr | None = None  # else only one-time links from /dashboard
     metrics_token: SecretStr | None = None  # the bearer token of /metrics, else it is off

@@ -70,8 +70,8 @@ _STAMPS = ("reminded_day_at", "reminded_soon_at", "reminded_start_at")
 # Every table with a fan_id but the rollups' own, which recount both fans (the last line).
 _MOVED = (
     "platform_account", "link_code", "consent_record", "order", "reservation",
-    "waitlist_entry", "ledger_entry", "perk_grant", "attendance", "rsvp", "delivery",
-    "membership",
+    "waitlist_entry", "ledger_entry", "perk_grant", "perk_change", "attendance", "rsvp",
+    "delivery", "membership", "subscription_claim",
 )  # fmt: skip
 _MERGE: tuple[str, ...] = (
     # holds: both stand (a paid one is money taken, a held one lapses by itself). The
@@ -200,7 +200,7 @@ class AccountLinking:
                     fan_id=kept.id, given=False, platform=refusal.platform, how=MERGED, at=now
                 )
         await self.recognition.retier(found.fan_id)
-        await self.perks.reconcile(found.fan_id)
+        await self.perks.reconcile(found.fan_id, f"accounts linked (fan #{fan_id} joined)")
         return found.fan_id
 
     async def _refuse_two_memberships(self, kept: int, merged: int) -> None:

@@ -21,9 +21,16 @@ from core.kinds import Platform
 from core.live.attendance import LiveAttendance
 from core.live.lifecycle import LiveLifecycle
 from core.live.reminders import LiveReminders
+from core.memberships.access_report import AccessReports
+from core.memberships.claiming import Claiming
+from core.memberships.importing import Importing
+from core.memberships.join_links import JoinLinks
 from core.memberships.joining import Joining
 from core.memberships.members import Memberships
+from core.memberships.news import MemberNews
 from core.memberships.plans import Plans
+from core.memberships.reversals import PaymentReversals
+from core.memberships.stars import StarsMemberships
 from core.notices import Notices
 from core.notifications import Notifier
 from core.orders import Orders
@@ -37,10 +44,11 @@ from core.ports import (
     PayLinks,
     Perks,
     Refunds,
+    StarSubscriptions,
 )
 from core.recognition import Recognition, Rules
 from core.short_links import ShortLinks
-from core.subscriptions import subscribe_all
+from core.subscriptions import subscribe_access, subscribe_all, subscribe_members
 from core.workers import worker_id
 
 
@@ -69,6 +77,12 @@ class Core:
     plans: Plans
     memberships: Memberships
     joining: Joining
+    importing: Importing
+    claiming: Claiming
+    stars_memberships: StarsMemberships
+    access: AccessReports
+    join_links: JoinLinks
+    payment_reversals: PaymentReversals
 
     async def tick(self) -> None:
         """Everything timed, derived from the database: opening, closing, lapsing holds."""
@@ -79,6 +93,7 @@ class Core:
         await self.live_reminders.remind_due()
         await self.live_reminders.nudge_late()
         await self.campaigns.queue_due()
+        await self.stars_memberships.end_lapsed()
 
 
 def build_core(
@@ -90,6 +105,7 @@ def build_core(
     creator: CreatorDesk,
     pay_links: PayLinks,
     membership_billing: MembershipBilling,
+    star_subscriptions: StarSubscriptions,
     refunds: Mapping[str, Refunds],
     perks: Mapping[str, Perks],
     links_base_url: str,
@@ -98,6 +114,7 @@ def build_core(
     limits: Limits | None = None,
     near_tier_points: int = 20,
     membership_grace: timedelta = timedelta(days=3),
+    membership_refunds_end_access: bool = True,
     dashboard_password: str | None = None,
     role: str = "cli",
 ) -> Core:
@@ -125,6 +142,16 @@ def build_core(
         shout_outs=shout_outs,
     )
     plans, memberships = Plans(clock), Memberships(clock, bus, membership_grace)
+    joining = Joining(plans, memberships, membership_billing)
+    news = MemberNews(messenger, membership_billing)
+    reversals = PaymentReversals(
+        clock, bus, membership_billing, joining, ends_access=membership_refunds_end_access
+    )
+    subscribe_members(bus, refusals=joining.refusals, reversals=reversals, news=news)
+    access = AccessReports(clock, perk_service, perks, bus, creator)
+    subscribe_access(bus, access)
+    stars_memberships = StarsMemberships(clock, plans, memberships, star_subscriptions)
+    access.add_source(stars_memberships.mismatches)
     return Core(
         clock=clock,
         bus=bus,
@@ -155,5 +182,11 @@ def build_core(
         dashboard=DashboardAccess(clock, links_base_url, dashboard_password),
         plans=plans,
         memberships=memberships,
-        joining=Joining(plans, memberships, membership_billing),
+        joining=joining,
+        join_links=JoinLinks(links, joining),
+        payment_reversals=reversals,
+        access=access,
+        importing=Importing(clock, membership_billing),
+        claiming=Claiming(clock, memberships, membership_billing, consent),
+        stars_memberships=stars_memberships,
     )

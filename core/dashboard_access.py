@@ -5,13 +5,12 @@ stored only as digests."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from datetime import timedelta
 
 from core.models.dashboard import DashboardKey
 from core.ports import Clock
+from core.tokens import digest, new_token
 
 LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
@@ -33,7 +32,7 @@ class DashboardAccess:
         expired (taken atomically, so two visitors cannot both use one link)."""
         now = self.clock.now()
         spent = await DashboardKey.filter(
-            digest=_digest(token), kind="link", used_at__isnull=True, expires_at__gt=now
+            digest=digest(token), kind="link", used_at__isnull=True, expires_at__gt=now
         ).update(used_at=now)
         return await self._issue("session", SESSION_LIFETIME) if spent else None
 
@@ -48,25 +47,21 @@ class DashboardAccess:
         if not session:
             return False
         return await DashboardKey.exists(
-            digest=_digest(session),
+            digest=digest(session),
             kind="session",
             used_at__isnull=True,
             expires_at__gt=self.clock.now(),
         )
 
     async def log_out(self, session: str) -> None:
-        await DashboardKey.filter(digest=_digest(session), kind="session").update(
+        await DashboardKey.filter(digest=digest(session), kind="session").update(
             used_at=self.clock.now()
         )
 
     async def _issue(self, kind: str, lifetime: timedelta) -> str:
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         now = self.clock.now()
         await DashboardKey.create(
-            digest=_digest(token), kind=kind, created_at=now, expires_at=now + lifetime
+            digest=digest(token), kind=kind, created_at=now, expires_at=now + lifetime
         )
         return token
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

@@ -53,6 +53,7 @@ class Turn:
     title: str = ""
     tiers: tuple[TierSpec, ...] = ()
     opens_at: datetime | None = None
+    members_only: bool = False
 
 
 class DropForms:
@@ -60,12 +61,14 @@ class DropForms:
         self.clock = clock
         self.drops = drops
 
-    async def begin(self, user_id: int, chat_id: int) -> None:
-        """A new form, in place of any the admin left unfinished."""
+    async def begin(self, user_id: int, chat_id: int, *, members_only: bool = False) -> None:
+        """A new form, in place of any the admin left unfinished; `members_only`: a drop
+        only members of a plan may buy."""
         await TelegramForm.update_or_create(
             user_id=user_id,
             defaults={
-                "chat_id": chat_id, "step": Step.TITLE, "answers": {},
+                "chat_id": chat_id, "step": Step.TITLE,
+                "answers": {"members_only": True} if members_only else {},
                 "updated_at": self.clock.now(),
             },
         )  # fmt: skip
@@ -106,7 +109,9 @@ class DropForms:
         if not create:
             return None
         turn = _confirming(form.answers)
-        return await self.drops.launch(turn.title, list(turn.tiers), turn.opens_at)
+        return await self.drops.launch(
+            turn.title, list(turn.tiers), turn.opens_at, members_only=turn.members_only
+        )
 
     async def end(self, user_id: int) -> bool:
         """The admin's form dropped; False when there was none (or it had expired)."""
@@ -140,4 +145,5 @@ def _confirming(answers: dict[str, Any]) -> Turn:
         title=answers["title"],
         tiers=tuple(parse_tiers(answers["tiers"])),
         opens_at=datetime.fromisoformat(opening) if opening else None,
+        members_only=answers.get("members_only") is True,
     )

@@ -31,3 +31,13 @@ class LimitReached(InvalidState):
 
 class PaidInStars(InvalidState):
     """The tier is paid in Telegram Stars, by invoice in the bot chat: it has no pay link."""
+
+
+class AlreadyMember(InvalidState):
+    """The fan already holds an unended membership of the plan: a second subscription would
+    bill them twice. `portal_url` is where they manage the one they have (None if the
+    provider could not be asked for it just now)."""
+
+    def __init__(self, message: str, portal_url: str | None) -> None:
+        super().__init__(message)
+        self.portal_url = portal_url

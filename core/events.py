@@ -200,6 +200,53 @@ class MembershipChanged(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class MemberTrialEnding(DomainEvent):
+    """The provider says a member's free trial ends soon (Stripe: three days before): the
+    member is told when the first payment will be taken."""
+
+    membership_id: int
+    fan_id: int
+    plan_id: int
+    trial_end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipPaymentReversed(DomainEvent):
+    """A membership's payment was refunded in full or disputed at the provider, and the
+    creator's policy (MEMBERSHIP_REFUNDS_END_ACCESS) ends access: the subscription is
+    cancelled at the provider, whose report then ends the membership (and its perks)."""
+
+    membership_id: int
+    fan_id: int
+    provider: str
+    subscription_ref: str
+    disputed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRefused(DomainEvent):
+    """A subscription Dropcast will not keep (core/memberships/refusals.py): a second one of a
+    plan the fan already holds ("duplicate"), one of a fan who asked to be forgotten renewing
+    ("forgotten"), or one still billing as its fan is forgotten ("erased"). It is cancelled
+    at the provider and its latest payment refunded (not an erased one's: that period was
+    theirs); only a duplicate's fan is told (`fan_id` is None otherwise: nobody to tell)."""
+
+    provider: str
+    subscription_ref: str
+    plan_id: int
+    fan_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccessReportDue(DomainEvent):
+    """The day's access report found mismatches (core/memberships/access_report.py): the
+    creator's admins are told, once for `day` (an ISO date, UTC)."""
+
+    day: str
+
+
+@dataclass(frozen=True, slots=True)
 class LiveStarted(DomainEvent):
     session_id: int
     title: str

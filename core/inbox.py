@@ -29,8 +29,9 @@ from core.workers import worker_id
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[str, str], Awaitable[str]]
-"""Handles one provider's event from its kind and payload; returns what happened."""
+Handler = Callable[[str, str, datetime], Awaitable[str]]
+"""Handles one provider's event from its kind, payload and when it arrived (a provider's
+state read after that moment already reflects the event); returns what happened."""
 
 DUPLICATE = "duplicate"
 LEASE = timedelta(minutes=5)
@@ -64,7 +65,7 @@ _CLAIM = (
     f'WHERE p."due_at" IS NOT NULL AND {_DUE} AND p."id" IN '
     f'(SELECT p."id" FROM "provider_event" p WHERE p."due_at" IS NOT NULL '
     f'AND {_DUE} AND {_IN_TURN} ORDER BY p."id" LIMIT {{batch}}) '
-    'RETURNING "id", "provider", "kind", "payload", "attempts"'
+    'RETURNING "id", "provider", "kind", "payload", "received_at", "attempts"'
 )
 _OLDEST_WAITING = (
     'SELECT MIN("received_at") AS oldest FROM "provider_event" '
@@ -91,6 +92,7 @@ class KeptEvent:
     provider: str
     kind: str
     payload: str
+    received_at: datetime
     attempts: int
     """Counting the one under way."""
 
@@ -182,7 +184,10 @@ class Inbox:
             _CLAIM, lease_until=now + LEASE, worker=self.worker, lease_ends=now,
             silent_since=now - claims.SILENT, batch=BATCH,
         )  # fmt: skip
-        return sorted((KeptEvent(**row) for row in rows), key=lambda event: event.id)
+        events = (
+            KeptEvent(**(row | {"received_at": sql.moment(row["received_at"])})) for row in rows
+        )
+        return sorted(events, key=lambda event: event.id)
 
     async def serve(self, handlers: Mapping[str, Handler], *, every: float = 2.0) -> None:
         """Handle events as they arrive and retries as they come due, until `stop`; what is
@@ -212,7 +217,7 @@ class Inbox:
         try:
             if handler is None:
                 raise LookupError(f"this process handles no {event.provider} events")
-            outcome = await handler(event.kind, event.payload)
+            outcome = await handler(event.kind, event.payload, event.received_at)
         except Exception as error:  # kept for another try: a fault here must not lose it
             wait = claims.backoff(event.attempts, FIRST_RETRY)
             failed = f"failed {event.attempts}x, last: {type(error).__name__}"
@@ -255,7 +260,4 @@ async def oldest_waiting() -> datetime | None:
     """When the oldest event still to be handled arrived (those failing again and again
     aside): a payment in it was made before then, however late it is settled."""
     [row] = await sql.rows(_OLDEST_WAITING, attempts=STILL_ON_TIME_ATTEMPTS)
-    oldest = row["oldest"]
-    if oldest is None or isinstance(oldest, datetime):
-        return oldest
-    return datetime.fromisoformat(str(oldest))
+    return sql.moment(row["oldest"])

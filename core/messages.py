@@ -15,6 +15,8 @@ class TierLine:
     name: str
     price: Money
     available: int
+    member_price: Money | None = None  # what members pay instead
+    members_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,8 @@ class DropAnnouncement:
     status: str
     opens_at: datetime | None
     tiers: tuple[TierLine, ...]
+    members_only: bool = False  # only members may buy any of its tiers
+    members_early_minutes: int = 0  # members of a plan may buy up to this long before opens_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +164,51 @@ class CampaignDM:
     url: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class MemberPaymentFailed:
+    """A membership's renewal failed: access lasts until `grace_until` while the card is
+    retried; `portal_url` is where the member updates it (None: use /membership)."""
+
+    plan: str
+    grace_until: datetime | None
+    portal_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberTrialEnds:
+    """A member's free trial ends at `trial_end`, and the first payment is taken then."""
+
+    plan: str
+    trial_end: datetime
+    portal_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipCancelling:
+    """The member cancelled at the period's end: access lasts until `access_until`."""
+
+    plan: str
+    access_until: datetime | None
+    portal_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipOver:
+    """A membership ended (`lapsed`: its payments gave up): how to join again."""
+
+    plan: str
+    lapsed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SecondSubscriptionRefunded:
+    """The fan subscribed to a plan they already hold: the second subscription was
+    cancelled and its payment refunded; the first is kept (managed at `portal_url`)."""
+
+    plan: str
+    portal_url: str | None
+
+
 FanMessage = (
     PayLinkOffer
     | HoldLapsed
@@ -173,6 +222,11 @@ FanMessage = (
     | PerkTakenBack
     | LiveReminder
     | CampaignDM
+    | MemberPaymentFailed
+    | MemberTrialEnds
+    | MembershipCancelling
+    | MembershipOver
+    | SecondSubscriptionRefunded
 )
 
 
@@ -185,7 +239,17 @@ class LateStart:
     starts_at: datetime
 
 
-CreatorNote = LateStart
+@dataclass(frozen=True, slots=True)
+class AccessReportNote:
+    """To the creator: the day's access report found mismatches. `lines` are the first of
+    them, in words; `total` counts them all."""
+
+    day: str
+    lines: tuple[str, ...]
+    total: int
+
+
+CreatorNote = LateStart | AccessReportNote
 
 
 @dataclass(frozen=True, slots=True)

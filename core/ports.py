@@ -8,11 +8,13 @@ docs/architecture.md).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from core.errors import ProviderUnreachable
+from core.memberships.star_charges import StarsCharge, StarsInvoice
 from core.memberships.states import Snapshot
 from core.messages import (
     CreatorNote,
@@ -104,6 +106,13 @@ class Perks(Protocol):
         `access` if it was never used."""
         ...
 
+    async def holding(self, perks: Sequence[PerkRef]) -> Mapping[int, frozenset[str]]:
+        """The platform's own truth: for each perk whose holders the platform lets a bot
+        list, the platform user ids holding it now (a Discord role's members). A perk the
+        platform cannot tell about is left out (a Telegram bot cannot list a chat's
+        members), and the access log stands in for it (core/memberships/access_report.py)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class BilledPlan:
@@ -135,6 +144,19 @@ class BilledSubscription:
     snapshot: Snapshot
 
 
+@dataclass(frozen=True, slots=True)
+class ListedSubscription:
+    """A subscription as the provider lists it (`dropcast plan import`): what it charges,
+    if it is one price (`price` None: several prices, a quantity, or a metered price), every
+    `period` (core.kinds.PlanPeriod; None: another interval), and its customer's email."""
+
+    billed: BilledSubscription
+    price_ref: str
+    price: Money | None
+    period: str | None
+    customer_email: str | None
+
+
 class MembershipBilling(Protocol):
     """Recurring payments for memberships at one provider (Stripe Billing)."""
 
@@ -147,6 +169,55 @@ class MembershipBilling(Protocol):
         """Where the subscriber manages the subscription (card, cancel) at the provider."""
         ...
 
-    async def subscription(self, subscription_ref: str) -> BilledSubscription:
-        """The subscription as the provider has it now."""
+    async def subscription(
+        self, subscription_ref: str, since: datetime | None = None
+    ) -> BilledSubscription:
+        """The subscription as the provider has it in a read begun after `since` (else
+        now): a read shared with other subscriptions' may serve (a burst of renewals)."""
+        ...
+
+    async def cancel_and_refund(
+        self, subscription_ref: str, reason: str, refund: bool = True
+    ) -> None:
+        """End the subscription now, billing nothing more, and (with `refund`) refund its
+        latest payment in full (a duplicate's first one, a forgotten fan's renewal). Done
+        twice, it changes nothing more; the provider out of reach is `ProviderUnreachable`,
+        tried again."""
+        ...
+
+    async def subscription_of_payment(self, payment_id: str) -> str | None:
+        """The subscription whose invoice the payment paid (a renewal refunded or disputed
+        at the provider); None for a payment of no subscription's."""
+        ...
+
+    async def billing_subscriptions(self) -> list[ListedSubscription]:
+        """Every subscription of the account that still bills (trialing, active, past due),
+        whoever started it, read now."""
+        ...
+
+    async def assign(self, subscription_ref: str, fan_id: int, plan_id: int) -> BilledSubscription:
+        """Name the fan and plan in the subscription's metadata, as a join does, changing
+        nothing it charges; the subscription as the provider has it afterwards."""
+        ...
+
+
+class StarSubscriptions(Protocol):
+    """Telegram Stars subscriptions, which Telegram itself renews every 30 days."""
+
+    async def invoice_link(self, invoice: StarsInvoice) -> str:
+        """A link to the plan's invoice with Telegram's 30-day subscription period."""
+        ...
+
+    async def edit(self, user_ref: str, charge_id: str, cancelled: bool) -> None:
+        """Stop renewing the subscription begun by `charge_id` at its period's end, or
+        renew it again (`editUserStarSubscription`)."""
+        ...
+
+    async def refund(self, user_ref: str, charge_id: str) -> None:
+        """Give one charge's Stars back; a charge refunded already counts as done."""
+        ...
+
+    async def charges(self, since: datetime) -> list[StarsCharge]:
+        """The subscription charges Telegram took since then and did not give back, oldest
+        first (`getStarTransactions`)."""
         ...

@@ -8,14 +8,18 @@ accounts, contact details, addresses, consent records, invite links and link cod
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core.bus import Changes, EventBus
 from core.errors import NotFound
+from core.events import SubscriptionRefused
 from core.fans import FanRef, fan_id_of
-from core.kinds import FanTier
+from core.kinds import FanTier, SubscriptionProvider
 from core.models import (
     Attendance,
     ConsentRecord,
@@ -25,6 +29,7 @@ from core.models import (
     LinkCode,
     Membership,
     Order,
+    PerkChange,
     PerkGrant,
     PlatformAccount,
     Reservation,
@@ -34,6 +39,7 @@ from core.models import (
 from core.perks import PerkService
 
 FORGOTTEN = "forgotten fan"
+ERASED = "erased"  # a subscription refused because its fan was forgotten just now
 
 
 async def export(fan_id: int) -> dict[str, Any]:
@@ -69,6 +75,9 @@ async def export(fan_id: int) -> dict[str, Any]:
             "perks": await PerkGrant.filter(fan_id=fan_id).values(
                 "perk__title", "status", "changed_at"
             ),
+            "perk_changes": await PerkChange.filter(fan_id=fan_id).order_by("id").values(
+                "perk__title", "change", "cause", "at"
+            ),
             "live_sessions": await Attendance.filter(fan_id=fan_id).values(
                 "session__title", "first_seen_at", "minutes"
             ),
@@ -85,12 +94,16 @@ async def export(fan_id: int) -> dict[str, Any]:
     return everything
 
 
-async def forget(fan_id: int, perks: PerkService) -> None:
+async def forget(fan_id: int, perks: PerkService, bus: EventBus | None = None) -> None:
     """Take back the fan's perks while their accounts still say where, then erase the
-    person. Forgetting twice changes nothing more."""
+    person. Forgetting twice changes nothing more. With the core's `bus`, each Stripe
+    subscription of theirs still billing is cancelled, by a notice written with the
+    erasure (core/memberships/refusals.py): nothing renews for someone who is gone."""
     fan = await _fan(fan_id)
     await perks.release_all(fan.id)
-    async with in_transaction():
+    async with bus.transaction() if bus else _changes() as changes:
+        if bus is not None:
+            changes.add(*await _subscriptions_to_end(fan_id, perks.clock.now()))
         await Fan.filter(id=fan_id).update(
             display_name=FORGOTTEN, email=None, timezone="UTC", tier=FanTier.FAN,
             dm_opt_in=False, named_in_shout_outs=False,
@@ -116,15 +129,43 @@ async def ask_to_forget(fan: FanRef) -> int:
     return await fan_id_of(fan)
 
 
-async def forget_account(fan: FanRef, fan_id: int, perks: PerkService) -> bool:
+async def forget_account(
+    fan: FanRef, fan_id: int, perks: PerkService, bus: EventBus | None = None
+) -> bool:
     """A fan's own confirmed request from a chat: forgets `fan_id` only if this platform
     account still belongs to it; False if it was done already (or the button is not theirs)."""
     if not await PlatformAccount.exists(
         platform=fan.platform, platform_user_id=fan.user_ref, fan_id=fan_id
     ):
         return False
-    await forget(fan_id, perks)
+    await forget(fan_id, perks, bus)
     return True
+
+
+async def is_forgotten(fan_id: int) -> bool:
+    """Whether the fan asked to be forgotten: erased, with no account left to reach them by
+    (`forget`). Whatever still arrives for them (a subscription's renewal) is undone, never
+    stored with them."""
+    return await Fan.exists(id=fan_id, display_name=FORGOTTEN) and not (
+        await PlatformAccount.exists(fan_id=fan_id)
+    )
+
+
+@asynccontextmanager
+async def _changes() -> AsyncIterator[Changes]:
+    """A plain transaction, its events dropped: no bus to write their notices with."""
+    async with in_transaction():
+        yield Changes()
+
+
+async def _subscriptions_to_end(fan_id: int, now: datetime) -> list[SubscriptionRefused]:
+    billing = await Membership.filter(
+        fan_id=fan_id, live__isnull=False, provider=SubscriptionProvider.STRIPE
+    ).values_list("plan_id", "subscription_ref")
+    return [
+        SubscriptionRefused(now, SubscriptionProvider.STRIPE.value, ref, plan_id, None, ERASED)
+        for plan_id, ref in billing
+    ]
 
 
 async def _fan(fan_id: int) -> Fan:

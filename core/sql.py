@@ -11,6 +11,7 @@ all against both databases' schemas (tests/integration/test_statements.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from core.models import Fan
@@ -22,6 +23,9 @@ DIALECT = {
     "LEAST": ("LEAST", "MIN"),
     "SKIP_LOCKED": (" FOR UPDATE SKIP LOCKED", ""),
     "FOR_UPDATE": (" FOR UPDATE", ""),
+    # a timestamp as a number of days, to compare spans: `{DAYS}o.created_at{IN_DAYS} + 90`
+    "DAYS": ("(EXTRACT(EPOCH FROM ", "(julianday("),
+    "IN_DAYS": (") / 86400.0)", "))"),
 }
 
 
@@ -60,6 +64,15 @@ def prepared(statement: str, values: dict[str, object], sqlite: bool) -> tuple[s
     """The statement in the dialect's placeholders, and its values in their order."""
     marks = _Placeholders(values, sqlite)
     return statement.format_map(marks), marks.bound
+
+
+def moment(value: object) -> datetime | None:
+    """A timestamp as a driver returns it in a row (PostgreSQL a datetime, SQLite its text),
+    as the aware UTC datetime the ORM would have made."""
+    if value is None:
+        return None
+    found = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
 
 
 async def rows(statement: str, /, **values: object) -> list[dict[str, Any]]:

@@ -15,9 +15,13 @@ from typing import Any
 from core import events as e
 from core.bus import EventBus
 from core.consent import Consent
+from core.memberships.access_report import AccessReports
+from core.memberships.news import MemberNews, owes_news
+from core.memberships.refusals import CANCEL, Refusals, refusal_key
+from core.memberships.reversals import PaymentReversals
 from core.notices import Deliver, Subscription, perks_key
 from core.notifications import Notifier
-from core.perks import PerkService
+from core.perks import PerkEvent, PerkService
 from core.recognition import Recognition
 
 DROP_CHANGES = (
@@ -46,7 +50,7 @@ def subscribe_all(
         """A message to a fan: never sent twice, even by a process that died sending it."""
         return Subscription(event, f"dm.{name}", handler, at_most_once=True, **more)
 
-    def fans_perks(event: e.OrderPaid | e.OrderReversed | e.OrderRestored | e.TierChanged) -> str:
+    def fans_perks(event: PerkEvent) -> str:
         return perks_key(event.fan_id)
 
     owed = [
@@ -82,6 +86,10 @@ def subscribe_all(
                      key=lambda event, _: fans_perks(event)),
         Subscription(e.TierChanged, "perks.tier", perks.follow,
                      key=lambda event, _: fans_perks(event)),
+        # a membership's access started, moved or ended: the plan's perks follow (access that
+        # runs out by time, with no event, is caught by the sweep)
+        Subscription(e.MembershipChanged, "perks.membership", perks.follow,
+                     key=lambda event, _: fans_perks(event)),
         dm(e.HoldPlaced, "waitlist_offer", notifier.offer_waitlist_hold,
                      when=lambda event: event.from_waitlist),
         Subscription(e.HoldExpired, "pay.stop_link", notifier.stop_pay_link),
@@ -105,3 +113,36 @@ def subscribe_all(
         )  # fmt: skip
     for subscription in owed:
         bus.notices.subscribe(subscription)
+
+
+def subscribe_members(
+    bus: EventBus, *, refusals: Refusals, reversals: PaymentReversals, news: MemberNews
+) -> None:
+    """A membership's own side effects: a refused subscription cancelled and refunded at the
+    provider before its fan is told (one key orders them), a subscription whose payment was
+    refunded or disputed cancelled by the creator's policy, and the member's DMs on a change
+    of state (core/memberships/news.py)."""
+    owed = [
+        Subscription(e.MembershipPaymentReversed, "billing.reversed", reversals.end),
+        Subscription(e.SubscriptionRefused, CANCEL, refusals.cancel, key=_refused_key),
+        Subscription(e.SubscriptionRefused, "dm.subscription_refused", news.refused,
+                     when=lambda event: event.fan_id is not None, key=_refused_key,
+                     at_most_once=True),
+        Subscription(e.MembershipChanged, "dm.membership", news.changed, when=owes_news,
+                     at_most_once=True),
+        Subscription(e.MemberTrialEnding, "dm.trial_ending", news.trial_ending,
+                     at_most_once=True),
+    ]  # fmt: skip
+    for subscription in owed:
+        bus.notices.subscribe(subscription)
+
+
+def subscribe_access(bus: EventBus, access: AccessReports) -> None:
+    """The day's access report to the creator's admins: a message, sent at most once."""
+    bus.notices.subscribe(
+        Subscription(e.AccessReportDue, "desk.access_report", access.tell, at_most_once=True)
+    )
+
+
+def _refused_key(event: e.SubscriptionRefused, _: int | None) -> str:
+    return refusal_key(event)

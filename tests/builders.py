@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from adapters.memory import ManualClock
@@ -17,6 +18,8 @@ from core.drops.specs import TierSpec
 from core.drops.views import DropView
 from core.fans import fan_for
 from core.kinds import Platform
+from core.memberships.plans import PlanSpec
+from core.memberships.states import Snapshot
 from core.models import ProviderEvent
 from core.money import parse_price
 from tests.eventually import eventually
@@ -31,10 +34,15 @@ def tier(
     kind: str = "physical",
     content: str | None = None,
     perk: str = "",
+    member_price: str | None = None,
+    members_only: bool = False,
 ) -> TierSpec:
     if content is None:
         content = "" if kind == "physical" else f"https://files.example/{name}.zip"
-    return TierSpec(name, kind, parse_price(price), stock, limit, content, perk)
+    member = parse_price(member_price) if member_price else None
+    return TierSpec(
+        name, kind, parse_price(price), stock, limit, content, perk, member, members_only
+    )
 
 
 async def open_drop(core: Core, *tiers: TierSpec, hold_minutes: int = 10) -> DropView:
@@ -42,6 +50,21 @@ async def open_drop(core: Core, *tiers: TierSpec, hold_minutes: int = 10) -> Dro
         "Winter drop", list(tiers) or [tier()], hold_minutes=hold_minutes
     )
     return await core.drops.open(drop.id)
+
+
+async def make_member(core: Core, fan_id: int, *, early: int = 0, days: int = 29) -> None:
+    """The fan joins a plan of their own giving `early` minutes of early access in drops,
+    paid (through Stripe) for `days` from now."""
+    name = f"Club {fan_id} {early}"
+    plan = await core.plans.create(
+        PlanSpec(name, parse_price("5.00 EUR"), early_access_minutes=early)
+    )
+    now = core.holds.clock.now()
+    snapshot = Snapshot(
+        "active", as_of=now, started_at=now, current_period_start=now,
+        current_period_end=now + timedelta(days=days),
+    )  # fmt: skip
+    await core.memberships.record(fan_id, plan.id, "stripe", f"sub_{name}", snapshot)
 
 
 async def fans(count: int, start: int = 0) -> list[int]:

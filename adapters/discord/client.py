@@ -34,7 +34,8 @@ def point_at(settings: Settings) -> None:
 
 def intents() -> discord.Intents:
     """Only what Dropcast uses: guilds (channels, roles) and voice states (live sessions).
-    No privileged intents: roles are given by id, members are never listed."""
+    No privileged intents: roles are given by id; the access report lists members by REST,
+    which needs the Server Members Intent switched on in the Developer Portal only."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.voice_states = True

@@ -21,6 +21,8 @@ drop = app_commands.Group(
 
 
 class NewDrop(discord.ui.Modal, title="New drop"):
+    """The drop's title, tiers and opening; `members_only` was chosen in the command."""
+
     name: discord.ui.TextInput[NewDrop] = discord.ui.TextInput(label="Title", max_length=120)
     tiers: discord.ui.TextInput[NewDrop] = discord.ui.TextInput(
         label="Tiers, one per line",
@@ -32,6 +34,10 @@ class NewDrop(discord.ui.Modal, title="New drop"):
         label="Opens: now, +30m, or 2026-12-01T18:00+01:00", default="now", max_length=40
     )
 
+    def __init__(self, *, members_only: bool = False) -> None:
+        super().__init__()
+        self.members_only = members_only
+
     async def on_submit(self, interaction: discord.Interaction) -> None:
         core = core_of(interaction)
         client: DropcastDiscord = interaction.client  # type: ignore[assignment]
@@ -39,7 +45,9 @@ class NewDrop(discord.ui.Modal, title="New drop"):
         try:
             tiers = parse_tiers(self.tiers.value)
             opens_at = parse_opening(self.opens.value, now=core.clock.now(), zone=client.zone)
-            made = await core.drops.launch(self.name.value, tiers, opens_at)
+            made = await core.drops.launch(
+                self.name.value, tiers, opens_at, members_only=self.members_only
+            )
         except DropcastError as error:
             await say(
                 interaction, f"Not created: {error}. Nothing was saved; run /drop create again."
@@ -51,9 +59,10 @@ class NewDrop(discord.ui.Modal, title="New drop"):
 
 
 @drop.command(name="create", description="Make a drop: title, tiers, opening time")
+@app_commands.describe(members_only="Only members of a plan may buy it")
 @app_commands.check(admins_only)
-async def drop_create(interaction: discord.Interaction) -> None:
-    await interaction.response.send_modal(NewDrop())
+async def drop_create(interaction: discord.Interaction, members_only: bool = False) -> None:
+    await interaction.response.send_modal(NewDrop(members_only=members_only))
 
 
 @drop.command(name="open", description="Open a drop now")

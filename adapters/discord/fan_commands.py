@@ -8,17 +8,20 @@ from discord import app_commands
 from adapters import wording
 from adapters.discord import fans, render
 from adapters.discord.fans import answer, core_of, say, think, who
-from core.drops.views import list_drops
 from core.fans import choose_shout_outs, profile_of
 
 
 @app_commands.command(description="What is open and coming up")
 async def drops(interaction: discord.Interaction) -> None:
-    showing = await list_drops(("scheduled", "open", "sold_out"))
+    """The drops as this fan sees them: a member, with their member prices."""
+    shown = await core_of(interaction).holds.drops_for(
+        who(interaction), ("scheduled", "open", "sold_out")
+    )
+    showing = shown.drops
     if not showing:
         await say(interaction, "Nothing is on right now. The next drop will be announced here.")
         return
-    posts = [render.drop_post(drop.announcement()) for drop in showing[:10]]
+    posts = [render.drop_post(drop.announcement(), shown.member) for drop in showing[:10]]
     embeds = [embed for embed, _ in posts]
     view = next((view for _, view in posts if view), None) if len(posts) == 1 else None
     await say(interaction, "What is on:", embeds=embeds, **({"view": view} if view else {}))
@@ -48,7 +51,11 @@ async def buy_choices(
             if drop.status != "open" and tier.id not in held:
                 continue
             left = "held for you" if tier.id in held else f"{tier.available} left"
-            label = f"{drop.title}: {tier.name} ({tier.price}, {left})"
+            # a choice's name is plain text: the struck public price in combining strokes
+            price = wording.tier_price(
+                tier.price, tier.member_price, tier.members_only, shown.member
+            )
+            label = f"{drop.title}: {tier.name} ({price}, {left})"
             if wanted in label.casefold():
                 choices.append(app_commands.Choice(name=label[:100], value=str(tier.id)))
     return choices[:25]

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import discord
 
 from adapters import wording
+from adapters.discord.markdown import strike
 from core import privacy
 from core.app import Core
 from core.drops.views import LinkedHold
@@ -109,7 +110,7 @@ def pay_button(url: str) -> discord.ui.View:
 def _held(held: LinkedHold) -> str:
     offer = held.offer
     when = f"<t:{int(offer.expires_at.timestamp())}:t>"
-    text = wording.held_until("Held for you", when, offer.price, offer.pitch)
+    text = wording.held_until("Held for you", when, offer.price, offer.pitch, strike)
     return text + ("" if held.reachable else DMS_CLOSED)
 
 
@@ -117,7 +118,8 @@ async def forget(interaction: discord.Interaction, fan_id: int) -> None:
     """The confirming button of /forgetme; it names the fan it was shown to. Taking perk
     roles back is Discord's work: deferred first."""
     await think(interaction)
-    done = await privacy.forget_account(who(interaction), fan_id, core_of(interaction).perks)
+    core = core_of(interaction)
+    done = await privacy.forget_account(who(interaction), fan_id, core.perks, core.bus)
     await say(interaction, wording.FORGOTTEN if done else wording.FORGET_NOT_YOURS)
 
 

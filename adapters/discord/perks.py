@@ -3,12 +3,18 @@ with Manage Roles; both are checked before asking, and a creator is told what to
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import discord
 
 from adapters.discord.client import DropcastDiscord
 from core.fans import account_on
 from core.kinds import Platform
 from core.messages import PerkRef
+
+# discord.com/developers/docs/resources/guild#list-guild-members: up to 1000 a page, paged
+# by `after` (the highest user id of the page before)
+MEMBERS_PAGE = 1000
 
 
 class PerkNotGrantable(Exception):
@@ -64,6 +70,32 @@ class DiscordPerks:
             )
         except discord.NotFound:  # the member left the server: nothing to take back
             return
+
+    async def holding(self, perks: Sequence[PerkRef]) -> Mapping[int, frozenset[str]]:
+        """Each role's members, from the server's member list (one pass per server). Discord
+        lists members only to a bot with the Server Members Intent switched on in the
+        Developer Portal; without it, Discord's refusal is raised for the report to show."""
+        held: dict[int, frozenset[str]] = {}
+        for guild_id in sorted({perk.place_ref for perk in perks}):
+            members = await self._members(int(guild_id))
+            for perk in perks:
+                if perk.place_ref == guild_id:
+                    held[perk.perk_id] = frozenset(
+                        user for user, roles in members.items() if perk.ref in roles
+                    )
+        return held
+
+    async def _members(self, guild_id: int) -> dict[str, set[str]]:
+        http = (await self.client.rest()).http
+        members: dict[str, set[str]] = {}
+        after: int | None = None
+        while True:
+            page = await http.get_members(guild_id, limit=MEMBERS_PAGE, after=after)
+            for member in page:
+                members[str(member["user"]["id"])] = {str(role) for role in member["roles"]}
+            if len(page) < MEMBERS_PAGE:
+                return members
+            after = max(int(member["user"]["id"]) for member in page)
 
     async def _member(self, fan_id: int, perk: PerkRef) -> int:
         account = await account_on(fan_id, Platform.DISCORD)

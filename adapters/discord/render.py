@@ -7,6 +7,8 @@ from datetime import datetime
 
 import discord
 
+from adapters import wording
+from adapters.discord.markdown import strike
 from adapters.discord.views import PostButton
 from core.messages import DropAnnouncement, LiveAnnouncement
 
@@ -33,15 +35,21 @@ def status_line(status: str, opens_at: datetime | None) -> str:
     return STATUS_LINES.get(status, status)
 
 
-def drop_post(post: DropAnnouncement) -> tuple[discord.Embed, discord.ui.View | None]:
-    """A drop as its public post and as a fan's card: a Buy button per tier while it sells."""
-    embed = discord.Embed(
-        title=f"🎁 {post.title}", description=status_line(post.status, post.opens_at)
+def drop_post(
+    post: DropAnnouncement, member: bool = False
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """A drop as its public post and as a fan's card: a Buy button per tier while it sells.
+    A member's own card shows their member prices against the struck public ones."""
+    lines = [status_line(post.status, post.opens_at)]
+    lines += wording.members_lines(
+        post.members_only, post.members_early_minutes, post.status == "scheduled"
     )
+    embed = discord.Embed(title=f"🎁 {post.title}", description="\n".join(lines))
     embed.colour = COLOUR
     for tier in post.tiers:
         left = f"{tier.available} left" if tier.available else "none left"
-        embed.add_field(name=tier.name, value=f"{tier.price} · {left}", inline=True)
+        price = wording.tier_price(tier.price, tier.member_price, tier.members_only, member, strike)
+        embed.add_field(name=tier.name, value=f"{price} · {left}", inline=True)
     embed.set_footer(text=f"Drop #{post.drop_id}")
     if post.status not in ("open", "sold_out"):
         return embed, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.drops.views import drop_code
@@ -108,6 +109,10 @@ class MemoryPerks:
     async def revoke(self, fan_id: int, perk: PerkRef, access: str) -> None:
         self._call("revoke", fan_id, perk)
         self.granted.discard((fan_id, perk.perk_id))
+
+    async def holding(self, perks: Sequence[PerkRef]) -> Mapping[int, frozenset[str]]:
+        """Nothing: in memory there is no platform to ask (as with Telegram)."""
+        return {}
 
     def _call(self, what: str, fan_id: int, perk: PerkRef) -> None:
         if self.failing:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import stripe
@@ -34,6 +35,8 @@ DISPUTE_CLOSED = "charge.dispute.closed"
 # a closed dispute's statuses that leave the creator the money: won, or an inquiry that
 # never became a chargeback
 MONEY_KEPT = ("won", "warning_closed")
+# Stripe's warning three days before a trial ends: the member is told, besides the re-read
+TRIAL_ENDING = "customer.subscription.trial_will_end"
 # a membership's subscription changed: each is handled by re-reading the subscription from
 # Stripe, so their order and repetition cannot matter (checkout.session.completed in
 # subscription mode is one of them too)
@@ -46,6 +49,7 @@ MEMBERSHIP = frozenset(
         "customer.subscription.resumed",
         "invoice.paid",
         "invoice.payment_failed",
+        TRIAL_ENDING,
     )
 )
 ACTED_ON = frozenset((*SETTLING, *REVERSING, FAILING, DISPUTE_CLOSED, *MEMBERSHIP))
@@ -77,12 +81,12 @@ class StripeWebhooks:
         kept = await self.core.inbox.keep("stripe", str(event["id"]), kind, body.decode(), key=key)
         return WebhookReply(200, {"outcome": "accepted" if kept else DUPLICATE})
 
-    async def handle(self, kind: str, payload: str) -> str:
+    async def handle(self, kind: str, payload: str, received_at: datetime) -> str:
         """A kept event's effect, once Stripe has had its answer."""
         obj = _object(json.loads(payload))
         sub = subscription_of(kind, obj)
         if sub:
-            return await self._membership(sub)
+            return await self._membership(sub, received_at, trial_ending=kind == TRIAL_ENDING)
         if kind in MEMBERSHIP or obj.get("mode") == "subscription":
             return "no subscription yet"
         if kind in REVERSING:
@@ -101,11 +105,15 @@ class StripeWebhooks:
             return f"unmatched: {error}"
         return f"order {order.id} {order.status}"
 
-    async def _membership(self, subscription_ref: str) -> str:
-        """The membership as Stripe has its subscription now. Stripe out of reach raises,
-        and the event is tried again."""
+    async def _membership(
+        self, subscription_ref: str, received_at: datetime, *, trial_ending: bool = False
+    ) -> str:
+        """The membership as Stripe has its subscription in a read made after the event
+        arrived. Stripe out of reach raises, and the event is tried again."""
         try:
-            member = await self.core.joining.refresh(subscription_ref)
+            joining = self.core.joining
+            refresh = joining.trial_ending if trial_ending else joining.refresh
+            member = await refresh(subscription_ref, since=received_at)
         except stripe.InvalidRequestError as error:  # Stripe has no such subscription
             return f"unmatched: {error.user_message or error.code}"
         except DropcastError as error:  # a fan or plan we do not have: say so, don't retry
@@ -133,7 +141,19 @@ class StripeWebhooks:
             return "partial refund: order kept"  # the creator gave part of the money back
         payment_id = str(obj.get("payment_intent") or "")
         order = await self.core.payments.reverse(payment_id, REVERSING[kind])
-        return f"order {order.id} {order.status}" if order else "no order for this payment"
+        if order is not None:
+            return f"order {order.id} {order.status}"
+        if not payment_id:
+            return "no order for this payment"
+        try:  # a membership's renewal, perhaps: the creator's policy says what follows
+            member = await self.core.payment_reversals.reversed(
+                payment_id, disputed=kind != "charge.refunded"
+            )
+        except stripe.InvalidRequestError as error:
+            return f"unmatched: {error.user_message or error.code}"
+        if member is None:
+            return "no order or membership for this payment"
+        return f"membership {member.id} {member.state}: its payment {REVERSING[kind]}"
 
     async def _dispute_closed(self, dispute: Mapping[str, Any]) -> str:
         """A dispute the creator won gives the order back what the dispute took; a lost one

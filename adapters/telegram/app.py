@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from adapters.telegram import creators, fans, new_drop
+from adapters.telegram import creators, fans, memberships, new_drop, plans
 from config import Settings
 from core.app import Core
 
@@ -24,6 +24,8 @@ COMMANDS = [
     ("perks", "Fresh invites to your perk chats"),
     ("link", "Join this account with your Discord one"),
     ("checkin", "I am listening to the live session"),
+    ("join", "Become a member"),
+    ("membership", "Your membership: state, cancel, re-enable"),
     ("help", "What I can do"),
     ("stop", "No more messages from me"),
     ("mydata", "Everything you hold about me, as a file"),
@@ -52,7 +54,13 @@ def telegram_application(
     admins = filters.User(user_id=settings.admin_telegram_ids)
     application.add_handler(new_drop.answers(admins), group=FORM_ANSWERS)
     # each feature's own routes; the fans' last, as theirs catch what no other took
-    routes = [*new_drop.handlers(admins), *creators.handlers(), *fans.handlers()]
+    routes = [
+        *new_drop.handlers(admins),
+        *creators.handlers(),
+        *plans.handlers(),
+        *memberships.handlers(),
+        *fans.handlers(),
+    ]
     application.add_handlers(routes)
     application.add_error_handler(_failed)
     return application

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.constants import ChatType
+from telegram.constants import ChatType, ParseMode
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -19,7 +20,7 @@ from telegram.ext import (
 )
 
 from adapters import wording
-from adapters.telegram import render
+from adapters.telegram import claims, render
 from adapters.telegram.delivery import send_invoice
 from adapters.telegram.stars import hold_named, stars_payment
 from core import privacy
@@ -36,6 +37,8 @@ HELP = (
     "/drops - what is open and coming up\n"
     "/me - your orders\n"
     "/perks - fresh invites to your perk chats\n"
+    "/join - become a member (Stars or card)\n"
+    "/membership - your membership: state, cancel, re-enable\n"
     "/link - join this account with your Discord one\n"
     "/checkin - I am listening to the live session\n"
     "/shoutouts on|off - may I congratulate you by name when you reach a tier?\n"
@@ -63,7 +66,8 @@ def who(update: Update) -> FanRef:
 
 async def start(update: Update, context: Context) -> None:
     """`/start` (the fan opts in to messages) and deep links, which opt in too:
-    `/start drop_<code>` shows a drop, `/start code_<code>` claims a live code."""
+    `/start drop_<code>` shows a drop, `/start code_<code>` claims a live code,
+    `/start claim_<code>` a membership moved in from another tool (adapters/telegram/claims.py)."""
     core, payload = core_of(context), context.args[0] if context.args else ""
     if payload.startswith("drop_"):
         code = payload.removeprefix("drop_")[:16]
@@ -75,6 +79,12 @@ async def start(update: Update, context: Context) -> None:
         return
     if payload.startswith("code_"):
         await claim_code(update, context, payload.removeprefix("code_"), opting_in="/start")
+        return
+    if payload.startswith(claims.START):
+        claiming = core.claiming.claim_as(
+            payload.removeprefix(claims.START), who(update), opting_in="/start"
+        )
+        await answer(update, claiming, wording.claimed_text, refused="Not claimed: {}.")
         return
     await core.consent.choose(who(update), True, "/start")
     await reply(update, "Welcome! " + HELP)
@@ -110,8 +120,8 @@ async def drops(update: Update, context: Context) -> None:
 async def show_drops(update: Update, context: Context, shown: FanDrops) -> None:
     now = core_of(context).clock.now()
     for drop in shown.drops:
-        text, keyboard = render.drop_card(drop, now, shown.held)
-        await reply(update, text, keyboard)
+        text, keyboard = render.drop_card(drop, now, shown.held, shown.member_minutes)
+        await reply(update, text, keyboard, as_html=True)
 
 
 HELD = "Held for you!"
@@ -183,7 +193,8 @@ async def forget_answer(update: Update, context: Context) -> None:
         await query.answer()
         await query.edit_message_text(wording.KEPT)
         return
-    done = await privacy.forget_account(who(update), int(choice), core_of(context).perks)
+    core = core_of(context)
+    done = await privacy.forget_account(who(update), int(choice), core.perks, core.bus)
     await query.answer()
     await query.edit_message_text(wording.FORGOTTEN if done else wording.FORGET_NOT_YOURS)
 
@@ -208,11 +219,13 @@ async def offer_payment(update: Update, context: Context, hold: HoldView) -> Non
         return
     offer = paying.offer
     when = f"{hold.expires_at:%H:%M} UTC"
-    held = wording.held_until(f"{offer.tier_name} is held for you", when, hold.price, offer.pitch)
+    what = f"{offer.tier_name} is held for you"
     if paying.url is None:  # Stars, in one message: the invoice says how long it is held
+        held = wording.held_until(what, when, offer.price, offer.pitch)  # plain text
         await send_invoice(context.bot, fan.id, offer, held)
         return
-    await reply(update, held, render.pay_button(paying.url))
+    held = wording.held_until(html.escape(what), when, offer.price, offer.pitch, render.strike)
+    await reply(update, held, render.pay_button(paying.url), as_html=True)
 
 
 async def pre_checkout(update: Update, context: Context) -> None:
@@ -317,10 +330,13 @@ async def answer(
     await reply(update, await wording.outcome(action, done, refused))
 
 
-async def reply(update: Update, text: str, keyboard: Any = None) -> None:
+async def reply(update: Update, text: str, keyboard: Any = None, *, as_html: bool = False) -> None:
+    """Answer in the chat; `as_html`: the text is Telegram HTML (a struck price, say)."""
     message = update.effective_message
     assert message is not None
-    await message.reply_text(text, reply_markup=keyboard)
+    await message.reply_text(
+        text, reply_markup=keyboard, parse_mode=ParseMode.HTML if as_html else None
+    )
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -48,8 +48,13 @@ async def new_drop(update: Update, context: Context) -> None:
         await reply(update, NOT_ADMIN)
         return
     user, chat = _who(update)
-    await core_of(context).drop_forms.begin(user, chat)
-    await reply(update, "A new drop. What is its title? (/cancel to stop)")
+    members_only = [word.lower() for word in context.args or []] == ["members"]
+    if context.args and not members_only:
+        await reply(update, "Say /newdrop, or /newdrop members for a drop only members may buy.")
+        return
+    await core_of(context).drop_forms.begin(user, chat, members_only=members_only)
+    kind = "members-only drop" if members_only else "drop"
+    await reply(update, f"A new {kind}. What is its title? (/cancel to stop)")
 
 
 async def answered(update: Update, context: Context) -> None:
@@ -75,7 +80,8 @@ async def _ask(update: Update, turn: Turn) -> None:
         return
     summary = "\n".join(f"• {t.name}: {t.price}, stock {t.stock}" for t in turn.tiers)
     opening = turn.opens_at or "now"
-    await reply(update, f"{turn.title}, opening {opening}:\n{summary}", CONFIRM)
+    members = ", for members only" if turn.members_only else ""
+    await reply(update, f"{turn.title}, opening {opening}{members}:\n{summary}", CONFIRM)
 
 
 async def confirmed(update: Update, context: Context) -> None:

@@ -7,6 +7,7 @@ they could come back with a new perk) and voids their link if it was never used.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -65,6 +66,12 @@ class TelegramPerks:
                 raise
             return
         await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+
+    async def holding(self, perks: Sequence[PerkRef]) -> Mapping[int, frozenset[str]]:
+        """Nothing: the Bot API has no way to list a chat's members (getChatMember asks about
+        one user, getChatAdministrators only about admins), so the access report checks
+        perk chats against Dropcast's own access log instead."""
+        return {}
 
     async def _void(self, chat_id: int, invite_link: str) -> None:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from adapters import wording
 from core import messages
+from core.drops.members import in_member_window
 from core.drops.views import DropView
 from core.messages import CreatorNote, DropAnnouncement, FanMessage, LiveAnnouncement
 from core.money import STARS
@@ -39,8 +41,16 @@ def countdown(opens_at: datetime | None, now: datetime) -> str:
 def announcement(post: DropAnnouncement, now: datetime, bot_username: str) -> Rendered:
     """A drop's public post; its button opens the drop in the bot chat (a deep link)."""
     status = STATUS_LINES.get(post.status, post.status)
-    lines = [f"🎁 {post.title}", status.format(countdown=countdown(post.opens_at, now)), ""]
-    lines += [f"• {tier.name}: {tier.price} ({_left(tier.available)})" for tier in post.tiers]
+    lines = [f"🎁 {post.title}", status.format(countdown=countdown(post.opens_at, now))]
+    lines += wording.members_lines(
+        post.members_only, post.members_early_minutes, post.status == "scheduled"
+    )
+    lines += [""] + [
+        f"• {tier.name}: "
+        f"{wording.tier_price(tier.price, tier.member_price, tier.members_only, False)}"
+        f" ({_left(tier.available)})"
+        for tier in post.tiers
+    ]
     if post.status not in ("scheduled", "open"):
         return "\n".join(lines), None
     label = "Buy in the bot" if post.status == "open" else "See it in the bot"
@@ -77,13 +87,42 @@ def live_post(post: LiveAnnouncement, now: datetime, bot_username: str) -> Rende
     return "\n".join(lines), InlineKeyboardMarkup(buttons) if buttons else None
 
 
-def drop_card(drop: DropView, now: datetime, held: AbstractSet[int] = frozenset()) -> Rendered:
-    """A drop in a fan's chat, with a Buy button per tier while it sells; a tier the fan
-    holds a unit of offers their hold to pay, sold out or not."""
+def strike(text: str) -> str:
+    """Struck through, in Telegram's HTML (the text is HTML already)."""
+    return f"<s>{text}</s>"
+
+
+def drop_card(
+    drop: DropView,
+    now: datetime,
+    held: AbstractSet[int] = frozenset(),
+    member_minutes: int | None = None,
+) -> Rendered:
+    """A drop in a fan's chat, in HTML (send it with parse_mode HTML), with a Buy button per
+    tier while it sells; a tier the fan holds a unit of offers their hold to pay, sold out
+    or not. A member (`member_minutes` their early access, None for others) sees their
+    member prices against the struck public ones, and Buy buttons from their early access."""
+    member = member_minutes is not None
     status = STATUS_LINES.get(drop.status, drop.status)
-    lines = [f"🎁 {drop.title}", status.format(countdown=countdown(drop.opens_at, now))]
-    lines += [f"• {tier.name}: {tier.price} ({_left(tier.available)})" for tier in drop.tiers]
-    if drop.status not in ("open", "sold_out"):
+    lines = [
+        f"🎁 {html.escape(drop.title)}",
+        status.format(countdown=countdown(drop.opens_at, now)),
+    ]
+    lines += wording.members_lines(
+        drop.members_only, drop.members_early_minutes, drop.status == "scheduled"
+    )
+    lines += [
+        f"• {html.escape(tier.name)}: "
+        f"{wording.tier_price(tier.price, tier.member_price, tier.members_only, member, strike)}"
+        f" ({_left(tier.available)})"
+        for tier in drop.tiers
+    ]
+    early = (
+        drop.status == "scheduled"
+        and drop.opens_at is not None
+        and in_member_window(drop.opens_at, member_minutes, now)
+    )
+    if drop.status not in ("open", "sold_out") and not early:
         return "\n".join(lines), None
     buttons = [
         [
@@ -124,6 +163,8 @@ def fan_message(message: FanMessage) -> Rendered:
 def creator_note(note: CreatorNote) -> Rendered:
     """A note to the creator's admins, with a button that does what it asks."""
     text = wording.creator_text(note, "tap Go live now, or send /live start {}.")
+    if not isinstance(note, messages.LateStart):
+        return text, None
     go_live = InlineKeyboardButton("Go live now", callback_data=f"golive:{note.session_id}")
     return text, InlineKeyboardMarkup([[go_live]])
 

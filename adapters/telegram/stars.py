@@ -71,7 +71,7 @@ class StarsLedger:
         `successful_payment` handler would have. A payment Telegram gave back is left alone:
         its refund is a transaction of its own, with the payment's id and a `receiver`."""
         since = self.clock.now() - WINDOW
-        recent = [t for t in await self._tail(since) if t.date >= since]
+        recent = await recent_transactions(self.bot, since)
         refunded = {t.id for t in recent if t.receiver is not None}
         paid = [(t, p) for t in recent if (p := _payload(t)) and t.id not in refunded]
         ids = [t.id for t, _ in paid]
@@ -92,23 +92,24 @@ class StarsLedger:
         log.info("stars_reconciled", **asdict(done))
         return done
 
-    async def _tail(self, since: datetime) -> list[StarTransaction]:
-        """The latest transactions, back to `since` or MOST of them, oldest first."""
-        # core.telegram.org/bots/api#getstartransactions lists them "in chronological order":
-        # oldest first (for a bot, TDLib asks Telegram for them ascending: github.com/tdlib/td,
-        # td/telegram/StarManager.cpp), `offset` counting from the oldest and no total given.
-        # So the end is found first, then the list is read backwards from it
-        bot = await ready(self.bot)
-        end = await _count(bot)
-        tail: list[StarTransaction] = []
-        while end > 0 and len(tail) < MOST:
-            start = max(0, end - PAGE)
-            page = (await bot.get_star_transactions(offset=start, limit=end - start)).transactions
-            tail[:0] = page
-            if not page or page[0].date < since:
-                break
-            end = start
-        return tail
+
+async def recent_transactions(bot: ExtBot[Any], since: datetime) -> list[StarTransaction]:
+    """The bot's Star transactions since `since` (at most MOST of the latest), oldest first."""
+    # core.telegram.org/bots/api#getstartransactions lists them "in chronological order":
+    # oldest first (for a bot, TDLib asks Telegram for them ascending: github.com/tdlib/td,
+    # td/telegram/StarManager.cpp), `offset` counting from the oldest and no total given.
+    # So the end is found first, then the list is read backwards from it
+    bot = await ready(bot)
+    end = await _count(bot)
+    tail: list[StarTransaction] = []
+    while end > 0 and len(tail) < MOST:
+        start = max(0, end - PAGE)
+        page = (await bot.get_star_transactions(offset=start, limit=end - start)).transactions
+        tail[:0] = page
+        if not page or page[0].date < since:
+            break
+        end = start
+    return [t for t in tail if t.date >= since]
 
 
 def _payload(transaction: StarTransaction) -> str | None:

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -82,8 +83,8 @@ class TelegramWebhook:
         )
         return WebhookReply(200, {"outcome": "accepted" if kept else DUPLICATE})
 
-    async def handle(self, kind: str, payload: str) -> str:
-        """A kept update, handled as PTB handles a polled one."""
+    async def handle(self, kind: str, payload: str, received_at: datetime) -> str:
+        """A kept update, handled as PTB handles a polled one (whenever it arrived)."""
         update = Update.de_json(json.loads(payload), self.application.bot)
         await self.application.process_update(update)
         return f"{kind} handled"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import html
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -12,11 +13,14 @@ from adapters import qr
 from adapters.web.dashboard import Dashboard
 from adapters.web.metrics import Metrics
 from adapters.webhooks import WebhookReceiver
+from core.errors import DropcastError, ProviderUnreachable
 from core.health import database_answers
 from core.short_links import ShortLinks
 
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 NO_SUCH_LINK = "<!doctype html><title>Link not found</title><p>This link does not exist.</p>"
+LINK_REFUSED = "<!doctype html><title>Link no longer works</title><p>{}.</p>"
+LINK_LATER = "<!doctype html><title>Try again</title><p>Please try again in a minute.</p>"
 METRICS_OFF = "Metrics are off until METRICS_TOKEN is set.\n"
 METRICS_TOKEN_NEEDED = "Send the METRICS_TOKEN as Authorization: Bearer <token>.\n"
 
@@ -27,9 +31,12 @@ def web_app(
     metrics: Metrics,
     dashboard: Dashboard,
     metrics_token: str | None,
+    follow: Callable[[str], Awaitable[str | None]] | None = None,
 ) -> web.Application:
     """`webhooks` names each provider's receiver, served at `/webhooks/{provider}`.
-    `/metrics` is off without `metrics_token`: its figures are the creator's business."""
+    `/metrics` is off without `metrics_token`: its figures are the creator's business.
+    `follow` counts a `/l/` tap and says where it leads now (core/memberships/join_links.py:
+    a fan's join link makes its Checkout page at tap time); `links.follow` without it."""
 
     async def healthz(_: web.Request) -> web.Response:
         if await database_answers():
@@ -65,7 +72,13 @@ def web_app(
         return web.Response(body=body, content_type=IMAGE_TYPES[kind])
 
     async def short_link(request: web.Request) -> web.Response:
-        target = await links.follow(request.match_info["code"])
+        try:
+            target = await (follow or links.follow)(request.match_info["code"])
+        except DropcastError as refusal:
+            page = LINK_REFUSED.format(html.escape(f"{str(refusal)[:1].upper()}{str(refusal)[1:]}"))
+            return web.Response(text=page, status=410, content_type="text/html")
+        except ProviderUnreachable:  # a join link's Checkout page could not be made just now
+            return web.Response(text=LINK_LATER, status=503, content_type="text/html")
         if target is None:
             return web.Response(text=NO_SUCH_LINK, status=404, content_type="text/html")
         raise web.HTTPFound(target)

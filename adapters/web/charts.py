@@ -12,6 +12,7 @@ from core.analytics.attribution import Credit
 from core.analytics.buyers import WINDOWS, Cohort
 from core.analytics.drops import DropReport
 from core.analytics.lag import BUCKET_MINUTES, Lag
+from core.analytics.members import MemberMonth
 from core.money import minor_digits
 
 SIZE = {"width": 600, "height": 380}
@@ -64,4 +65,13 @@ def attribution_pie(credit: Credit) -> str:
     for name, minor in (("live", credit.live), ("campaign DMs", credit.dm),
                         ("organic", credit.organic)):  # fmt: skip
         chart.add(name, minor / 10 ** minor_digits(credit.currency))
+    return _svg(chart)
+
+
+def member_months(months: list[MemberMonth]) -> str:
+    chart = pygal.Bar(**_config("Members by month (UTC), the last so far"),
+                      x_label_rotation=30, truncate_label=-1)  # fmt: skip
+    chart.x_labels = [m.month for m in months]
+    for name in ("paying_at_start", "new", "reactivated", "churned"):
+        chart.add(name.replace("_", " "), [getattr(m, name) for m in months])
     return _svg(chart)

@@ -25,7 +25,7 @@ from core.app import Core
 from core.money import Money
 
 COOKIE = "dropcast_dashboard"
-PAGES = ("overview", "drops", "sessions", "campaigns", "fans")
+PAGES = ("overview", "drops", "sessions", "campaigns", "fans", "members")
 FAILURES_ALLOWED = 5  # wrong passwords from one address in FAILURE_WINDOW seconds
 FAILURE_WINDOW = 600.0
 FRESH_FOR = timedelta(minutes=1)
@@ -68,6 +68,7 @@ class Dashboard:
         app.router.add_get("/dashboard", self._page("overview"))
         for page in PAGES[1:]:
             app.router.add_get(f"/dashboard/{page}", self._page(page))
+        app.router.add_get("/dashboard/access", self.access)
         app.router.add_get("/dashboard/login", self.login_form)
         app.router.add_post("/dashboard/login", self.log_in)
         app.router.add_get("/dashboard/enter/{token}", self.enter_form)
@@ -87,6 +88,12 @@ class Dashboard:
             return _html_response(body)
 
         return show
+
+    async def access(self, request: web.Request) -> web.StreamResponse:
+        """The access report (core/memberships/access_report.py), made fresh: it is small."""
+        if not await self.core.dashboard.allows(request.cookies.get(COOKIE)):
+            raise web.HTTPSeeOther("/dashboard/login")
+        return _html("access.html", page="access", report=await self.core.access.report())
 
     async def report(self) -> Report:
         """One report serves every page for a minute, and a page asked for while it is being
@@ -162,6 +169,8 @@ def _charts(page: str, report: Report) -> dict[str, Markup]:
         drawn["funnel"] = charts.funnel_bars(report.drops)
     if page == "fans" and report.cohorts:
         drawn["ltv"] = charts.ltv_curves(report.cohorts)
+    if page == "members" and report.memberships.months:
+        drawn["members"] = charts.member_months(report.memberships.months)
     return {name: Markup(svg) for name, svg in drawn.items()}  # pygal escapes what it draws
 
 

@@ -3,6 +3,7 @@ the dashboard have something true to show."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -26,12 +27,14 @@ def demo_data(
     seed: Annotated[int, typer.Option(help="Same seed, same weeks.")] = 7,
 ) -> None:
     """Fill an empty database with a simulated creator's weeks (weekly 30-minute sessions, a
-    50-unit drop every second week, a campaign A/B test), from known parameters."""
+    50-unit drop every second week, a campaign A/B test, a membership plan churning 6% a
+    month), from known parameters."""
 
     async def generate(wired: App) -> Plan:
         params = Params(seed=seed, fans=fans, weeks=weeks)
         plan = simulate(params, wired.core.clock.now(), rules(wired.settings))
-        await load(plan, rules(wired.settings))
+        grace = timedelta(days=wired.settings.membership_grace_days)
+        await load(plan, rules(wired.settings), grace)
         return plan
 
     plan: Plan = with_app(generate)
@@ -41,5 +44,7 @@ def demo_data(
         f"{len(plan.orders)} paid orders, {len(plan.listens)} listens, {len(plan.dms)} DMs, "
         f"from {plan.start:%Y-%m-%d}. Truth: buyers pay a median "
         f"{plan.truth.lag_median} min after going live; {plan.truth.repeat_buyers} of "
-        f"{plan.truth.buyers} buyers bought again. Now run: dropcast stats"
+        f"{plan.truth.buyers} buyers bought again; {len(plan.members)} memberships of the "
+        f"Backstage club, whose paying members cancel "
+        f"{plan.truth.membership_churn_rate:.0%} of renewals. Now run: dropcast stats"
     )

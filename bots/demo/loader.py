@@ -3,11 +3,12 @@ would have recorded, in bulk."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from bots.demo.memberships import Member
 from bots.demo.simulation import Plan
 from core import sql
 from core.errors import InvalidState
@@ -17,9 +18,13 @@ from core.kinds import (
     DropStatus,
     HoldStatus,
     LiveStatus,
+    PlanPeriod,
     Platform,
+    SubscriptionProvider,
     TierKind,
 )
+from core.memberships.members import membership_columns
+from core.memberships.states import Snapshot
 from core.models import (
     Attendance,
     Campaign,
@@ -34,6 +39,8 @@ from core.models import (
     Link,
     LinkClick,
     LiveSession,
+    Membership,
+    MembershipPlan,
     Order,
     Perk,
     PlatformAccount,
@@ -49,10 +56,12 @@ TEXTS = {"A": "New: {drop}. {link}", "B": "Only a few days: {drop} is here. {lin
 IN_USE = {
     "fans": Fan, "drops": Drop, "live sessions": LiveSession, "campaigns": Campaign,
     "links": Link, "connected communities": Community, "perks": Perk,
+    "membership plans": MembershipPlan,
 }  # fmt: skip
+GRACE = timedelta(days=3)  # the settings' default (MEMBERSHIP_GRACE_DAYS)
 
 
-async def load(plan: Plan, rules: Rules | None = None) -> None:
+async def load(plan: Plan, rules: Rules | None = None, grace: timedelta = GRACE) -> None:
     """All of it or nothing, into a database nobody uses yet: refused before anything is
     written if it has any of `IN_USE`, and written in one transaction, so a failure halfway
     leaves the database as it was."""
@@ -69,6 +78,7 @@ async def load(plan: Plan, rules: Rules | None = None) -> None:
         await _sessions(plan)
         await _holds(plan)
         await _campaign(plan)
+        await _memberships(plan, grace)
         await _bump_sequences()
 
 
@@ -81,9 +91,12 @@ async def _fans(plan: Plan, rules: Rules) -> None:
     start = plan.start
     totals = {fan: sum(points for *_, points, _ in entries) for fan, entries in plan.points.items()}
     ids = range(1, plan.params.fans + 1)
+    joined: dict[int, datetime] = {}  # members of the plan launched before the weeks
+    for member in plan.members:
+        joined[member.fan_id] = min(member.started_at, joined.get(member.fan_id, start))
     await _bulk([
         Fan(id=fan, display_name=f"Fan {fan}", dm_opt_in=fan in plan.opted_in,
-            tier=rules.tier_for(totals.get(fan, 0)), created_at=start)
+            tier=rules.tier_for(totals.get(fan, 0)), created_at=joined.get(fan, start))
         for fan in ids
     ])  # fmt: skip
     await _bulk([
@@ -185,6 +198,40 @@ async def _campaign(plan: Plan) -> None:
         LinkClick(link_id=10**7 + dm.id, at=dm.tapped_at)
         for dm in plan.dms if dm.tapped_at
     ])  # fmt: skip
+
+
+async def _memberships(plan: Plan, grace: timedelta) -> None:
+    """The plan, and each membership as its subscription's last snapshot left it."""
+    if not plan.members:
+        return
+    p = plan.params.members
+    launched = min(m.started_at for m in plan.members)
+    club = await MembershipPlan.create(
+        name="Backstage club", name_key="backstage club", price_minor=p.price_minor,
+        currency=plan.params.currency, period=PlanPeriod.MONTHLY, trial_days=p.trial_days,
+        created_at=launched,
+    )  # fmt: skip
+    await _bulk([
+        Membership(fan_id=m.fan_id, plan_id=club.id, provider=SubscriptionProvider.STRIPE,
+                   subscription_ref=f"demo_sub_{m.id}",
+                   **membership_columns(_snapshot(m, plan.now), grace))
+        for m in plan.members
+    ])  # fmt: skip
+
+
+def _snapshot(member: Member, now: datetime) -> Snapshot:
+    """Stripe's last word on the subscription: cancelled at a renewal or at the trial's end,
+    else trialing or active in its current period."""
+    start, end = member.period
+    if member.ended_at is not None:
+        return Snapshot("canceled", as_of=member.ended_at, started_at=member.started_at,
+                        current_period_start=start, current_period_end=end,
+                        trial_end=member.trial_end, ended_at=member.ended_at,
+                        cancel_reason="cancellation_requested")  # fmt: skip
+    trialing = member.trial_end is not None and member.trial_end > now
+    return Snapshot("trialing" if trialing else "active", as_of=start,
+                    started_at=member.started_at, current_period_start=start,
+                    current_period_end=end, trial_end=member.trial_end)  # fmt: skip
 
 
 async def _bump_sequences() -> None:

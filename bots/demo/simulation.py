@@ -11,6 +11,13 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from bots.demo.memberships import (
+    Member,
+    MemberParams,
+    churn_truth,
+    simulate_members,
+    trial_truth,
+)
 from core.analytics.buyers import WINDOWS
 from core.analytics.churn import next_month
 from core.recognition import Rules
@@ -36,6 +43,7 @@ class Params:
     pack_stock: int = 1000
     tap: float = 0.2  # a fan who got the campaign DM taps its link
     buy_after_tap: tuple[float, float] = (0.15, 0.4)  # variant A, variant B
+    members: MemberParams = field(default_factory=MemberParams)  # bots/demo/memberships.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,10 @@ class Truth:
     # first-purchase week (Monday): {window in days: revenue per fan, None if not over}
     ltv: dict[date, dict[int, int | None]] = field(default_factory=dict)
     campaign_winner: str = "B"
+    # the membership plan's: month (UTC, over): paying members at its start, churned in it
+    membership_churn: dict[str, tuple[int, int]] = field(default_factory=dict)
+    membership_churn_rate: float = 0.0  # what a paying member's renewal is cancelled with
+    trials: tuple[int, int] = (0, 0)  # trials over, of them became paid
 
 
 @dataclass
@@ -113,6 +125,7 @@ class Plan:
     holds: list[Hold] = field(default_factory=list)
     orders: list[tuple[int, datetime]] = field(default_factory=list)  # hold id, paid at
     dms: list[Dm] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
     points: dict[int, list[tuple[str, str, int, datetime]]] = field(default_factory=dict)
     opted_in: set[int] = field(default_factory=set)
     truth: Truth | None = None
@@ -150,6 +163,7 @@ def simulate(params: Params, now: datetime, rules: Rules | None = None) -> Plan:
         if drop_id is not None:
             _sell(plan, rnd, rules, earned, drop_id, live_at, listeners, buyers_still_buying)
     _campaign(plan, rnd, start + timedelta(weeks=params.weeks - 1, hours=12))
+    plan.members = simulate_members(params.seed, params.fans, start, now, params.members)
     plan.truth = _truth(plan)
     return plan
 
@@ -257,6 +271,9 @@ def _truth(plan: Plan) -> Truth:
     truth.ltv = _ltv(plan, paid)
     truth.buyer_churn = _churn(buying, plan.now)
     truth.member_churn = _churn(taking_part, plan.now)
+    truth.membership_churn = churn_truth(plan.members, plan.now)
+    truth.membership_churn_rate = p.members.churn
+    truth.trials = trial_truth(plan.members, plan.now)
     return truth
 
 

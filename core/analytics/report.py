@@ -19,6 +19,7 @@ from core.analytics.copy_tests import ARMS as COPY_ARMS
 from core.analytics.copy_tests import copy_tests
 from core.analytics.drops import FUNNELS, DropReport, drop_reports
 from core.analytics.lag import POOLED, Lag, conversion_lag, lag_after_sessions
+from core.analytics.membership_figures import MemberFigures, member_figures
 from core.analytics.rollups import frozen, up_to_date
 from core.analytics.uplift import Uplift, recognition_uplift
 from core.campaigns.report import ARMS as CAMPAIGN_ARMS
@@ -62,6 +63,7 @@ class Report:
     attribution: list[Credit]
     uplift: Uplift
     tests: list[AbTest]
+    memberships: MemberFigures
 
 
 async def full_report(now: datetime, weights: Weights) -> Report:
@@ -90,6 +92,7 @@ async def _report(now: datetime, weights: Weights) -> Report:
         await _campaign_tests() + [
             AbTest("drop copy", t.drop_id, t.title, t.verdict) for t in await copy_tests()
         ],
+        await member_figures(now),
     )  # fmt: skip
 
 
@@ -132,6 +135,7 @@ def as_data(report: Report) -> dict[str, Any]:
                 ],
             },
             "tests": [_test(t) for t in report.tests],
+            "memberships": _memberships(report.memberships),
         }
     )
     return data
@@ -173,7 +177,26 @@ def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
              "converted": a.converted, "rate": round(a.rate, 4), "verdict": t.verdict.words}
             for t in report.tests for a in t.verdict.arms
         ],
+        "member_plans": [asdict(p) for p in report.memberships.plans],
+        "mrr": [asdict(m) for m in report.memberships.mrr],
+        "member_months": [{**asdict(m), "rate": m.rate} for m in report.memberships.months],
+        "member_trials": [
+            {**asdict(report.memberships.trials), "rate": report.memberships.trials.rate}
+        ] if report.memberships.trials.ended else [],
+        "member_drop_revenue": [asdict(d) for d in report.memberships.drops],
+        "ltv_90_days": [asdict(v) for v in report.memberships.ltv],
     }  # fmt: skip
+
+
+def _memberships(figures: MemberFigures) -> dict[str, Any]:
+    return {
+        "plans": figures.plans,
+        "mrr": figures.mrr,
+        "months": [{**asdict(m), "rate": m.rate} for m in figures.months],
+        "trials": {**asdict(figures.trials), "rate": figures.trials.rate},
+        "drops": figures.drops,
+        "ltv_90_days": figures.ltv,
+    }
 
 
 def _test(test: AbTest) -> dict[str, Any]:

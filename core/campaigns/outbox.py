@@ -21,6 +21,7 @@ from core import claims, sql
 from core.campaigns import templates
 from core.campaigns.planner import next_tier
 from core.kinds import CampaignStatus, DeliveryStatus, FanTier, OrderStatus
+from core.memberships.join_links import personal
 from core.messages import CampaignDM
 from core.models import Delivery, Drop, DropTier, LedgerEntry, Order
 from core.ports import Clock, FanMessenger
@@ -172,7 +173,7 @@ class Outbox:
             }
             taken_ids = [int(row["id"]) for row in taken]
             recent = {
-                int(row["fan_id"]): (int(row["n"]), _moment(row["last"]))
+                int(row["fan_id"]): (int(row["n"]), sql.moment(row["last"]))
                 for row in await sql.rows(_RECENT, since=now - WEEK, ids=fan_ids, taken=taken_ids)
             }
             sending: list[int] = []
@@ -229,7 +230,9 @@ class Outbox:
             await _finish(delivery_id, DeliveryStatus.SKIPPED, "no longer applies")
             return
         messenger = self.messengers[delivery.platform]
-        target = delivery.campaign_url or await self._drop_url(delivery.platform, values)
+        target = personal(delivery.campaign_url, delivery.fan_id) or await self._drop_url(
+            delivery.platform, values
+        )
         url = (
             await self.links.shorten(target, purpose="delivery", ref=str(delivery.id))
             if target
@@ -325,12 +328,6 @@ def _in(left: timedelta) -> str:
     if hours >= 48:
         return f"in {hours // 24} days"
     return f"in {hours} h {mins} min" if hours else f"in {max(mins, 1)} min"
-
-
-def _moment(value: object) -> datetime | None:
-    """A raw MAX(claimed_at) as the aware datetime the ORM would have made."""
-    moment: datetime | None = Delivery._meta.fields_map["claimed_at"].to_python_value(value)
-    return moment
 
 
 async def _skip(delivery_id: int, reason: str) -> None:

@@ -31,6 +31,7 @@ from core.kinds import (
     OrderStatus,
     Platform,
 )
+from core.memberships import join_links
 from core.models import (
     Campaign,
     CampaignVariant,
@@ -128,7 +129,9 @@ class Campaigns:
             drop_id = drop_id if drop_id is not None else session.drop_id  # its featured drop
         if drop_id is not None and not await Drop.exists(id=drop_id):
             raise NotFound(f"there is no drop #{drop_id}")
-        if url and not url.startswith(("https://", "http://")):
+        if url.startswith(join_links.IN_CAMPAIGN):  # each fan's own join link to a plan
+            url = await join_links.campaign_target(url)
+        elif url and not url.startswith(("https://", "http://")):
             raise InvalidInput(f"{url!r} is not a web address")
         # a campaign for later works out its audience when it is queued: "listened=3" before
         # session 3 is empty now and full after it

@@ -31,7 +31,8 @@ class Pitch:
 
     label: str | None = None
     left: int | None = None  # units still free, for scarcity wording
-    was: Money | None = None  # a higher earlier price to strike through
+    was: Money | None = None  # a higher price to strike through
+    member: bool = False  # `was` is the public price; the fan holds at their member price
 
 
 def parse_copy(text: str, price: Money) -> list[CopyVariant]:

@@ -15,10 +15,11 @@ from core import sql
 from core.buckets import bucket
 from core.bus import EventBus
 from core.consent import Consent
-from core.drops import stock
+from core.drops import members, stock
 from core.drops.copy import Pitch, from_stored
 from core.drops.stock import NewHold, TierState
 from core.drops.views import (
+    DropView,
     FanDrops,
     HeldOffer,
     HoldView,
@@ -45,7 +46,8 @@ from core.short_links import ShortLinks
 log = structlog.get_logger(__name__)
 
 _OFFER = (
-    f'SELECT r.fan_id, r.expires_at, d.copy_variants, {stock.TIER_COLUMNS} FROM "reservation" r '
+    f"SELECT r.fan_id, r.expires_at, d.copy_variants, {stock.HELD_PRICE}, {stock.TIER_COLUMNS} "
+    'FROM "reservation" r '
     'JOIN "drop_tier" t ON t.id = r.tier_id JOIN "drop" d ON d.id = t.drop_id '
     "WHERE r.id = {hold_id}"
 )
@@ -75,10 +77,10 @@ class Holds:
         found = await stock.tier_for_fan(tier_id, fan_id, now)
         if found is None:
             raise NotFound(f"there is no tier #{tier_id}")
-        tier, held = found
-        await _check_can_buy(tier, fan_id, now)
+        tier, held = found.tier, found.held
+        await _check_can_buy(tier, fan_id, now, found.member_minutes)
         if held is not None and (tier.available < 1 or tier.per_fan_limit == 1):
-            return _view(tier, fan_id, held.id, held.expires_at)  # theirs again, to pay
+            return _view(tier, fan_id, held.id, held.expires_at, held.price)  # theirs, to pay
         if tier.available < 1:
             raise SoldOut(f"{tier.name} is sold out; join the waitlist to get the next free unit")
         slot = await stock.free_slot(tier, fan_id)
@@ -89,7 +91,10 @@ class Holds:
                 left = await stock.take_unit(tier.tier_id)
                 if left is None:
                     raise SoldOut(f"{tier.name} just sold out; join the waitlist for the next unit")
-                hold = await stock.new_hold(tier.tier_id, fan_id, slot, now, tier.hold_minutes)
+                price = members.price_for(tier.price, tier.member_price, found.member)
+                hold = await stock.new_hold(
+                    tier.tier_id, fan_id, slot, now, tier.hold_minutes, price
+                )
                 changes.add(_placed(hold, tier, now))
                 if left == 0:
                     changes.add(*await stock.sell_out(tier.drop_id, tier.title, now))
@@ -97,7 +102,7 @@ class Holds:
             return await _still_held(tier, fan_id, now, sold_out)
         except IntegrityError:  # the same fan's other tap took the slot a moment ago
             return await _still_held(tier, fan_id, now, LimitReached(_limit_message(tier)))
-        return _view(tier, fan_id, hold.id, hold.expires_at)
+        return _view(tier, fan_id, hold.id, hold.expires_at, hold.price)
 
     async def buy(self, tier_id: int, fan: FanRef) -> HoldView:
         """A Buy answered in two steps (Telegram's): the platform user's fan holds a unit
@@ -105,9 +110,10 @@ class Holds:
         return await self.reserve(tier_id, await fan_id_of(fan))
 
     async def drops_for(self, fan: FanRef, statuses: tuple[str, ...]) -> FanDrops:
-        """The drops in `statuses`, with what the platform user holds of them."""
+        """The drops in `statuses`, with what the platform user holds of them and whether
+        they are a member (their prices and early access)."""
         fan_id = await fan_id_of(fan)
-        return FanDrops(tuple(await list_drops(statuses)), await self._held_tiers(fan_id))
+        return await self._for_fan(fan_id, await list_drops(statuses))
 
     async def open_drop(self, code: str, fan: FanRef, *, opting_in: str) -> FanDrops:
         """A drop opened from its link that also starts the chat with the bot: a yes to DMs
@@ -118,7 +124,11 @@ class Holds:
         drop = await drop_by_code(code)
         if drop is None:
             return FanDrops((), frozenset())
-        return FanDrops((drop,), await self._held_tiers(fan_id))
+        return await self._for_fan(fan_id, [drop])
+
+    async def _for_fan(self, fan_id: int, drops: list[DropView]) -> FanDrops:
+        minutes = await members.member_minutes(fan_id, self.clock.now())
+        return FanDrops(tuple(drops), await self._held_tiers(fan_id), minutes)
 
     async def _held_tiers(self, fan_id: int) -> frozenset[int]:
         """The tiers on which this fan holds a unit still theirs to pay: a drop they open
@@ -136,8 +146,8 @@ class Holds:
     async def join_waitlist(self, tier_id: int, fan_id: int) -> int:
         """Queue the fan for the next unit of this tier that a lapsed hold returns; returns
         their place in the queue."""
-        tier = await _tier(tier_id)
-        await _check_can_buy(tier, fan_id, self.clock.now())
+        tier, now = await _tier(tier_id), self.clock.now()
+        await _check_can_buy(tier, fan_id, now, await members.member_minutes(fan_id, now))
         if await stock.free_slot(tier, fan_id) is None:
             raise LimitReached(_limit_message(tier))
         # a fan whose earlier offer ended queues again, at the back
@@ -168,7 +178,7 @@ class Holds:
                     title=tier.title,
                     tier_name=tier.name,
                     kind=str(tier.kind),
-                    price=tier.price,
+                    price=_held_at(hold, tier),
                     expires_at=hold.expires_at,
                 )
             )
@@ -216,11 +226,13 @@ class Holds:
             raise NotFound(f"there is no hold #{hold_id}")
         row = found[0]
         tier = stock.tier_from_row(row)
+        price = stock.held_price(row["held_minor"], tier)
         expires_at = Reservation._meta.fields_map["expires_at"].to_python_value(row["expires_at"])
         variants = from_stored(
             Drop._meta.fields_map["copy_variants"].to_python_value(row["copy_variants"]) or []
         )
-        pitch = Pitch()
+        public = tier.price if price.minor < tier.price.minor else None  # a member's price
+        pitch = Pitch(was=public, member=public is not None)
         if variants:
             chosen = variants[bucket(f"drop:{tier.drop_id}", int(row["fan_id"]), len(variants))]
             await Reservation.filter(id=hold_id, copy_label__isnull=True).update(
@@ -231,9 +243,10 @@ class Holds:
             pitch = Pitch(
                 chosen.label,
                 tier.available if chosen.scarcity else None,
-                was if was is not None and was.minor > tier.price.minor else None,
+                pitch.was or (was if was is not None and was.minor > tier.price.minor else None),
+                pitch.member,
             )
-        return HeldOffer(hold_id, tier.title, tier.name, tier.price, expires_at, pitch)
+        return HeldOffer(hold_id, tier.title, tier.name, price, expires_at, pitch)
 
     async def check_payable(self, hold_id: int, fan: FanRef, amount: Money) -> None:
         """Just before a fan's money moves (Telegram's pre-checkout): is the hold the
@@ -244,9 +257,9 @@ class Holds:
             raise NotFound(f"hold #{hold_id} is not one of yours")
         if hold.status != HoldStatus.HELD or hold.expires_at <= self.clock.now():
             raise InvalidState("your hold has ended, so nothing was charged; tap Buy to try again")
-        tier = await _tier(hold.tier_id)
-        if amount != tier.price:
-            raise InvalidState(f"the price is {tier.price}, not {amount}; nothing was charged")
+        price = _held_at(hold, await _tier(hold.tier_id))
+        if amount != price:
+            raise InvalidState(f"the price is {price}, not {amount}; nothing was charged")
 
     async def payment_failed(self, hold_id: int) -> None:
         """The provider says the fan's payment failed: tell them, change nothing."""
@@ -297,14 +310,22 @@ class Holds:
         return True
 
 
-async def _check_can_buy(tier: TierState, fan_id: int, now: datetime) -> None:
+async def _check_can_buy(
+    tier: TierState, fan_id: int, now: datetime, member_minutes: int | None
+) -> None:
+    """May this fan hold a unit now? `member_minutes` is their members' early access (None:
+    no member); a member-only tier or drop refuses everyone else."""
     if tier.closes_at is not None and tier.closes_at <= now:
         raise InvalidState(f"{tier.title} has closed")
+    if tier.status in (DropStatus.OPEN, DropStatus.SOLD_OUT, DropStatus.SCHEDULED):
+        members.check_member(tier, member_minutes is not None)
     if tier.status in (DropStatus.OPEN, DropStatus.SOLD_OUT):
         return
     if tier.status == DropStatus.SCHEDULED and tier.opens_at is not None:
+        if members.in_member_window(tier.opens_at, member_minutes, now):
+            return  # members' early access
         if await _in_early_access(tier, fan_id, now):
-            return
+            return  # the recognition tier's: whichever window is longer lets them in
         raise InvalidState(f"{tier.title} opens at {tier.opens_at.isoformat()}")
     raise InvalidState(f"{tier.title} is {tier.status}, not open")
 
@@ -326,11 +347,15 @@ async def _offer_to_waitlist(tier: TierState, now: datetime) -> NewHold | None:
         tier_id=tier.tier_id, status=WaitlistStatus.WAITING
     ).order_by("id")
     for entry in waiting:
+        minutes = await members.member_minutes(entry.fan_id, now)
+        if (tier.members_only or tier.drop_members_only) and minutes is None:
+            continue  # their membership ended while they waited
         slot = await stock.free_slot(tier, entry.fan_id)
         if slot is None:
             continue
+        price = members.price_for(tier.price, tier.member_price, minutes is not None)
         hold = await stock.new_hold(
-            tier.tier_id, entry.fan_id, slot, now, tier.hold_minutes, from_waitlist=True
+            tier.tier_id, entry.fan_id, slot, now, tier.hold_minutes, price, from_waitlist=True
         )
         await WaitlistEntry.filter(id=entry.id, status=WaitlistStatus.WAITING).update(
             status=WaitlistStatus.OFFERED, hold_id=hold.id
@@ -361,7 +386,7 @@ def _placed(hold: NewHold, tier: TierState, now: datetime) -> HoldPlaced:
         tier.name,
         hold.fan_id,
         hold.expires_at,
-        tier.price,
+        hold.price,
         hold.from_waitlist,
     )
 
@@ -371,17 +396,23 @@ async def _still_held(
 ) -> HoldView:
     """After a race with the fan's own other tap: the hold it made, to pay; else `refusal`."""
     found = await stock.tier_for_fan(tier.tier_id, fan_id, now)
-    held = found[1] if found else None
+    held = found.held if found else None
     if held is None:
         raise refusal
-    return _view(tier, fan_id, held.id, held.expires_at)
+    return _view(tier, fan_id, held.id, held.expires_at, held.price)
 
 
-def _view(tier: TierState, fan_id: int, hold_id: int, expires_at: datetime) -> HoldView:
+def _view(
+    tier: TierState, fan_id: int, hold_id: int, expires_at: datetime, price: Money
+) -> HoldView:
     return HoldView(
-        hold_id, tier.drop_id, tier.tier_id, fan_id, HoldStatus.HELD.value, tier.price,
-        expires_at,
+        hold_id, tier.drop_id, tier.tier_id, fan_id, HoldStatus.HELD.value, price, expires_at
     )  # fmt: skip
+
+
+def _held_at(hold: Reservation, tier: TierState) -> Money:
+    """The price the hold was placed at: what its pay link, invoice and order take."""
+    return stock.held_price(hold.price_minor, tier)
 
 
 def _limit_message(tier: TierState) -> str:

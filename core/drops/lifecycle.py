@@ -50,8 +50,15 @@ class DropLifecycle:
         self.bus = bus
 
     async def create(
-        self, title: str, tiers: list[TierSpec], *, description: str = "", hold_minutes: int = 10
+        self,
+        title: str,
+        tiers: list[TierSpec],
+        *,
+        description: str = "",
+        hold_minutes: int = 10,
+        members_only: bool = False,
     ) -> DropView:
+        """A draft drop; `members_only`: only members may buy any of its tiers."""
         title = check_title(title)
         description = check_description(description)
         checked = check_tiers(tiers)
@@ -63,6 +70,7 @@ class DropLifecycle:
                 title=title,
                 description=description,
                 hold_minutes=hold_minutes,
+                members_only=members_only is True,
             )
             await DropTier.bulk_create(
                 [
@@ -73,6 +81,8 @@ class DropLifecycle:
                         kind=spec.kind,
                         price_minor=spec.price.minor,
                         currency=spec.price.currency,
+                        member_price_minor=spec.member_price.minor if spec.member_price else None,
+                        members_only=spec.members_only,
                         stock=spec.stock,
                         available=spec.stock,
                         per_fan_limit=spec.per_fan_limit,
@@ -85,10 +95,15 @@ class DropLifecycle:
         return await drop_view(drop.id)
 
     async def launch(
-        self, title: str, tiers: list[TierSpec], opens_at: datetime | None
+        self,
+        title: str,
+        tiers: list[TierSpec],
+        opens_at: datetime | None,
+        *,
+        members_only: bool = False,
     ) -> DropView:
         """Create a drop and open it now (`opens_at` None) or schedule its opening."""
-        drop = await self.create(title, tiers)
+        drop = await self.create(title, tiers, members_only=members_only)
         if opens_at is None:
             return await self.open(drop.id)
         return await self.schedule(drop.id, opens_at)

@@ -1,6 +1,7 @@
 """Settling holds with payments: exactly one order per payment id, whatever arrives when.
 
-A payment for a hold that is still held pays it. A payment for a hold that lapsed (or was
+A payment for a hold that is still held pays it, at the price the hold was placed at (a
+member's is their member price). A payment for a hold that lapsed (or was
 already paid by another payment) takes a fresh unit if one is free and the fan is within
 their limit; otherwise the money goes back and the fan is told why (invariant 2). A payment
 of the wrong amount is flagged for the creator and not fulfilled.
@@ -9,6 +10,7 @@ of the wrong amount is flagged for the creator and not fulfilled.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -47,10 +49,19 @@ log = structlog.get_logger(__name__)
 
 # in one statement: whose hold the payment names, its tier, and any order for the payment
 _SETTLING = (
-    f'SELECT r.fan_id, o.id AS order_id, {stock.TIER_COLUMNS} FROM "reservation" r '
+    f"SELECT r.fan_id, o.id AS order_id, {stock.HELD_PRICE}, {stock.TIER_COLUMNS} "
+    'FROM "reservation" r '
     'JOIN "drop_tier" t ON t.id = r.tier_id JOIN "drop" d ON d.id = t.drop_id '
     'LEFT JOIN "order" o ON o.payment_id = {payment_id} WHERE r.id = {hold_id}'
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """The tier a payment's hold is on, and the price the hold was placed at."""
+
+    tier: TierState
+    price: Money
 
 
 class Payments:
@@ -78,41 +89,44 @@ class Payments:
                 await self._refund(existing)
             return view(existing)
         fan_id, tier = int(found[0]["fan_id"]), stock.tier_from_row(found[0])
+        held = Held(tier, stock.held_price(found[0]["held_minor"], tier))
         now = self.clock.now()
         try:
-            order = await self._record(payment, fan_id, tier, now)
+            order = await self._record(payment, fan_id, held, now)
         except IntegrityError:
             # the same payment recorded concurrently, or the fan's free slot taken meanwhile
             if (same := await Order.get_or_none(payment_id=payment.payment_id)) is not None:
                 return view(same)
-            order = await self._record(payment, fan_id, tier, now)
+            order = await self._record(payment, fan_id, held, now)
         if order.status == OrderStatus.REFUND_PENDING:
             await self._refund(order)
         return view(order)
 
     async def _record(
-        self, payment: PaymentReceived, fan_id: int, tier: TierState, now: datetime
+        self, payment: PaymentReceived, fan_id: int, held: Held, now: datetime
     ) -> Order:
         """The order for this payment, in one transaction with the unit it takes and what
         the fan is owed (the receipt, the goods)."""
+        tier = held.tier
         async with self.bus.transaction() as changes:
-            order = await self._take_unit(payment, fan_id, tier, now, changes)
+            order = await self._take_unit(payment, fan_id, held, now, changes)
             if order.status == OrderStatus.PAID:
                 changes.events.insert(0, paid_event(order, tier, delivery_of(tier), now))
             elif order.status == OrderStatus.FLAGGED:
-                changes.add(_flagged(order, tier.price, now))
+                changes.add(_flagged(order, held.price, now))
         return order
 
     async def _take_unit(
         self,
         payment: PaymentReceived,
         fan_id: int,
-        tier: TierState,
+        held: Held,
         now: datetime,
         changes: Changes,
     ) -> Order:
+        tier = held.tier
         paid = (payment, fan_id, tier.tier_id, now)
-        if payment.amount != tier.price:
+        if payment.amount != held.price:
             return await _order(order_fields(*paid, paid_hold_id=None, status=OrderStatus.FLAGGED))
         if await stock.end_hold(payment.hold_id, HoldStatus.PAID, now):
             return await _order(order_fields(*paid, paid_hold_id=payment.hold_id))
@@ -123,7 +137,9 @@ class Payments:
         left = await stock.take_unit(tier.tier_id)
         if left is None:
             return await _refunded(paid, await _why_no_unit(tier.tier_id))
-        fresh = await stock.new_hold(tier.tier_id, fan_id, slot, now, 0, status=HoldStatus.PAID)
+        fresh = await stock.new_hold(
+            tier.tier_id, fan_id, slot, now, 0, held.price, status=HoldStatus.PAID
+        )
         if left == 0:
             changes.add(*await stock.sell_out(tier.drop_id, tier.title, now))
         return await _order(order_fields(*paid, paid_hold_id=fresh.id))

@@ -41,7 +41,8 @@ log = structlog.get_logger(__name__)
 BATCH = 200  # payments in one transaction: more only lengthen the write lock others wait on
 
 _HOLDS = (
-    f"SELECT r.id AS hold_id, r.fan_id, r.status AS hold_status, {stock.TIER_COLUMNS} "
+    f"SELECT r.id AS hold_id, r.fan_id, r.status AS hold_status, {stock.HELD_PRICE}, "
+    f"{stock.TIER_COLUMNS} "
     'FROM "reservation" r JOIN "drop_tier" t ON t.id = r.tier_id '
     'JOIN "drop" d ON d.id = t.drop_id WHERE r.id IN ({ids})'
 )
@@ -178,7 +179,7 @@ async def _sorted(batch: list[_Waiting]) -> tuple[list[_Plain], list[_Waiting]]:
             or tier is None
             or twice
             or row["hold_status"] != HoldStatus.HELD.value
-            or payment.amount != tier.price
+            or payment.amount != stock.held_price(row["held_minor"], tier)
             or payment.payment_id in already
         ):
             alone.append(each)

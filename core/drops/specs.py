@@ -26,6 +26,8 @@ class TierSpec:
     per_fan_limit: int = 1
     content: str = ""
     perk: str = ""  # the name of a perk a paid order grants (see core.perks)
+    member_price: Money | None = None  # what members pay instead: lower, same currency
+    members_only: bool = False  # only members may buy it
 
     def checked(self) -> TierSpec:
         name = self.name.strip() if isinstance(self.name, str) else ""
@@ -42,6 +44,9 @@ class TierSpec:
             raise InvalidInput(
                 f"tier {name!r}: the price {self.price} is more than one payment can take"
             )
+        _check_member_price(name, self.price, self.member_price)
+        if type(self.members_only) is not bool:
+            raise InvalidInput(f"tier {name!r}: members only is yes or no")
         _whole(self.stock, f"tier {name!r}: stock", 1, MAX_STOCK)
         _whole(self.per_fan_limit, f"tier {name!r}: per-fan limit", 1, self.stock)
         if not isinstance(self.content, str) or len(self.content) > 2000:
@@ -54,7 +59,28 @@ class TierSpec:
                 f"tier {name!r} is {kind}: give its content (the link or code buyers receive)"
                 " or the perk it grants"
             )
-        return TierSpec(name, kind, self.price, self.stock, self.per_fan_limit, self.content, perk)
+        return TierSpec(
+            name, kind, self.price, self.stock, self.per_fan_limit, self.content, perk,
+            self.member_price, self.members_only,
+        )  # fmt: skip
+
+
+def _check_member_price(name: str, price: Money, member_price: Money | None) -> None:
+    """A member price is a discount on the tier's price, in the same currency (a Stars tier's
+    in Stars): members are never asked to pay more than the public."""
+    if member_price is None:
+        return
+    if not isinstance(member_price, Money):
+        raise InvalidInput(f"tier {name!r}: the member price must be Money, not {member_price!r}")
+    if member_price.currency != price.currency:
+        raise InvalidInput(
+            f"tier {name!r}: the member price must be in {price.currency}, like the price "
+            f"(got {member_price})"
+        )
+    if member_price.minor >= price.minor:
+        raise InvalidInput(
+            f"tier {name!r}: the member price {member_price} must be lower than the price {price}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +152,11 @@ TIER_HELP = (
     'One tier, as "name=Album, price=9.00 EUR, stock=50, content=https://…" or "name=Print, '
     'price=25.00 EUR, stock=20, kind=physical, limit=2"; repeat for more tiers. kind: digital '
     "(default), physical or bundle; content: the link or code a digital buyer receives; limit: "
-    "units per fan (default 1); perk: the name of a perk buyers get (a private chat or a role)."
+    "units per fan (default 1); perk: the name of a perk buyers get (a private chat or a role); "
+    "member_price: what members pay instead (lower, same currency, e.g. member_price=7.00 EUR); "
+    "members=only: only members may buy it."
 )
+MEMBERS_ONLY = "only"  # members=only
 
 
 def parse_tier(text: str) -> TierSpec:
@@ -135,7 +164,7 @@ def parse_tier(text: str) -> TierSpec:
     fields: dict[str, str] = {}
     key = ""
     for part in text.split(","):
-        if key == "price" and "=" not in part and part.strip()[:1].isdigit():
+        if key in ("price", "member_price") and "=" not in part and part.strip()[:1].isdigit():
             fields[key] += f",{part.strip()}"  # "price=9,99 EUR": parse_price says what to write
             continue
         key, sep, value = part.partition("=")
@@ -143,7 +172,18 @@ def parse_tier(text: str) -> TierSpec:
             raise InvalidInput(f"tier {text!r}: {part.strip()!r} is not key=value")
         key = key.strip().lower()
         fields[key] = value.strip()
-    unknown = set(fields) - {"name", "price", "stock", "kind", "limit", "content", "perk"}
+    known = {
+        "name",
+        "price",
+        "stock",
+        "kind",
+        "limit",
+        "content",
+        "perk",
+        "member_price",
+        "members",
+    }
+    unknown = set(fields) - known
     if unknown:
         raise InvalidInput(f"tier {text!r}: unknown field(s) {', '.join(sorted(unknown))}")
     missing = [key for key in ("name", "price", "stock") if key not in fields]
@@ -157,7 +197,17 @@ def parse_tier(text: str) -> TierSpec:
         per_fan_limit=whole_number(fields.get("limit", "1"), "limit"),
         content=fields.get("content", ""),
         perk=fields.get("perk", ""),
+        member_price=parse_price(fields["member_price"]) if "member_price" in fields else None,
+        members_only=_members(text, fields.get("members")),
     )
+
+
+def _members(text: str, value: str | None) -> bool:
+    if value is None:
+        return False
+    if value.lower() != MEMBERS_ONLY:
+        raise InvalidInput(f"tier {text!r}: members={value!r}: write members=only, or leave it out")
+    return True
 
 
 def parse_tiers(text: str) -> list[TierSpec]:

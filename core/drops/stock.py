@@ -15,6 +15,7 @@ from typing import Any
 from tortoise.expressions import F
 
 from core import sql
+from core.drops.members import MEMBER_MINUTES, minutes_from
 from core.events import DomainEvent, DropReopened, DropSoldOut
 from core.kinds import DropStatus, FanTier, HoldStatus, TierKind
 from core.models import Drop, DropTier, Reservation
@@ -28,17 +29,21 @@ _ACTIVE = tuple(status.value for status in ACTIVE_HOLDS)
 # what TierState reads, from a tier `t` joined to its drop `d`
 TIER_COLUMNS = (
     "t.id AS tier_id, t.name, t.kind, t.available, t.per_fan_limit, t.price_minor, "
-    "t.currency, t.content, t.perk_id, d.id AS drop_id, d.title, d.status, d.opens_at, "
-    "d.closes_at, d.early_access_tier, d.early_access_minutes, d.hold_minutes"
+    "t.currency, t.member_price_minor, t.members_only, t.content, t.perk_id, d.id AS drop_id, "
+    "d.title, d.status, d.opens_at, d.closes_at, d.early_access_tier, d.early_access_minutes, "
+    "d.hold_minutes, d.members_only AS drop_members_only"
 )
+# the price a hold `r` was placed at (`held_price`), beside TIER_COLUMNS
+HELD_PRICE = "r.price_minor AS held_minor"
 _TIER_STATE = (
     f'SELECT {TIER_COLUMNS} FROM "drop_tier" t JOIN "drop" d ON d.id = t.drop_id '
     "WHERE t.id = {tier_id}"
 )
-# the tier, and the newest hold this fan still has to pay on it (a tap again offers it back):
-# one read for a Buy tap, sold out or not (bench/drop_burst.py)
+# the tier, the newest hold this fan still has to pay on it (a tap again offers it back), and
+# what their membership gives them: one read for a Buy tap, sold out or not (bench/drop_burst.py)
 _TIER_FOR_FAN = (
-    f'SELECT {TIER_COLUMNS}, h.id AS held_id, h.expires_at AS held_until FROM "drop_tier" t '
+    f"SELECT {TIER_COLUMNS}, h.id AS held_id, h.expires_at AS held_until, "
+    f'h.price_minor AS held_minor, ({MEMBER_MINUTES}) AS member_minutes FROM "drop_tier" t '
     'JOIN "drop" d ON d.id = t.drop_id LEFT JOIN "reservation" h ON h.id = '
     '(SELECT r.id FROM "reservation" r WHERE r.tier_id = t.id AND r.fan_id = {fan_id} '
     "AND r.status = 'held' AND r.expires_at > {now} ORDER BY r.id DESC LIMIT 1) "
@@ -59,8 +64,9 @@ _END_HOLD = (
 )
 _NEW_HOLD = (
     'INSERT INTO "reservation" ("tier_id", "fan_id", "status", "slot", "from_waitlist", '
-    '"expires_at", "created_at", "ended_at") VALUES ({tier_id}, {fan_id}, {status}, {slot}, '
-    '{from_waitlist}, {expires_at}, {created_at}, {ended_at}) RETURNING "id"'
+    '"expires_at", "created_at", "ended_at", "price_minor") VALUES ({tier_id}, {fan_id}, '
+    "{status}, {slot}, {from_waitlist}, {expires_at}, {created_at}, {ended_at}, {price_minor}) "
+    'RETURNING "id"'
 )
 _ACTIVE_SLOTS = (
     'SELECT "slot" FROM "reservation" WHERE "tier_id" = {tier_id} AND "fan_id" = {fan_id} '
@@ -79,7 +85,9 @@ class TierState:
     perk_id: int | None
     available: int
     per_fan_limit: int
-    price: Money
+    price: Money  # the public price
+    member_price: Money | None  # what a member pays instead, if the creator set one
+    members_only: bool  # the tier is
     drop_id: int
     title: str
     status: DropStatus
@@ -88,6 +96,7 @@ class TierState:
     early_access_tier: FanTier | None
     early_access_minutes: int
     hold_minutes: int
+    drop_members_only: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,20 +105,36 @@ class StillHeld:
 
     id: int
     expires_at: datetime
+    price: Money
 
 
-async def tier_for_fan(
-    tier_id: int, fan_id: int, now: datetime
-) -> tuple[TierState, StillHeld | None] | None:
-    """The tier as a Buy tap needs it, and the fan's newest hold on it still to pay."""
+@dataclass(frozen=True, slots=True)
+class ForFan:
+    """A tier as one fan's Buy tap finds it: their hold still to pay on it, if any, and
+    their members' early access in minutes (None: they are no member)."""
+
+    tier: TierState
+    held: StillHeld | None
+    member_minutes: int | None
+
+    @property
+    def member(self) -> bool:
+        return self.member_minutes is not None
+
+
+async def tier_for_fan(tier_id: int, fan_id: int, now: datetime) -> ForFan | None:
+    """The tier as a Buy tap needs it, and what the fan has on it and as a member."""
     rows = await sql.rows(_TIER_FOR_FAN, fan_id=fan_id, now=now, tier_id=tier_id)
     if not rows:
         return None
     row = rows[0]
+    tier, member = tier_from_row(row), minutes_from(row["member_minutes"])
     if row["held_id"] is None:
-        return tier_from_row(row), None
+        return ForFan(tier, None, member)
     until = Reservation._meta.fields_map["expires_at"].to_python_value(row["held_until"])
-    return tier_from_row(row), StillHeld(int(row["held_id"]), until)
+    return ForFan(
+        tier, StillHeld(int(row["held_id"]), until, held_price(row["held_minor"], tier)), member
+    )
 
 
 async def tier_state(tier_id: int) -> TierState | None:
@@ -128,21 +153,28 @@ def tier_from_row(row: dict[str, Any]) -> TierState:
         available=row["available"],
         per_fan_limit=row["per_fan_limit"],
         price=Money(row["price_minor"], row["currency"]),
+        member_price=(
+            None
+            if row["member_price_minor"] is None
+            else Money(row["member_price_minor"], row["currency"])
+        ),
+        members_only=bool(row["members_only"]),
         drop_id=row["drop_id"],
         title=row["title"],
         status=DropStatus(row["status"]),
-        opens_at=_moment(row, "opens_at"),
-        closes_at=_moment(row, "closes_at"),
+        opens_at=sql.moment(row["opens_at"]),
+        closes_at=sql.moment(row["closes_at"]),
         early_access_tier=FanTier(row["early_access_tier"]) if row["early_access_tier"] else None,
         early_access_minutes=row["early_access_minutes"],
         hold_minutes=row["hold_minutes"],
+        drop_members_only=bool(row["drop_members_only"]),
     )
 
 
-def _moment(row: dict[str, Any], column: str) -> datetime | None:
-    """The driver's raw value as the aware datetime the ORM would have made."""
-    value: datetime | None = Drop._meta.fields_map[column].to_python_value(row[column])
-    return value
+def held_price(minor: object, tier: TierState) -> Money:
+    """The price a hold was placed at (its `price_minor`, read as HELD_PRICE), in the tier's
+    currency; a hold placed before holds kept their price was placed at the tier's."""
+    return tier.price if minor is None else Money(int(str(minor)), tier.price.currency)
 
 
 async def take_unit(tier_id: int) -> int | None:
@@ -202,6 +234,7 @@ class NewHold:
     status: HoldStatus
     from_waitlist: bool
     expires_at: datetime
+    price: Money
 
 
 async def new_hold(
@@ -210,17 +243,20 @@ async def new_hold(
     slot: int | None,
     now: datetime,
     hold_minutes: int,
+    price: Money,
     *,
     status: HoldStatus = HoldStatus.HELD,
     from_waitlist: bool = False,
 ) -> NewHold:
+    """A hold on a unit already taken, at the price this fan pays for it (`members.price_for`)."""
     expires_at = now + timedelta(minutes=hold_minutes)
     ended_at = now if status == HoldStatus.PAID else None
     [row] = await sql.rows(
         _NEW_HOLD, tier_id=tier_id, fan_id=fan_id, status=status.value, slot=slot,
         from_waitlist=from_waitlist, expires_at=expires_at, created_at=now, ended_at=ended_at,
+        price_minor=price.minor,
     )  # fmt: skip
-    return NewHold(int(row["id"]), fan_id, status, from_waitlist, expires_at)
+    return NewHold(int(row["id"]), fan_id, status, from_waitlist, expires_at, price)
 
 
 async def all_taken(drop_id: int) -> bool:

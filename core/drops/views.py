@@ -8,6 +8,7 @@ from datetime import datetime
 from tortoise.functions import Count
 
 from core.drops.copy import Pitch
+from core.drops.members import plans_early_minutes, price_for
 from core.errors import NotFound
 from core.kinds import HoldStatus
 from core.messages import DropAnnouncement, TierLine
@@ -26,6 +27,13 @@ class TierView:
     held: int
     sold: int
     per_fan_limit: int
+    member_price: Money | None = None  # what members pay instead
+    members_only: bool = False
+
+    def price_for(self, member: bool) -> Money:
+        """What a member (or anyone else) pays for a unit (core/drops/members.py decides it
+        again, from the database, when they tap Buy)."""
+        return price_for(self.price, self.member_price, member)
 
     @property
     def off_sale(self) -> int:
@@ -44,10 +52,18 @@ class DropView:
     early_access: str | None
     hold_minutes: int
     tiers: tuple[TierView, ...]
+    members_only: bool = False  # only members may buy any of its tiers
+    members_early_minutes: int = 0  # the most early access a plan on sale gives its members
 
     def announcement(self) -> DropAnnouncement:
-        lines = tuple(TierLine(t.id, t.name, t.price, t.available) for t in self.tiers)
-        return DropAnnouncement(self.id, self.code, self.title, self.status, self.opens_at, lines)
+        lines = tuple(
+            TierLine(t.id, t.name, t.price, t.available, t.member_price, t.members_only)
+            for t in self.tiers
+        )
+        return DropAnnouncement(
+            self.id, self.code, self.title, self.status, self.opens_at, lines,
+            self.members_only, self.members_early_minutes,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +115,11 @@ class FanDrops:
 
     drops: tuple[DropView, ...]
     held: frozenset[int]
+    member_minutes: int | None = None  # the fan's members' early access; None: no member
+
+    @property
+    def member(self) -> bool:
+        return self.member_minutes is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +168,7 @@ async def _views(drops: list[Drop]) -> list[DropView]:
         .values_list("tier_id", "status", "n")
     )
     tally = {(tier_id, str(status)): n for tier_id, status, n in counts}
+    members_early = await plans_early_minutes() if drops else 0
     by_drop: dict[int, list[TierView]] = {drop_id: [] for drop_id in ids}
     for tier in tiers:
         by_drop[tier.drop_id].append(
@@ -160,6 +182,12 @@ async def _views(drops: list[Drop]) -> list[DropView]:
                 held=tally.get((tier.id, HoldStatus.HELD.value), 0),
                 sold=tally.get((tier.id, HoldStatus.PAID.value), 0),
                 per_fan_limit=tier.per_fan_limit,
+                member_price=(
+                    None
+                    if tier.member_price_minor is None
+                    else Money(tier.member_price_minor, tier.currency)
+                ),
+                members_only=tier.members_only,
             )
         )
     return [
@@ -177,6 +205,8 @@ async def _views(drops: list[Drop]) -> list[DropView]:
             ),
             hold_minutes=drop.hold_minutes,
             tiers=tuple(by_drop[drop.id]),
+            members_only=drop.members_only,
+            members_early_minutes=members_early,
         )
         for drop in drops
     ]

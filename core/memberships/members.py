@@ -110,6 +110,11 @@ class Memberships:
             raise await _member_already(found.fan_id, found.plan_id) from None
 
 
+async def subscriptions_known(provider: SubscriptionProvider | str) -> int:
+    """How many of the provider's subscriptions we hold, ended ones too."""
+    return await Membership.filter(provider=SubscriptionProvider(provider)).count()
+
+
 async def membership_view(membership_id: int) -> MembershipView:
     found = await Membership.get_or_none(id=membership_id)
     if found is None:
@@ -142,6 +147,12 @@ def _changed(at: datetime, row: Membership, was: str | None) -> MembershipChange
         was=None if was is None else MemberState(was).value,
         access_until=row.access_until,
     )
+
+
+def membership_columns(snapshot: Snapshot, grace: timedelta) -> dict[str, Any]:
+    """The membership's columns as `snapshot` sets them, for a writer in bulk (the demo
+    data's loader) that records no changes."""
+    return _columns(snapshot.checked(), check_grace(grace))
 
 
 def _columns(snapshot: Snapshot, grace: timedelta) -> dict[str, Any]:

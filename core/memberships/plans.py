@@ -39,6 +39,7 @@ class PlanSpec:
     trial_days: int = 0
     perks: Sequence[str] = ()
     early_access_minutes: int = 0
+    lapsed_perk: str | None = None  # held by members whose payments lapsed, instead
 
     def checked(self) -> PlanSpec:
         name = " ".join(self.name.split()) if isinstance(self.name, str) else ""
@@ -81,6 +82,7 @@ class PlanSpec:
             self.trial_days,
             _perk_names(name, self.perks),
             self.early_access_minutes,
+            _perk_names(name, (self.lapsed_perk,))[0] if self.lapsed_perk is not None else None,
         )
 
 
@@ -96,6 +98,7 @@ class PlanView:
     early_access_minutes: int
     created_at: datetime
     archived_at: datetime | None
+    lapsed_perk: str | None
     members: tuple[tuple[str, int], ...]  # unended memberships by state, in state order
 
     @property
@@ -110,6 +113,7 @@ class Plans:
     async def create(self, spec: PlanSpec) -> PlanView:
         spec = spec.checked()
         perks = await _perks(spec.perks)
+        lapsed = (await _perks((spec.lapsed_perk,)))[0] if spec.lapsed_perk else None
         key = spec.name.casefold()
         same = await MembershipPlan.get_or_none(name_key=key, archived_at__isnull=True)
         if same is not None:
@@ -125,6 +129,7 @@ class Plans:
                 trial_days=spec.trial_days,
                 early_access_minutes=spec.early_access_minutes,
                 created_at=self.clock.now(),
+                lapsed_perk=lapsed,
             )
         except IntegrityError:  # another creator's command took the name meanwhile
             same = await MembershipPlan.get_or_none(name_key=key, archived_at__isnull=True)
@@ -152,7 +157,7 @@ class Plans:
 
 
 async def plan_view(plan_id: int) -> PlanView:
-    plan = await MembershipPlan.get_or_none(id=plan_id).prefetch_related("perks")
+    plan = await MembershipPlan.get_or_none(id=plan_id).prefetch_related("perks", "lapsed_perk")
     if plan is None:
         raise NotFound(f"there is no plan #{plan_id}")
     return (await _views([plan]))[0]
@@ -161,7 +166,7 @@ async def plan_view(plan_id: int) -> PlanView:
 async def list_plans(*, archived: bool = True) -> list[PlanView]:
     """Every plan, oldest first; without `archived`, only those on sale."""
     query = MembershipPlan.all() if archived else MembershipPlan.filter(archived_at__isnull=True)
-    return await _views(await query.order_by("id").prefetch_related("perks"))
+    return await _views(await query.order_by("id").prefetch_related("perks", "lapsed_perk"))
 
 
 async def _views(plans: list[MembershipPlan]) -> list[PlanView]:
@@ -187,6 +192,7 @@ async def _views(plans: list[MembershipPlan]) -> list[PlanView]:
             early_access_minutes=plan.early_access_minutes,
             created_at=plan.created_at,
             archived_at=plan.archived_at,
+            lapsed_perk=plan.lapsed_perk.name if plan.lapsed_perk else None,
             members=tuple(
                 sorted(by_plan.get(plan.id, {}).items(), key=lambda item: order.index(item[0]))
             ),

@@ -32,10 +32,12 @@ from core.models.memberships import Membership, MembershipPlan
 from core.models.notices import Notice, Worker
 from core.models.orders import LedgerEntry, Order
 from core.models.pace import SendPace
-from core.models.perks import Perk, PerkGrant
+from core.models.perks import AccessReportDay, Perk, PerkChange, PerkGrant
+from core.models.subscription_claims import SubscriptionClaim
 from core.models.telegram_forms import TelegramForm
 
 __all__ = [
+    "AccessReportDay",
     "Attendance",
     "Automatic",
     "Campaign",
@@ -68,6 +70,7 @@ __all__ = [
     "OrderStatus",
     "PaymentProvider",
     "Perk",
+    "PerkChange",
     "PerkGrant",
     "PerkGrantStatus",
     "PlanPeriod",
@@ -82,6 +85,7 @@ __all__ = [
     "Rsvp",
     "SendPace",
     "StaleFan",
+    "SubscriptionClaim",
     "SubscriptionProvider",
     "TelegramForm",
     "TierKind",

@@ -22,6 +22,7 @@ class Drop(Model):
     early_access_tier = fields.CharEnumField(FanTier, null=True, max_length=16)
     early_access_minutes = fields.IntField(default=0)
     hold_minutes = fields.IntField(default=10)
+    members_only = fields.BooleanField(default=False)  # only members may buy any of its tiers
     copy_variants: list[dict[str, object]] = fields.JSONField(default=list)  # an A/B test
     created_at = fields.DatetimeField(auto_now_add=True)
     opened_at = fields.DatetimeField(null=True)
@@ -46,6 +47,9 @@ class DropTier(Model):
     kind = fields.CharEnumField(TierKind, max_length=16)
     price_minor = fields.BigIntField()
     currency = fields.CharField(max_length=3)
+    # what a member pays instead (same currency, lower); none: members pay the price too
+    member_price_minor = fields.BigIntField(null=True)
+    members_only = fields.BooleanField(default=False)
     stock = fields.IntField()
     available = fields.IntField()
     per_fan_limit = fields.IntField(default=1)
@@ -86,6 +90,9 @@ class Reservation(Model):
     ended_at = fields.DatetimeField(null=True)
     pay_ref = fields.CharField(max_length=255, null=True)
     copy_label = fields.CharField(max_length=8, null=True)  # the drop copy variant shown
+    # the price the fan holds the unit at (a member's is the member price), in the tier's
+    # currency: what their pay link, invoice and order take; set on every hold placed
+    price_minor = fields.BigIntField(null=True)
 
     class Meta:
         table = "reservation"

@@ -37,6 +37,11 @@ class MembershipPlan(Model):
     archived_at = fields.DatetimeField(null=True)
     # Stripe's recurring price for the plan, made the first time a fan joins through Stripe
     stripe_price_ref = fields.CharField(max_length=255, null=True)
+    # held instead of the plan's perks by members whose payments lapsed, if the creator likes
+    lapsed_perk: fields.ForeignKeyNullableRelation[Perk] = fields.ForeignKeyField(
+        "models.Perk", related_name="lapsed_plans", null=True, on_delete=fields.SET_NULL
+    )
+    lapsed_perk_id: int | None
 
     class Meta:
         table = "membership_plan"

@@ -49,3 +49,37 @@ class PerkGrant(Model):
     class Meta:
         table = "perk_grant"
         unique_together = (("perk", "fan"),)
+
+
+class PerkChange(Model):
+    """The access log: one row for every grant and removal a platform carried out, with its
+    cause in words ("order #12 paid", "sweep", "membership #3 past_due → lapsed"), so a
+    creator can say why a fan holds a role, and the access report has a record of what
+    Dropcast did where the platform cannot be asked (a Telegram bot cannot list a chat)."""
+
+    id = fields.IntField(primary_key=True)
+    perk: fields.ForeignKeyRelation[Perk] = fields.ForeignKeyField(
+        "models.Perk", related_name="changes", on_delete=fields.CASCADE
+    )
+    perk_id: int
+    fan: fields.ForeignKeyRelation[Fan] = fields.ForeignKeyField(
+        "models.Fan", related_name="perk_changes", on_delete=fields.CASCADE
+    )
+    fan_id: int
+    change = fields.CharEnumField(PerkGrantStatus, max_length=16)  # granted or revoked
+    cause = fields.CharField(max_length=200)
+    at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "perk_change"
+
+
+class AccessReportDay(Model):
+    """A day whose access report was sent to the creator: the unique day makes the daily DM
+    one, however many clock processes ran."""
+
+    day = fields.CharField(max_length=10, primary_key=True)  # ISO date, UTC
+    sent_at = fields.DatetimeField()
+
+    class Meta:
+        table = "access_report_day"

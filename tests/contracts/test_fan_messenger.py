@@ -19,6 +19,10 @@ from core.messages import (
     HoldCalledOff,
     HoldLapsed,
     LiveReminder,
+    MemberPaymentFailed,
+    MembershipCancelling,
+    MembershipOver,
+    MemberTrialEnds,
     OrderConfirmed,
     OrderShipped,
     PayLinkOffer,
@@ -27,6 +31,7 @@ from core.messages import (
     PaymentUnderReview,
     PerkGranted,
     PerkTakenBack,
+    SecondSubscriptionRefunded,
 )
 from core.money import Money
 from tests.builders import open_drop, tier
@@ -47,6 +52,11 @@ MESSAGES: list[FanMessage] = [
     PerkTakenBack("Backstage"),
     LiveReminder(1, "Friday listening", SOON, "soon"),
     CampaignDM(1, "Hi Fan! The winter drop opens today.", "https://d.example/l/c1"),
+    MemberPaymentFailed("Backstage club", SOON, "https://billing.stripe.test/p/session/1"),
+    MemberTrialEnds("Backstage club", SOON, None),
+    MembershipCancelling("Backstage club", SOON, "https://billing.stripe.test/p/session/2"),
+    MembershipOver("Backstage club", lapsed=True),
+    SecondSubscriptionRefunded("Backstage club", "https://billing.stripe.test/p/session/3"),
 ]
 HELLO = CampaignDM(2, "Hello again", None)
 

@@ -367,3 +367,21 @@ async def test_a_server_by_rest_has_its_roles_and_the_bot_its_member_and_guilds(
 async def test_a_server_the_bot_is_not_in_and_a_member_it_lacks_are_unknown(peer, http):
     assert (await refused(http.get_guild(42))).code == 10004
     assert (await refused(http.get_member(int(GUILD_ID), int(FAN)))).code == 10007
+
+
+async def test_listing_members_needs_the_members_intent_and_pages_by_user_id(peer, http):
+    assert (await refused(http.get_members(int(GUILD_ID), 10, None))).code == 50001
+    peer.members_intent = True
+    users = [str(500000000000000010 + n) for n in range(5)]
+    for user in users:
+        peer.member_roles[user] = {INSIDER_ROLE}
+    first = await http.get_members(int(GUILD_ID), 3, None)
+    last = max(int(member["user"]["id"]) for member in first)
+    rest = await http.get_members(int(GUILD_ID), 1000, last)
+    listed = [member["user"]["id"] for member in [*first, *rest]]
+    assert sorted(listed, key=int) == listed == sorted([*users, BOT_ID], key=int)
+    assert rest[0]["roles"] == [INSIDER_ROLE]
+    for limit, words in ((0, "greater than or equal to 1"), (1001, "less than or equal to 1000")):
+        with pytest.raises(discord.HTTPException, match=words) as bad:
+            await http.get_members(int(GUILD_ID), limit, None)
+        assert bad.value.code == 50035

@@ -18,6 +18,9 @@ from adapters.memory import ManualClock
 from tests.peers.stripe_billing import (
     CANCELED_UPDATE,
     INTERVAL_TOO_LONG,
+    INVALID_BOOLEAN,
+    LIST_TOO_FEW,
+    LIST_TOO_MANY,
     NO_PAYMENT_INTENT_DATA,
     NO_PRODUCT,
     NO_RECURRING,
@@ -467,6 +470,31 @@ async def test_canceling_now_ends_it_and_a_canceled_subscription_refuses_changes
     assert await peer.advance(days=40) == []
 
 
+async def test_canceling_now_prorated_and_invoiced_credits_the_unused_time(peer):
+    sub = await peer.subscribe()
+    start, end = period(sub)
+    await peer.advance(days=10)
+    bad = await peer.refused(
+        peer.api.v1.subscriptions.cancel_async(sub.id, {"prorate": "maybe"})  # type: ignore[typeddict-item]
+    )
+    assert (bad.http_status, bad.user_message, bad.param) == (
+        400, INVALID_BOOLEAN.format(value="maybe"), "prorate",
+    )  # fmt: skip
+    assert peer.stripe.billing.subscriptions[sub.id]["status"] == "active"
+    since = len(peer.events)
+    await peer.api.v1.subscriptions.cancel_async(sub.id, {"prorate": True, "invoice_now": True})
+    assert peer.kinds(since)[:3] == [
+        "customer.subscription.deleted", "invoice.created", "invoice.finalized",
+    ]  # fmt: skip
+    billing = peer.stripe.billing
+    final = billing.invoices[billing.subscriptions[sub.id]["latest_invoice"]]
+    left = (end - stamp(peer.clock.now())) / (end - start)
+    assert final["total"] == -round(500 * left)
+    assert (final["amount_due"], final["status"]) == (0, "paid")
+    # the credit waits on the customer's balance for their next invoice
+    assert billing.customers[sub.customer]["balance"] == final["total"]
+
+
 async def test_a_price_change_is_prorated_into_the_next_invoice(peer):
     sub = await peer.subscribe()  # 500 a month from Jan 1 12:00 to Feb 1 12:00 (31 days)
     dearer = await peer.plan(1000, name="Club+")
@@ -633,3 +661,89 @@ async def test_a_portal_session_is_refused_until_the_portal_settings_are_saved(p
 
 def _dt(stamp_: int) -> datetime:
     return datetime.fromtimestamp(stamp_, tz=UTC)
+
+
+# docs.stripe.com/api/subscriptions/list
+
+
+async def test_listing_subscriptions_pages_newest_first_with_starting_after(peer):
+    price = await peer.plan()
+    made = [await peer.stripe.billing.started_elsewhere(price.id, f"f{n}@example.com")
+            for n in range(5)]  # fmt: skip
+    first = await peer.api.v1.subscriptions.list_async({"limit": 3})
+    assert [sub.id for sub in first.data] == [sub["id"] for sub in made[::-1][:3]]
+    assert first.has_more is True
+    rest = await peer.api.v1.subscriptions.list_async(
+        {"limit": 3, "starting_after": first.data[-1].id}
+    )
+    assert [sub.id for sub in rest.data] == [made[1]["id"], made[0]["id"]]
+    assert rest.has_more is False
+    assert len((await peer.api.v1.subscriptions.list_async()).data) == 5  # 10 by default
+
+
+async def test_listing_leaves_out_canceled_subscriptions_unless_asked(peer):
+    kept, gone = await peer.subscribe(), await peer.subscribe()
+    await peer.api.v1.subscriptions.cancel_async(gone.id)
+    listed = await peer.api.v1.subscriptions.list_async()
+    assert [sub.id for sub in listed.data] == [kept.id]
+    every = await peer.api.v1.subscriptions.list_async({"status": "all"})
+    assert [sub.id for sub in every.data] == [gone.id, kept.id]
+    ended = await peer.api.v1.subscriptions.list_async({"status": "canceled"})
+    assert [sub.id for sub in ended.data] == [gone.id]
+
+
+async def test_listing_expands_each_customer_when_asked(peer):
+    price = await peer.plan()
+    await peer.stripe.billing.started_elsewhere(price.id, "ada@example.com")
+    plain = (await peer.api.v1.subscriptions.list_async()).data[0]
+    assert isinstance(plain.customer, str)
+    expanded = await peer.api.v1.subscriptions.list_async({"expand": ["data.customer"]})
+    assert expanded.data[0].customer.email == "ada@example.com"
+    assert isinstance(peer.stripe.billing.subscriptions[plain.id]["customer"], str)
+
+
+@pytest.mark.parametrize(
+    ("params", "message", "param"),
+    [({"limit": 0}, LIST_TOO_FEW, "limit"), ({"limit": 101}, LIST_TOO_MANY, "limit"),
+     ({"status": "live"}, "Invalid status: must be one of active, all, canceled, ended, "
+      "incomplete, incomplete_expired, past_due, paused, trialing, or unpaid", "status"),
+     ({"expand": ["customer"]}, "This property cannot be expanded (customer).", "expand"),
+     ({"expand": ["data.plan"]}, "This property cannot be expanded (data.plan).", "expand"),
+     ({"starting_after": "sub_nothing"}, "No such subscription: 'sub_nothing'",
+      "starting_after")],
+)  # fmt: skip
+async def test_a_listing_is_refused_as_stripe_refuses_it(peer, params, message, param):
+    error = await peer.refused(peer.api.v1.subscriptions.list_async(params))
+    assert (error.http_status, error.user_message, error.param) == (400, message, param)
+
+
+async def test_a_metadata_update_changes_nothing_billed(peer):
+    sub = await peer.subscribe()
+    invoices, since = len(peer.stripe.billing.invoices), len(peer.events)
+    updated = await peer.api.v1.subscriptions.update_async(
+        sub.id, {"metadata": {"fan_id": "7", "plan_id": "1"}}
+    )
+    assert updated.metadata.to_dict() == {"fan_id": "7", "plan_id": "1"}
+    assert period(updated) == period(sub)
+    assert len(peer.stripe.billing.invoices) == invoices
+    assert peer.kinds(since) == ["customer.subscription.updated"]
+
+
+async def test_invoice_payments_are_found_by_their_payment_intent(peer):
+    sub = await peer.subscribe()
+    invoice = peer.stripe.billing.invoices[sub.latest_invoice]
+    intent = invoice["payments"]["data"][0]["payment"]["payment_intent"]
+    payments = peer.api.v1.invoice_payments
+    found = await payments.list_async(
+        {"payment": {"type": "payment_intent", "payment_intent": intent}}
+    )
+    assert [(p.invoice, p.status) for p in found.data] == [(invoice["id"], "paid")]
+    none = await payments.list_async(
+        {"payment": {"type": "payment_intent", "payment_intent": "pi_other"}}
+    )
+    assert none.data == []
+    untyped = await peer.refused(
+        payments.list_async({"payment": {"payment_intent": intent}})  # type: ignore[typeddict-item]
+    )
+    assert (untyped.code, untyped.param) == ("parameter_missing", "payment[type]")
+    assert untyped.user_message == "Missing required param: payment[type]."

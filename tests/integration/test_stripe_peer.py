@@ -19,8 +19,9 @@ from tests.peers.stripe_checkout import (
     KEY_IN_USE,
     KEY_REUSED,
     NOT_OPEN,
+    PER_ENDPOINT_PER_SECOND,
     RATE_LIMITED,
-    SESSIONS_PER_SECOND,
+    SANDBOX_PER_SECOND,
     TOO_LATE,
     TOO_SOON,
     StripeCheckoutPeer,
@@ -120,7 +121,7 @@ async def test_a_request_refused_by_validation_leaves_its_key_free(peer):
 
 
 async def test_past_25_sessions_a_second_an_account_is_rate_limited_and_its_key_kept_free(peer):
-    rush = range(SESSIONS_PER_SECOND + 1)
+    rush = range(PER_ENDPOINT_PER_SECOND + 1)
     answers = await asyncio.gather(
         *(peer.create(session_params(peer.clock), key=f"rush-{n}") for n in rush),
         return_exceptions=True,
@@ -136,7 +137,33 @@ async def test_past_25_sessions_a_second_an_account_is_rate_limited_and_its_key_
     retried = [n for n, answer in enumerate(answers) if answer is limited]
     made = await peer.create(session_params(peer.clock), key=f"rush-{retried[0]}")
     assert made.last_response.headers.get("Idempotent-Replayed") is None
-    assert len(peer.checkout.sessions) == SESSIONS_PER_SECOND + 2
+    assert len(peer.checkout.sessions) == PER_ENDPOINT_PER_SECOND + 2
+
+
+async def test_reads_of_one_endpoint_share_its_25_a_second_whatever_the_id(peer):
+    made = [await peer.create(session_params(peer.clock)) for _ in range(3)]
+    await asyncio.sleep(1.0)  # the creations' second passed
+    reads = range(PER_ENDPOINT_PER_SECOND + 1)
+    answers = await asyncio.gather(
+        *(peer.api.v1.checkout.sessions.retrieve_async(made[n % 3].id) for n in reads),
+        return_exceptions=True,
+    )
+    [limited] = [answer for answer in answers if isinstance(answer, stripe.StripeError)]
+    assert isinstance(limited, stripe.RateLimitError)
+    assert (limited.http_status, limited.user_message) == (429, RATE_LIMITED)
+
+
+async def test_a_sandbox_takes_25_requests_a_second_across_its_endpoints(peer):
+    made = await peer.create(session_params(peer.clock))
+    await asyncio.sleep(1.0)
+    half = SANDBOX_PER_SECOND // 2 + 1  # each endpoint under its own limit, the two over
+    answers = await asyncio.gather(
+        *(peer.api.v1.checkout.sessions.retrieve_async(made.id) for _ in range(half)),
+        *(peer.create(session_params(peer.clock)) for _ in range(half)),
+        return_exceptions=True,
+    )
+    limited = [answer for answer in answers if isinstance(answer, stripe.RateLimitError)]
+    assert len(limited) == 2 * half - SANDBOX_PER_SECOND
 
 
 async def test_a_refund_forwarded_to_localstripe_keeps_its_key_too(peer):

@@ -4,6 +4,7 @@ test also shows what PTB raises for it. Then our Telegram adapters against those
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -88,6 +89,26 @@ async def test_a_text_is_one_to_4096_characters(bot, text, raised):
         await bot.send_message(FAN, text)
     assert refused.value.message == raised
     assert (await bot.send_message(FAN, "x" * 4096)).text == "x" * 4096
+
+
+@pytest.mark.parametrize(
+    ("text", "raised"),
+    [
+        ("<x>9.00 EUR</x>", 'Can\'t parse entities: unsupported start tag "x"'),
+        ("Tom & Jerry", "Can't parse entities: character '&' is reserved"),
+        (
+            "<s>9.00 EUR",
+            "Can't parse entities: can't find end tag corresponding to start tag \"s\"",
+        ),
+    ],
+)
+async def test_an_html_text_telegram_cannot_parse_is_refused(peer, bot, text, raised):
+    with pytest.raises(BadRequest) as refused:
+        await bot.send_message(FAN, text, parse_mode="HTML")
+    assert refused.value.message.startswith(raised)
+    sent = await bot.send_message(FAN, "<s>9.00 EUR</s> 7.00 EUR &amp; more", parse_mode="HTML")
+    assert sent.text == "9.00 EUR 7.00 EUR & more"
+    assert peer.to(FAN)[-1].struck == ("9.00 EUR",)
 
 
 async def test_a_caption_is_at_most_1024_characters(bot):
@@ -397,3 +418,77 @@ async def test_the_bots_rights_in_a_chat_are_telegrams_shapes_channels_with_post
     with pytest.raises(BadRequest) as refused:
         await bot.get_chat_member(-1003, bot.id)
     assert refused.value.message == "Chat not found"
+
+
+async def subscription_link(
+    bot: Bot, stars: int = 250, currency: str = "XTR", period: int = 2_592_000
+) -> str:
+    return await bot.create_invoice_link(
+        "Club", "Monthly club", "plan:1:1", currency, [LabeledPrice("Club", stars)],
+        provider_token="", subscription_period=period,
+    )  # fmt: skip
+
+
+async def subscribed(peer: TelegramBotApi, bot: Bot, url: str) -> str:
+    """A fan pays the link; the test answers the pre-checkout query as the bot would."""
+    paying = asyncio.ensure_future(peer.user_subscribes(FAN, url))
+    update = await peer.wait_for(lambda: peer._updates and peer._updates[-1])
+    await bot.answer_pre_checkout_query(update["pre_checkout_query"]["id"], ok=True)
+    charge = await paying
+    assert charge is not None
+    return charge
+
+
+@pytest.mark.parametrize(
+    ("wrong", "text"),
+    [
+        ({"period": 86_400}, "Subscription_period_invalid"),
+        ({"stars": 10_001}, "Stars_invoice_invalid"),
+        ({"currency": "EUR"}, "Stars_invoice_invalid"),
+    ],
+)
+async def test_a_subscription_link_is_30_days_in_stars_of_at_most_10000(bot, wrong, text):
+    with pytest.raises(BadRequest) as refused:
+        await subscription_link(bot, **wrong)
+    assert refused.value.message == text
+    assert (await subscription_link(bot, 10_000)).startswith("https://t.me/$")
+
+
+async def test_an_invoice_links_payload_is_at_most_128_bytes(bot):
+    with pytest.raises(BadRequest) as long_payload:
+        await bot.create_invoice_link("Club", "Club", "x" * 129, "XTR", [LabeledPrice("C", 1)])
+    assert long_payload.value.message == "Invoice_payload_invalid"
+
+
+async def test_a_star_subscription_renews_every_30_days_until_the_bot_cancels_it(peer, bot):
+    charge = await subscribed(peer, bot, await subscription_link(bot))
+    first = [u for u in await bot.get_updates() if u.message][-1].message
+    assert first is not None
+    paid = first.successful_payment
+    assert paid is not None
+    assert (paid.is_recurring, paid.is_first_recurring) == (True, True)
+    assert paid.subscription_expiration_date == first.date + timedelta(days=30)
+    assert await peer.renew_due() == []  # not yet due
+    advance(peer, 30 * 86400)
+    [renewal] = await peer.renew_due()
+    renewed = [u for u in await bot.get_updates() if u.message][-1].message
+    assert renewed is not None
+    assert renewed.successful_payment is not None
+    assert renewed.successful_payment.is_first_recurring is False
+    assert renewed.successful_payment.telegram_payment_charge_id == renewal
+    listed = (await bot.get_star_transactions()).transactions
+    assert [t.id for t in listed] == [charge, renewal]
+    assert isinstance(listed[1].source, TransactionPartnerUser)
+    assert listed[1].source.subscription_period == timedelta(days=30)
+
+    with pytest.raises(BadRequest) as unknown:
+        await bot.edit_user_star_subscription(FAN, renewal, True)  # not the first charge
+    assert unknown.value.message == "Charge_id_invalid"
+    with pytest.raises(BadRequest) as not_theirs:
+        await bot.edit_user_star_subscription(OTHER, charge, True)
+    assert not_theirs.value.message == "Charge_id_invalid"
+    assert await bot.edit_user_star_subscription(FAN, charge, True)
+    advance(peer, 30 * 86400)
+    assert await peer.renew_due() == []  # cancelled: over at the end of the period
+    assert await bot.edit_user_star_subscription(FAN, charge, False)
+    assert len(await peer.renew_due()) == 1  # re-enabled: charged again

@@ -87,6 +87,9 @@ NEXT_STATUS = {SCHEDULED: {ACTIVE, CANCELED}, ACTIVE: {COMPLETED}}
 GATEWAY_ONLY = {"joined_at", "large", "unavailable", "member_count", "voice_states", "members",
                 "channels", "threads", "presences", "stage_instances",
                 "guild_scheduled_events"}  # fmt: skip
+# discord.com/developers/docs/resources/guild#list-guild-members: "max number of members to
+# return (1-1000)"
+MAX_MEMBERS_PAGE = 1000
 # discord.com/developers/docs/topics/rate-limits#header-format: what a 429 carries
 RETRY_AFTER = 0.05
 # discord.com/developers/docs/topics/rate-limits#global-rate-limit: "All bots can make up to
@@ -277,6 +280,8 @@ class DiscordApi:
     failures: dict[str, list[ApiError]] = field(default_factory=dict)  # route key → errors
     overwrites: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel → its
     voice_states: dict[str, str] = field(default_factory=dict)  # user id → voice channel id
+    # the application's Server Members Intent, switched on in the Developer Portal
+    members_intent: bool = False
     now: Callable[[], float] = time.time  # Discord's calendar (a test's clock, if it likes)
     ticks: Callable[[], float] = time.monotonic  # what interaction deadlines count on
     latency: tuple[float, float] = (0.0, 0.0)  # seconds each REST call takes, at random
@@ -616,6 +621,8 @@ class DiscordApi:
             self._injected_failure(request.method, path)
             self._run_calendar()
             try:
+                if request.method == "GET" and request.query:  # a listing's paging
+                    body = dict(request.query)
                 result = await self._route(request.method, path, body or {})
             except ApiError as refused:
                 self.refusals.append((f"{request.method} {path}", refused.code))
@@ -703,6 +710,9 @@ class DiscordApi:
             case "GET", ["guilds", guild, "roles"]:
                 self._known_guild(guild)
                 return self.roles
+            case "GET", ["guilds", guild, "members"]:
+                self._known_guild(guild)
+                return self._list_members(body)
             # discord.com/developers/docs/resources/guild#get-guild-member: 10007 for no member
             case "GET", ["guilds", guild, "members", user]:
                 self._known_guild(guild)
@@ -728,6 +738,28 @@ class DiscordApi:
                 self._change_role(method, user, role)
                 return None
         raise ApiError(404, 0, f"404: Not Found ({method} {path})")
+
+    def _list_members(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """discord.com/developers/docs/resources/guild#list-guild-members: "limit" 1-1000
+        (default 1), "after" the highest user id in the previous page, members in user id
+        order; and "This endpoint is restricted according to whether the GUILD_MEMBERS
+        Privileged Intent is enabled for your application": without it, 403 Missing Access
+        (discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes)."""
+        if not self.members_intent:
+            raise ApiError(403, 50001, "Missing Access")
+        form = Form()
+        limit, after = int(query.get("limit", 1)), int(query.get("after", 0))
+        if limit > MAX_MEMBERS_PAGE:
+            message = f"int value should be less than or equal to {MAX_MEMBERS_PAGE}."
+            form.refuse(("limit",), "NUMBER_TYPE_MAX", message)
+        if limit < 1:
+            message = "int value should be greater than or equal to 1."
+            form.refuse(("limit",), "NUMBER_TYPE_MIN", message)
+        form.settle()
+        users = sorted((u for u in self.member_roles if int(u) > after), key=int)[:limit]
+        return [self._bot_member() if user == BOT_ID
+                else self.member(user, roles=tuple(sorted(self.member_roles[user])))
+                for user in users]  # fmt: skip
 
     def _commands(self, scope: str, body: Any) -> list[dict[str, Any]]:
         self.commands[scope] = [

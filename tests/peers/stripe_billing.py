@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.peers.stripe_checkout import Refused, _error, check_amount
+from tests.peers.stripe_checkout import Refused, _error, check_amount, unflatten
 
 if TYPE_CHECKING:
     from tests.peers.stripe_checkout import StripeCheckoutPeer
@@ -90,6 +90,25 @@ ONE_TIME_PRICE = (
 # metadata and cancellation details; the text is Stripe's (quoted in fjordllc/bootcamp#10390
 # and BasedHardware/omi#11289)
 CANCELED_UPDATE = "A canceled subscription can only update its cancellation_details and metadata."
+# docs.stripe.com/api/subscriptions/list: `limit` "can range between 1 and 100, and the
+# default is 10"; the text is Stripe's wording of a bound (as its answers to limit=0 and
+# limit=101 read)
+LIST_LIMIT = (1, 100)
+LIST_DEFAULT = 10
+LIST_TOO_FEW = "This value must be greater than or equal to 1."
+LIST_TOO_MANY = "This value must be less than or equal to 100."
+# ...#list_subscriptions-status: one of these, or none: "If no value is supplied, all
+# subscriptions that have not been canceled are returned"; `ended` is canceled and
+# incomplete_expired together
+LIST_STATUSES = ("active", "all", "canceled", "ended", "incomplete", "incomplete_expired",
+                 "past_due", "paused", "trialing", "unpaid")  # fmt: skip
+# docs.stripe.com/expand: a list's objects are expanded by `data.<field>`, only the fields
+# the API reference marks expandable; anything else is refused with Stripe's words
+EXPANDABLE = ("customer", "latest_invoice")
+NOT_EXPANDABLE = "This property cannot be expanded ({path})."
+# a boolean parameter that is neither true nor false, in Stripe's wording of it (as its API
+# answers, e.g. "Invalid boolean: yes" for prorate=yes)
+INVALID_BOOLEAN = "Invalid boolean: {value}"
 # docs.stripe.com/api/subscriptions/resume: "Initiates resumption of a paused subscription"
 # (text the peer's)
 NOT_PAUSED = "Only a subscription with a status of paused can be resumed."
@@ -176,6 +195,14 @@ def _choice(value: Any, choices: tuple[str, ...], param: str) -> str:
     return str(value)
 
 
+def _boolean(value: Any, param: str) -> bool:
+    """A boolean parameter, as Stripe reads one: `true` or `false`, else refused in Stripe's
+    words ("Invalid boolean: yes")."""
+    if str(value).lower() not in ("true", "false"):
+        raise Refused(INVALID_BOOLEAN.format(value=value), param)
+    return str(value).lower() == "true"
+
+
 def _integer(value: Any, param: str) -> int:
     if not str(value).lstrip("-").isdigit():
         raise Refused(f"Invalid integer: {value}", param)
@@ -229,7 +256,9 @@ class Billing:
         add("POST", "/v1/customers", self._handle(self._create_customer))
         add("GET", "/v1/customers/{id}", self._handle(self._named(self.customers, "customer")))
         add("GET", "/v1/invoices/{id}", self._handle(self._named(self.invoices, "invoice")))
+        add("GET", "/v1/invoice_payments", self._handle(self._invoice_payments))
         named_subscription = self._named(self.subscriptions, "subscription")
+        add("GET", "/v1/subscriptions", self._handle(self._list_subscriptions))
         add("GET", "/v1/subscriptions/{id}", self._handle(named_subscription))
         add("POST", "/v1/subscriptions/{id}", self._handle(self._update))
         add("DELETE", "/v1/subscriptions/{id}", self._handle(self._cancel))
@@ -855,12 +884,38 @@ class Billing:
     async def _cancel(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:
         """docs.stripe.com/api/subscriptions/cancel: canceled at once, with
         customer.subscription.deleted; one already canceled answers 404 "No such
-        subscription" (Stripe's account of it in stripe/stripe-go#1887)."""
+        subscription" (Stripe's account of it in stripe/stripe-go#1887). `prorate` "will
+        generate a proration invoice item that credits remaining unused time until the
+        subscription period end" and `invoice_now` "will generate a final invoice that
+        invoices for any un-invoiced metered usage and new/pending proration invoice items",
+        both false by default; a final invoice's credit goes to the customer's balance
+        (docs.stripe.com/billing/customer/balance). A DELETE's parameters come in the query
+        string, as for a GET."""
+        asked = params or unflatten(dict(request.query))
+        prorate = _boolean(asked.get("prorate", "false"), "prorate")
+        invoice_now = _boolean(asked.get("invoice_now", "false"), "invoice_now")
         sub = self._subscription(request)
         if sub["status"] in ("canceled", "incomplete_expired"):
             raise Missing("subscription", sub["id"])
-        sub["canceled_at"] = _ts(self._now())
-        self._end(sub, "cancellation_requested", self._caused_by(request))
+        now = self._now()
+        timeline = self._timelines[sub["id"]]
+        if prorate and sub["status"] != "trialing":
+            start, end = self._period(sub)
+            left = max(end - now, timedelta(0)) / (end - start)
+            for item in sub["items"]["data"]:
+                price = item["price"]
+                credit = -round(price["unit_amount"] * item["quantity"] * left)
+                name = self.products[price["product"]]["name"]
+                timeline.pending.append(self._line(sub, item, credit, f"Unused time on {name}",
+                                                   now, end, proration=True))  # fmt: skip
+        sub["canceled_at"] = _ts(now)
+        caused_by = self._caused_by(request)
+        self._end(sub, "cancellation_requested", caused_by)
+        if invoice_now and timeline.pending:
+            pending, timeline.pending = timeline.pending, []
+            invoice = self._invoice(sub, "subscription_update", pending)
+            self._event("invoice.created", invoice)
+            await self._finalize(invoice)
         return sub
 
     async def _resume(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:
@@ -884,6 +939,100 @@ class Billing:
         self._event("invoice.created", invoice)
         await self._finalize(invoice)
         return sub
+
+    async def _list_subscriptions(
+        self, request: web.Request, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """docs.stripe.com/api/subscriptions/list (see LIST_LIMIT, LIST_STATUSES,
+        EXPANDABLE): newest first; `starting_after` an object ID that must exist (a 400
+        naming the parameter otherwise, as for any ID passed as a parameter); `customer`
+        filters. A GET's parameters come in the query string."""
+        asked = unflatten(dict(request.query))
+        limit = _integer(asked.get("limit", LIST_DEFAULT), "limit")
+        if not LIST_LIMIT[0] <= limit <= LIST_LIMIT[1]:
+            raise Refused(LIST_TOO_FEW if limit < LIST_LIMIT[0] else LIST_TOO_MANY, "limit")
+        status = asked.get("status")
+        if status is not None:
+            _choice(status, LIST_STATUSES, "status")
+        expand = asked.get("expand", [])
+        for path in expand if isinstance(expand, list) else [expand]:
+            if not path.startswith("data.") or path.removeprefix("data.") not in EXPANDABLE:
+                raise Refused(NOT_EXPANDABLE.format(path=path), "expand")
+        ended = ("canceled", "incomplete_expired")
+        newest = [sub for sub in reversed(self.subscriptions.values())
+                  if (status == "all" or (status is None and sub["status"] != "canceled")
+                      or (status == "ended" and sub["status"] in ended)
+                      or sub["status"] == status)
+                  and asked.get("customer") in (None, sub["customer"])]  # fmt: skip
+        after = asked.get("starting_after")
+        if after is not None:
+            self._referenced(self.subscriptions, "subscription", after, "starting_after")
+            ids = [sub["id"] for sub in newest]
+            newest = newest[ids.index(after) + 1 :] if after in ids else []
+        page = [copy.deepcopy(sub) for sub in newest[:limit]]
+        for sub in page:
+            for path in expand if isinstance(expand, list) else [expand]:
+                field_name = path.removeprefix("data.")
+                store = self.customers if field_name == "customer" else self.invoices
+                if sub[field_name] is not None:
+                    sub[field_name] = copy.deepcopy(store[sub[field_name]])
+        listed = _listed("/v1/subscriptions", page)
+        del listed["total_count"]  # a list's total is not counted unless asked for
+        return listed | {"has_more": len(newest) > limit}
+
+    async def started_elsewhere(
+        self,
+        price: str,
+        email: str,
+        card: str = "pm_card_visa",
+        *,
+        trial_days: int = 0,
+        metadata: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """A subscription another tool started: a customer with `email` subscribed to the
+        recurring `price`, with no metadata of ours unless given, its first invoice paid
+        (nothing due through a trial), as Checkout leaves it (`complete`)."""
+        customer = self._customer({"email": email, "name": None})
+        self.set_card(customer["id"], card)
+        trial_end = self._now() + timedelta(days=trial_days) if trial_days else None
+        private = {"lines": [(self.prices[price], 1)], "trial_end": trial_end,
+                   "missing": "create_invoice", "metadata": dict(metadata or {}),
+                   "collection": "always"}  # fmt: skip
+        sub = self._subscribe(customer["id"], private, card)
+        invoice = self._invoice(sub, "subscription_create", self._period_lines(sub))
+        self._event("invoice.created", invoice)
+        await self._finalize(invoice, on_session=True)
+        return sub
+
+    async def _invoice_payments(
+        self, request: web.Request, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """docs.stripe.com/api/invoice-payment/list: the invoices' payments, newest first,
+        filtered by `invoice`, `status` and `payment` (whose `type` is required, one of
+        payment_intent or payment_record, with the `payment_intent` named); `limit` as for
+        every list (LIST_LIMIT). A GET's parameters come in the query string."""
+        asked = unflatten(dict(request.query))
+        limit = _integer(asked.get("limit", LIST_DEFAULT), "limit")
+        if not LIST_LIMIT[0] <= limit <= LIST_LIMIT[1]:
+            raise Refused(LIST_TOO_FEW if limit < LIST_LIMIT[0] else LIST_TOO_MANY, "limit")
+        payment = asked.get("payment")
+        if payment is not None:
+            if not isinstance(payment, dict) or "type" not in payment:
+                raise Refused(MISSING.format(param="payment[type]"), "payment[type]",
+                              "parameter_missing")  # fmt: skip
+            _choice(payment["type"], ("payment_intent", "payment_record"), "payment[type]")
+        found = [
+            paid
+            for invoice in reversed(self.invoices.values())
+            for paid in invoice["payments"]["data"]
+            if asked.get("invoice") in (None, invoice["id"])
+            and asked.get("status") in (None, paid["status"])
+            and (payment is None or paid["payment"].get(payment["type"])
+                 == payment.get(payment["type"]))
+        ]  # fmt: skip
+        listed = _listed("/v1/invoice_payments", [copy.deepcopy(p) for p in found[:limit]])
+        del listed["total_count"]
+        return listed | {"has_more": len(found) > limit}
 
     # --- the customer portal ---------------------------------------------------------------
 
@@ -913,16 +1062,19 @@ class Billing:
         if to < self._now():
             raise ValueError("a test clock only moves forward")
         start = len(self.peer.events)
-        while (due := self._next(to)) is not None:
-            moment, act = due
-            self.peer.clock.set(moment)  # type: ignore[attr-defined]
+        while due := self._next(to):  # what falls due at one moment, in Stripe's order
+            self.peer.clock.set(due[0][0])  # type: ignore[attr-defined]
             self.peer._lapse()
-            await act()
+            for _, act in due:
+                await act()
         self.peer.clock.set(to)  # type: ignore[attr-defined]
         self.peer._lapse()
         return self.peer.events[start:]
 
-    def _next(self, until: datetime) -> tuple[datetime, Callable[[], Awaitable[None]]] | None:
+    def _next(self, until: datetime) -> list[tuple[datetime, Callable[[], Awaitable[None]]]]:
+        """Everything falling due at the earliest moment up to `until`: subscriptions' own
+        doings do not touch one another's, so one moment's are done together (a month's
+        renewals of thousands of members, bench/renewals.py, in one pass)."""
         due: list[tuple[datetime, int, Callable[[], Awaitable[None]]]] = []
 
         def at(moment: datetime, act: Callable[[], Awaitable[None]]) -> None:
@@ -944,9 +1096,9 @@ class Billing:
             if invoice["status"] == "open" and invoice["next_payment_attempt"]:
                 at(_at(invoice["next_payment_attempt"]), self._retrying(invoice))
         if not due:
-            return None
-        moment, _, act = min(due, key=lambda d: (d[0], d[1]))
-        return moment, act
+            return []
+        first = min(moment for moment, _, _ in due)
+        return [(moment, act) for moment, _, act in sorted(due) if moment == first]
 
     def _warn_trial(self, sub: dict[str, Any]) -> Callable[[], Awaitable[None]]:
         async def act() -> None:

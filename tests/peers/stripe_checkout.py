@@ -96,10 +96,13 @@ NOT_OPEN = "Only Checkout Sessions with a status of open can be expired."
 # subscription mode, tests/peers/stripe_billing.py NO_PAYMENT_INTENT_DATA, turned round)
 NO_SUBSCRIPTION_DATA = "You can not pass `subscription_data` in `payment` mode."
 # docs.stripe.com/rate-limits: "API endpoints have a default limit of 25 requests per second"
-# per account (a sandbox's whole API too); past it a 429 (docs.stripe.com/error-codes#rate-
+# per account, each named operation its own endpoint ("GET /v1/payment_intents/{id} for
+# different IDs count against the same endpoint limit"), and a sandbox's whole API 25 a
+# second too ("Sandbox: 25 operations"); past it a 429 (docs.stripe.com/error-codes#rate-
 # limit: "Too many requests hit the API too quickly. We recommend an exponential backoff of
 # your requests."), never kept for an idempotency key: the request never started executing
-SESSIONS_PER_SECOND = 25
+PER_ENDPOINT_PER_SECOND = 25
+SANDBOX_PER_SECOND = 25
 KEY_KEPT = timedelta(hours=24)  # see `_idempotent`
 RATE_LIMITED = (
     "Too many requests hit the API too quickly. We recommend an exponential backoff of your"
@@ -198,12 +201,10 @@ class StripeCheckoutPeer:
         self._kept: dict[tuple[str, str], _Kept] = {}
         self._executing: set[tuple[str, str]] = set()  # keys whose first request is running
         self.latency = 0.0  # seconds each request forwarded upstream takes, at the least
-        # each account's session creations, 25 in any second
-        self._created: dict[str, PerSecond] = collections.defaultdict(
-            lambda: PerSecond(SESSIONS_PER_SECOND)
-        )
-        self.rate_limited = 0  # session creations refused for the endpoint's rate
-        self.app = web.Application(middlewares=[self._idempotent])
+        # each account's requests in any second, by endpoint and in all ("*")
+        self._admitted: dict[tuple[str, str], PerSecond] = {}
+        self.rate_limited = 0  # requests refused for the rate
+        self.app = web.Application(middlewares=[self._rate, self._idempotent])
         self.app.router.add_post("/v1/checkout/sessions", self._create)
         self.app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
         self.app.router.add_post("/v1/checkout/sessions/{id}/expire", self._expire)
@@ -216,6 +217,22 @@ class StripeCheckoutPeer:
         self.billing = Billing(self)
         self.billing.routes(self.app.router)
         self.app.router.add_route("*", "/v1/{rest:.*}", self._forward)
+
+    @web.middleware
+    async def _rate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """The account's limits, per endpoint and in all (see PER_ENDPOINT_PER_SECOND)."""
+        route = request.match_info.route.resource
+        path = route.canonical if route else request.path
+        if path.endswith("{rest}"):  # forwarded upstream: its ids made one endpoint
+            path = re.sub(r"/[a-z]+_[A-Za-z0-9]+", "/{id}", request.path)
+        endpoint = f"{request.method} {path}"
+        account = request.headers.get("Authorization", "")
+        for key, limit in (((account, endpoint), PER_ENDPOINT_PER_SECOND),
+                           ((account, "*"), SANDBOX_PER_SECOND)):  # fmt: skip
+            if self._admitted.setdefault(key, PerSecond(limit)).wait():
+                self.rate_limited += 1
+                return _error(429, RATE_LIMITED, code="rate_limit")
+        return await handler(request)
 
     @web.middleware
     async def _idempotent(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -294,9 +311,6 @@ class StripeCheckoutPeer:
         params = await self._authorised(request)
         if isinstance(params, web.Response):
             return params
-        if self._created[request.headers["Authorization"]].wait():
-            self.rate_limited += 1
-            return _error(429, RATE_LIMITED, code="rate_limit")
         try:
             session, private = self._session(params)
         except Refused as refused:

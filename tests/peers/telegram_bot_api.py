@@ -29,6 +29,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 
 from tests.eventually import eventually
+from tests.peers.telegram_html import EntitiesError, parse_html
 
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Dropcast", "username": "dropcast_bot"}
@@ -64,6 +65,17 @@ MEMBER_LIMITS = range(1, 100_000)
 # with response HTTP status code different from 2XY), we will repeat the request and give
 # up after a reasonable amount of attempts" (how many and how far apart is unpublished)
 WEBHOOK_ATTEMPTS = 3
+# core.telegram.org/bots/api#createinvoicelink: subscription_period "Currently, it must always
+# be 2592000 (30 days) if specified", the currency "must be set to XTR", and the price "must
+# not exceed 10000 Telegram Stars"; title 1-32 characters, description 1-255, payload 1-128
+# bytes. The refusals' texts are inferred from MTProto's errors (core.telegram.org/api/errors:
+# SUBSCRIPTION_PERIOD_INVALID, STARS_INVOICE_INVALID, INVOICE_PAYLOAD_INVALID); the docs quote
+# none of them
+SUBSCRIPTION_PERIOD = 2_592_000
+MAX_SUBSCRIPTION_STARS = 10_000
+# editUserStarSubscription for a charge that began no subscription of this user: the text is
+# inferred (MTProto's payments.botCancelStarsSubscription answers CHARGE_ID_INVALID)
+CHARGE_ID_INVALID = "Bad Request: CHARGE_ID_INVALID"
 
 
 class ApiError(Exception):
@@ -82,6 +94,7 @@ class Sent:
     reply_markup: dict[str, Any] | None = None
     edits: int = 0
     document: tuple[str, bytes] | None = None  # (file name, content) of a sent file
+    struck: tuple[str, ...] = ()  # what `text` shows struck through (parse_mode HTML)
 
     def buttons(self) -> list[dict[str, Any]]:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
@@ -103,10 +116,36 @@ class Invoice:
 
 
 @dataclass
+class InvoiceLink:
+    """A link made by createInvoiceLink; any user may open and pay it."""
+
+    url: str
+    title: str
+    payload: str
+    amount: int
+    subscription_period: int | None = None
+
+
+@dataclass
+class StarSubscription:
+    """A user's Star subscription to the bot, named by its first charge: renewed by Telegram
+    every period until cancelled (by the bot, `editUserStarSubscription`)."""
+
+    charge_id: str
+    user_id: int
+    link: InvoiceLink
+    until: int  # the end of the period paid for
+    canceled: bool = False
+    charges: list[str] = field(default_factory=list)  # every charge, the first one first
+
+
+@dataclass
 class TelegramBotApi:
     token: str = TOKEN
     sent: list[Sent] = field(default_factory=list)
     invoices: list[Invoice] = field(default_factory=list)
+    invoice_links: dict[str, InvoiceLink] = field(default_factory=dict)
+    subscriptions: dict[str, StarSubscription] = field(default_factory=dict)  # by first charge
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # callback queries
     checkout_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     # seconds from a query to its answer, for a benchmark to read after the fact (waiting
@@ -248,6 +287,60 @@ class TelegramBotApi:
             await self._push({"message": message})
         return True
 
+    async def user_subscribes(
+        self, user_id: int, url: str, *, within: float = 10.0, update_lost: bool = False
+    ) -> str | None:
+        """Open a subscription's invoice link and pay: a pre-checkout query, then (only if the
+        bot said ok in time) the first charge. Returns the charge id, None if not charged."""
+        link = self.invoice_links[url]
+        assert link.subscription_period is not None, "not a subscription's link"
+        invoice = Invoice(user_id, 0, link.title, link.payload, "XTR", link.amount)
+        query_id = await self.user_checks_out(user_id, invoice)
+        with contextlib.suppress(TimeoutError):
+            await self.wait_for(lambda: self.checkout_answers.get(query_id), seconds=within)
+        if not self.checkout_answers.get(query_id, {}).get("ok"):
+            return None
+        charge = f"stxSub{next(self._ids)}"
+        until = int(self.now()) + link.subscription_period
+        subscription = StarSubscription(charge, user_id, link, until, charges=[charge])
+        self.subscriptions[charge] = subscription
+        await self._charged(subscription, charge, first=True, update_lost=update_lost)
+        return charge
+
+    async def renew_due(self, *, update_lost: bool = False) -> list[str]:
+        """Telegram's own billing, run at `now`: each subscription whose period is over is
+        charged again for the next (as often as periods passed), unless the bot cancelled it,
+        which then ends. Returns the new charge ids."""
+        # core.telegram.org/bots/api#successfulpayment: a renewal is a payment with
+        # is_recurring and not is_first_recurring; editUserStarSubscription's is_canceled
+        # keeps the subscription "active up to the end of the current subscription period"
+        renewed = []
+        for subscription in list(self.subscriptions.values()):
+            period = subscription.link.subscription_period or SUBSCRIPTION_PERIOD
+            while not subscription.canceled and subscription.until <= self.now():
+                charge = f"stxSub{next(self._ids)}"
+                subscription.until += period
+                subscription.charges.append(charge)
+                await self._charged(subscription, charge, first=False, update_lost=update_lost)
+                renewed.append(charge)
+        return renewed
+
+    async def _charged(
+        self, subscription: StarSubscription, charge: str, *, first: bool, update_lost: bool
+    ) -> None:
+        link = subscription.link
+        invoice = Invoice(subscription.user_id, 0, link.title, link.payload, "XTR", link.amount)
+        message = self.payment_message(
+            subscription.user_id,
+            invoice,
+            charge,
+            subscription_expiration_date=subscription.until,
+            is_recurring=True,
+            is_first_recurring=first,
+        )
+        if not update_lost:
+            await self._push({"message": message})
+
     def payment_message(
         self, user_id: int, invoice: Invoice, charge: str = "", **subscription: Any
     ) -> dict[str, Any]:
@@ -264,7 +357,8 @@ class TelegramBotApi:
             **subscription,
         }
         charge = paid["telegram_payment_charge_id"]
-        self._stars_moved("source", user_id, charge, invoice.amount, invoice.payload)
+        period = SUBSCRIPTION_PERIOD if subscription.get("is_recurring") else None
+        self._stars_moved("source", user_id, charge, invoice.amount, invoice.payload, period)
         chat = {"id": user_id, "type": "private"}
         return self._incoming(chat, None, {"from": self.user(user_id), "successful_payment": paid})
 
@@ -369,10 +463,10 @@ class TelegramBotApi:
 
     async def _api_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._reachable(p["chat_id"])
-        text = _text(p.get("text"))
+        text, struck = _formatted(_text(p.get("text")), p.get("parse_mode"))
         markup = _keyboard(p.get("reply_markup"))
         self._within_flood_limits(chat_id)
-        message = Sent(chat_id, self._message_id(), text, markup)
+        message = Sent(chat_id, self._message_id(), text, markup, struck=struck)
         self.sent.append(message)
         return self._message_json(message)
 
@@ -451,6 +545,39 @@ class TelegramBotApi:
         if (paid := self._star_transaction(refund[1], "source")) is not None:
             payload = paid["source"]["invoice_payload"]
             self._stars_moved("receiver", *refund, paid["amount"], payload)
+        return True
+
+    async def _api_createInvoiceLink(self, p: dict[str, Any]) -> str:
+        # the rules are beside SUBSCRIPTION_PERIOD; a Stars invoice's as for sendInvoice
+        if not 1 <= len(str(p.get("title", ""))) <= 32:
+            raise ApiError(400, "Bad Request: INVOICE_TITLE_INVALID")
+        if not 1 <= len(str(p.get("description", ""))) <= 255:
+            raise ApiError(400, "Bad Request: INVOICE_DESCRIPTION_INVALID")
+        if not 1 <= len(str(p.get("payload", "")).encode()) <= 128:
+            raise ApiError(400, "Bad Request: INVOICE_PAYLOAD_INVALID")
+        if p.get("currency") != "XTR" or p.get("provider_token") or len(p["prices"]) != 1:
+            raise ApiError(400, "Bad Request: STARS_INVOICE_INVALID")
+        amount = int(p["prices"][0]["amount"])
+        period = p.get("subscription_period")
+        if period is not None:
+            if int(period) != SUBSCRIPTION_PERIOD:
+                raise ApiError(400, "Bad Request: SUBSCRIPTION_PERIOD_INVALID")
+            if amount > MAX_SUBSCRIPTION_STARS:
+                raise ApiError(400, "Bad Request: STARS_INVOICE_INVALID")
+        url = f"https://t.me/$invoice{next(self._ids)}"
+        self.invoice_links[url] = InvoiceLink(
+            url, str(p["title"]), str(p["payload"]), amount, None if period is None else int(period)
+        )
+        return url
+
+    async def _api_editUserStarSubscription(self, p: dict[str, Any]) -> bool:
+        # core.telegram.org/bots/api#edituserstarsubscription: is_canceled True stops the
+        # renewals ("the subscription must be active up to the end of the current
+        # subscription period"), False lets a subscription the bot cancelled renew again
+        subscription = self.subscriptions.get(str(p["telegram_payment_charge_id"]))
+        if subscription is None or subscription.user_id != int(p["user_id"]):
+            raise ApiError(400, CHARGE_ID_INVALID)
+        subscription.canceled = bool(p["is_canceled"])
         return True
 
     async def _api_getStarTransactions(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -598,7 +725,15 @@ class TelegramBotApi:
         early = due - now - (self.chat_burst - 1) * self._interval
         return max(1, math.ceil(early)) if early > 0 else 0
 
-    def _stars_moved(self, side: str, user_id: int, charge: str, amount: int, payload: str) -> None:
+    def _stars_moved(
+        self,
+        side: str,
+        user_id: int,
+        charge: str,
+        amount: int,
+        payload: str,
+        subscription_period: int | None = None,
+    ) -> None:
         """One of the bot's Star transactions: a user's payment has the user as its `source`,
         Stars given back (a refund) as its `receiver`. Telegram showing a payment or a
         refund again moves no Stars."""
@@ -609,8 +744,10 @@ class TelegramBotApi:
         # telegram_payment_charge_id; the user is a TransactionPartnerUser
         # (core.telegram.org/bots/api#transactionpartneruser) whose transaction_type is
         # "invoice_payment" for an invoice's payment
-        user = {"type": "user", "transaction_type": "invoice_payment",
+        user: dict[str, Any] = {"type": "user", "transaction_type": "invoice_payment",
                 "user": self.user(user_id), "invoice_payload": payload}  # fmt: skip
+        if subscription_period is not None:  # "the duration of the paid subscription"
+            user["subscription_period"] = subscription_period
         moved = {"id": charge, "amount": amount, "date": int(self.now()), side: user}
         self.star_transactions.append(moved)
 
@@ -701,6 +838,19 @@ def _text(value: Any) -> str:
     if len(text) > MAX_TEXT:
         raise ApiError(400, "Bad Request: message is too long")
     return text
+
+
+def _formatted(text: str, parse_mode: Any) -> tuple[str, tuple[str, ...]]:
+    """The text as the user sees it, and its struck spans, in the message's parse mode
+    (HTML only: the bot sends no other)."""
+    if parse_mode in (None, ""):
+        return text, ()
+    if parse_mode != "HTML":
+        raise ApiError(400, "Bad Request: unsupported parse_mode")
+    try:
+        return parse_html(text)
+    except EntitiesError as error:
+        raise ApiError(400, str(error)) from None
 
 
 def _keyboard(markup: Any) -> dict[str, Any] | None:

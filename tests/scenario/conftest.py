@@ -25,7 +25,8 @@ async def bot(db: str) -> AsyncIterator[Bot]:
 @pytest.fixture
 async def guild(db: str) -> AsyncIterator[Guild]:
     clock = ManualClock()
-    async with DiscordApi(now=lambda: clock.now().timestamp()) as peer:
+    # set up as the README says: the Server Members Intent on, so the sweep can list members
+    async with DiscordApi(now=lambda: clock.now().timestamp(), members_intent=True) as peer:
         settings = load_settings(
             database_url=db,
             discord_token=peer.token,

@@ -174,6 +174,10 @@ def test_sandbox_sells_without_overselling_and_the_same_seed_replays(tmp_path):
     assert 15 <= int(sold) <= int(stock) == 20
     assert "is open" in result.stdout
     assert "sold out" in result.stdout
+    # then a month of a membership, and its figures (tests/unit/test_sandbox_members.py)
+    assert "card declined at the trial's end: past due" in result.stdout
+    assert "MRR: 25.00 EUR a month from 5 paying members" in result.stdout
+    assert "Trials: 5 of 7 ended trials became paid" in result.stdout
     assert summary_rows(dropcast(tmp_path, *args).stdout) == rows
 
 
@@ -377,8 +381,9 @@ def test_demo_data_then_the_whole_report_in_the_terminal_as_json_and_as_csv(tmp_
 
     shown = dropcast(tmp_path, "stats")
     assert shown.returncode == 0, shown.stderr
-    for section in ("Live sessions", "Drops", "Buyers and members", "Blended attribution",
-                    "Recognition uplift", "A/B tests", "Weights: live 2", "not proof"):  # fmt: skip
+    for section in ("Live sessions", "Drops", "Buyers and members", "Memberships",
+                    "#1 Backstage club", "Blended attribution", "Recognition uplift", "A/B tests",
+                    "Weights: live 2", "not proof"):  # fmt: skip
         assert section in shown.stdout
     assert "campaign #1 Sample pack launch" in shown.stdout
 
@@ -386,13 +391,19 @@ def test_demo_data_then_the_whole_report_in_the_terminal_as_json_and_as_csv(tmp_
     assert data["repeat"]["buyers"] > 0
     assert data["attribution"]["weights"]["dm"] == 1.0
     assert data["tests"][0]["arms"][0]["label"] == "A"
+    members = json.loads(dropcast(tmp_path, "stats", "members", "--json").stdout)["memberships"]
+    assert members == data["memberships"]
+    [eur] = members["mrr"]
+    assert eur["currency"] == "EUR"
+    assert eur["minor"] == 500 * eur["members"]  # the demo's plan: 5.00 EUR a month
     csv_dir = tmp_path / "csv"
     written = dropcast(tmp_path, "stats", "--csv", str(csv_dir))
     assert written.returncode == 0, written.stderr
     with (csv_dir / "drops.csv").open() as file:
         rows = list(csv.DictReader(file))
     assert [row["title"] for row in rows][-1] == "Sample pack"
-    assert {p.name for p in csv_dir.iterdir()} >= {"sessions.csv", "cohorts.csv", "tests.csv"}
+    assert {p.name for p in csv_dir.iterdir()} >= {"sessions.csv", "cohorts.csv", "tests.csv",
+                                                   "mrr.csv", "member_months.csv"}  # fmt: skip
 
 
 def test_dropcast_dashboard_prints_a_one_time_link(tmp_path):

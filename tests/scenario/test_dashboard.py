@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, CookieJar
 from aiohttp.test_utils import TestServer
 
 from adapters.memory import ManualClock
@@ -33,9 +33,12 @@ from core.clock import SystemClock
 from core.dashboard_access import DashboardAccess
 from core.drops.order_rows import PaymentReceived
 from core.kinds import Platform
+from core.memberships.plans import PlanSpec
 from core.models import Fan
+from core.money import parse_price
 from tests.builders import fans, tier
 from tests.scenario.web_client import free_port
+from tests.unit.test_memberships import snap
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BIN = Path(sys.executable).parent  # where `pip install -e .` put `dropcast`
@@ -50,6 +53,8 @@ PAGES = {
     "sessions": ("Week 12 live", "90% within"),
     "campaigns": ("Campaign #1: Sample pack launch", "95% interval"),
     "fans": ("Revenue per fan by first-purchase week", "not proof"),
+    "members": ("#1 Backstage club", "Members by month", "Trials that became paid"),
+    "access": ("Who holds roles and perk chats",),
 }
 FIRST_DAY = (  # the commands the empty pages suggest, in the order a new creator runs them
     "create_drop", "schedule_drop", "schedule_session", "two_texts", "copy_test", "go_live",
@@ -61,6 +66,7 @@ NO_SALE_YET = {
     "sessions": ("No session has gone live yet", "dropcast live schedule"),
     "campaigns": ("No A/B test yet", "dropcast campaign create"),
     "fans": ("No buyers yet",),
+    "members": ("No membership yet", "dropcast plan create"),
 }
 LAPTOP = {"width": 1200, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -144,7 +150,7 @@ async def test_the_creator_logs_in_and_reads_every_page_on_a_laptop_and_a_phone(
     on_a_laptop = await read_every_page(page, site, PAGES, tmp_path / "laptop")
     await page.set_viewport_size(PHONE)
     on_a_phone = await read_every_page(page, site, PAGES, tmp_path / "phone")
-    for name in PAGES.keys() - {"campaigns"}:
+    for name in PAGES.keys() - {"campaigns", "access"}:  # no chart on these
         assert min(on_a_laptop[name], default=0) > 400, name  # drawn, not a placeholder
         assert min(on_a_phone[name], default=0) > 300, name  # shrunk to fit, still drawn
     await page.click("text=Log out")
@@ -207,6 +213,26 @@ async def test_a_new_creator_is_told_what_to_do_next_until_the_first_sale(
     await core.payments.settle(PaymentReceived("pi_1", "sandbox", hold.id, hold.price))
     await look({"overview": ("Revenue (EUR)", "25.00 EUR"), "fans": ("0 of 1 buyers",)})
     assert "No sales yet" not in await page.inner_text("main")  # the first sale ends the guide
+
+
+async def test_the_access_page_shows_what_the_access_report_found(world, new_site):
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as client:  # 127.0.0.1
+        await client.post(f"{new_site}/dashboard/login", data={"password": PASSWORD})
+        async with client.get(f"{new_site}/dashboard/access") as reply:
+            assert reply.status == 200
+            assert "Every perk matches what is paid for" in await reply.text()
+        plan = await world.core.plans.create(PlanSpec("Club", parse_price("5.00 EUR")))
+        [fan] = await fans(1)
+        member = await world.core.memberships.record(
+            fan, plan.id, "stripe", "sub_1", snap(world, "active")
+        )
+        assert member.current_period_end is not None
+        world.clock.set(member.current_period_end + timedelta(days=2))  # Stripe went quiet
+        await client.post(f"{new_site}/dashboard/login", data={"password": PASSWORD})
+        async with client.get(f"{new_site}/dashboard/access") as reply:
+            text = html.unescape(await reply.text())
+        assert "1 to look at" in text
+        assert f"membership #{member.id}: its period ended" in text
 
 
 async def test_a_one_time_link_opens_the_dashboard_once(site, browser, database_url):

@@ -32,7 +32,7 @@ OTHER_FAN = "500000000000000002"
 INSIDER_ROLE, MODS_ROLE = "720000000000000002", "720000000000000003"
 COMMANDS = {
     "drops", "buy", "me", "dm", "link", "shoutouts", "claim", "live", "drop", "setup", "campaign",
-    "mydata", "forgetme", "dashboard",
+    "mydata", "forgetme", "dashboard", "claim-membership", "join", "membership", "plan",
 }  # fmt: skip
 OPENS = "Opens: now, +30m, or 2026-12-01T18:00+01:00"
 

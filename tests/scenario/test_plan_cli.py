@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -117,3 +117,27 @@ async def test_a_plan_shows_its_perks_and_its_members_by_state(world, tmp_path):
     listed = await asyncio.to_thread(dropcast, tmp_path, "plan", "list", DATABASE_URL=url)
     assert f"│ {other.id}  │ Tips" in listed.stdout
     assert "│ 3 " in listed.stdout  # three members of Club whose membership has not ended
+
+
+async def test_the_access_report_exits_1_while_there_is_something_to_look_at(world, tmp_path):
+    await world.core.perks.register("lapsed", "Come back", Platform.TELEGRAM, "-100", "-100")
+    url = world.app.settings.database_url
+    created = await asyncio.to_thread(
+        dropcast, tmp_path, "plan", "create", "Club", "--price", "5.00 EUR",
+        "--lapsed-perk", "lapsed", DATABASE_URL=url,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert "when lapsed   lapsed" in created.stdout
+    clean = await asyncio.to_thread(dropcast, tmp_path, "plan", "report", DATABASE_URL=url)
+    assert clean.returncode == 0, clean.stderr
+    assert "Every perk matches what is paid for" in clean.stdout
+    [fan] = await fans(1)
+    ended = datetime.now(UTC) - timedelta(days=2)  # the CLI reads the time of day
+    began = ended - timedelta(days=30)
+    quiet = Snapshot("active", as_of=began, started_at=began, current_period_start=began,
+                     current_period_end=ended)  # fmt: skip
+    await world.core.memberships.record(fan, 1, "stripe", "sub_1", quiet)
+    found = await asyncio.to_thread(dropcast, tmp_path, "plan", "report", DATABASE_URL=url)
+    assert found.returncode == 1, found.stderr
+    assert "webhooks quiet" in found.stdout
+    assert "1 to look at." in found.stdout

@@ -188,7 +188,7 @@ async def test_a_dispute_marks_the_order_disputed_without_messaging_the_fan(worl
 
 async def test_a_refund_for_a_payment_we_never_saw_changes_nothing(world):
     [(status, _)] = await deliver(world, signed(event("charge.refunded", charge("pi_other"))))
-    assert (status, await handled()) == (200, ["no order for this payment"])
+    assert (status, await handled()) == (200, ["no order or membership for this payment"])
 
 
 async def test_the_shipping_address_collected_by_checkout_is_kept_on_the_order(world):

@@ -44,7 +44,7 @@ class Both:
 @pytest.fixture
 async def both(db: str) -> AsyncIterator[Both]:
     clock = ManualClock()
-    calendar = DiscordApi(now=lambda: clock.now().timestamp())
+    calendar = DiscordApi(now=lambda: clock.now().timestamp(), members_intent=True)
     async with TelegramBotApi() as telegram, calendar as discord:
         settings = load_settings(
             database_url=db,

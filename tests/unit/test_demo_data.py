@@ -15,6 +15,7 @@ from core.analytics.buyers import cohorts, repeat_rate
 from core.analytics.churn import buyer_churn, member_churn
 from core.analytics.drops import drop_reports
 from core.analytics.lag import lag_after_sessions
+from core.analytics.members import member_months, trials
 from core.analytics.report import full_report
 from core.analytics.uplift import recognition_uplift
 from core.errors import InvalidState
@@ -24,6 +25,9 @@ from tests.unit.state import database_state
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 LAG_TOLERANCE = 0.2  # the pooled median of ~170 exponential lags, within 20% of mean x ln 2
+# the membership churn of the months over, pooled (~2,000 paying member-months, a standard
+# error of about 0.5 points), within 1.5 percentage points of the 6% a renewal is cancelled
+CHURN_TOLERANCE = 0.015
 
 
 @pytest.fixture
@@ -54,6 +58,19 @@ async def test_every_metric_matches_what_the_simulation_counted(demo):
     report = await full_report(NOW, Weights())
     [campaign] = [t for t in report.tests if t.kind == "campaign"]
     assert campaign.verdict.winner == truth.campaign_winner  # B converts 0.4 vs 0.15 of tappers
+
+
+async def test_the_membership_churn_is_the_simulations_6_percent_a_month(demo):
+    truth = demo.truth
+    months = await member_months(NOW)
+    over = {m.month: (m.paying_at_start, m.churned) for m in months if m.over}
+    assert over == truth.membership_churn  # counted exactly as the simulation counted
+    paying, churned = (sum(column) for column in zip(*over.values(), strict=True))
+    assert paying > 1500
+    assert churned / paying == pytest.approx(truth.membership_churn_rate, abs=CHURN_TOLERANCE)
+    found = await trials(NOW)
+    assert (found.ended, found.converted) == truth.trials
+    assert found.rate == pytest.approx(demo.params.members.converts, abs=0.05)
 
 
 async def test_attribution_and_uplift_on_the_simulated_weeks(demo):

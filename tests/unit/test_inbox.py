@@ -4,6 +4,7 @@ failure, a crash or a second process."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from core import inbox as inbox_module
 from core.claims import SILENT
@@ -15,7 +16,7 @@ from tests.builders import fans, handled, open_drop, tier
 
 
 def recorder(calls: list[str], outcome: str = "done"):
-    async def handle(kind: str, payload: str) -> str:
+    async def handle(kind: str, payload: str, received_at: datetime) -> str:
         calls.append(f"{kind} {payload}")
         return outcome
 
@@ -51,7 +52,7 @@ async def test_the_same_id_from_another_provider_is_another_event(world):
 async def test_a_failed_event_is_tried_again_later_and_not_lost(world):
     inbox, calls = Inbox(world.clock), []
 
-    async def failing(kind: str, payload: str) -> str:
+    async def failing(kind: str, payload: str, received_at: datetime) -> str:
         calls.append("failed")
         raise ConnectionError("provider down")
 
@@ -84,7 +85,7 @@ async def test_an_event_kept_before_a_restart_is_handled_by_the_next_process(wor
 async def test_an_event_whose_process_died_while_handling_it_is_taken_over(world):
     inbox, started = Inbox(world.clock), asyncio.Event()
 
-    async def hangs(kind: str, payload: str) -> str:
+    async def hangs(kind: str, payload: str, received_at: datetime) -> str:
         started.set()
         await asyncio.Event().wait()
         return "never"
@@ -107,7 +108,7 @@ async def test_two_processes_draining_at_once_handle_each_event_once(world, monk
         await Inbox(world.clock).keep("stripe", f"evt_{n}", "paid", str(n))
     calls: list[str] = []
 
-    async def slow(kind: str, payload: str) -> str:
+    async def slow(kind: str, payload: str, received_at: datetime) -> str:
         await asyncio.sleep(0)
         calls.append(payload)
         return "done"
@@ -130,7 +131,7 @@ async def test_a_provider_this_process_does_not_handle_waits_for_one_that_does(w
 async def test_what_a_silent_process_claimed_is_taken_over_within_seconds(world):
     inbox, started = Inbox(world.clock, "web-1"), asyncio.Event()
 
-    async def hangs(kind: str, payload: str) -> str:
+    async def hangs(kind: str, payload: str, received_at: datetime) -> str:
         started.set()
         await asyncio.Event().wait()
         return "never"
@@ -161,7 +162,7 @@ async def test_a_payment_kept_while_its_hold_was_valid_is_honoured_however_late_
     world.clock.advance(minutes=30)
     assert await world.core.holds.expire_due() == 0  # its payment is waiting to be handled
 
-    async def settle(kind: str, payload: str) -> str:
+    async def settle(kind: str, payload: str, received_at: datetime) -> str:
         price = hold.price
         order = await world.core.payments.settle(PaymentReceived("pi_1", "x", int(payload), price))
         return order.status
@@ -179,7 +180,7 @@ async def test_one_payments_events_are_handled_in_turn_and_a_refund_never_overta
     await inbox.keep("stripe", "evt_refund", "refunded", "pi_1", key="pi_1")
     await inbox.keep("stripe", "evt_other", "paid", "pi_2", key="pi_2")
 
-    async def handle(kind: str, payload: str) -> str:
+    async def handle(kind: str, payload: str, received_at: datetime) -> str:
         if (kind, payload) == ("paid", "pi_1") and not failed_once:
             failed_once.add(payload)
             raise ConnectionError("database blinked")
@@ -198,7 +199,7 @@ async def test_events_of_different_payments_are_handled_side_by_side(world):
     await inbox.keep("stripe", "evt_1", "paid", "1", key="pi_1")
     await inbox.keep("stripe", "evt_2", "paid", "2", key="pi_2")
 
-    async def handle(kind: str, payload: str) -> str:
+    async def handle(kind: str, payload: str, received_at: datetime) -> str:
         if payload == "2":
             second_started.set()
         else:  # handled one after the other, the first would wait here for ever
@@ -225,3 +226,17 @@ async def test_an_event_kept_while_the_last_drain_before_a_stop_claims_is_still_
     inbox._claim = claim_then_an_arrival_and_a_stop  # type: ignore[method-assign]
     await asyncio.wait_for(inbox.serve({"stripe": recorder(calls)}, every=60), 5)
     assert calls == ["paid late"]
+
+
+async def test_a_handler_is_told_when_its_event_arrived(world):
+    inbox, arrivals = Inbox(world.clock), []
+    arrived = world.clock.now()
+    await inbox.keep("stripe", "evt_1", "paid", "{}")
+    world.clock.advance(seconds=90)
+
+    async def handle(kind: str, payload: str, received_at: datetime) -> str:
+        arrivals.append(received_at)
+        return "done"
+
+    assert await inbox.drain({"stripe": handle}) == 1
+    assert arrivals == [arrived]  # an aware datetime on both databases, not the driver's text
