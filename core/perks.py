@@ -83,6 +83,14 @@ _MOVE = (
 )
 
 
+def moves_perks(event: MembershipChanged) -> bool:
+    """Whether a membership's change may move what its fan holds: it began, changed state,
+    or grants no access now. A renewal only moves the end of access further (a month's
+    renewals queue no perk work, bench/renewals.py)."""
+    granting = event.access_until is not None and event.access_until > event.at
+    return event.was is None or event.was != event.state or not granting
+
+
 def cause_of(event: PerkEvent) -> str:
     """Why the event changed what the fan holds, in the access log's words."""
     match event:

@@ -21,7 +21,7 @@ from core.memberships.refusals import CANCEL, Refusals, refusal_key
 from core.memberships.reversals import PaymentReversals
 from core.notices import Deliver, Subscription, perks_key
 from core.notifications import Notifier
-from core.perks import PerkEvent, PerkService
+from core.perks import PerkEvent, PerkService, moves_perks
 from core.recognition import Recognition
 
 DROP_CHANGES = (
@@ -86,10 +86,10 @@ def subscribe_all(
                      key=lambda event, _: fans_perks(event)),
         Subscription(e.TierChanged, "perks.tier", perks.follow,
                      key=lambda event, _: fans_perks(event)),
-        # a membership's access started, moved or ended: the plan's perks follow (access that
-        # runs out by time, with no event, is caught by the sweep)
+        # a membership's access started or ended: the plan's perks follow (access that runs
+        # out by time, with no event, is caught by the sweep; a renewal moves no perk)
         Subscription(e.MembershipChanged, "perks.membership", perks.follow,
-                     key=lambda event, _: fans_perks(event)),
+                     when=moves_perks, key=lambda event, _: fans_perks(event)),
         dm(e.HoldPlaced, "waitlist_offer", notifier.offer_waitlist_hold,
                      when=lambda event: event.from_waitlist),
         Subscription(e.HoldExpired, "pay.stop_link", notifier.stop_pay_link),

@@ -10,7 +10,7 @@ from datetime import timedelta
 from core.kinds import Platform
 from core.memberships.plans import PlanSpec
 from core.messages import PerkGranted, PerkTakenBack
-from core.models import Perk, PerkChange
+from core.models import Notice, Perk, PerkChange
 from core.money import parse_price
 from tests.builders import fans, open_drop, tier
 from tests.unit.test_memberships import GRACE, snap
@@ -146,3 +146,18 @@ async def test_a_platform_that_failed_leaves_nothing_in_the_log_until_it_grants(
     world.perks.failing = False
     await world.core.perks.sweep()
     assert await log(fan) == [("backstage", "granted", "sweep")]
+
+
+async def test_a_renewal_keeps_the_perks_and_queues_no_perk_work(world):
+    plan = await a_plan(world, "backstage")
+    [fan] = await fans(1)
+    record, month = world.core.memberships.record, timedelta(days=30)
+    await record(fan, plan, "stripe", "sub_1", snap(world, "active"))
+    owed = await Notice.filter(subscriber="perks.membership").count()
+    renewed = snap(world, "active", 2, current_period_end=world.clock.now() + month + month)
+    assert (await record(fan, plan, "stripe", "sub_1", renewed)).access_until is not None
+    assert await Notice.filter(subscriber="perks.membership").count() == owed
+    assert await held(world, fan) == {"backstage"}
+    await record(fan, plan, "stripe", "sub_1", snap(world, "unpaid", 3))  # then it lapses
+    assert await Notice.filter(subscriber="perks.membership").count() == owed + 1
+    assert await held(world, fan) == set()
