@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 
 from core.pace import take_turns
@@ -58,3 +59,31 @@ class Turns:
             for n, answer in enumerate(asking):
                 if not answer.done():  # a send cancelled meanwhile leaves its turn unused
                     answer.set_result(None if waits is None else waits[n])
+
+
+class PerSecond:
+    """A service's "N requests in any second", counted as the service counts them: in real
+    time, over a sliding second. The peers refuse past it; a sender of ours waits. Turns
+    booked one interval apart are not enough on their own: timers that fire late send the
+    late turns together with the ones on time (bench/renewals.py saw Stripe's 429 so)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._admitted: collections.deque[float] = collections.deque()  # the last second's
+
+    def wait(self) -> float:
+        """0 if one more request fits (and it is counted), else the seconds until one does."""
+        now = time.monotonic()
+        while self._admitted and self._admitted[0] <= now - 1.0:
+            self._admitted.popleft()
+        if len(self._admitted) >= self.limit:
+            return self._admitted[0] + 1.0 - now
+        self._admitted.append(now)
+        return 0.0
+
+    async def admitted(self) -> None:
+        """Wait until one more request fits in the last second, and count it."""
+        wait = self.wait()
+        while wait:  # the time until the oldest leaves the second: no event to wait on
+            await asyncio.sleep(wait)
+            wait = self.wait()

@@ -15,6 +15,7 @@ from typing import Any
 
 import stripe
 
+from adapters.pacing import PerSecond
 from adapters.stripe.amounts import from_stripe, to_stripe_charge
 from adapters.stripe.checkout import SESSIONS_PER_SECOND, StripeApi, request_key
 from adapters.stripe.listing import still_billing
@@ -41,6 +42,7 @@ class StripeMembershipBilling:
         self.base_url = public_base_url.rstrip("/")
         known = partial(subscriptions_known, SubscriptionProvider.STRIPE)
         self.reads = SubscriptionReads(api.client, clock, self._turn, known)
+        self.sent = PerSecond(SESSIONS_PER_SECOND)  # this process's own, however late it woke
 
     async def join_link(self, plan: BilledPlan, fan_id: int) -> JoinLink:
         price_ref = plan.price_ref or await self._price(plan)
@@ -172,10 +174,12 @@ class StripeMembershipBilling:
         return str(found) if found else None
 
     async def _turn(self) -> None:
-        """This account's next turn in its one request schedule (core/pace.py)."""
+        """This account's next turn in its one request schedule (core/pace.py), and room in
+        this process's last second (`PerSecond`)."""
         await asyncio.sleep(
             await take_turn(self.schedule, 1 / SESSIONS_PER_SECOND, time.time()) or 0.0
         )
+        await self.sent.admitted()
 
 
 def snapshot(sub: Mapping[str, Any], read_at: datetime) -> Snapshot:

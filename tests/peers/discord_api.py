@@ -32,8 +32,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from adapters.pacing import PerSecond
 from tests.eventually import eventually
-from tests.peers.rate import PerSecond
 
 APP_ID = "900000000000000001"
 BOT_ID = "800000000000000001"

@@ -187,6 +187,14 @@ def shifted(anchor: datetime, interval: str, count: int) -> datetime:
     return anchor.replace(year=year, month=month + 1, day=day)
 
 
+def _page_limit(asked: dict[str, Any]) -> int:
+    """A list's `limit`, as every list endpoint takes it (see LIST_LIMIT)."""
+    limit = _integer(asked.get("limit", LIST_DEFAULT), "limit")
+    if not LIST_LIMIT[0] <= limit <= LIST_LIMIT[1]:
+        raise Refused(LIST_TOO_FEW if limit < LIST_LIMIT[0] else LIST_TOO_MANY, "limit")
+    return limit
+
+
 def _choice(value: Any, choices: tuple[str, ...], param: str) -> str:
     if value not in choices:
         *most, last = choices
@@ -948,9 +956,7 @@ class Billing:
         naming the parameter otherwise, as for any ID passed as a parameter); `customer`
         filters. A GET's parameters come in the query string."""
         asked = unflatten(dict(request.query))
-        limit = _integer(asked.get("limit", LIST_DEFAULT), "limit")
-        if not LIST_LIMIT[0] <= limit <= LIST_LIMIT[1]:
-            raise Refused(LIST_TOO_FEW if limit < LIST_LIMIT[0] else LIST_TOO_MANY, "limit")
+        limit = _page_limit(asked)
         status = asked.get("status")
         if status is not None:
             _choice(status, LIST_STATUSES, "status")
@@ -1012,9 +1018,7 @@ class Billing:
         payment_intent or payment_record, with the `payment_intent` named); `limit` as for
         every list (LIST_LIMIT). A GET's parameters come in the query string."""
         asked = unflatten(dict(request.query))
-        limit = _integer(asked.get("limit", LIST_DEFAULT), "limit")
-        if not LIST_LIMIT[0] <= limit <= LIST_LIMIT[1]:
-            raise Refused(LIST_TOO_FEW if limit < LIST_LIMIT[0] else LIST_TOO_MANY, "limit")
+        limit = _page_limit(asked)
         payment = asked.get("payment")
         if payment is not None:
             if not isinstance(payment, dict) or "type" not in payment:

@@ -37,8 +37,8 @@ from typing import Any
 import stripe
 from aiohttp import ClientSession, web
 
+from adapters.pacing import PerSecond
 from core.ports import Clock
-from tests.peers.rate import PerSecond
 
 _KEY_PART = re.compile(r"[^\[\]]+")
 

@@ -5,6 +5,7 @@ each on the test's database (SQLite, and PostgreSQL when it answers)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -23,15 +24,24 @@ async def bot(db: str) -> AsyncIterator[Bot]:
 
 
 @pytest.fixture
-async def guild(db: str) -> AsyncIterator[Guild]:
-    clock = ManualClock()
-    # set up as the README says: the Server Members Intent on, so the sweep can list members
+def guild_settings() -> dict[str, Any]:
+    """What a test module adds to its guild's settings (a Stripe peer's, say)."""
+    return {}
+
+
+@pytest.fixture
+async def guild(
+    db: str, clock: ManualClock, guild_settings: dict[str, Any]
+) -> AsyncIterator[Guild]:
+    """The bot in a server set up as the README says: the Server Members Intent on, so the
+    sweep can list the server's members."""
     async with DiscordApi(now=lambda: clock.now().timestamp(), members_intent=True) as peer:
         settings = load_settings(
             database_url=db,
             discord_token=peer.token,
             discord_api_base_url=peer.api_base,
             discord_gateway_url=peer.gateway_url,
+            **guild_settings,
         )
         app, running = await started(settings, clock)
         connected = Guild(peer, app, clock, settings, running)

@@ -3,42 +3,26 @@ behind (its peer): a fan's `/join` and `/membership`, the creator's `/plan` comm
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from adapters.memory import ManualClock
-from config import load_settings
 from core.memberships.plans import PlanSpec
 from core.models import MembershipPlan
 from core.money import Money
 from tests.integration.test_stripe_memberships import WEBHOOK_SECRET, Stripe
-from tests.peers.discord_api import DiscordApi
-from tests.scenario.discord_guild import CREATOR, FAN, Guild, option, started
+from tests.scenario.discord_guild import CREATOR, FAN, Guild, option
 
 
 @pytest.fixture
-async def guild(db: str, stripe_peer) -> AsyncIterator[Guild]:
-    """The bot in a server, selling memberships through the Stripe Billing peer."""
-    clock = ManualClock()
-    async with DiscordApi(now=lambda: clock.now().timestamp()) as peer:
-        settings = load_settings(
-            database_url=db,
-            discord_token=peer.token,
-            discord_api_base_url=peer.api_base,
-            discord_gateway_url=peer.gateway_url,
-            stripe_secret_key="sk_test_dropcast",
-            stripe_api_base=stripe_peer[1],
-            stripe_webhook_secret=WEBHOOK_SECRET,
-            public_base_url="https://drops.example.com",
-        )
-        app, running = await started(settings, clock)
-        connected = Guild(peer, app, clock, settings, running)
-        try:
-            yield connected
-        finally:
-            await connected.app.close()
-            await connected.running
+def guild_settings(stripe_peer) -> dict[str, Any]:
+    """The bot in a server sells memberships through the Stripe Billing peer."""
+    return {
+        "stripe_secret_key": "sk_test_dropcast",
+        "stripe_api_base": stripe_peer[1],
+        "stripe_webhook_secret": WEBHOOK_SECRET,
+        "public_base_url": "https://drops.example.com",
+    }
 
 
 async def subscribe(guild: Guild, stripe_peer, reply) -> None:

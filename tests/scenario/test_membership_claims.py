@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -20,11 +21,10 @@ from core.app import Core
 from core.memberships.plans import PlanSpec
 from core.models import Membership
 from core.money import Money
-from tests.peers.discord_api import DiscordApi
 from tests.peers.stripe_checkout import StripeCheckoutPeer
 from tests.peers.telegram_bot_api import TelegramBotApi
 from tests.scenario.discord_guild import FAN as DISCORD_FAN
-from tests.scenario.discord_guild import Guild, option, started
+from tests.scenario.discord_guild import option
 from tests.scenario.telegram_chat import FAN, OTHER, Bot, polling
 
 STRIPE = {"stripe_secret_key": "sk_test_dropcast", "public_base_url": "https://drops.example.com"}
@@ -59,18 +59,8 @@ async def telegram(db, clock, stripe_peer) -> AsyncIterator[Bot]:
 
 
 @pytest.fixture
-async def discord(db, clock, stripe_peer) -> AsyncIterator[Guild]:
-    async with DiscordApi(now=lambda: clock.now().timestamp()) as peer:
-        settings = load_settings(
-            database_url=db, discord_token=peer.token, discord_api_base_url=peer.api_base,
-            discord_gateway_url=peer.gateway_url, stripe_api_base=stripe_peer[1], **STRIPE,
-        )  # fmt: skip
-        app, running = await started(settings, clock)
-        try:
-            yield Guild(peer, app, clock, settings, running)
-        finally:
-            await app.close()
-            await running
+def guild_settings(stripe_peer) -> dict[str, Any]:
+    return {"stripe_api_base": stripe_peer[1], **STRIPE}
 
 
 async def test_a_subscriber_claims_with_the_telegram_deep_link_once(telegram, stripe_peer):
@@ -89,12 +79,12 @@ async def test_a_subscriber_claims_with_the_telegram_deep_link_once(telegram, st
     assert unknown.startswith("Not claimed: that is not a claim link")
 
 
-async def test_a_subscriber_claims_with_the_discord_command(discord, stripe_peer):
-    sub, code, end = await moved_in(discord.app.core, stripe_peer[0])
+async def test_a_subscriber_claims_with_the_discord_command(guild, stripe_peer):
+    sub, code, end = await moved_in(guild.app.core, stripe_peer[0])
     assert claim_command(code) == f"/claim-membership code:{code}"
-    said = await discord.command(DISCORD_FAN, "claim-membership", option("code", code))
+    said = await guild.command(DISCORD_FAN, "claim-membership", option("code", code))
     assert said.ephemeral
     assert f"your Club membership is yours here now, paid through {day(end)}" in said.text()
     assert (await Membership.get(subscription_ref=sub)).current_period_end == end
-    again = await discord.command(DISCORD_FAN, "claim-membership", option("code", code))
+    again = await guild.command(DISCORD_FAN, "claim-membership", option("code", code))
     assert again.text() == "Not claimed: you are a member of 'Club' already."
