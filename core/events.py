@@ -197,6 +197,7 @@ class MembershipChanged(DomainEvent):
     state: str
     was: str | None
     access_until: datetime | None
+    moved_from_plan: int | None = None  # the member switched from this plan to `plan_id`
 
 
 @dataclass(frozen=True, slots=True)

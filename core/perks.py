@@ -88,7 +88,8 @@ def moves_perks(event: MembershipChanged) -> bool:
     or grants no access now. A renewal only moves the end of access further (a month's
     renewals queue no perk work, bench/renewals.py)."""
     granting = event.access_until is not None and event.access_until > event.at
-    return event.was is None or event.was != event.state or not granting
+    changed = event.was != event.state or event.moved_from_plan is not None
+    return event.was is None or changed or not granting
 
 
 def cause_of(event: PerkEvent) -> str:

@@ -142,6 +142,7 @@ class BilledSubscription:
     fan_id: int | None
     plan_id: int | None
     snapshot: Snapshot
+    price_ref: str | None = None  # the one price it charges, if one (a plan switch moves it)
 
 
 @dataclass(frozen=True, slots=True)

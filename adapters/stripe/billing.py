@@ -225,11 +225,14 @@ def _paid_intent(invoice: Mapping[str, Any] | None) -> tuple[str, Money] | None:
 def billed(sub: Mapping[str, Any], read_at: datetime) -> BilledSubscription:
     """A Stripe subscription, with the fan and plan its metadata names (if ours)."""
     metadata = sub.get("metadata") or {}
+    items = (sub.get("items") or {}).get("data") or []
+    price = (items[0].get("price") or {}) if len(items) == 1 else {}
     return BilledSubscription(
         ref=str(sub["id"]),
         fan_id=_number(metadata.get("fan_id")),
         plan_id=_number(metadata.get("plan_id")),
         snapshot=snapshot(sub, read_at),
+        price_ref=price.get("id") if isinstance(price, Mapping) else None,
     )
 
 

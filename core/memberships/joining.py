@@ -84,14 +84,15 @@ class Joining:
         if billed.fan_id is None or billed.plan_id is None:
             return None
         stripe = SubscriptionProvider.STRIPE
-        if await self.refusals.refuses(billed, billed.fan_id, billed.plan_id, stripe):
+        plan_id = await _plan_priced(billed.price_ref) or billed.plan_id  # a switch moves it
+        if await self.refusals.refuses(billed, billed.fan_id, plan_id, stripe):
             return None  # a duplicate, or a forgotten fan's: undone, never recorded
         try:
             return await self.memberships.record(
-                billed.fan_id, billed.plan_id, stripe, billed.ref, billed.snapshot
+                billed.fan_id, plan_id, stripe, billed.ref, billed.snapshot
             )
         except InvalidState:  # the fan's other subscription was recorded meanwhile
-            if await self.refusals.refuses(billed, billed.fan_id, billed.plan_id, stripe):
+            if await self.refusals.refuses(billed, billed.fan_id, plan_id, stripe):
                 return None
             raise
 
@@ -147,3 +148,11 @@ async def plan_id_of(plan: str | int) -> int:
     if archived:
         return archived[-1].id  # for_sale says it is no longer offered
     raise NotFound(f"there is no plan called {plan!r}")
+
+
+async def _plan_priced(price_ref: str | None) -> int | None:
+    """The plan sold at the provider's price, if one is (a plan switch in the portal)."""
+    if not price_ref:
+        return None
+    plan = await MembershipPlan.get_or_none(stripe_price_ref=price_ref)
+    return plan.id if plan else None

@@ -62,8 +62,9 @@ class Memberships:
     ) -> MembershipView:
         """The membership behind the provider's subscription, as `snapshot` leaves it if it
         is the newest seen. The first snapshot of a subscription makes the membership of
-        `fan_id` and `plan_id` (later ones keep the fan and plan it was made with); a fan who
-        already has an unended membership of the plan is refused."""
+        `fan_id` and `plan_id`; later ones keep its fan, and move it to `plan_id` if that
+        changed (the member switched plans in the provider's portal: one membership, not a
+        second). A fan who already has an unended membership of the plan is refused."""
         try:
             provider = SubscriptionProvider(provider)
         except ValueError:
@@ -76,7 +77,8 @@ class Memberships:
         for _ in range(2):  # a second round when the same subscription was made meanwhile
             found = await Membership.get_or_none(provider=provider, subscription_ref=ref)
             if found is not None:
-                await self._update(found, snapshot, columns)
+                moved = {"plan_id": plan_id} if plan_id != found.plan_id else {}
+                await self._update(found, snapshot, columns | moved)
                 return await membership_view(found.id)
             await _check_fan_and_plan(fan_id, plan_id)
             try:
@@ -104,10 +106,13 @@ class Memberships:
             async with self.bus.transaction() as changes:
                 if await Membership.filter(Q(id=found.id) & newer).update(**columns):
                     now = await Membership.get(id=found.id)
-                    if (now.state, now.access_until) != (found.state, found.access_until):
-                        changes.add(_changed(self.clock.now(), now, found.state))
+                    was = (found.state, found.access_until, found.plan_id)
+                    if (now.state, now.access_until, now.plan_id) != was:
+                        moved = found.plan_id if now.plan_id != found.plan_id else None
+                        changes.add(_changed(self.clock.now(), now, found.state, moved))
         except IntegrityError:  # it would open again beside another unended membership
-            raise await _member_already(found.fan_id, found.plan_id) from None
+            plan_id = columns.get("plan_id", found.plan_id)
+            raise await _member_already(found.fan_id, plan_id) from None
 
 
 async def subscriptions_known(provider: SubscriptionProvider | str) -> int:
@@ -137,7 +142,9 @@ async def membership_view(membership_id: int) -> MembershipView:
     )
 
 
-def _changed(at: datetime, row: Membership, was: str | None) -> MembershipChanged:
+def _changed(
+    at: datetime, row: Membership, was: str | None, moved_from_plan: int | None = None
+) -> MembershipChanged:
     return MembershipChanged(
         at,
         membership_id=row.id,
@@ -146,6 +153,7 @@ def _changed(at: datetime, row: Membership, was: str | None) -> MembershipChange
         state=MemberState(row.state).value,
         was=None if was is None else MemberState(was).value,
         access_until=row.access_until,
+        moved_from_plan=moved_from_plan,
     )
 
 

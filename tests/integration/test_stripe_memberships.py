@@ -266,3 +266,20 @@ async def test_a_subscription_stripe_does_not_have_is_unmatched_not_retried(stri
     await stripe_side.webhooks.receive(body.encode(), {"Stripe-Signature": header})
     await stripe_side.core.inbox.drain({"stripe": stripe_side.webhooks.handle})
     assert await handled() == ["unmatched: No such subscription: 'sub_gone'"]
+
+
+async def test_switching_plans_in_the_portal_moves_the_one_membership(stripe_side, core, api):
+    await core.plans.create(PlanSpec("Patrons", Money(5000, "EUR"), "yearly"))
+    sub = await stripe_side.join()
+    club = await member(sub)
+    await core.joining.join("Patrons", FanRef(Platform.DISCORD, "77", "Bo"))  # its price made
+    patrons = await MembershipPlan.get(name="Patrons")
+    item = (await api.v1.subscriptions.retrieve_async(sub))["items"]["data"][0]
+    await stripe_side.advance(hours=1)  # the fan switches in the portal, prorated
+    await api.v1.subscriptions.update_async(
+        sub, {"items": [{"id": item["id"], "price": patrons.stripe_price_ref}]}
+    )
+    await stripe_side.deliver(stripe_side.pending())
+    switched = await member(sub)
+    assert (switched.id, switched.plan_id, switched.state) == (club.id, patrons.id, "active")
+    assert await Membership.filter(fan_id=club.fan_id).count() == 1
