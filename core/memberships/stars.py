@@ -229,10 +229,11 @@ class StarsMemberships:
         return view, before != (view.state, view.current_period_end, view.cancel_at_period_end)
 
     async def _give_back(self, charge: StarsCharge, subscription_ref: str) -> None:
-        """Refund the charge and stop the subscription renewing; done again, it changes
-        nothing more (a refund made already counts as done)."""
-        await self.telegram.refund(charge.user_ref, charge.charge_id)
+        """Stop the subscription renewing, then refund the charge (stopping the next charge
+        matters more, should the refund fail); done again, it changes nothing more (a refund
+        made already counts as done)."""
         await self.telegram.edit(charge.user_ref, subscription_ref, True)
+        await self.telegram.refund(charge.user_ref, charge.charge_id)
 
     async def _record(self, row: Membership, snapshot: Snapshot) -> MembershipView:
         return await self.memberships.record(

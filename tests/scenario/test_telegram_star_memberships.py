@@ -187,7 +187,7 @@ async def test_a_forgotten_fans_renewal_is_refunded_and_the_subscription_cancell
     await privacy.forget(first.fan_id, bot.app.core.perks)
     bot.clock.advance(days=30)
     [renewal] = await bot.peer.renew_due()
-    await bot.peer.wait_for(lambda: (FAN, renewal) in bot.peer.refunds)
+    await bot.peer.wait_for(lambda: (FAN, renewal) in bot.peer.refunds)  # the last step
     assert bot.peer.subscriptions[charge].canceled
     ended = await eventually(lambda: _in_state(charge, "ended"))
     assert ended.current_period_end == first.current_period_end  # the renewal not kept
