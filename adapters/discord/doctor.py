@@ -67,6 +67,7 @@ async def _server(client: DropcastDiscord, community: Place) -> list[Check]:
         await _drop_channel(guild, community, f"{name}: drop channel"),
         await _perk_roles(guild, f"{name}: perk roles"),
         _events(me, f"{name}: Create Events"),
+        await _member_list(client, guild, f"{name}: member list"),
     ]
 
 
@@ -112,6 +113,24 @@ async def _perk_roles(guild: discord.Guild, name: str) -> Check:
     if fixes:
         return failed(name, "the bot cannot give every perk role", " ".join(fixes))
     return passed(name, f"the bot can give {len(perks)} perk role(s)")
+
+
+async def _member_list(client: DropcastDiscord, guild: discord.Guild, name: str) -> Check:
+    """The sweep and the access report read who holds each perk role from the server's
+    member list, which Discord gives only with the Server Members Intent on: without it
+    roles still come and go with payments, so this is a warning."""
+    try:
+        await client.http.get_members(guild.id, limit=1, after=None)
+    except discord.Forbidden:
+        return failed(
+            name,
+            "the bot cannot list members: a role removed by hand is not given back, and the"
+            " access report cannot check roles",
+            "switch on the Server Members Intent (Developer Portal → Bot → Privileged"
+            " Gateway Intents)",
+            Severity.WARNING,
+        )
+    return passed(name, "the bot can check who holds each perk role")
 
 
 def _events(me: discord.Member, name: str) -> Check:

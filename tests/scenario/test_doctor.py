@@ -113,7 +113,7 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
     await connected(url)
     stripe = StripeCheckoutPeer(ManualClock())
     async with (
-        DiscordApi() as discord,
+        DiscordApi(members_intent=True) as discord,
         TelegramBotApi() as telegram,
         TestServer(stripe.app, host="127.0.0.1") as stripe_server,
         web_process(url) as public,
@@ -150,7 +150,7 @@ async def test_everything_a_drop_needs_holds_every_line_is_ticked_and_no_secret_
     shown = "\n".join(line[2:].split(":")[0] for line in lines)
     assert shown == (
         "Database\nPUBLIC_BASE_URL\nDiscord token\nDiscord 'Fan Club'\nDiscord 'Fan Club'\n"
-        "Discord 'Fan Club'\nTelegram token\nTelegram chat 'Drops'\n"
+        "Discord 'Fan Club'\nDiscord 'Fan Club'\nTelegram token\nTelegram chat 'Drops'\n"
         "Telegram perk chat 'backstage'\nStripe key\nStripe webhook endpoint\n"
         "STRIPE_WEBHOOK_SECRET"
     )
@@ -215,6 +215,15 @@ async def test_no_create_events_is_a_warning_that_does_not_fail_the_drop(service
     line = failing(result, "Discord 'Fan Club': Create Events")
     assert line.startswith("!")
     assert "give the Dropcast role Create Events" in line
+
+
+async def test_no_server_members_intent_is_a_warning_naming_the_switch(services):
+    services.discord.members_intent = False
+    result = await services.doctor()
+    assert result.exit_code == 0
+    line = failing(result, "Discord 'Fan Club': member list")
+    assert line.startswith("!")
+    assert "switch on the Server Members Intent" in line
 
 
 @pytest.mark.parametrize(
