@@ -34,6 +34,7 @@ from core.models import (
     PlatformAccount,
     Reservation,
     Rsvp,
+    SubscriptionClaim,
     WaitlistEntry,
 )
 from core.perks import PerkService
@@ -85,6 +86,9 @@ async def export(fan_id: int) -> dict[str, Any]:
             "memberships": await Membership.filter(fan_id=fan_id).order_by("id").values(
                 "plan__name", "provider", "state", "started_at", "current_period_end",
                 "ended_at",
+            ),
+            "membership_claims": await SubscriptionClaim.filter(fan_id=fan_id).values(
+                "plan__name", "subscription_ref", "used_at"
             ),
             "campaign_messages": await Delivery.filter(fan_id=fan_id).values(
                 "campaign__name", "variant__label", "status", "reason", "sent_at"

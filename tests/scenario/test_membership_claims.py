@@ -21,6 +21,7 @@ from core.app import Core
 from core.memberships.plans import PlanSpec
 from core.models import Membership
 from core.money import Money
+from core.privacy import export
 from tests.peers.stripe_checkout import StripeCheckoutPeer
 from tests.peers.telegram_bot_api import TelegramBotApi
 from tests.scenario.discord_guild import FAN as DISCORD_FAN
@@ -85,6 +86,9 @@ async def test_a_subscriber_claims_with_the_discord_command(guild, stripe_peer):
     said = await guild.command(DISCORD_FAN, "claim-membership", option("code", code))
     assert said.ephemeral
     assert f"your Club membership is yours here now, paid through {day(end)}" in said.text()
-    assert (await Membership.get(subscription_ref=sub)).current_period_end == end
+    member = await Membership.get(subscription_ref=sub)
+    assert member.current_period_end == end
+    [claimed] = (await export(member.fan_id))["membership_claims"]  # in the fan's own data
+    assert (claimed["plan__name"], claimed["subscription_ref"]) == ("Club", sub)
     again = await guild.command(DISCORD_FAN, "claim-membership", option("code", code))
     assert again.text() == "Not claimed: you are a member of 'Club' already."
