@@ -61,8 +61,9 @@ def web_application(config: Settings, **overrides: Any) -> web.Application:
     secure = str(config.public_base_url or "").startswith("https://")
     dashboard = Dashboard(app.core, weights(config), secure_cookie=secure)
     token = config.metrics_token.get_secret_value() if config.metrics_token else None
+    pages = (dashboard,)
     application = web_app(
-        app.core.short_links, webhooks, metrics, dashboard, token, app.core.join_links.follow
+        app.core.short_links, webhooks, metrics, token, pages, app.core.join_links.follow
     )
 
     async def lifespan(_: web.Application) -> AsyncIterator[None]:

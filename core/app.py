@@ -33,6 +33,7 @@ from core.memberships.reversals import PaymentReversals
 from core.memberships.stars import StarsMemberships
 from core.notices import Notices
 from core.notifications import Notifier
+from core.offers import Offers
 from core.orders import Orders
 from core.perks import PerkService
 from core.ports import (
@@ -48,6 +49,7 @@ from core.ports import (
 )
 from core.recognition import Recognition, Rules
 from core.short_links import ShortLinks
+from core.signing import Keyring
 from core.subscriptions import subscribe_access, subscribe_all, subscribe_members
 from core.workers import worker_id
 
@@ -63,6 +65,8 @@ class Core:
     payments: Payments
     inbox: Inbox
     short_links: ShortLinks
+    keyring: Keyring
+    offers: Offers
     orders: Orders
     perks: PerkService
     recognition: Recognition
@@ -126,6 +130,7 @@ def build_core(
     notices = Notices(clock, worker_id(role))
     bus = EventBus(notices)
     links = ShortLinks(clock, links_base_url)
+    keyring = Keyring(clock)
     consent = Consent(clock)
     drops = DropLifecycle(clock, bus)
     holds = Holds(clock, bus, pay_links, links, consent)
@@ -162,6 +167,8 @@ def build_core(
         payments=payments,
         inbox=Inbox(clock, notices.worker, notices),
         short_links=links,
+        keyring=keyring,
+        offers=Offers(clock, keyring, links_base_url),
         orders=Orders(clock, bus, payments),
         perks=perk_service,
         recognition=recognition,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hmac
 import html
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol
 
 from aiohttp import web
 
 from adapters import qr
-from adapters.web.dashboard import Dashboard
 from adapters.web.metrics import Metrics
 from adapters.webhooks import WebhookReceiver
 from core.errors import DropcastError, ProviderUnreachable
@@ -25,12 +25,18 @@ METRICS_OFF = "Metrics are off until METRICS_TOKEN is set.\n"
 METRICS_TOKEN_NEEDED = "Send the METRICS_TOKEN as Authorization: Bearer <token>.\n"
 
 
+class Pages(Protocol):
+    """A part of the site with its own routes (the dashboard, drop pages, the scan page)."""
+
+    def add_routes(self, app: web.Application) -> None: ...
+
+
 def web_app(
     links: ShortLinks,
     webhooks: Mapping[str, WebhookReceiver],
     metrics: Metrics,
-    dashboard: Dashboard,
     metrics_token: str | None,
+    pages: Sequence[Pages] = (),
     follow: Callable[[str], Awaitable[str | None]] | None = None,
 ) -> web.Application:
     """`webhooks` names each provider's receiver, served at `/webhooks/{provider}`.
@@ -89,7 +95,8 @@ def web_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)
     app.router.add_post("/webhooks/{provider}", webhook)
-    dashboard.add_routes(app)
+    for part in pages:
+        part.add_routes(app)
     return app
 
 

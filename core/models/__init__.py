@@ -33,6 +33,8 @@ from core.models.notices import Notice, Worker
 from core.models.orders import LedgerEntry, Order
 from core.models.pace import SendPace
 from core.models.perks import AccessReportDay, Perk, PerkChange, PerkGrant
+from core.models.popups import PickupPass, PopUp
+from core.models.signing import SigningKey
 from core.models.subscription_claims import SubscriptionClaim
 from core.models.telegram_forms import TelegramForm
 
@@ -73,9 +75,11 @@ __all__ = [
     "PerkChange",
     "PerkGrant",
     "PerkGrantStatus",
+    "PickupPass",
     "PlanPeriod",
     "Platform",
     "PlatformAccount",
+    "PopUp",
     "Post",
     "ProviderEvent",
     "Reservation",
@@ -84,6 +88,7 @@ __all__ = [
     "RollupTotal",
     "Rsvp",
     "SendPace",
+    "SigningKey",
     "StaleFan",
     "SubscriptionClaim",
     "SubscriptionProvider",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
@@ -9,6 +11,9 @@ from tortoise.models import Model
 from core.kinds import DropStatus, FanTier, HoldStatus, TierKind, WaitlistStatus
 from core.models.fans import Fan
 from core.models.perks import Perk
+
+if TYPE_CHECKING:
+    from core.models.popups import PopUp
 
 
 class Drop(Model):
@@ -93,6 +98,11 @@ class Reservation(Model):
     # the price the fan holds the unit at (a member's is the member price), in the tier's
     # currency: what their pay link, invoice and order take; set on every hold placed
     price_minor = fields.BigIntField(null=True)
+    # a physical unit to be picked up at this pop-up instead of shipped (core/models/popups.py)
+    pop_up: fields.ForeignKeyNullableRelation[PopUp] = fields.ForeignKeyField(
+        "models.PopUp", related_name="holds", null=True, on_delete=fields.RESTRICT
+    )
+    pop_up_id: int | None
 
     class Meta:
         table = "reservation"
