@@ -4,7 +4,10 @@ each on the test's database (SQLite, and PostgreSQL when it answers)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +18,33 @@ from tests.peers.discord_api import DiscordApi
 from tests.peers.telegram_bot_api import TelegramBotApi
 from tests.scenario.discord_guild import Guild, started
 from tests.scenario.telegram_chat import Bot, bot_process
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture
+def chromium() -> str:
+    """Debian's Chromium; CI sets DROPCAST_REQUIRE_BROWSER so its absence fails."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("DROPCAST_REQUIRE_BROWSER"):
+            pytest.fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Any]:
+    """Chromium driven by Playwright, headless."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as driver:
+        launched = await driver.chromium.launch(executable_path=chromium, args=BROWSER_FLAGS)
+        yield launched
+        await launched.close()
 
 
 @pytest.fixture

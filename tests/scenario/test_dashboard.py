@@ -9,7 +9,6 @@ import contextvars
 import html
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Mapping
@@ -40,12 +39,7 @@ from tests.builders import fans, tier
 from tests.scenario.web_client import free_port
 from tests.unit.test_memberships import snap
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BIN = Path(sys.executable).parent  # where `pip install -e .` put `dropcast`
-BROWSER_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 PASSWORD = "correct horse battery staple"
 PAGES = {
     "overview": ("Conversion lag, every live session", "Weights: live 2"),
@@ -70,15 +64,6 @@ NO_SALE_YET = {
 }
 LAPTOP = {"width": 1200, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("DROPCAST_REQUIRE_BROWSER"):
-            pytest.fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    return CHROMIUM
 
 
 @asynccontextmanager
@@ -109,16 +94,6 @@ async def new_site(database_url: str, clock: ManualClock) -> AsyncIterator[str]:
     past `FRESH_FOR` makes the next page show a new report."""
     async with serving(database_url, clock=clock) as url:
         yield url
-
-
-@pytest.fixture
-async def browser(chromium: str):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=chromium, args=BROWSER_FLAGS)
-        yield launched
-        await launched.close()
 
 
 async def test_no_page_opens_without_the_login(site):
