@@ -155,6 +155,8 @@ def root_command() -> typer.Typer:
         notices_cli,
         order_cli,
         plan_cli,
+        popup_cli,
+        popup_staff_cli,  # noqa: F401  # its commands join `popup`
         processes,
         sandbox_cli,
         stats_cli,
@@ -171,6 +173,7 @@ def root_command() -> typer.Typer:
     app.add_typer(notices_cli.app, name="notices")
     app.add_typer(order_cli.app, name="order")
     app.add_typer(plan_cli.app, name="plan")
+    app.add_typer(popup_cli.app, name="popup")
     app.add_typer(stats_cli.app, name="stats")
     processes.register(app)
     sandbox_cli.register(app)

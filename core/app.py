@@ -36,6 +36,7 @@ from core.notifications import Notifier
 from core.offers import Offers
 from core.orders import Orders
 from core.perks import PerkService
+from core.popups.passes import PassCodes
 from core.ports import (
     Announcer,
     Clock,
@@ -67,6 +68,7 @@ class Core:
     short_links: ShortLinks
     keyring: Keyring
     offers: Offers
+    pass_codes: PassCodes
     orders: Orders
     perks: PerkService
     recognition: Recognition
@@ -169,6 +171,7 @@ def build_core(
         short_links=links,
         keyring=keyring,
         offers=Offers(clock, keyring, links_base_url),
+        pass_codes=PassCodes(keyring, links_base_url),
         orders=Orders(clock, bus, payments),
         perks=perk_service,
         recognition=recognition,

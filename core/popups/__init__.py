@@ -1,0 +1,1 @@
+"""Pop-ups: picking up a drop's physical units at a place and time instead of shipping."""
