@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
 
+from adapters import pickup_words, token_words
 from core import messages
 from core.analytics.ab import Verdict
 from core.campaigns.planner import CampaignView, Preview
@@ -35,6 +36,8 @@ async def outcome(action: Awaitable[T], done: Callable[[T], str], refused: str =
 
 def fan_text(message: FanMessage) -> str:
     match message:
+        case messages.TokenReceived():
+            return token_words.received(message)
         case messages.PayLinkOffer():
             intro = "A unit came free for you from the waitlist! " if message.from_waitlist else ""
             held = f"{intro}{message.title}: {message.tier_name} is held for you"
@@ -61,7 +64,10 @@ def fan_text(message: FanMessage) -> str:
                 f"Paid: {message.title}, {message.tier_name} ({message.amount}). "
                 f"Order #{message.order_id}."
             )
-            return text + (f"\nHere it is: {message.delivery}" if message.delivery else "")
+            text += f"\nHere it is: {message.delivery}" if message.delivery else ""
+            return text + (pickup_words.receipt(message.pickup) if message.pickup else "")
+        case messages.PickupMissed():
+            return pickup_words.missed(message)
         case messages.OrderShipped():
             return (
                 f"Order #{message.order_id} ({message.title}, {message.tier_name}) is on its way!"
@@ -120,6 +126,19 @@ def fan_text(message: FanMessage) -> str:
 def day(moment: datetime) -> str:
     """A date as every platform shows it to a fan."""
     return f"{moment:%d %b %Y}"
+
+
+def countdown(opens_at: datetime | None, now: datetime) -> str:
+    """Minute-grained, so a post is edited at most once a minute."""
+    if opens_at is None:
+        return "soon"
+    minutes = int((opens_at - now).total_seconds() // 60)
+    if minutes < 1:
+        return "in under a minute"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min"]
+    return "in " + " ".join(part for part in parts[: 2 if days else 3] if part)
 
 
 def per(period: str) -> str:
@@ -300,7 +319,10 @@ def profile_text(profile: FanProfile) -> str:
         )
         if order.goods:
             lines.append(f"  ↳ {order.goods}")
-    return "\n".join(lines if profile.orders else [*lines, "No orders yet."])
+        if order.pickup:
+            lines.append(pickup_words.pass_line(order.pickup))
+    lines = lines if profile.orders else [*lines, "No orders yet."]
+    return "\n".join([*lines, *(token_words.token_line(token) for token in profile.tokens)])
 
 
 def link_code_text(code: str, elsewhere: str) -> str:
@@ -339,6 +361,8 @@ def live_summary_text(summary: LiveSummary) -> str:
 
 
 def shout_out_text(shout_out: ShoutOut) -> str:
+    if shout_out.token:
+        return f"📣 A shout-out to {shout_out.fan_name}, holder of {shout_out.token}!"
     return f"🎉 {shout_out.fan_name} just became {shout_out.tier.replace('_', ' ').title()}!"
 
 

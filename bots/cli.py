@@ -149,6 +149,7 @@ def root_command() -> typer.Typer:
         dashboard_cli,
         doctor_cli,
         drop_cli,
+        drop_link_cli,  # noqa: F401  # its command joins `drop`
         fan_cli,
         link_cli,
         live_cli,
@@ -160,6 +161,9 @@ def root_command() -> typer.Typer:
         processes,
         sandbox_cli,
         stats_cli,
+        tap_stats_cli,  # noqa: F401  # its command joins `stats`
+        token_cli,
+        token_stats,  # noqa: F401  # its command joins `stats`
     )
     from bots.demo import cli as demo_cli
 
@@ -175,6 +179,7 @@ def root_command() -> typer.Typer:
     app.add_typer(plan_cli.app, name="plan")
     app.add_typer(popup_cli.app, name="popup")
     app.add_typer(stats_cli.app, name="stats")
+    app.add_typer(token_cli.app, name="token")
     processes.register(app)
     sandbox_cli.register(app)
     demo_cli.register(app)

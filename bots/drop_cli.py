@@ -13,12 +13,14 @@ from bots.bootstrap import App
 from bots.cli import RecordId
 from bots.wired import with_app
 from core.drops.copy import HELP as COPY_HELP
+from core.drops.public import check_image, set_image
 from core.drops.specs import TIER_HELP, EarlyAccess, parse_tier, whole_number
 from core.drops.views import DropView, TierView, drop_view, list_drops
 from core.errors import InvalidInput
 from core.times import parse_when
 
 app = typer.Typer(help="Create and run drops.", no_args_is_help=True)
+IMAGE_HELP = "The image its public page and link previews show (https://…, 1200x630 best)."
 out = Console()
 
 
@@ -35,18 +37,35 @@ def create(
     members_only: Annotated[
         bool, typer.Option("--members-only", help="Only members of a plan may buy it.")
     ] = False,
+    image: Annotated[str | None, typer.Option(help=IMAGE_HELP)] = None,
 ) -> None:
     """Create a draft drop with its tiers."""
     tiers = [parse_tier(text) for text in tier]  # a typo is refused before the database opens
-    _do(
-        lambda app: app.core.drops.create(
+    picture = None if image is None else check_image(image)
+
+    async def action(app: App) -> DropView:
+        made = await app.core.drops.create(
             title,
             tiers,
             description=description,
             hold_minutes=hold_minutes,
             members_only=members_only,
         )
-    )
+        if picture is not None:
+            await set_image(made.id, picture)
+        return made
+
+    _do(action)
+
+
+@app.command(name="image")
+def image_(
+    drop_id: RecordId,
+    url: Annotated[str, typer.Argument(help=f"{IMAGE_HELP} '' goes back to the generated one.")],
+) -> None:
+    """The image a drop's public page (/d/CODE) and its link previews show."""
+    with_app(lambda _: set_image(drop_id, url or None))
+    out.print(f"Drop #{drop_id} image: {url or 'a generated card'}")
 
 
 @app.command()

@@ -82,13 +82,15 @@ def web_() -> None:
     /metrics (with METRICS_TOKEN)."""
     from aiohttp import web
 
-    from bots.web_process import web_application
+    from bots.web_process import settle_garbage_collector, web_application
 
     config = settings()
     run_async(require_migrated(config.database_url))
     loop = new_event_loop()
+    application = web_application(config)
+    settle_garbage_collector()
     with port(config.port):
-        web.run_app(web_application(config), port=config.port, print=None, loop=loop)
+        web.run_app(application, port=config.port, print=None, loop=loop)
 
 
 discord_app = typer.Typer(help="The Discord bot.", add_completion=False)

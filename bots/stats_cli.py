@@ -1,5 +1,5 @@
 """`dropcast stats`: the whole report (rich tables, `--json`, `--csv DIR`), and one metric
-at a time (`stats lag|buyers|drops|members`)."""
+at a time (`stats lag|buyers|drops|members|popups`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from adapters.wording import funnel_step
 from bots.bootstrap import App, weights
 from bots.cli import CANNOT_RUN, MAX_ID, fail
 from bots.member_stats import print_members
+from bots.popup_stats import print_pop_ups
 from bots.wired import with_app
 from core.analytics.buyers import WINDOWS, Cohort
 from core.analytics.churn import MonthChurn
@@ -24,6 +25,7 @@ from core.analytics.drops import DropReport
 from core.analytics.lag import BUCKET_MINUTES, Lag, conversion_lag
 from core.analytics.report import Report, as_data, full_report, tables
 from core.money import Money
+from core.popups.stats import PopUpStats, pop_up_stats
 
 app = typer.Typer(
     help="Metrics from your drops, sessions and campaigns. With no command: the whole report.",
@@ -260,6 +262,23 @@ def drops(
         typer.echo(json.dumps({"drops": as_data(found)["drops"]}))
         return
     _drops(found.drops)
+
+
+@app.command()
+def popups(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
+) -> None:
+    """Pickups per pop-up: expected, collected, no-shows and the no-show rate once the window
+    has ended, and the no-shows shipped or refunded after."""
+
+    async def found(wired: App) -> list[PopUpStats]:
+        return await pop_up_stats(wired.core.clock.now())
+
+    stats = with_app(found)
+    if as_json:
+        typer.echo(json.dumps({"pop_ups": [asdict(p) for p in stats]}, default=str))
+        return
+    print_pop_ups(out, stats)
 
 
 def _drops(found: list[DropReport]) -> None:

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite://data/dropcast.sqlite3"
     public_base_url: AnyHttpUrl | None = None
     port: int = Field(default=8080, ge=1, le=65535)
+    # behind a CDN or load balancer: the header it puts the visitor's address in
+    # (CF-Connecting-IP, Fly-Client-IP; X-Forwarded-For: its last entry), else the peer's
+    client_address_header: str | None = None
     creator_timezone: str = "UTC"
 
     discord_token: SecretStr | None = None

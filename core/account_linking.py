@@ -71,7 +71,7 @@ _STAMPS = ("reminded_day_at", "reminded_soon_at", "reminded_start_at")
 _MOVED = (
     "platform_account", "link_code", "consent_record", "order", "reservation",
     "waitlist_entry", "ledger_entry", "perk_grant", "perk_change", "attendance", "rsvp",
-    "delivery", "membership", "subscription_claim",
+    "delivery", "membership", "subscription_claim", "offer_tap",
 )  # fmt: skip
 _MERGE: tuple[str, ...] = (
     # holds: both stand (a paid one is money taken, a held one lapses by itself). The
@@ -119,6 +119,9 @@ _MERGE: tuple[str, ...] = (
         "AND \"delivery\".\"status\" NOT IN ('sent', 'sending')",
     ),
     *(f'UPDATE "{table}" SET "fan_id" = {{kept}} WHERE "fan_id" = {{merged}}' for table in _MOVED),
+    # perk tokens: held, and given away, by the one fan now
+    'UPDATE "perk_token" SET "holder_id" = {kept} WHERE "holder_id" = {merged}',
+    'UPDATE "perk_token" SET "gifted_by_id" = {kept} WHERE "gifted_by_id" = {merged}',
     'DELETE FROM "fan" WHERE "id" = {merged}',
     # the rollups recount both (core/analytics/rollups.py): the merged fan's parts go, the
     # kept fan's take in what moved. The triggers of migration 0025 see most moves, not a

@@ -33,10 +33,16 @@ from core.memberships.reversals import PaymentReversals
 from core.memberships.stars import StarsMemberships
 from core.notices import Notices
 from core.notifications import Notifier
+from core.offer_taps import OfferTaps, TapBatch
 from core.offers import Offers
 from core.orders import Orders
+from core.perk_tokens.service import PerkTokens, perk_tokens
 from core.perks import PerkService
+from core.popups.no_shows import NoShows
 from core.popups.passes import PassCodes
+from core.popups.places import PopUps
+from core.popups.scanning import Scanning
+from core.popups.staff import StaffLinks
 from core.ports import (
     Announcer,
     Clock,
@@ -51,7 +57,12 @@ from core.ports import (
 from core.recognition import Recognition, Rules
 from core.short_links import ShortLinks
 from core.signing import Keyring
-from core.subscriptions import subscribe_access, subscribe_all, subscribe_members
+from core.subscriptions import (
+    subscribe_access,
+    subscribe_all,
+    subscribe_members,
+    subscribe_tokens,
+)
 from core.workers import worker_id
 
 
@@ -68,9 +79,15 @@ class Core:
     short_links: ShortLinks
     keyring: Keyring
     offers: Offers
+    offer_taps: OfferTaps
     pass_codes: PassCodes
+    pop_ups: PopUps
+    no_shows: NoShows
+    staff_links: StaffLinks
+    scanning: Scanning
     orders: Orders
     perks: PerkService
+    tokens: PerkTokens
     recognition: Recognition
     account_linking: AccountLinking
     live: LiveLifecycle
@@ -100,6 +117,9 @@ class Core:
         await self.live_reminders.nudge_late()
         await self.campaigns.queue_due()
         await self.stars_memberships.end_lapsed()
+        await self.tokens.expiring.expire_due()
+        await self.tokens.expiring.move_windows()
+        await self.no_shows.remind_due()
 
 
 def build_core(
@@ -133,6 +153,8 @@ def build_core(
     bus = EventBus(notices)
     links = ShortLinks(clock, links_base_url)
     keyring = Keyring(clock)
+    offers = Offers(clock, keyring, links_base_url)
+    pass_codes = PassCodes(keyring, links_base_url)
     consent = Consent(clock)
     drops = DropLifecycle(clock, bus)
     holds = Holds(clock, bus, pay_links, links, consent)
@@ -145,7 +167,7 @@ def build_core(
         recognition=recognition,
         perks=perk_service,
         consent=consent,
-        notifier=Notifier(announcer, messenger, creator, pay_links, holds),
+        notifier=Notifier(announcer, messenger, creator, pay_links, holds, pass_codes),
         shout_outs=shout_outs,
     )
     plans, memberships = Plans(clock), Memberships(clock, bus, membership_grace)
@@ -158,7 +180,11 @@ def build_core(
     access = AccessReports(clock, perk_service, perks, bus, creator)
     subscribe_access(bus, access)
     stars_memberships = StarsMemberships(clock, plans, memberships, star_subscriptions)
+    join_links = JoinLinks(links, joining)
     access.add_source(stars_memberships.mismatches)
+    tokens = perk_tokens(clock, bus, keyring, perk_service, messenger, announcer)
+    subscribe_tokens(bus, tokens.minting, tokens.news)
+    orders = Orders(clock, bus, payments)
     return Core(
         clock=clock,
         bus=bus,
@@ -170,10 +196,15 @@ def build_core(
         inbox=Inbox(clock, notices.worker, notices),
         short_links=links,
         keyring=keyring,
-        offers=Offers(clock, keyring, links_base_url),
-        pass_codes=PassCodes(keyring, links_base_url),
-        orders=Orders(clock, bus, payments),
+        offers=offers,
+        pass_codes=pass_codes,
+        staff_links=StaffLinks(keyring, clock, links_base_url),
+        scanning=Scanning(clock, pass_codes),
+        orders=orders,
+        pop_ups=PopUps(clock),
+        no_shows=NoShows(clock, bus, orders, pass_codes),
         perks=perk_service,
+        tokens=tokens,
         recognition=recognition,
         account_linking=AccountLinking(clock, recognition, perk_service),
         live=LiveLifecycle(clock, bus, attendance),
@@ -193,7 +224,8 @@ def build_core(
         plans=plans,
         memberships=memberships,
         joining=joining,
-        join_links=JoinLinks(links, joining),
+        join_links=join_links,
+        offer_taps=OfferTaps(offers, TapBatch(clock), join_links.follow),
         payment_reversals=reversals,
         access=access,
         importing=Importing(clock, membership_billing),

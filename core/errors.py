@@ -33,6 +33,10 @@ class PaidInStars(InvalidState):
     """The tier is paid in Telegram Stars, by invoice in the bot chat: it has no pay link."""
 
 
+class PaymentsNotSetUp(InvalidState):
+    """No payment provider is configured: nothing can be paid, so nothing was held."""
+
+
 class AlreadyMember(InvalidState):
     """The fan already holds an unended membership of the plan: a second subscription would
     bill them twice. `portal_url` is where they manage the one they have (None if the

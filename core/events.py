@@ -166,6 +166,17 @@ class OrderShipped(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PickupMissed(DomainEvent):
+    """A pickup pass's pop-up ended without it being collected (once per pass)."""
+
+    pass_id: int
+    order_id: int
+    fan_id: int
+    title: str
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentFailed(DomainEvent):
     """A delayed payment (bank debit, transfer) did not go through; the hold runs its course."""
 
@@ -290,3 +301,30 @@ class LiveScheduled(DomainEvent):
 class LiveCancelled(DomainEvent):
     session_id: int
     title: str
+
+
+@dataclass(frozen=True, slots=True)
+class TokenGiven(DomainEvent):
+    """A perk token reached a fan: minted or drawn for them, or a gift they took (`gifted`)."""
+
+    token_id: int
+    fan_id: int
+    gifted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRedeemed(DomainEvent):
+    """A fan redeemed a perk token: its perk follows (`kind`, core/models/perk_tokens.py)."""
+
+    token_id: int
+    fan_id: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class TokenWindowMoved(DomainEvent):
+    """A redeemed token's window started (`started`) or ended by time: its perk follows."""
+
+    token_id: int
+    fan_id: int
+    started: bool

@@ -13,6 +13,10 @@ from core import sql
 from core.kinds import OrderStatus, Platform, TierKind
 from core.models import Fan, LedgerEntry, Order, PlatformAccount
 from core.money import Money
+from core.perk_tokens.holding import FanToken, tokens_of
+from core.popups.passes import PassCodes
+from core.popups.pickups import PassState, pass_states
+from core.signing import Keyring
 
 # once per message a fan is sent: hand-written, as the ORM's query cost more than the send
 _ACCOUNT = (
@@ -46,7 +50,8 @@ async def mark_unreachable(account: Account) -> None:
 
 @dataclass(frozen=True, slots=True)
 class FanOrder:
-    """`goods` is what a paid digital order delivers, shown again in case a DM was lost."""
+    """`goods` is what a paid digital order delivers, shown again in case a DM was lost;
+    `pickup` the pass of an order picked up at a pop-up."""
 
     id: int
     title: str
@@ -54,6 +59,7 @@ class FanOrder:
     amount: Money
     status: str
     goods: str | None
+    pickup: PassState | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +67,17 @@ class FanProfile:
     tier: str
     points: int
     orders: tuple[FanOrder, ...]
+    tokens: tuple[FanToken, ...] = ()  # perk tokens, with their codes where a keyring was given
 
 
-async def profile(fan_id: int) -> FanProfile:
+async def profile(
+    fan_id: int, keyring: Keyring | None = None, *, pass_codes: PassCodes | None = None
+) -> FanProfile:
     fan = await Fan.get(id=fan_id)
     summed = LedgerEntry.filter(fan_id=fan_id).annotate(total=Sum("amount")).first()
     points = (await summed.values("total") or {}).get("total") or 0
     orders = await Order.filter(fan_id=fan_id).select_related("tier__drop").order_by("id")
+    passes = await pass_states([order.id for order in orders], pass_codes)
     return FanProfile(
         fan.tier.value,
         int(points),
@@ -81,9 +91,11 @@ async def profile(fan_id: int) -> FanProfile:
                 order.tier.content or None
                 if order.status == OrderStatus.PAID and order.tier.kind != TierKind.PHYSICAL
                 else None,
+                passes.get(order.id),
             )
             for order in orders
         ),
+        await tokens_of(fan_id, await keyring.signer() if keyring else None),
     )
 
 
@@ -118,9 +130,12 @@ async def fan_id_of(fan: FanRef) -> int:
     return await fan_for(fan.platform, fan.user_ref, fan.display_name)
 
 
-async def profile_of(fan: FanRef) -> FanProfile:
-    """`/me`: the platform user's tier, points and orders."""
-    return await profile(await fan_id_of(fan))
+async def profile_of(
+    fan: FanRef, keyring: Keyring | None = None, *, pass_codes: PassCodes | None = None
+) -> FanProfile:
+    """`/me`: the platform user's tier, points, orders and perk tokens (with `keyring`, the
+    held tokens' codes)."""
+    return await profile(await fan_id_of(fan), keyring, pass_codes=pass_codes)
 
 
 async def choose_shout_outs(fan: FanRef, named: bool) -> None:

@@ -53,6 +53,7 @@ class ShoutOut:
 
     fan_name: str
     tier: str
+    token: str | None = None  # or they redeemed this shout-out token ("Night owls #3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,15 +103,36 @@ class PaymentReturned:
 
 
 @dataclass(frozen=True, slots=True)
+class Pickup:
+    """Where and when a pickup order is collected, and its pass: the page whose QR code
+    staff scan (core/popups/passes.py)."""
+
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    pass_link: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderConfirmed:
     """`delivery` is what a digital buyer receives (a link or a code); None for goods
-    that are shipped."""
+    that are shipped. `pickup` says where a pickup order is collected."""
 
     order_id: int
     title: str
     tier_name: str
     amount: Money
     delivery: str | None = None
+    pickup: Pickup | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PickupMissed:
+    """The fan's pop-up ended and they did not collect: the creator ships or refunds."""
+
+    order_id: int
+    title: str
+    place: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,14 +231,28 @@ class SecondSubscriptionRefunded:
     portal_url: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class TokenReceived:
+    """A perk token is the fan's now (`gifted`: another fan gave it): what it gives, until
+    when it can be redeemed, and its code."""
+
+    name: str  # the set's name and the token's number, "Night owls #3"
+    perk: str  # what redeeming gives, in words (core/perk_tokens/words.py)
+    expires_at: datetime
+    code: str
+    gifted: bool
+
+
 FanMessage = (
-    PayLinkOffer
+    TokenReceived
+    | PayLinkOffer
     | HoldLapsed
     | HoldCalledOff
     | PaymentUnderReview
     | PaymentReturned
     | OrderConfirmed
     | OrderShipped
+    | PickupMissed
     | PaymentNotCompleted
     | PerkGranted
     | PerkTakenBack
@@ -269,6 +305,7 @@ class HoldForPayment:
     kind: str
     price: Money
     expires_at: datetime
+    pickup: str | None = None  # where and when the fan picks it up; None: it ships
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from core.events import (
     PaymentFailed,
     PaymentFlagged,
     PaymentRefunded,
+    PickupMissed,
     TierChanged,
 )
 from core.messages import (
@@ -44,6 +45,8 @@ from core.messages import (
 )
 from core.models import DropTier, Fan, LiveSession, Reservation
 from core.money import STARS
+from core.popups.passes import PassCodes
+from core.popups.pickups import pickup_of
 from core.ports import Announcer, CreatorDesk, FanMessenger, PayLinks
 
 log = structlog.get_logger(__name__)
@@ -76,12 +79,14 @@ class Notifier:
         creator: CreatorDesk,
         pay_links: PayLinks,
         holds: Holds,
+        pass_codes: PassCodes,
     ) -> None:
         self.announcer = announcer
         self.messenger = messenger
         self.creator = creator
         self.pay_links = pay_links
         self.holds = holds
+        self.pass_codes = pass_codes
 
     async def announce(self, event: DropChange, community_id: int) -> None:
         """Post the drop, or edit its post to how it is now (not as it was at the event)."""
@@ -141,9 +146,15 @@ class Notifier:
         )
 
     async def order_confirmed(self, event: OrderPaid) -> None:
-        """The receipt; for a digital tier it carries the goods, and delivery is recorded."""
+        """The receipt; for a digital tier it carries the goods, and delivery is recorded;
+        for a pickup, where and when, and the pass."""
         confirmed = OrderConfirmed(
-            event.order_id, event.title, event.tier_name, event.amount, event.delivery
+            event.order_id,
+            event.title,
+            event.tier_name,
+            event.amount,
+            event.delivery,
+            await pickup_of(event.order_id, self.pass_codes),
         )
         if await self.messenger.send(event.fan_id, confirmed) and event.delivery:
             await sql.rows(_DELIVERED, at=event.at, order_id=event.order_id)
@@ -170,6 +181,10 @@ class Notifier:
             price=str(event.price),
         )
         message = PaymentUnderReview(tier.drop.title, event.amount, event.price)
+        await self.messenger.send(event.fan_id, message)
+
+    async def pickup_missed(self, event: PickupMissed) -> None:
+        message = messages.PickupMissed(event.order_id, event.title, event.place)
         await self.messenger.send(event.fan_id, message)
 
     async def order_shipped(self, event: OrderShipped) -> None:

@@ -42,13 +42,19 @@ def _rank(column: str) -> str:
 
 def _entitled(of_one_fan: bool) -> str:
     """Who should hold which perk: buyers of a tier that grants it, fans at its tier or
-    above, members whose membership grants access now ({now}), and the plan's lapsed perk
-    for members whose payments lapsed and who have no access through that plan. For one fan
-    ({fan_id}), each part is narrowed by its own index rather than after the union."""
-    order, fan, member = (
-        ('AND o."fan_id" = {fan_id} ', 'WHERE f."id" = {fan_id} ', 'AND m."fan_id" = {fan_id} ')
+    above, members whose membership grants access now ({now}), holders of a redeemed perk
+    token inside its window, and the plan's lapsed perk for members whose payments lapsed
+    and who have no access through that plan. For one fan ({fan_id}), each part is narrowed
+    by its own index rather than after the union."""
+    order, fan, member, token = (
+        (
+            'AND o."fan_id" = {fan_id} ',
+            'WHERE f."id" = {fan_id} ',
+            'AND m."fan_id" = {fan_id} ',
+            'AND k."holder_id" = {fan_id} ',
+        )
         if of_one_fan
-        else ("", "", "")
+        else ("", "", "", "")
     )
     return (
         'SELECT DISTINCT o."fan_id", t."perk_id" FROM "order" o '
@@ -59,6 +65,9 @@ def _entitled(of_one_fan: bool) -> str:
         'UNION SELECT m."fan_id", pp."perk_id" FROM "membership" m '
         'JOIN "membership_plan_perk" pp ON pp."membership_plan_id" = m."plan_id" '
         f'WHERE m."access_until" > {{now}} {member}'
+        'UNION SELECT k."holder_id" AS "fan_id", s."perk_id" FROM "perk_token" k '
+        'JOIN "perk_token_set" s ON s."id" = k."token_set_id" WHERE s."perk_id" IS NOT NULL '
+        f'AND k."perk_from" <= {{now}} AND k."perk_until" > {{now}} {token}'
         'UNION SELECT m."fan_id", p."lapsed_perk_id" AS "perk_id" FROM "membership" m '
         'JOIN "membership_plan" p ON p."id" = m."plan_id" WHERE p."lapsed_perk_id" IS NOT NULL '
         f"AND m.\"state\" IN ('{MemberState.LAPSED.value}', '{MemberState.PAST_DUE.value}') "

@@ -28,6 +28,7 @@ from core.models import (
     LedgerEntry,
     LinkCode,
     Membership,
+    OfferTap,
     Order,
     PerkChange,
     PerkGrant,
@@ -92,6 +93,9 @@ async def export(fan_id: int) -> dict[str, Any]:
             ),
             "campaign_messages": await Delivery.filter(fan_id=fan_id).values(
                 "campaign__name", "variant__label", "status", "reason", "sent_at"
+            ),
+            "pay_link_taps": await OfferTap.filter(fan_id=fan_id).order_by("id").values(
+                "drop_code", "tier_id", "source", "at"
             ),
         }
     )  # fmt: skip

@@ -45,7 +45,9 @@ class Signer:
         """The fields of a code this installation signed for `purpose`; None for anything
         else (made up, altered, cut short, or signed for another purpose)."""
         body, dot, mac = code.partition(".")
-        if not dot or not body or not hmac.compare_digest(mac, self._mac(purpose, body)):
+        if not dot or not body or not mac.isascii():  # compare_digest refuses other text
+            return None
+        if not hmac.compare_digest(mac, self._mac(purpose, body)):
             return None
         try:
             return _decode(body).decode().split(SEPARATOR)

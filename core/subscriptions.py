@@ -21,6 +21,8 @@ from core.memberships.refusals import CANCEL, Refusals, refusal_key
 from core.memberships.reversals import PaymentReversals
 from core.notices import Deliver, Subscription, perks_key
 from core.notifications import Notifier
+from core.perk_tokens.minting import Minting
+from core.perk_tokens.news import TokenNews
 from core.perks import PerkEvent, PerkService, moves_perks
 from core.recognition import Recognition
 
@@ -102,6 +104,7 @@ def subscribe_all(
         dm(e.OrderReversed, "refunded", notifier.order_reversed,
                      when=lambda event: event.status == "refunded"),
         dm(e.OrderShipped, "shipped", notifier.order_shipped),
+        dm(e.PickupMissed, "pickup_missed", notifier.pickup_missed),
         dm(e.PaymentFailed, "payment_failed", notifier.payment_failed),
         dm(e.LiveReminderDue, "live_reminder", notifier.live_reminder),
         Subscription(e.LiveLate, "desk.late_start", notifier.late_start, at_most_once=True),
@@ -142,6 +145,26 @@ def subscribe_access(bus: EventBus, access: AccessReports) -> None:
     bus.notices.subscribe(
         Subscription(e.AccessReportDue, "desk.access_report", access.tell, at_most_once=True)
     )
+
+
+def subscribe_tokens(bus: EventBus, minting: Minting, news: TokenNews) -> None:
+    """Perk tokens (core/perk_tokens/news.py): the DM that a token is the fan's, the perk
+    that follows a redeem or a window (in turn with the fan's other perk changes), a
+    redeemed shout-out's post, and a session's giveaways drawn when it ends."""
+    owed = [
+        Subscription(e.TokenGiven, "dm.token", news.given, at_most_once=True),
+        Subscription(e.TokenRedeemed, "perks.token", news.follow,
+                     when=lambda event: event.kind == "perk",
+                     key=lambda event, _: perks_key(event.fan_id)),
+        Subscription(e.TokenWindowMoved, "perks.token_window", news.follow,
+                     key=lambda event, _: perks_key(event.fan_id)),
+        Subscription(e.TokenRedeemed, "post.token_shout_out", news.shout_out,
+                     per_community=True, when=lambda event: event.kind == "shout_out",
+                     at_most_once=True),
+        Subscription(e.LiveEnded, "tokens.giveaway", minting.draw_at_end),
+    ]  # fmt: skip
+    for subscription in owed:
+        bus.notices.subscribe(subscription)
 
 
 def _refused_key(event: e.SubscriptionRefused, _: int | None) -> str:

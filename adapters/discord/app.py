@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adapters.discord import commands
 from adapters.discord.client import DropcastDiscord
+from adapters.discord.pickup_choice import PickupChoice
 from adapters.discord.views import PostButton
 from config import Settings
 
@@ -11,5 +12,6 @@ from config import Settings
 def discord_client(settings: Settings) -> DropcastDiscord:
     client = DropcastDiscord(settings)
     commands.register(client.tree)
-    client.add_dynamic_items(PostButton)  # buttons posted before a restart keep working
+    # buttons posted before a restart keep working
+    client.add_dynamic_items(PostButton, PickupChoice)
     return client

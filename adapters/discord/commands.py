@@ -20,7 +20,9 @@ from adapters.discord import (
     membership_commands,
     plan_commands,
     privacy,
+    scan_commands,
     setup_commands,
+    token_commands,
 )
 from adapters.discord.admins import NOT_ADMIN
 from adapters.discord.fans import say
@@ -66,6 +68,8 @@ def register(tree: app_commands.CommandTree[Any]) -> None:
         privacy.my_data,
         privacy.forget_me,
         setup_commands.dashboard,
+        scan_commands.scan,
+        token_commands.token,
     ]
     for command in commands:
         tree.add_command(command)

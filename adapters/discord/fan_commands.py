@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 
 from adapters import wording
-from adapters.discord import fans, render
+from adapters.discord import pickup_choice, render
 from adapters.discord.fans import answer, core_of, say, think, who
 from core.fans import choose_shout_outs, profile_of
 
@@ -34,7 +34,7 @@ async def buy(interaction: discord.Interaction, item: str) -> None:
     if not item.isdigit():
         await say(interaction, nothing)
         return
-    await fans.buy(interaction, int(item), unknown=nothing)
+    await pickup_choice.buy_or_ask(interaction, int(item), unknown=nothing)
 
 
 @buy.autocomplete("item")
@@ -61,9 +61,11 @@ async def buy_choices(
     return choices[:25]
 
 
-@app_commands.command(description="Your tier, points and orders")
+@app_commands.command(description="Your tier, points, orders and perk tokens")
 async def me(interaction: discord.Interaction) -> None:
-    await say(interaction, wording.profile_text(await profile_of(who(interaction)))[:1900])
+    core = core_of(interaction)
+    profile = await profile_of(who(interaction), core.keyring, pass_codes=core.pass_codes)
+    await say(interaction, wording.profile_text(profile)[:1900])
 
 
 @app_commands.command(description="Turn direct messages from me on or off")

@@ -63,13 +63,22 @@ async def answer(
     await say(interaction, await wording.outcome(action, done, refused))
 
 
-async def buy(interaction: discord.Interaction, tier_id: int, unknown: str = "") -> None:
+async def buy(
+    interaction: discord.Interaction,
+    tier_id: int,
+    unknown: str = "",
+    *,
+    pop_up_id: int | None = None,
+) -> None:
     """Hold a unit and hand the fan their own pay link, inside Discord's 3 seconds: the
     answer is deferred first, as a pay link may take a call to Stripe. `unknown`, if
-    given, answers a tier that does not exist (one typed in) in place of the core's words."""
+    given, answers a tier that does not exist (one typed in) in place of the core's words;
+    `pop_up_id` is where the fan chose to pick it up (adapters/discord/pickup_choice.py)."""
     await think(interaction)
     try:
-        held = await core_of(interaction).holds.buy_by_link(tier_id, who(interaction))
+        held = await core_of(interaction).holds.buy_by_link(
+            tier_id, who(interaction), pop_up_id=pop_up_id
+        )
     except PaidInStars:
         await say(interaction, "That tier is paid in Telegram Stars: buy it in our Telegram bot.")
         return

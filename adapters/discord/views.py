@@ -11,10 +11,10 @@ from typing import Any
 
 import discord
 
-from adapters.discord import fans
+from adapters.discord import fans, pickup_choice
 
 ACTIONS = {
-    "buy": (fans.buy, discord.ButtonStyle.success),
+    "buy": (pickup_choice.buy_or_ask, discord.ButtonStyle.success),
     "wait": (fans.wait, discord.ButtonStyle.secondary),
     "rsvp": (fans.rsvp, discord.ButtonStyle.primary),
     "optout": (fans.opt_out, discord.ButtonStyle.secondary),  # on campaign DMs

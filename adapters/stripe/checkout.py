@@ -120,7 +120,9 @@ class StripeCheckout:
             "cancel_url": f"{self.base_url}/not-paid?hold={hold.hold_id}",
             "expires_at": int(session_end(hold.expires_at, now).timestamp()),
         }
-        if hold.kind == "physical":
+        if hold.pickup is not None:  # picked up at a pop-up: no address to ask for
+            params["line_items"][0]["price_data"]["product_data"]["description"] = hold.pickup
+        elif hold.kind == "physical":
             params["shipping_address_collection"] = {"allowed_countries": self.shipping_countries}
         return params
 

@@ -13,14 +13,25 @@ from telegram.ext import (
     filters,
 )
 
-from adapters.telegram import creators, fans, memberships, new_drop, plans
+from adapters.telegram import (
+    creators,
+    fans,
+    memberships,
+    new_drop,
+    pickup_choice,
+    plans,
+    scans,
+    tokens,
+)
 from config import Settings
 from core.app import Core
 
 log = structlog.get_logger(__name__)
 COMMANDS = [
     ("drops", "What is open and coming up"),
-    ("me", "Your orders"),
+    ("me", "Your orders and perk tokens"),
+    ("redeem", "Redeem a perk token: /redeem CODE"),
+    ("gift", "A gift link for a perk token: /gift CODE"),
     ("perks", "Fresh invites to your perk chats"),
     ("link", "Join this account with your Discord one"),
     ("checkin", "I am listening to the live session"),
@@ -59,6 +70,9 @@ def telegram_application(
         *creators.handlers(),
         *plans.handlers(),
         *memberships.handlers(),
+        *scans.handlers(admins),
+        *pickup_choice.handlers(),
+        *tokens.handlers(),
         *fans.handlers(),
     ]
     application.add_handlers(routes)

@@ -19,8 +19,8 @@ from telegram.ext import (
     filters,
 )
 
-from adapters import wording
-from adapters.telegram import claims, render
+from adapters import pickup_words, wording
+from adapters.telegram import claims, render, tokens
 from adapters.telegram.delivery import send_invoice
 from adapters.telegram.stars import hold_named, stars_payment
 from core import privacy
@@ -35,7 +35,8 @@ from core.money import Money
 HELP = (
     "I sell the creator's drops.\n"
     "/drops - what is open and coming up\n"
-    "/me - your orders\n"
+    "/me - your orders and perk tokens\n"
+    "/redeem CODE - redeem a perk token; /gift CODE - a link that gives it to a friend\n"
     "/perks - fresh invites to your perk chats\n"
     "/join - become a member (Stars or card)\n"
     "/membership - your membership: state, cancel, re-enable\n"
@@ -67,7 +68,8 @@ def who(update: Update) -> FanRef:
 async def start(update: Update, context: Context) -> None:
     """`/start` (the fan opts in to messages) and deep links, which opt in too:
     `/start drop_<code>` shows a drop, `/start code_<code>` claims a live code,
-    `/start claim_<code>` a membership moved in from another tool (adapters/telegram/claims.py)."""
+    `/start claim_<code>` a membership moved in from another tool (adapters/telegram/claims.py),
+    `/start gift_<code>` a perk token's gift link (adapters/telegram/tokens.py)."""
     core, payload = core_of(context), context.args[0] if context.args else ""
     if payload.startswith("drop_"):
         code = payload.removeprefix("drop_")[:16]
@@ -79,6 +81,9 @@ async def start(update: Update, context: Context) -> None:
         return
     if payload.startswith("code_"):
         await claim_code(update, context, payload.removeprefix("code_"), opting_in="/start")
+        return
+    if payload.startswith(tokens.START):
+        await tokens.accept(update, context, payload.removeprefix(tokens.START))
         return
     if payload.startswith(claims.START):
         claiming = core.claiming.claim_as(
@@ -140,6 +145,12 @@ async def tapped(update: Update, context: Context) -> None:
     try:
         if action != "buy":
             await query.answer(await _answer(core, action, int(ref), fan))
+            return
+        if choices := await core.pop_ups.choices(int(ref)):  # ship, or pick up: asked first
+            await query.answer()
+            await reply(
+                update, pickup_words.question(choices), render.pickup_buttons(int(ref), choices)
+            )
             return
         hold = await core.holds.buy(int(ref), fan)
     except DropcastError as refusal:  # sold out, over the limit, closed
@@ -270,7 +281,10 @@ async def refunded(update: Update, context: Context) -> None:
 
 
 async def me(update: Update, context: Context) -> None:
-    await reply(update, wording.profile_text(await profile_of(who(update)))[:4000])
+    """Tier, points, orders, and perk tokens (each held one with its code and a button)."""
+    core = core_of(context)
+    profile = await profile_of(who(update), core.keyring, pass_codes=core.pass_codes)
+    await reply(update, wording.profile_text(profile)[:4000], tokens.token_buttons(profile))
 
 
 async def perks(update: Update, context: Context) -> None:

@@ -8,12 +8,14 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from adapters import wording
+from adapters import pickup_words, wording
+from adapters.wording import countdown
 from core import messages
 from core.drops.members import in_member_window
 from core.drops.views import DropView
 from core.messages import CreatorNote, DropAnnouncement, FanMessage, LiveAnnouncement
 from core.money import STARS
+from core.popups.places import PopUpView
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 STATUS_LINES = {
@@ -23,19 +25,6 @@ STATUS_LINES = {
     "closed": "Closed",
     "cancelled": "Called off",
 }
-
-
-def countdown(opens_at: datetime | None, now: datetime) -> str:
-    """Minute-grained, so a post is edited at most once a minute."""
-    if opens_at is None:
-        return "soon"
-    minutes = int((opens_at - now).total_seconds() // 60)
-    if minutes < 1:
-        return "in under a minute"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min"]
-    return "in " + " ".join(part for part in parts[: 2 if days else 3] if part)
 
 
 def announcement(post: DropAnnouncement, now: datetime, bot_username: str) -> Rendered:
@@ -139,6 +128,19 @@ def drop_card(
 
 def pay_button(url: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton("Pay now", url=url)]])
+
+
+SHIP = 0  # the pickup choice's pop-up number for "Ship to me"
+
+
+def pickup_buttons(tier_id: int, choices: list[PopUpView]) -> InlineKeyboardMarkup:
+    """Ship, or one pop-up a button (adapters/telegram/pickup_choice.py takes the answer)."""
+    labels = [(SHIP, pickup_words.SHIP_TO_ME)]
+    labels += [(each.id, pickup_words.choice(each)) for each in choices[:99]]  # 100 at most
+    buttons = [
+        InlineKeyboardButton(text, callback_data=f"pick:{tier_id}:{n}") for n, text in labels
+    ]
+    return InlineKeyboardMarkup([[button] for button in buttons])
 
 
 def forget_buttons(fan_id: int) -> InlineKeyboardMarkup:

@@ -23,6 +23,8 @@ from core.analytics.buyers import WINDOWS
 from core.analytics.report import Report, full_report
 from core.app import Core
 from core.money import Money
+from core.perk_tokens.report import token_report
+from core.popups.places import window
 
 COOKIE = "dropcast_dashboard"
 PAGES = ("overview", "drops", "sessions", "campaigns", "fans", "members")
@@ -40,6 +42,7 @@ templates.filters["money"] = lambda minor, currency: str(Money(int(minor), curre
 templates.filters["share"] = lambda rate: "-" if rate is None else f"{rate:.0%}"
 templates.filters["step"] = wording.funnel_step
 templates.filters["minutes"] = lambda value: "-" if value is None else f"{value:g} min"
+templates.filters["window"] = window
 
 
 class Dashboard:
@@ -69,6 +72,7 @@ class Dashboard:
         for page in PAGES[1:]:
             app.router.add_get(f"/dashboard/{page}", self._page(page))
         app.router.add_get("/dashboard/access", self.access)
+        app.router.add_get("/dashboard/tokens", self.tokens)
         app.router.add_get("/dashboard/login", self.login_form)
         app.router.add_post("/dashboard/login", self.log_in)
         app.router.add_get("/dashboard/enter/{token}", self.enter_form)
@@ -94,6 +98,13 @@ class Dashboard:
         if not await self.core.dashboard.allows(request.cookies.get(COOKIE)):
             raise web.HTTPSeeOther("/dashboard/login")
         return _html("access.html", page="access", report=await self.core.access.report())
+
+    async def tokens(self, request: web.Request) -> web.StreamResponse:
+        """Perk token sets and their holders' comeback (core/perk_tokens/report.py), fresh."""
+        if not await self.core.dashboard.allows(request.cookies.get(COOKIE)):
+            raise web.HTTPSeeOther("/dashboard/login")
+        found = await token_report(self.core.clock.now())
+        return _html("tokens.html", page="tokens", report=found)
 
     async def report(self) -> Report:
         """One report serves every page for a minute, and a page asked for while it is being

@@ -25,6 +25,7 @@ from core.analytics.uplift import Uplift, recognition_uplift
 from core.campaigns.report import ARMS as CAMPAIGN_ARMS
 from core.campaigns.report import ab_tests
 from core.models import LiveSession
+from core.popups.stats import PopUpStats, pop_up_stats
 
 RECENT_SESSIONS = 12
 # PostgreSQL: one snapshot, so the figures agree with each other
@@ -64,6 +65,7 @@ class Report:
     uplift: Uplift
     tests: list[AbTest]
     memberships: MemberFigures
+    pop_ups: list[PopUpStats]  # pickups per pop-up (core/popups/stats.py)
 
 
 async def full_report(now: datetime, weights: Weights) -> Report:
@@ -92,7 +94,7 @@ async def _report(now: datetime, weights: Weights) -> Report:
         await _campaign_tests() + [
             AbTest("drop copy", t.drop_id, t.title, t.verdict) for t in await copy_tests()
         ],
-        await member_figures(now),
+        await member_figures(now), await pop_up_stats(now),
     )  # fmt: skip
 
 
@@ -136,6 +138,7 @@ def as_data(report: Report) -> dict[str, Any]:
             },
             "tests": [_test(t) for t in report.tests],
             "memberships": _memberships(report.memberships),
+            "pop_ups": report.pop_ups,
         }
     )
     return data
@@ -153,6 +156,7 @@ def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
             {"from_minute": start, "orders": n} for start, n in report.lag.histogram
         ],
         "drops": [{**asdict(d), "sell_through": d.sell_through} for d in report.drops],
+        "pop_ups": [asdict(p) for p in report.pop_ups],
         "churn": [
             {"who": who, "month": m.month, "active": m.active, "churned": m.churned,
              "rate": m.rate}

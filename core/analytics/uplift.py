@@ -53,10 +53,12 @@ async def recognition_uplift(now: datetime) -> Uplift:
         for month, found in groups.items()
         if next_month(month) < f"{now:%Y-%m}"
     ]
-    return Uplift(cohorts, _weighted_difference(cohorts))
+    return Uplift(cohorts, weighted_difference(cohorts))
 
 
-def _weighted_difference(cohorts: list[CohortUplift]) -> float | None:
+def weighted_difference(cohorts: list[CohortUplift]) -> float | None:
+    """The difference of rates between the two sides, each cohort weighted by its size
+    (core/perk_tokens/comeback.py weighs its token sets the same way)."""
     compared = [c for c in cohorts if c.crossed.fans and c.others.fans]
     size = sum(c.crossed.fans + c.others.fans for c in compared)
     if not size:

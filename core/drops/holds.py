@@ -28,7 +28,15 @@ from core.drops.views import (
     drop_by_code,
     list_drops,
 )
-from core.errors import DropcastError, InvalidState, LimitReached, NotFound, PaidInStars, SoldOut
+from core.errors import (
+    DropcastError,
+    InvalidState,
+    LimitReached,
+    NotFound,
+    PaidInStars,
+    PaymentsNotSetUp,
+    SoldOut,
+)
 from core.events import (
     HoldExpired,
     HoldPlaced,
@@ -40,6 +48,7 @@ from core.kinds import DropStatus, FanTier, HoldStatus, WaitlistStatus
 from core.messages import HoldForPayment, PayLink
 from core.models import Drop, Fan, Reservation, WaitlistEntry
 from core.money import STARS, Money
+from core.popups.places import check_pickup, pickup_words
 from core.ports import Clock, NotConfigured, PayLinks
 from core.short_links import ShortLinks
 
@@ -68,18 +77,22 @@ class Holds:
         self.links = links
         self.consent = consent
 
-    async def reserve(self, tier_id: int, fan_id: int) -> HoldView:
-        """A unit held for the fan to pay. A fan who taps Buy again while holding the most
+    async def reserve(self, tier_id: int, fan_id: int, *, pop_up_id: int | None = None) -> HoldView:
+        """A unit held for the fan to pay, to pick up at `pop_up_id` if given (else shipped,
+        for a physical tier). A fan who taps Buy again while holding the most
         they may (or the last unit) gets their own hold again rather than a refusal: their
         first answer may never have reached them (a bot restarting, Discord's 3 seconds
-        gone), and tapping again is how people try again."""
+        gone), and tapping again is how people try again; it takes their new choice."""
         now = self.clock.now()
         found = await stock.tier_for_fan(tier_id, fan_id, now)
         if found is None:
             raise NotFound(f"there is no tier #{tier_id}")
         tier, held = found.tier, found.held
         await _check_can_buy(tier, fan_id, now, found.member_minutes)
+        if pop_up_id is not None:
+            await check_pickup(tier, pop_up_id, now)
         if held is not None and (tier.available < 1 or tier.per_fan_limit == 1):
+            await Reservation.filter(id=held.id, status=HoldStatus.HELD).update(pop_up_id=pop_up_id)
             return _view(tier, fan_id, held.id, held.expires_at, held.price)  # theirs, to pay
         if tier.available < 1:
             raise SoldOut(f"{tier.name} is sold out; join the waitlist to get the next free unit")
@@ -93,7 +106,7 @@ class Holds:
                     raise SoldOut(f"{tier.name} just sold out; join the waitlist for the next unit")
                 price = members.price_for(tier.price, tier.member_price, found.member)
                 hold = await stock.new_hold(
-                    tier.tier_id, fan_id, slot, now, tier.hold_minutes, price
+                    tier.tier_id, fan_id, slot, now, tier.hold_minutes, price, pop_up_id=pop_up_id
                 )
                 changes.add(_placed(hold, tier, now))
                 if left == 0:
@@ -104,10 +117,10 @@ class Holds:
             return await _still_held(tier, fan_id, now, LimitReached(_limit_message(tier)))
         return _view(tier, fan_id, hold.id, hold.expires_at, hold.price)
 
-    async def buy(self, tier_id: int, fan: FanRef) -> HoldView:
+    async def buy(self, tier_id: int, fan: FanRef, *, pop_up_id: int | None = None) -> HoldView:
         """A Buy answered in two steps (Telegram's): the platform user's fan holds a unit
         now, and is offered it to pay (`offer_to_pay`) once the tap was answered."""
-        return await self.reserve(tier_id, await fan_id_of(fan))
+        return await self.reserve(tier_id, await fan_id_of(fan), pop_up_id=pop_up_id)
 
     async def drops_for(self, fan: FanRef, statuses: tuple[str, ...]) -> FanDrops:
         """The drops in `statuses`, with what the platform user holds of them and whether
@@ -180,6 +193,7 @@ class Holds:
                     kind=str(tier.kind),
                     price=_held_at(hold, tier),
                     expires_at=hold.expires_at,
+                    pickup=await pickup_words(hold.pop_up_id),
                 )
             )
         except NotConfigured as missing:
@@ -188,18 +202,21 @@ class Holds:
                 "payments_not_set_up",
                 reason=f"payments are not set up yet: the creator needs to set {missing.setting}",
             )
-            raise InvalidState("payments are not open yet; nothing was held or charged") from None
+            refusal = "payments are not open yet; nothing was held or charged"
+            raise PaymentsNotSetUp(refusal) from None
         await Reservation.filter(id=hold.id, pay_ref__isnull=True).update(pay_ref=link.provider_ref)
         short = await self.links.shorten(link.url, purpose="pay", ref=str(hold.id))
         return PayLink(url=short, provider_ref=link.provider_ref)
 
-    async def buy_by_link(self, tier_id: int, fan: FanRef) -> LinkedHold:
+    async def buy_by_link(
+        self, tier_id: int, fan: FanRef, *, pop_up_id: int | None = None
+    ) -> LinkedHold:
         """A Buy answered in one message (Discord's): the platform user's fan holds a unit,
         with their own pay link to it. A Stars tier is refused (`PaidInStars`) before
         anything is held."""
         fan_id = await fan_id_of(fan)
         _check_linkable(await _tier(tier_id))
-        hold = await self.reserve(tier_id, fan_id)
+        hold = await self.reserve(tier_id, fan_id, pop_up_id=pop_up_id)
         link = await self.pay_link(hold.id, fan_id)
         offer = await self.offer(hold.id)
         account = await account_on(fan_id, fan.platform)

@@ -1,8 +1,9 @@
 """What a fan's membership gives them in every drop, decided here from the database alone:
 their member price, member-only tiers and drops, and early access.
 
-A fan is a member while one of their memberships grants access (`access_until` after now);
-their early access is the most minutes any of those memberships' plans gives. Nothing a fan
+A fan is a member while one of their memberships grants access (`access_until` after now),
+or while the window of a member-price or early-access perk token they redeemed runs
+(core/perk_tokens); their early access is the most minutes any of those gives. Nothing a fan
 sends decides it: a Buy tap names a tier, and the price comes from here.
 """
 
@@ -20,9 +21,14 @@ if TYPE_CHECKING:
 
 # a member's early access in minutes: NULL when the fan is no member at `now`
 MEMBER_MINUTES = (
-    'SELECT MAX(p."early_access_minutes") AS minutes FROM "membership" m '
+    'SELECT MAX("held"."minutes") AS minutes FROM ('
+    'SELECT p."early_access_minutes" AS "minutes" FROM "membership" m '
     'JOIN "membership_plan" p ON p."id" = m."plan_id" '
-    'WHERE m."fan_id" = {fan_id} AND m."access_until" > {now}'
+    'WHERE m."fan_id" = {fan_id} AND m."access_until" > {now} '
+    'UNION ALL SELECT s."early_minutes" FROM "perk_token" k '
+    'JOIN "perk_token_set" s ON s."id" = k."token_set_id" '
+    "WHERE k.\"holder_id\" = {fan_id} AND s.\"kind\" IN ('early_access', 'member_price') "
+    'AND k."perk_from" <= {now} AND k."perk_until" > {now}) AS "held"'
 )
 # the most early access a plan on sale gives, for public posts
 PLANS_EARLY_MINUTES = (

@@ -15,6 +15,7 @@ from core.events import OrderPaid
 from core.kinds import OrderStatus, TierKind
 from core.models import Order
 from core.money import Money
+from core.popups.pass_rows import add_passes
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +73,13 @@ def order_fields(
 
 
 async def insert_orders(orders: list[dict[str, Any]]) -> list[Order]:
-    """Insert these orders in one statement; returns them with their ids."""
+    """Insert these orders in one statement, with the pickup passes of those that are
+    pickups (core/popups/pass_rows.py); returns them with their ids."""
     if not orders:
         return []
     rows = [_row(fields) for fields in orders]
     ids = {row["payment_id"]: row["id"] for row in await sql.rows(_INSERT, rows=rows)}
+    await add_passes(list(ids.values()), orders[0]["created_at"])
     return [Order(id=ids[fields["payment_id"]], **fields) for fields in orders]
 
 

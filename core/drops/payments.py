@@ -49,7 +49,7 @@ log = structlog.get_logger(__name__)
 
 # in one statement: whose hold the payment names, its tier, and any order for the payment
 _SETTLING = (
-    f"SELECT r.fan_id, o.id AS order_id, {stock.HELD_PRICE}, {stock.TIER_COLUMNS} "
+    f"SELECT r.fan_id, r.pop_up_id, o.id AS order_id, {stock.HELD_PRICE}, {stock.TIER_COLUMNS} "
     'FROM "reservation" r '
     'JOIN "drop_tier" t ON t.id = r.tier_id JOIN "drop" d ON d.id = t.drop_id '
     'LEFT JOIN "order" o ON o.payment_id = {payment_id} WHERE r.id = {hold_id}'
@@ -58,10 +58,12 @@ _SETTLING = (
 
 @dataclass(frozen=True, slots=True)
 class Held:
-    """The tier a payment's hold is on, and the price the hold was placed at."""
+    """The tier a payment's hold is on, the price the hold was placed at, and the pop-up
+    its fan chose to pick up at (None: it ships)."""
 
     tier: TierState
     price: Money
+    pop_up_id: int | None = None
 
 
 class Payments:
@@ -89,7 +91,7 @@ class Payments:
                 await self._refund(existing)
             return view(existing)
         fan_id, tier = int(found[0]["fan_id"]), stock.tier_from_row(found[0])
-        held = Held(tier, stock.held_price(found[0]["held_minor"], tier))
+        held = Held(tier, stock.held_price(found[0]["held_minor"], tier), found[0]["pop_up_id"])
         now = self.clock.now()
         try:
             order = await self._record(payment, fan_id, held, now)
@@ -138,8 +140,9 @@ class Payments:
         if left is None:
             return await _refunded(paid, await _why_no_unit(tier.tier_id))
         fresh = await stock.new_hold(
-            tier.tier_id, fan_id, slot, now, 0, held.price, status=HoldStatus.PAID
-        )
+            tier.tier_id, fan_id, slot, now, 0, held.price, status=HoldStatus.PAID,
+            pop_up_id=held.pop_up_id,
+        )  # fmt: skip
         if left == 0:
             changes.add(*await stock.sell_out(tier.drop_id, tier.title, now))
         return await _order(order_fields(*paid, paid_hold_id=fresh.id))

@@ -64,9 +64,9 @@ _END_HOLD = (
 )
 _NEW_HOLD = (
     'INSERT INTO "reservation" ("tier_id", "fan_id", "status", "slot", "from_waitlist", '
-    '"expires_at", "created_at", "ended_at", "price_minor") VALUES ({tier_id}, {fan_id}, '
-    "{status}, {slot}, {from_waitlist}, {expires_at}, {created_at}, {ended_at}, {price_minor}) "
-    'RETURNING "id"'
+    '"expires_at", "created_at", "ended_at", "price_minor", "pop_up_id") VALUES ({tier_id}, '
+    "{fan_id}, {status}, {slot}, {from_waitlist}, {expires_at}, {created_at}, {ended_at}, "
+    '{price_minor}, {pop_up_id}) RETURNING "id"'
 )
 _ACTIVE_SLOTS = (
     'SELECT "slot" FROM "reservation" WHERE "tier_id" = {tier_id} AND "fan_id" = {fan_id} '
@@ -247,14 +247,16 @@ async def new_hold(
     *,
     status: HoldStatus = HoldStatus.HELD,
     from_waitlist: bool = False,
+    pop_up_id: int | None = None,
 ) -> NewHold:
-    """A hold on a unit already taken, at the price this fan pays for it (`members.price_for`)."""
+    """A hold on a unit already taken, at the price this fan pays for it (`members.price_for`),
+    to pick up at `pop_up_id` if the fan chose a pop-up (core/popups/places.py)."""
     expires_at = now + timedelta(minutes=hold_minutes)
     ended_at = now if status == HoldStatus.PAID else None
     [row] = await sql.rows(
         _NEW_HOLD, tier_id=tier_id, fan_id=fan_id, status=status.value, slot=slot,
         from_waitlist=from_waitlist, expires_at=expires_at, created_at=now, ended_at=ended_at,
-        price_minor=price.minor,
+        price_minor=price.minor, pop_up_id=pop_up_id,
     )  # fmt: skip
     return NewHold(int(row["id"]), fan_id, status, from_waitlist, expires_at, price)
 

@@ -30,13 +30,16 @@ from core.models.links import Link, LinkClick
 from core.models.live import Attendance, LiveCode, LiveSession, Rsvp
 from core.models.memberships import Membership, MembershipPlan
 from core.models.notices import Notice, Worker
+from core.models.offer_taps import OfferTap
 from core.models.orders import LedgerEntry, Order
 from core.models.pace import SendPace
+from core.models.perk_tokens import PerkToken, PerkTokenSet, TokenPerk
 from core.models.perks import AccessReportDay, Perk, PerkChange, PerkGrant
 from core.models.popups import PickupPass, PopUp
 from core.models.signing import SigningKey
 from core.models.subscription_claims import SubscriptionClaim
 from core.models.telegram_forms import TelegramForm
+from core.models.web_buyers import WebHold
 
 __all__ = [
     "AccessReportDay",
@@ -68,6 +71,7 @@ __all__ = [
     "MembershipPlan",
     "Notice",
     "NoticeStatus",
+    "OfferTap",
     "Order",
     "OrderStatus",
     "PaymentProvider",
@@ -75,6 +79,8 @@ __all__ = [
     "PerkChange",
     "PerkGrant",
     "PerkGrantStatus",
+    "PerkToken",
+    "PerkTokenSet",
     "PickupPass",
     "PlanPeriod",
     "Platform",
@@ -94,7 +100,9 @@ __all__ = [
     "SubscriptionProvider",
     "TelegramForm",
     "TierKind",
+    "TokenPerk",
     "WaitlistEntry",
     "WaitlistStatus",
+    "WebHold",
     "Worker",
 ]

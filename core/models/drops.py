@@ -28,6 +28,7 @@ class Drop(Model):
     early_access_minutes = fields.IntField(default=0)
     hold_minutes = fields.IntField(default=10)
     members_only = fields.BooleanField(default=False)  # only members may buy any of its tiers
+    image_url = fields.CharField(max_length=500, null=True)  # the creator's, for its public page
     copy_variants: list[dict[str, object]] = fields.JSONField(default=list)  # an A/B test
     created_at = fields.DatetimeField(auto_now_add=True)
     opened_at = fields.DatetimeField(null=True)

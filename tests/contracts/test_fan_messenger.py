@@ -31,7 +31,9 @@ from core.messages import (
     PaymentUnderReview,
     PerkGranted,
     PerkTakenBack,
+    PickupMissed,
     SecondSubscriptionRefunded,
+    TokenReceived,
 )
 from core.money import Money
 from tests.builders import open_drop, tier
@@ -57,6 +59,8 @@ MESSAGES: list[FanMessage] = [
     MembershipCancelling("Backstage club", SOON, "https://billing.stripe.test/p/session/2"),
     MembershipOver("Backstage club", lapsed=True),
     SecondSubscriptionRefunded("Backstage club", "https://billing.stripe.test/p/session/3"),
+    TokenReceived("Night owls #3", "early access to the next drop", SOON, "MzF.aBc", False),
+    PickupMissed(1, "Winter drop", "Studio 4, 12 Canal Street"),
 ]
 HELLO = CampaignDM(2, "Hello again", None)
 

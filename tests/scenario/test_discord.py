@@ -33,6 +33,7 @@ INSIDER_ROLE, MODS_ROLE = "720000000000000002", "720000000000000003"
 COMMANDS = {
     "drops", "buy", "me", "dm", "link", "shoutouts", "claim", "live", "drop", "setup", "campaign",
     "mydata", "forgetme", "dashboard", "claim-membership", "join", "membership", "plan",
+    "scan", "token",
 }  # fmt: skip
 OPENS = "Opens: now, +30m, or 2026-12-01T18:00+01:00"
 
