@@ -90,14 +90,27 @@ def migrated_sqlite(path: Path) -> str:
     return f"sqlite://{path}"
 
 
+_SEQUENCES = (
+    "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind = 'S' AND n.nspname = 'public'"
+)
+
+
 async def truncate_postgres(url: str) -> None:
+    """Empty every table and start ids at 1 again, as a fresh database would. DELETE with
+    the foreign-key triggers off, not TRUNCATE: a test leaves a few rows in a few of the
+    schema's fifty tables, and TRUNCATE pays for every table (a quarter of a second each
+    test, where this takes two milliseconds)."""
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
         names = await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
             "AND tablename <> 'tortoise_migrations'"
         )
-        tables = ", ".join(f'"{row["tablename"]}"' for row in names)
-        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        async with conn.transaction():
+            await conn.execute("SET LOCAL session_replication_role = replica")
+            await conn.execute("; ".join(f'DELETE FROM "{row["tablename"]}"' for row in names))
+            await conn.execute(_SEQUENCES)
     finally:
         await conn.close()

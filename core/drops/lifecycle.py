@@ -5,6 +5,7 @@ worker finds nothing left to change."""
 from __future__ import annotations
 
 import secrets
+import string
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
@@ -43,6 +44,8 @@ CANCELLABLE = (DropStatus.DRAFT, *CLOSABLE)
 # orders that hold the fan's money: a drop with any of these cannot simply be called off
 UNSETTLED = (OrderStatus.PAID, OrderStatus.FLAGGED, OrderStatus.DISPUTED)
 
+DROP_CODE_LETTERS = string.ascii_letters + string.digits
+
 
 class DropLifecycle:
     def __init__(self, clock: Clock, bus: EventBus) -> None:
@@ -66,7 +69,7 @@ class DropLifecycle:
         perks = await _perk_ids(checked)
         async with in_transaction():
             drop = await Drop.create(
-                code=secrets.token_urlsafe(6),
+                code=new_drop_code(),
                 title=title,
                 description=description,
                 hold_minutes=hold_minutes,
@@ -273,3 +276,9 @@ async def _perk_ids(tiers: list[TierSpec]) -> dict[str, int]:
             f"there is no perk called {missing[0]!r}: name one first (README: Perks)"
         )
     return found
+
+
+def new_drop_code() -> str:
+    """Eight letters and digits: a drop's code is typed after commands (`dropcast drop link
+    CODE`) and in addresses, so it never starts with "-" or holds "_"."""
+    return "".join(secrets.choice(DROP_CODE_LETTERS) for _ in range(8))

@@ -279,3 +279,10 @@ async def test_drops_are_listed_in_order_with_their_totals(world):
         ("Winter drop", "open", 4),
         ("Second", "draft", 7),
     ]
+
+
+async def test_a_drop_code_can_be_typed_after_a_command(world):
+    """Codes go after `dropcast drop link`, where one starting with "-" reads as an option."""
+    codes = [(await world.core.drops.create(f"Drop {n}", [tier()])).code for n in range(100)]
+    assert all(code.isalnum() and len(code) == 8 for code in codes)
+    assert len(set(codes)) == 100
