@@ -8,35 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from adapters import token_words, wording
-from core.app import Core
+from adapters.telegram import fans  # a module: fans imports this one too
 from core.errors import DropcastError
-from core.fans import FanProfile, FanRef
-from core.kinds import Platform
+from core.fans import FanProfile
 from core.perk_tokens.codes import from_start_param, start_param
 from core.perk_tokens.gifting import GiftCode
 
 START = "gift_"
-Context = ContextTypes.DEFAULT_TYPE
-
-
-def _core(context: Context) -> Core:
-    core: Core = context.application.bot_data["core"]
-    return core
-
-
-def _who(update: Update) -> FanRef:
-    user = update.effective_user
-    assert user is not None
-    return FanRef(Platform.TELEGRAM, str(user.id), user.full_name)
-
-
-async def _reply(update: Update, text: str) -> None:
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(text)
 
 
 def token_buttons(profile: FanProfile) -> InlineKeyboardMarkup | None:
@@ -52,18 +33,20 @@ def token_buttons(profile: FanProfile) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows[:10]) if rows else None
 
 
-async def redeem(update: Update, context: Context) -> None:
+async def redeem(update: Update, context: fans.Context) -> None:
     """`/redeem CODE`."""
     if not context.args:
-        await _reply(update, "Send /redeem with your token's code; /me lists your tokens.")
+        await fans.reply(update, "Send /redeem with your token's code; /me lists your tokens.")
         return
-    redeeming = _core(context).tokens.redeeming.redeem_as(context.args[0][:200], _who(update))
-    await _reply(
+    redeeming = fans.core_of(context).tokens.redeeming.redeem_as(
+        context.args[0][:200], fans.who(update)
+    )
+    await fans.reply(
         update, await wording.outcome(redeeming, token_words.redeemed, "Not redeemed: {}.")
     )
 
 
-async def tapped(update: Update, context: Context) -> None:
+async def tapped(update: Update, context: fans.Context) -> None:
     """The Redeem and Gift buttons: each works only for the token's holder (checked by the
     core), whoever presses it."""
     query = update.callback_query
@@ -72,7 +55,7 @@ async def tapped(update: Update, context: Context) -> None:
     if not ref.isdigit():
         await query.answer("That button is out of date. /me lists your tokens.")
         return
-    tokens, fan = _core(context).tokens, _who(update)
+    tokens, fan = fans.core_of(context).tokens, fans.who(update)
     try:
         if action == "redeem":
             text = token_words.redeemed(await tokens.redeeming.redeem_tapped(int(ref), fan))
@@ -83,30 +66,34 @@ async def tapped(update: Update, context: Context) -> None:
         await query.answer(f"{refused}: {refusal}."[:200], show_alert=True)
         return
     await query.answer()
-    await _reply(update, text)
+    await fans.reply(update, text)
 
 
-async def gift(update: Update, context: Context) -> None:
+async def gift(update: Update, context: fans.Context) -> None:
     """`/gift CODE`: a link that gives the token to the first friend who opens it."""
     if not context.args:
-        await _reply(update, "Send /gift with your token's code; /me lists your tokens.")
+        await fans.reply(update, "Send /gift with your token's code; /me lists your tokens.")
         return
-    gifting = _core(context).tokens.gifting.gift_code_as(context.args[0][:200], _who(update))
+    gifting = fans.core_of(context).tokens.gifting.gift_code_as(
+        context.args[0][:200], fans.who(update)
+    )
     text = await wording.outcome(
         gifting, lambda found: _gift_text(context, found), "No gift link: {}."
     )
-    await _reply(update, text)
+    await fans.reply(update, text)
 
 
-def _gift_text(context: Context, gift: GiftCode) -> str:
+def _gift_text(context: fans.Context, gift: GiftCode) -> str:
     link = f"https://t.me/{context.bot.username}?start={START}{start_param(gift.code)}"
     return token_words.gift_link(gift, link)
 
 
-async def accept(update: Update, context: Context, param: str) -> None:
+async def accept(update: Update, context: fans.Context, param: str) -> None:
     """`/start gift_<code>`: the gift link was opened."""
-    accepting = _core(context).tokens.gifting.accept_as(from_start_param(param[:64]), _who(update))
-    await _reply(update, await wording.outcome(accepting, token_words.accepted, "No gift: {}."))
+    accepting = fans.core_of(context).tokens.gifting.accept_as(
+        from_start_param(param[:64]), fans.who(update)
+    )
+    await fans.reply(update, await wording.outcome(accepting, token_words.accepted, "No gift: {}."))
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -5,28 +5,16 @@ The process runs on the real clock, long after the test's clock: pop-ups made th
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
 
 from core.models import Order, PickupPass
 from tests.builders import fans
-from tests.databases import migrated_sqlite
 from tests.popup_builders import PLACE, bought, stall
-from tests.scenario.dropcast_process import CLI_DATABASE, dropcast
+from tests.scenario.dropcast_process import dropcast_on as run
 
 ADDRESS = "12 rue des Lilas, 69003 Lyon"
-
-
-@pytest.fixture(autouse=True)
-def _migrated(tmp_path):
-    migrated_sqlite(tmp_path / CLI_DATABASE)
-
-
-async def run(world, tmp_path, *args: str):
-    url = world.app.settings.database_url
-    return await asyncio.to_thread(dropcast, tmp_path, *args, DATABASE_URL=url)
 
 
 async def test_a_creator_makes_lists_and_cancels_pop_ups(world, tmp_path):

@@ -3,24 +3,11 @@ process on the test's database, exit codes and one-line refusals that make nothi
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from core.models import PerkToken, PerkTokenSet
-from tests.databases import migrated_sqlite
-from tests.scenario.dropcast_process import CLI_DATABASE, dropcast
+from tests.scenario.dropcast_process import dropcast_on as run
 from tests.unit.test_perk_tokens import attendees, listeners
-
-
-@pytest.fixture(autouse=True)
-def _migrated(tmp_path):
-    migrated_sqlite(tmp_path / CLI_DATABASE)
-
-
-async def run(world, tmp_path, *args: str):
-    url = world.app.settings.database_url
-    return await asyncio.to_thread(dropcast, tmp_path, *args, DATABASE_URL=url)
 
 
 async def test_a_creator_mints_lists_and_follows_a_set(world, tmp_path):
