@@ -15,21 +15,19 @@ WIDTHS = (18, 62, 50, 18, 34)  # millimetres; then the tick box
 TICK = 10
 
 
-def rows(pickups: PickupList, zone: str) -> list[tuple[str, ...]]:
-    return [
-        (f"#{p.id}", p.fan, p.tier, str(p.quantity), status_text(p, zone)) for p in pickups.passes
-    ]
+def rows(pickups: PickupList) -> list[tuple[str, ...]]:
+    return [(f"#{p.id}", p.fan, p.tier, str(p.quantity), status_text(p)) for p in pickups.passes]
 
 
-def csv_text(pickups: PickupList, zone: str) -> str:
+def csv_text(pickups: PickupList) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    writer.writerows([_inert(cell) for cell in row] for row in rows(pickups, zone))
+    writer.writerows([_inert(cell) for cell in row] for row in rows(pickups))
     return buffer.getvalue()
 
 
-def pdf(pickups: PickupList, zone: str, *, compress: bool = True) -> bytes:
+def pdf(pickups: PickupList, *, compress: bool = True) -> bytes:
     """An A4 list with a tick box per pass. Its font is the PDF's own Helvetica, which has
     no glyphs beyond Latin-1: other letters print as "?" (the pass number still finds it).
     fpdf2 is imported here, not with the module: it would add a fifth of a second to every
@@ -44,7 +42,7 @@ def pdf(pickups: PickupList, zone: str, *, compress: bool = True) -> bytes:
     heading = f"Pickups at {pickups.place}"
     document.cell(0, 8, _latin1(heading), new_x="LMARGIN", new_y="NEXT")
     document.set_font("Helvetica", "", 10)
-    when = window(pickups.starts_at, pickups.ends_at)
+    when = window(pickups.starts_at, pickups.ends_at, pickups.zone)
     document.cell(0, 6, _latin1(when), new_x="LMARGIN", new_y="NEXT")
     document.ln(2)
     document.set_font("Helvetica", "B", 10)
@@ -52,7 +50,7 @@ def pdf(pickups: PickupList, zone: str, *, compress: bool = True) -> bytes:
         document.cell(width, 7, title, border="B")
     document.ln()
     document.set_font("Helvetica", "", 10)
-    for row in rows(pickups, zone):
+    for row in rows(pickups):
         for text, width in zip(row, WIDTHS, strict=True):
             document.cell(width, 8, _latin1(text)[:40])
         document.cell(TICK, 8, "", border=1, new_x="LMARGIN", new_y="NEXT")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from core.messages import Pickup, PickupMissed
 from core.popups.pickups import PassState
-from core.popups.places import PopUpView, window
+from core.popups.places import PopUpView, clock_time, window
 
 QUESTION = "How do you want to get it?"
 SHIP_TO_ME = "Ship to me"
 
 
 def choice(pop_up: PopUpView) -> str:
-    return f"Pick up at {pop_up.place}, {window(pop_up.starts_at, pop_up.ends_at)}"
+    return f"Pick up at {pop_up.place}, {window(pop_up.starts_at, pop_up.ends_at, pop_up.zone)}"
 
 
 def question(choices: list[PopUpView]) -> str:
@@ -21,7 +21,7 @@ def question(choices: list[PopUpView]) -> str:
 
 def receipt(pickup: Pickup) -> str:
     return (
-        f"\nPick it up at {pickup.place}, {window(pickup.starts_at, pickup.ends_at)}. "
+        f"\nPick it up at {pickup.place}, {window(pickup.starts_at, pickup.ends_at, pickup.zone)}. "
         f"Show this pass there: {pickup.pass_link}"
     )
 
@@ -36,11 +36,14 @@ def missed(message: PickupMissed) -> str:
 def pass_line(found: PassState) -> str:
     """A pass in `/me`: where, when, and waiting, collected at HH:MM, missed or void."""
     state = {
-        "collected": f"collected at {found.collected_at:%H:%M} UTC" if found.collected_at else "",
+        "collected": f"collected at {clock_time(found.collected_at, found.zone)}"
+        if found.collected_at
+        else "",
         "missed": "missed" + (f", {found.resolution} instead" if found.resolution else ""),
         "void": "void: the order was refunded",
     }.get(found.state, found.state)
-    line = f"  ↳ pickup at {found.place}, {window(found.starts_at, found.ends_at)}: {state}"
+    when = window(found.starts_at, found.ends_at, found.zone)
+    line = f"  ↳ pickup at {found.place}, {when}: {state}"
     return line + (
         f"\n    your pass: {found.link}" if found.link and found.state == "waiting" else ""
     )

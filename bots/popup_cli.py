@@ -18,7 +18,7 @@ from core.errors import ProviderUnreachable
 from core.orders import OrderLine
 from core.popups.places import PopUpView, window
 from core.popups.stats import PopUpStats, pop_up_stats
-from core.times import parse_when
+from core.times import known_zone, parse_when
 
 app = typer.Typer(
     help="Pop-ups: pickup places and windows, passes, staff links and no-shows.",
@@ -37,20 +37,27 @@ def create(
     ends: Annotated[
         str, typer.Option("--to", help='End: "2026-12-12 18:00", or +4h from the start.')
     ],
+    where: Annotated[
+        str | None,
+        typer.Option(
+            "--zone",
+            help="The place's time zone (Europe/Paris), if not CREATOR_TIMEZONE: --from and "
+            "--to are read on its clock, and fans see the window on it.",
+        ),
+    ] = None,
 ) -> None:
     """A place and time window where fans pick up a drop's physical tiers instead of having
     them shipped; buyers choose at Buy. A drop may have several."""
 
     async def made(wired: App) -> PopUpView:
-        now, zone = wired.core.clock.now(), wired.settings.creator_timezone
+        now, zone = wired.core.clock.now(), known_zone(where or wired.settings.creator_timezone)
         starts_at = parse_when(starts, now=now, zone=zone)
         ends_at = parse_when(ends, now=now, zone=zone, relative_to=starts_at)
-        return await wired.core.pop_ups.create(drop_id, place, starts_at, ends_at)
+        return await wired.core.pop_ups.create(drop_id, place, starts_at, ends_at, zone=zone)
 
     made_one = with_app(made)
-    out.print(
-        f"Pop-up #{made_one.id}: {made_one.place}, {window(made_one.starts_at, made_one.ends_at)}."
-    )
+    when = window(made_one.starts_at, made_one.ends_at, made_one.zone)
+    out.print(f"Pop-up #{made_one.id}: {made_one.place}, {when}.")
     out.print("Buyers of the drop's physical tiers can now choose to pick up there.")
 
 

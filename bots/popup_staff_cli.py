@@ -62,20 +62,20 @@ def pickups(
     """Every pickup expected at the pop-up, by fan name, to check off on paper or keep for
     when the connection fails; a table here unless --csv or --pdf."""
 
-    async def listed(wired: App) -> tuple[PickupList, str]:
-        return await pickup_list(pop_up_id), wired.settings.creator_timezone
+    async def listed(_: App) -> PickupList:
+        return await pickup_list(pop_up_id)
 
-    found, zone = with_app(listed)
+    found = with_app(listed)
     if csv:
-        csv.write_text(pickup_sheets.csv_text(found, zone), encoding="utf-8")
+        csv.write_text(pickup_sheets.csv_text(found), encoding="utf-8")
         out.print(f"Wrote {len(found.passes)} pickups to {csv}.")
     if pdf:
-        pdf.write_bytes(pickup_sheets.pdf(found, zone))
+        pdf.write_bytes(pickup_sheets.pdf(found))
         out.print(f"Wrote {len(found.passes)} pickups to {pdf}.")
     if csv or pdf:
         return
-    when = window(found.starts_at, found.ends_at)
+    when = window(found.starts_at, found.ends_at, found.zone)
     table = Table(*pickup_sheets.COLUMNS, title=Text(f"{found.place}, {when}"))
-    for row in pickup_sheets.rows(found, zone):
+    for row in pickup_sheets.rows(found):
         table.add_row(*map(Text, row))  # fans' names as written, never as markup
     out.print(table if found.passes else Text(f"No pickups expected at {found.place} yet."))

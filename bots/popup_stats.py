@@ -20,8 +20,9 @@ def print_pop_ups(out: Console, found: list[PopUpStats]) -> None:
     )  # fmt: skip
     for p in found:
         rate = "-" if p.no_show_rate is None else f"{p.no_show_rate:.0%}"
+        when = window(p.starts_at, p.ends_at, p.zone)
         table.add_row(
-            f"#{p.pop_up_id}", f"#{p.drop_id} {p.title}", p.place, window(p.starts_at, p.ends_at),
+            f"#{p.pop_up_id}", f"#{p.drop_id} {p.title}", p.place, when,
             str(p.expected), str(p.collected), str(p.no_shows), rate, str(p.shipped_after),
             str(p.refunded_after),
         )  # fmt: skip

@@ -111,6 +111,7 @@ class Pickup:
     starts_at: datetime
     ends_at: datetime
     pass_link: str
+    zone: str = "UTC"  # the pop-up's clock (core/popups/places.py `window`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,16 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 FARTHEST = timedelta(days=3650)
 
 
+def known_zone(zone: str) -> str:
+    """The zone's name if this machine knows it (IANA names: "Europe/Paris", "UTC")."""
+    try:
+        ZoneInfo(zone)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        named = zone[:64]
+        raise InvalidInput(f"unknown time zone {named!r}: use a name like Europe/Paris") from None
+    return zone
+
+
 def parse_when(
     text: str, *, now: datetime, zone: str = "UTC", relative_to: datetime | None = None
 ) -> datetime:

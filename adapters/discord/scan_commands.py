@@ -7,7 +7,6 @@ import discord
 from discord import app_commands
 
 from adapters.discord.admins import admins_only
-from adapters.discord.client import DropcastDiscord
 from adapters.discord.fans import answer, core_of
 from adapters.scan_answers import scan_text
 
@@ -20,7 +19,6 @@ LONGEST = 2000
 @app_commands.check(admins_only)
 @app_commands.describe(code="The pass's code, or its whole link")
 async def scan(interaction: discord.Interaction, code: str) -> None:
-    client: DropcastDiscord = interaction.client  # type: ignore[assignment]
     staff = interaction.user.display_name[:64]
     scanned = core_of(interaction).scanning.collect_now(code[:LONGEST], staff)
-    await answer(interaction, scanned, lambda result: scan_text(result, client.zone))
+    await answer(interaction, scanned, scan_text)

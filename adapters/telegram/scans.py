@@ -38,7 +38,7 @@ async def _check(update: Update, context: Context, text: str) -> None:
     user = update.effective_user
     assert user is not None
     scanned = core_of(context).scanning.collect_now(text[:LONGEST], user.full_name[:64])
-    await reply(update, scan_text(await scanned, context.application.bot_data["timezone"]))
+    await reply(update, scan_text(await scanned))
 
 
 def handlers(admins: filters.BaseFilter) -> list[BaseHandler[Any, Any, Any]]:

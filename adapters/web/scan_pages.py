@@ -62,7 +62,7 @@ class ScanPages:
         with the answer for a browser without it."""
         staff = await self._staff(request.match_info["staff"])
         result = await self._collect(request, staff)
-        said = scan_text(result, self.zone)
+        said = scan_text(result)
         status = STATUS.get(result.outcome, 409)
         if "application/json" in request.headers.get("Accept", ""):
             body = {"outcome": result.outcome.value, "text": said, "ok": status == 200}
@@ -72,7 +72,7 @@ class ScanPages:
     async def pickups(self, request: web.Request) -> web.StreamResponse:
         """The staff's pop-up's list, to save on the phone in case the connection fails."""
         staff = await self._staff(request.match_info["staff"])
-        body = csv_text(await _pickups(staff), self.zone)
+        body = csv_text(await _pickups(staff))
         disposition = f'attachment; filename="pickups-{staff.pop_up_id}.csv"'
         headers = {**PRIVATE, "Content-Disposition": disposition}
         return web.Response(text=body, content_type="text/csv", charset="utf-8", headers=headers)
@@ -89,7 +89,7 @@ class ScanPages:
         if staff is None:
             raise _forbidden(NOT_STAFF)
         result = await self.core.scanning.collect(code, staff.pop_up_id, staff.name)
-        said = scan_text(result, self.zone)
+        said = scan_text(result)
         status = STATUS.get(result.outcome, 409)
         return await self._pass_html(request, result.pass_ or found, said, status)
 
@@ -137,8 +137,8 @@ class ScanPages:
         body = _page(
             "pass.html", found=found, said=said, ok=status == 200,
             qr=Markup("<svg" + svg.partition("<svg")[2]),  # segno's own markup: no fan text
-            window=window(found.starts_at, found.ends_at),
-            status=status_text(found, self.zone),
+            window=window(found.starts_at, found.ends_at, found.zone),
+            status=status_text(found),
             staff=await self._staff_here(request, found),
             waiting=found.status == PassStatus.WAITING,
         )  # fmt: skip

@@ -94,7 +94,8 @@ async def public_drop(code: str, now: datetime) -> PublicDrop | None:
     tiers = await DropTier.filter(drop_id=drop.id).order_by("position", "id")
     pop_ups = await PopUp.filter(drop_id=drop.id, ends_at__gt=now).order_by("starts_at", "id")
     pickups = tuple(
-        Pickup(p.id, f"Pick up at {p.place}, {window(p.starts_at, p.ends_at)}") for p in pop_ups
+        Pickup(p.id, f"Pick up at {p.place}, {window(p.starts_at, p.ends_at, p.zone)}")
+        for p in pop_ups
     )
     changes = [when for when in (drop.created_at, drop.opened_at, drop.ended_at) if when]
     return PublicDrop(

@@ -17,6 +17,7 @@ class PopUp(Model):
     )
     drop_id: int
     place = fields.CharField(max_length=120)
+    zone = fields.CharField(max_length=64, default="UTC")  # the place's clock: times shown in it
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
     created_at = fields.DatetimeField()

@@ -36,6 +36,7 @@ class PassView:
     status: PassStatus
     collected_at: datetime | None
     collected_by: str | None
+    zone: str  # the pop-up's clock
 
 
 async def pass_view(pass_id: int, pop_up_id: int) -> PassView | None:
@@ -59,6 +60,7 @@ def view_of(found: PickupPass) -> PassView:
         status=_status(found),
         collected_at=found.collected_at,
         collected_by=found.collected_by,
+        zone=pop_up.zone,
     )
 
 

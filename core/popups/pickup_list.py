@@ -17,6 +17,7 @@ class PickupList:
     place: str
     starts_at: datetime
     ends_at: datetime
+    zone: str
     passes: list[PassView]  # by fan name, as a paper list is searched
 
 
@@ -26,4 +27,6 @@ async def pickup_list(pop_up_id: int) -> PickupList:
         raise NotFound(f"no pop-up #{pop_up_id}")
     found = await PickupPass.filter(pop_up_id=pop_up_id).select_related(*RELATED)
     passes = sorted((view_of(each) for each in found), key=lambda p: (p.fan.casefold(), p.id))
-    return PickupList(pop_up.id, pop_up.place, pop_up.starts_at, pop_up.ends_at, passes)
+    return PickupList(
+        pop_up.id, pop_up.place, pop_up.starts_at, pop_up.ends_at, pop_up.zone, passes
+    )

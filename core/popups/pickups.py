@@ -26,6 +26,7 @@ class PassState:
     collected_at: datetime | None
     resolution: str | None
     link: str | None = None
+    zone: str = "UTC"  # the pop-up's clock
 
 
 async def pickup_of(order_id: int, codes: PassCodes) -> Pickup | None:
@@ -34,7 +35,8 @@ async def pickup_of(order_id: int, codes: PassCodes) -> Pickup | None:
     if found is None:
         return None
     link = await codes.link(found.id, found.pop_up_id)
-    return Pickup(found.pop_up.place, found.pop_up.starts_at, found.pop_up.ends_at, link)
+    pop_up = found.pop_up
+    return Pickup(pop_up.place, pop_up.starts_at, pop_up.ends_at, link, pop_up.zone)
 
 
 async def pass_states(order_ids: list[int], codes: PassCodes | None) -> dict[int, PassState]:
@@ -65,4 +67,5 @@ def _state(found: PickupPass, link: str | None) -> PassState:
         found.collected_at,
         found.resolution,
         link,
+        pop_up.zone,
     )

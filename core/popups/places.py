@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -14,6 +15,7 @@ from core.errors import InvalidInput, InvalidState, NotFound
 from core.kinds import HoldStatus, TierKind
 from core.models import Drop, DropTier, PickupPass, PopUp, Reservation
 from core.ports import Clock
+from core.times import known_zone
 
 PLACE_LONGEST = 120  # PopUp.place
 
@@ -25,6 +27,7 @@ class PopUpView:
     place: str
     starts_at: datetime
     ends_at: datetime
+    zone: str
 
 
 class PopUps:
@@ -32,10 +35,12 @@ class PopUps:
         self.clock = clock
 
     async def create(
-        self, drop_id: int, place: str, starts_at: datetime, ends_at: datetime
+        self, drop_id: int, place: str, starts_at: datetime, ends_at: datetime, zone: str = "UTC"
     ) -> PopUpView:
-        """A pickup window for a drop with a physical tier; refused before anything is saved
-        if the window ends before it starts or has already ended."""
+        """A pickup window for a drop with a physical tier, shown on the clock of `zone` (the
+        place's); refused before anything is saved if the window ends before it starts or
+        has already ended."""
+        zone = known_zone(zone)
         place = " ".join(place.split())
         if not place:
             raise InvalidInput("say where the pop-up is: --place cannot be empty")
@@ -54,6 +59,7 @@ class PopUps:
             place=place,
             starts_at=starts_at,
             ends_at=ends_at,
+            zone=zone,
             created_at=self.clock.now(),
         )
         return _view(made)
@@ -106,7 +112,9 @@ async def _pop_up(pop_up_id: int) -> PopUp:
 
 
 def _view(pop_up: PopUp) -> PopUpView:
-    return PopUpView(pop_up.id, pop_up.drop_id, pop_up.place, pop_up.starts_at, pop_up.ends_at)
+    return PopUpView(
+        pop_up.id, pop_up.drop_id, pop_up.place, pop_up.starts_at, pop_up.ends_at, pop_up.zone
+    )
 
 
 async def pickup_words(pop_up_id: int | None) -> str | None:
@@ -114,10 +122,19 @@ async def pickup_words(pop_up_id: int | None) -> str | None:
     if pop_up_id is None:
         return None
     pop_up = await _pop_up(pop_up_id)
-    return f"Pickup at {pop_up.place}, {window(pop_up.starts_at, pop_up.ends_at)}"
+    return f"Pickup at {pop_up.place}, {window(pop_up.starts_at, pop_up.ends_at, pop_up.zone)}"
 
 
-def window(starts_at: datetime, ends_at: datetime) -> str:
-    """A pop-up's window as fans read it everywhere (UTC, as every time the bots DM)."""
-    end = f"{ends_at:%H:%M}" if ends_at.date() == starts_at.date() else f"{ends_at:%d %b %H:%M}"
-    return f"{starts_at:%d %b %H:%M} to {end} UTC"
+def clock_time(moment: datetime, zone: str) -> str:
+    """14:02 on the clock of `zone`; a time in UTC says so."""
+    local = f"{moment.astimezone(ZoneInfo(zone)):%H:%M}"
+    return f"{local} UTC" if zone == "UTC" else local
+
+
+def window(starts_at: datetime, ends_at: datetime, zone: str) -> str:
+    """A pop-up's window as fans read it everywhere: on the clock of the place, which is
+    where they will be, with the zone named ("12 Dec 14:00 to 18:00 CET")."""
+    here = ZoneInfo(zone)
+    start, end = starts_at.astimezone(here), ends_at.astimezone(here)
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%d %b %H:%M}"
+    return f"{start:%d %b %H:%M} to {until} {end:%Z}"

@@ -22,6 +22,7 @@ class PopUpStats:
     place: str
     starts_at: datetime
     ends_at: datetime
+    zone: str
     expected: int
     collected: int
     no_shows: int
@@ -51,6 +52,7 @@ def _stats(pop_up: PopUp, passes: list[PickupPass], now: datetime) -> PopUpStats
         pop_up.place,
         pop_up.starts_at,
         pop_up.ends_at,
+        pop_up.zone,
         expected=len(standing),
         collected=collected,
         no_shows=missed,

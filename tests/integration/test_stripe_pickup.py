@@ -41,5 +41,5 @@ async def test_a_pickup_pay_link_asks_no_address_and_a_shipped_one_does(core, st
         r for r in checkout.requests if r[2].get("client_reference_id") == str(pickup.id)
     ]
     product = asked["line_items"][0]["price_data"]["product_data"]
-    span = window(where.pop_up.starts_at, where.pop_up.ends_at)
+    span = window(where.pop_up.starts_at, where.pop_up.ends_at, where.pop_up.zone)
     assert product["description"] == f"Pickup at {PLACE}, {span}"

@@ -31,7 +31,7 @@ async def with_pop_up(core, *, stock: int = 3) -> tuple[int, PopUpView]:
 
 
 def choice_label(pop_up: PopUpView) -> str:
-    return f"Pick up at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at)}"
+    return f"Pick up at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at, pop_up.zone)}"
 
 
 async def telegram_paid(bot: Bot) -> None:
@@ -55,7 +55,10 @@ async def test_a_telegram_fan_chooses_a_pop_up_and_gets_the_pass_in_the_receipt(
     assert await bot.taps(FAN, asked[0], pick) == "Held for you!"
     await bot.peer.wait_for(lambda: [m for m in bot.peer.to(FAN) if "held for you" in m.text])
     [asked_to_pay] = bot.app.pay_links.created.values()  # type: ignore[attr-defined]
-    assert asked_to_pay.pickup == f"Pickup at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at)}"
+    assert (
+        asked_to_pay.pickup
+        == f"Pickup at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at, pop_up.zone)}"
+    )
     await telegram_paid(bot)
     [receipt] = await bot.peer.wait_for(
         lambda: [m for m in bot.peer.to(FAN) if m.text.startswith("Paid:")]
@@ -63,10 +66,16 @@ async def test_a_telegram_fan_chooses_a_pop_up_and_gets_the_pass_in_the_receipt(
     [made] = await PickupPass.all()
     link = await bot.app.core.pass_codes.link(made.id, pop_up.id)
     assert link.startswith(PASS_LINK)
-    assert f"Pick it up at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at)}." in receipt.text
+    assert (
+        f"Pick it up at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at, pop_up.zone)}."
+        in receipt.text
+    )
     assert f"Show this pass there: {link}" in receipt.text
     me = await bot.says(FAN, "/me")
-    assert f"pickup at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at)}: waiting" in me.text
+    assert (
+        f"pickup at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at, pop_up.zone)}: waiting"
+        in me.text
+    )
     assert f"your pass: {link}" in me.text
 
 
@@ -126,10 +135,16 @@ async def test_a_discord_fan_chooses_a_pop_up_and_gets_the_pass_by_dm(guild):
     [receipt] = await guild.peer.wait_for(lambda: guild.peer.dms_to(DISCORD_FAN))
     [made] = await PickupPass.all()
     link = await guild.app.core.pass_codes.link(made.id, pop_up.id)
-    assert f"Pick it up at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at)}." in receipt.text()
+    assert (
+        f"Pick it up at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at, pop_up.zone)}."
+        in receipt.text()
+    )
     assert f"Show this pass there: {link}" in receipt.text()
     me = await guild.command(DISCORD_FAN, "me")
-    assert f"pickup at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at)}: waiting" in me.text()
+    assert (
+        f"pickup at {PLACE}, {window(pop_up.starts_at, pop_up.ends_at, pop_up.zone)}: waiting"
+        in me.text()
+    )
     assert f"your pass: {link}" in me.text()
 
 

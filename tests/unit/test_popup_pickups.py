@@ -5,18 +5,18 @@ whatever the webhooks do; its receipt and `/me` say where, when and how it stand
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters import wording
+from adapters import pickup_words, wording
 from core.drops.order_rows import PaymentReceived
 from core.errors import DropcastError, InvalidInput, InvalidState, NotFound
 from core.fans import profile
 from core.messages import OrderConfirmed, Pickup
 from core.models import PickupPass, Reservation
 from core.money import Money
-from core.popups.places import window
+from core.popups.places import clock_time, window
 from tests.builders import fans, open_drop, tier
 from tests.popup_builders import PLACE, a_fan, bought, everything, passes, stall
 
@@ -46,6 +46,7 @@ async def test_a_creator_sets_up_pop_ups_and_fans_of_the_physical_tier_are_offer
         ("place too long", InvalidInput),
         ("unknown drop", NotFound),
         ("digital drop", InvalidState),
+        ("unknown zone", InvalidInput),
     ],
 )
 async def test_a_pop_up_that_cannot_be_is_refused_and_nothing_is_saved(world, case, refusal):
@@ -53,6 +54,7 @@ async def test_a_pop_up_that_cannot_be_is_refused_and_nothing_is_saved(world, ca
     digital = await open_drop(world.core, tier("Album", kind="digital"))
     now = world.clock.now()
     drop, place, starts, ends = where.drop_id, "Hall 4", now, now + timedelta(hours=2)
+    zone = "UTC"
     match case:
         case "ends before it starts":
             ends = starts
@@ -66,9 +68,11 @@ async def test_a_pop_up_that_cannot_be_is_refused_and_nothing_is_saved(world, ca
             drop = 99_999
         case "digital drop":
             drop = digital.id
+        case "unknown zone":
+            zone = "Europe/Atlantis"
     before = await everything()
     with pytest.raises(refusal):
-        await world.core.pop_ups.create(drop, place, starts, ends)
+        await world.core.pop_ups.create(drop, place, starts, ends, zone)
     assert await everything() == before
 
 
@@ -109,7 +113,7 @@ async def test_a_pickup_holds_with_its_pop_up_and_its_pay_link_asks_no_address(w
     await world.core.holds.pay_link(hold.id, fan)
     await world.core.holds.pay_link(shipped.id, shipped_fan)
     asked = {each.hold_id: each.pickup for each in world.pay_links.created.values()}
-    span = window(where.pop_up.starts_at, where.pop_up.ends_at)
+    span = window(where.pop_up.starts_at, where.pop_up.ends_at, where.pop_up.zone)
     assert asked == {hold.id: f"Pickup at {PLACE}, {span}", shipped.id: None}
 
 
@@ -136,7 +140,7 @@ async def test_a_pickup_order_gets_its_pass_and_a_receipt_saying_where_and_when(
     receipt = OrderConfirmed(order_id, "Winter drop", "Signed print", PRICE, None, pickup)
     assert world.messenger.to(fan) == [receipt]
     assert wording.fan_text(receipt).endswith(
-        f"Pick it up at {PLACE}, {window(pickup.starts_at, pickup.ends_at)}. "
+        f"Pick it up at {PLACE}, {window(pickup.starts_at, pickup.ends_at, pickup.zone)}. "
         f"Show this pass there: {link}"
     )
     assert [m.pickup for m in world.messenger.to(shipped_fan)] == [None]  # type: ignore[union-attr]
@@ -195,7 +199,7 @@ async def test_me_shows_each_pass_waiting_then_collected_missed_or_void(world):
     def line(fan_profile) -> str:
         return wording.profile_text(fan_profile).splitlines()[-1]
 
-    span = window(where.pop_up.starts_at, where.pop_up.ends_at)
+    span = window(where.pop_up.starts_at, where.pop_up.ends_at, where.pop_up.zone)
     assert line(await profile(waiting)) == f"  ↳ pickup at {PLACE}, {span}: waiting"
     assert (
         line(await profile(collected)) == f"  ↳ pickup at {PLACE}, {span}: collected at 14:00 UTC"
@@ -225,3 +229,15 @@ async def test_a_pop_up_no_fan_chose_can_be_cancelled_one_chosen_stays(world):
     with pytest.raises(NotFound):
         await world.core.pop_ups.cancel(unchosen.id)
     assert await everything() == before
+
+
+async def test_a_pop_up_shows_its_window_and_pickups_on_the_clock_of_its_place(world):
+    """Fans stand at the place: "14:00 to 18:00 CET" in Paris in December, not UTC."""
+    drop = await open_drop(world.core, tier("Signed print"))
+    starts = datetime(2030, 12, 12, 13, 0, tzinfo=UTC)  # 14:00 in Paris
+    paris = await world.core.pop_ups.create(
+        drop.id, "Atelier, Paris", starts, starts + timedelta(hours=4), "Europe/Paris"
+    )
+    assert pickup_words.choice(paris) == "Pick up at Atelier, Paris, 12 Dec 14:00 to 18:00 CET"
+    assert clock_time(starts + timedelta(minutes=2), paris.zone) == "14:02"
+    assert clock_time(starts, "UTC") == "13:00 UTC"

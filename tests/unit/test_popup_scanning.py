@@ -28,12 +28,12 @@ async def test_a_pass_is_handed_over_once_and_then_says_when(world):
     here = await pop_up(world.core)
     ada = await pickup(world.core, here, "Ada")
     handed = await world.core.scanning.collect(ada.code, here, "Sam")
-    assert scan_text(handed, "UTC") == "Valid — hand over Signed print to Ada"
+    assert scan_text(handed) == "Valid — hand over Signed print to Ada"
     assert await collected(ada.pass_id) == (world.clock.now(), "Sam")
     world.clock.advance(minutes=14)
     again = await world.core.scanning.collect(ada.code, here, "Kim")
     assert again.outcome == ScanOutcome.COLLECTED
-    assert scan_text(again, "UTC") == "Already collected at 12:00 UTC by Sam"
+    assert scan_text(again) == "Already collected at 12:00 UTC by Sam"
     assert scan_text(again, "Europe/Paris") == "Already collected at 13:00 by Sam"
     assert (await collected(ada.pass_id))[1] == "Sam"
 
@@ -51,7 +51,7 @@ async def test_a_pass_for_another_pop_up_is_refused_and_left_waiting(world):
     here, there = await pop_up(world.core), await pop_up(world.core, "Dock 9, Nantes")
     elsewhere = await pickup(world.core, there)
     result = await world.core.scanning.collect(elsewhere.code, here, "Sam")
-    assert scan_text(result, "UTC") == "Not for this pop-up (it is for Dock 9, Nantes)"
+    assert scan_text(result) == "Not for this pop-up (it is for Dock 9, Nantes)"
     assert await collected(elsewhere.pass_id) == (None, None)
 
 
@@ -60,7 +60,7 @@ async def test_a_refunded_order_is_not_handed_over(world):
     ada = await pickup(world.core, here)
     await world.core.orders.refund(ada.order_id, "changed her mind")
     result = await world.core.scanning.collect(ada.code, here, "Sam")
-    assert scan_text(result, "UTC") == "Refunded: do not hand over"
+    assert scan_text(result) == "Refunded: do not hand over"
     assert await collected(ada.pass_id) == (None, None)
 
 
@@ -73,7 +73,7 @@ async def test_a_code_we_did_not_make_is_unknown_and_changes_nothing(world, forg
     staff = await world.core.staff_links.make(here, "Sam", STAFF_HOURS)
     text = {"tampered": tampered(ada.code), "staff link": staff.url}.get(forged, forged)
     result = await world.core.scanning.collect(text, here, "Sam")
-    assert scan_text(result, "UTC") == "Unknown code"
+    assert scan_text(result) == "Unknown code"
     assert (await world.core.scanning.collect_now(text, "Sam")).outcome == ScanOutcome.UNKNOWN
     assert await collected(ada.pass_id) == (None, None)
 
@@ -92,7 +92,7 @@ async def test_a_bot_scan_uses_the_pass_s_own_pop_up_only_while_it_is_on(world):
     assert (await world.core.scanning.collect_now(ada.code, "Sam")).outcome == "valid"
     world.clock.advance(hours=2)
     late = await world.core.scanning.collect_now(bea.code, "Sam")
-    assert scan_text(late, "UTC").startswith("Not now: this pass is for Hall 4, Lyon, 01 Jan 12:00")
+    assert scan_text(late).startswith("Not now: this pass is for Hall 4, Lyon, 01 Jan 12:00")
     assert await collected(bea.pass_id) == (None, None)
 
 
@@ -140,13 +140,13 @@ async def test_the_pickup_list_has_every_pass_by_name_for_paper_and_offline(worl
         (ada.pass_id, "ada", "waiting"), (bea.pass_id, "Bea", "collected"),
         (zoe.pass_id, "Zoé", "refunded"),
     ]  # fmt: skip
-    assert pickup_sheets.csv_text(found, "UTC").splitlines() == [
+    assert pickup_sheets.csv_text(found).splitlines() == [
         "Pass,Fan,Tier,Quantity,Status",
         f"#{ada.pass_id},ada,Signed print,1,Waiting for pickup",
         f"#{bea.pass_id},Bea,Signed print,1,Collected at 12:00 UTC",
         f"#{zoe.pass_id},Zoé,Signed print,1,Refunded",
     ]
-    printed = pickup_sheets.pdf(found, "UTC", compress=False)
+    printed = pickup_sheets.pdf(found, compress=False)
     assert printed.startswith(b"%PDF")
     for text in (b"Pickups at Hall 4, Lyon", b"ada", b"Bea", b"Zo\xe9", b"Done"):
         assert text in printed
@@ -157,7 +157,7 @@ async def test_the_pickup_list_has_every_pass_by_name_for_paper_and_offline(worl
 async def test_a_fan_name_a_spreadsheet_would_run_stays_text_in_the_csv(world):
     here = await pop_up(world.core)
     sly = await pickup(world.core, here, '=HYPERLINK("https://evil.example")')
-    line = pickup_sheets.csv_text(await pickup_list(here), "UTC").splitlines()[1]
+    line = pickup_sheets.csv_text(await pickup_list(here)).splitlines()[1]
     assert line == f'#{sly.pass_id},"\'=HYPERLINK(""https://evil.example"")",Signed print,1,' + (
         "Waiting for pickup"
     )
